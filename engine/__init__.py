@@ -1,0 +1,27 @@
+"""sfn: a durable workflow engine for the Amazon States Language, on Redis and RQ.
+
+The public API is re-exported lazily so that `import engine` (and `sfn --help`) stays cheap.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "load_definition": "engine.definition:load_definition",
+    "validate": "engine.definition:validate",
+}
+
+
+def __getattr__(name: str) -> Any:
+    target = _EXPORTS.get(name)
+    if target is None:
+        raise AttributeError(f"module 'engine' has no attribute {name!r}")
+    module, _, attr = target.partition(":")
+    return getattr(import_module(module), attr)
+
+
+__all__ = sorted(_EXPORTS)

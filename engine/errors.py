@@ -1,0 +1,59 @@
+"""Every error sfn reports, as one small hierarchy.
+
+The CLI renders these once, at the edge; nothing below it prints. ASL runtime errors
+(States.Runtime, States.TaskFailed, ...) are values too: `AslError` carries the name and cause
+that Retry and Catch match, and the interpreter turns it into a state failure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem in a definition, at a place a person can find."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    path: tuple[str | int, ...] = ()
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = self.file or "<definition>"
+        if self.line is not None:
+            where += f":{self.line}:{self.column or 1}"
+        return f"{where}: {self.severity}: {self.message}"
+
+
+class SfnError(Exception):
+    """Base of every error sfn reports to a user. `exit_code` is what the CLI exits with."""
+
+    exit_code = 1
+
+
+class DefinitionError(SfnError):
+    """A definition could not be loaded or is not valid ASL."""
+
+    exit_code = 2
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        self.diagnostics = list(diagnostics)
+        super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+
+class UsageError(SfnError):
+    """Bad options or input given by the user (malformed input JSON, unknown file...)."""
+
+    exit_code = 2
+
+
+class AslError(Exception):
+    """An ASL runtime error: what a state fails with, matched by Retry and Catch by `error`."""
+
+    def __init__(self, error: str, cause: str | None = None):
+        self.error = error
+        self.cause = cause
+        super().__init__(f"{error}: {cause}" if cause else error)
