@@ -9,11 +9,11 @@ from importlib import import_module
 
 import click
 
-# name -> "module:attribute" of a click command; one module per command (or group).
-COMMANDS: dict[str, str] = {
-    "validate": "engine.cli.validate:validate",
-    "graph": "engine.cli.graph:graph",
-    "run": "engine.cli.run:run",
+# name -> ("module:attribute" of a click command, one-line help shown by `sfn --help`).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "validate": ("engine.cli.validate:validate", "Check definitions against the ASL rules."),
+    "graph": ("engine.cli.graph:graph", "Draw a definition (or an execution) with Graphviz."),
+    "run": ("engine.cli.run:run", "Start an execution and print its result."),
 }
 
 
@@ -22,11 +22,25 @@ class LazyGroup(click.Group):
         return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        target = COMMANDS.get(name)
-        if target is None:
+        if name not in COMMANDS:
             return None
-        module, _, attr = target.partition(":")
+        module, _, attr = COMMANDS[name][0].partition(":")
         return getattr(import_module(module), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context) -> object:
+        # The one place an SfnError becomes a message and an exit code: never a traceback.
+        from engine.errors import SfnError
+
+        try:
+            return super().invoke(ctx)
+        except SfnError as error:
+            click.echo(f"error: {error}" if str(error) else "error", err=True)
+            ctx.exit(error.exit_code)
 
 
 @click.group(cls=LazyGroup)
