@@ -57,3 +57,9 @@ class AslError(Exception):
         self.error = error
         self.cause = cause
         super().__init__(f"{error}: {cause}" if cause else error)
+
+
+class ExpressionError(SfnError):
+    """A path, payload template or intrinsic call that does not parse (found at load time)."""
+
+    exit_code = 2
