@@ -63,3 +63,25 @@ class ExpressionError(SfnError):
     """A path, payload template or intrinsic call that does not parse (found at load time)."""
 
     exit_code = 2
+
+
+class UnknownResource(SfnError):
+    """A Task's Resource names no registered activity; the message lists the known ones."""
+
+    exit_code = 2
+
+    def __init__(self, resource: str, known: list[str]):
+        self.resource = resource
+        self.known = sorted(known)
+        listing = ", ".join(self.known) if self.known else "none"
+        super().__init__(
+            f"unknown resource {resource!r}: no activity of that name is registered "
+            f"(known: {listing}); load activities with --activities MODULE|PATH, "
+            "an 'sfn.activities' entry point, or an ./activities folder"
+        )
+
+
+class RedisUnavailable(SfnError):
+    """The Redis server cannot be reached or refused us (wrong password, not started)."""
+
+    exit_code = 3
