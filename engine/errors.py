@@ -82,6 +82,6 @@ class UnknownResource(SfnError):
 
 
 class RedisUnavailable(SfnError):
-    """The Redis server cannot be reached or refused us (wrong password, not started)."""
+    """The Redis server cannot be reached or refused us: a configuration problem, like bad usage."""
 
-    exit_code = 3
+    exit_code = 2
