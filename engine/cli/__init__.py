@@ -14,6 +14,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("engine.cli.validate:validate", "Check definitions against the ASL rules."),
     "graph": ("engine.cli.graph:graph", "Draw a definition (or an execution) with Graphviz."),
     "run": ("engine.cli.run:run", "Start an execution and print its result."),
+    "dev": ("engine.cli.dev:dev", "Run this folder's embedded Redis server in the foreground."),
 }
 
 

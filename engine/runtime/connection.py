@@ -1,0 +1,79 @@
+"""Connecting to Redis with one clear message for every way it can fail.
+
+An unreachable server, a wrong password or a malformed URL becomes a `RedisUnavailable` whose
+message names the server (password masked) and what to do, never a redis-py traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from engine.errors import RedisUnavailable
+
+PingState = Literal["up", "loading", "down"]
+
+
+def connect(url: str, **options: Any) -> redis.Redis:
+    """A client for `url` that has answered PING; `options` go to `redis.Redis.from_url`."""
+    try:
+        client = redis.Redis.from_url(url, **options)
+    except ValueError as error:
+        raise RedisUnavailable(f"invalid Redis URL {mask_password(url)}: {error}") from None
+    try:
+        client.ping()
+    except redis.AuthenticationError as error:
+        raise RedisUnavailable(
+            f"Redis at {mask_password(url)} refused the credentials ({error}); "
+            "give the right password in the URL: redis://:PASSWORD@host:port/0"
+        ) from None
+    except redis.ResponseError as error:
+        if "NOAUTH" in str(error) or "WRONGPASS" in str(error):
+            raise RedisUnavailable(
+                f"Redis at {mask_password(url)} needs a password ({error}); "
+                "give it in the URL: redis://:PASSWORD@host:port/0"
+            ) from None
+        raise RedisUnavailable(f"Redis at {mask_password(url)} answered: {error}") from None
+    except (redis.ConnectionError, redis.TimeoutError, OSError) as error:
+        raise RedisUnavailable(
+            f"cannot reach Redis at {mask_password(url)}: {error}; "
+            "check SFN_REDIS_URL / --redis-url, or unset them to use the embedded server"
+        ) from None
+    return client
+
+
+def ping_state(url: str, timeout: float = 2.0) -> PingState:
+    """Whether a server answers at `url`: up, loading its data, or not there at all."""
+    client = probe_client(url, timeout)
+    try:
+        client.ping()
+    except redis.BusyLoadingError:
+        return "loading"
+    except (redis.ConnectionError, redis.TimeoutError, redis.ResponseError, OSError):
+        return "down"
+    finally:
+        client.close()
+    return "up"
+
+
+def probe_client(url: str, timeout: float) -> redis.Redis:
+    """A client that fails at once instead of retrying: to probe a server or to shut it down."""
+    return redis.Redis.from_url(
+        url, socket_timeout=timeout, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0)
+    )
+
+
+def mask_password(url: str) -> str:
+    """`url` with its password (if any) replaced by ***, safe to print and log."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host += f":{parts.port}"
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
