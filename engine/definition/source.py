@@ -1,0 +1,157 @@
+"""Loading a definition from a file, a YAML/JSON string or a dict, within explicit limits.
+
+Whatever goes wrong (missing file, binary garbage, bad syntax, an alias bomb) becomes one
+DefinitionError with a diagnostic naming the place, never another exception.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import PurePath
+from typing import Any
+
+from engine.definition.document import Document, problem
+from engine.definition.json_source import parse_json
+from engine.definition.yaml_source import parse_yaml
+from engine.errors import DefinitionError
+
+MAX_BYTES = 1024 * 1024  # AWS accepts definitions of up to 1 MiB
+MAX_DEPTH = 200
+MAX_ALIAS_NODES = 100_000
+JSON_SUFFIXES = (".json",)
+YAML_SUFFIXES = (".yaml", ".yml")
+Source = str | PurePath | Mapping[str, Any]
+
+
+def load_definition(
+    source: Source, *, filename: str | None = None, max_bytes: int = MAX_BYTES
+) -> Document:
+    """Load a definition from a path, YAML/JSON text or a dict; raise DefinitionError if bad.
+
+    A `str` is a path when it is one line ending in .json/.yaml/.yml, else YAML or JSON text.
+    """
+    if isinstance(source, Mapping):
+        return from_data(source, filename)
+    if isinstance(source, PurePath) or _looks_like_path(source):
+        return load_file(PurePath(source), max_bytes=max_bytes, filename=filename)
+    if not isinstance(source, str):
+        raise problem(f"cannot load a definition from a {type(source).__name__}", filename)
+    return load_text(source, filename, max_bytes=max_bytes)
+
+
+def _looks_like_path(source: object) -> bool:
+    return (
+        isinstance(source, str)
+        and "\n" not in source
+        and source.strip().lower().endswith(JSON_SUFFIXES + YAML_SUFFIXES)
+    )
+
+
+def load_file(
+    path: PurePath, *, max_bytes: int = MAX_BYTES, filename: str | None = None
+) -> Document:
+    """Read and parse one file; the suffix says JSON (.json) or YAML (anything else)."""
+    from pathlib import Path
+
+    name = filename or str(path)
+    file = Path(path)
+    try:
+        size = file.stat().st_size
+        if size > max_bytes:
+            raise problem(_too_big(size, max_bytes), name)
+        with file.open("rb") as stream:
+            raw = stream.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise problem("no such file", name, None, None) from None
+    except IsADirectoryError:
+        raise problem("is a directory, not a definition file", name, None, None) from None
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise problem(f"cannot read the file: {reason}", name, None, None) from None
+    if len(raw) > max_bytes:
+        raise problem(_too_big(len(raw), max_bytes), name)
+    text = decode(raw, name)
+    as_json = path.name.lower().endswith(JSON_SUFFIXES)
+    return parse_text(text, name, as_json=as_json)
+
+
+def load_text(text: str, filename: str | None = None, *, max_bytes: int = MAX_BYTES) -> Document:
+    """Parse YAML or JSON text (JSON when it starts with `{` or `[` and parses as JSON)."""
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError as error:
+        line = text.count("\n", 0, error.start) + 1
+        raise problem("the text is not valid Unicode (a lone surrogate)", filename, line) from None
+    if size > max_bytes:
+        raise problem(_too_big(size, max_bytes), filename)
+    if filename and filename.lower().endswith(JSON_SUFFIXES):
+        return parse_text(text, filename, as_json=True)
+    if text.lstrip().startswith(("{", "[")):
+        try:
+            return parse_text(text, filename, as_json=True)
+        except DefinitionError as json_error:
+            # YAML is a superset of JSON ("{a: 1}"); if it fails too, the JSON error explains
+            # JSON-looking text best.
+            try:
+                return parse_text(text, filename, as_json=False)
+            except DefinitionError:
+                raise json_error from None
+    return parse_text(text, filename, as_json=False)
+
+
+def parse_text(text: str, file: str | None, *, as_json: bool) -> Document:
+    """Parse decoded text as JSON or YAML after the checks both need."""
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise problem("this is a binary file, not a YAML or JSON definition", file, line)
+    if not text.strip():
+        raise problem("the definition is empty", file)
+    if as_json:
+        return parse_json(text, file, max_depth=MAX_DEPTH)
+    return parse_yaml(text, file, max_alias_nodes=MAX_ALIAS_NODES, max_depth=MAX_DEPTH)
+
+
+def decode(raw: bytes, file: str | None) -> str:
+    """UTF-8 (with or without a byte order mark), else a diagnostic at the first bad byte."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        before = raw[: error.start]
+        line = before.count(b"\n") + 1
+        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+        byte = raw[error.start]
+        message = f"not UTF-8 text (byte 0x{byte:02x}); is this a binary file?"
+        raise problem(message, file, line, column) from None
+
+
+def from_data(data: Mapping[str, Any], file: str | None = None) -> Document:
+    """Wrap in-memory data, checking that it is plain JSON data (no positions)."""
+    _check_json_data(data, file)
+    try:
+        # A private copy in plain JSON types: later changes to `data` cannot reach the Document.
+        copied = json.loads(json.dumps(data, allow_nan=False))
+    except ValueError as error:
+        raise problem(f"a definition holds only JSON data: {error}", file) from None
+    return Document(copied, file)
+
+
+def _check_json_data(data: Any, file: str | None) -> None:
+    pending: list[tuple[Any, int]] = [(data, 0)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise problem(f"the definition is nested more than {MAX_DEPTH} levels deep", file)
+        if isinstance(value, Mapping):
+            if not all(isinstance(key, str) for key in value):
+                raise problem("every key of a definition must be a string", file)
+            pending.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list | tuple):
+            pending.extend((item, depth + 1) for item in value)
+        elif not (value is None or isinstance(value, str | int | float | bool)):
+            message = f"a definition holds only JSON data, not a {type(value).__name__}"
+            raise problem(message, file)
+
+
+def _too_big(size: int, limit: int) -> str:
+    return f"the file is {size:,} bytes, more than the limit of {limit:,} bytes"
