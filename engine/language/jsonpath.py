@@ -1,0 +1,246 @@
+"""JSONPath as Step Functions evaluates it (Jayway semantics), compiled once per definition.
+
+A definite path (`$.a['b'][0]`) yields one value or fails with AWS's States.Runtime cause; an
+indefinite one (wildcards, slices, unions, filters, `..`) yields a list, possibly empty.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+from jsonpath_ng.ext import parse as parse_filter
+
+from engine.errors import AslError, ExpressionError
+from engine.language.scope import Json, Scope
+from engine.language.tokens import (
+    Filter,
+    Index,
+    Property,
+    Scan,
+    Slice,
+    Token,
+    Wildcard,
+    tokenize,
+)
+
+_JAVA_TYPES = {
+    str: "java.lang.String",
+    int: "java.lang.Integer",
+    float: "java.lang.Double",
+    bool: "java.lang.Boolean",
+    list: "net.minidev.json.JSONArray",
+    dict: "java.util.LinkedHashMap",
+}
+
+
+class PathNotFound(AslError):
+    """A definite path that selects nothing; `reason` is Jayway's message, for callers to reword."""
+
+    def __init__(self, path: str, reason: str):
+        self.path = path
+        self.reason = reason
+        super().__init__("States.Runtime", f"Invalid path '{path}' : {reason}")
+
+
+def is_path(text: object) -> bool:
+    """Whether a string is written as a path (`$...`), as `.$` fields and Choice operands are."""
+    return isinstance(text, str) and text.startswith("$")
+
+
+def is_context_path(text: object) -> bool:
+    return isinstance(text, str) and text.startswith("$$")
+
+
+@dataclass(frozen=True)
+class JsonPath:
+    """A compiled path. `root` is "data" (`$`), "context" (`$$`) or "variable" (`$name`)."""
+
+    text: str
+    root: str
+    variable: str | None
+    tokens: tuple[Token, ...]
+    definite: bool
+
+    def select(self, data: Json, scope: Scope) -> Json:
+        """The selected value (definite path) or list of values (indefinite path)."""
+        value = self._root_value(data, scope)
+        if self.definite:
+            return _walk_definite(self.text, self.tokens, value)
+        return list(_walk_all(self.tokens, value))
+
+    def exists(self, data: Json, scope: Scope) -> bool:
+        """Whether the path selects something (IsPresent); never raises for missing data."""
+        try:
+            value = self._root_value(data, scope)
+        except AslError:
+            return False
+        if self.definite:
+            try:
+                _walk_definite(self.text, self.tokens, value)
+            except AslError:
+                return False
+            return True
+        return bool(list(_walk_all(self.tokens, value)))
+
+    def _root_value(self, data: Json, scope: Scope) -> Json:
+        if self.root == "data":
+            return data
+        if self.root == "context":
+            return scope.context
+        if self.variable not in scope.variables:
+            raise AslError(
+                "States.Runtime",
+                f"Invalid path '{self.text}' : The variable '{self.variable}' is not defined",
+            )
+        return scope.variables[self.variable]
+
+
+def compile_path(text: str) -> JsonPath:
+    """Parse a JSONPath once; ExpressionError says what is wrong with it."""
+    if not isinstance(text, str) or not text.startswith("$"):
+        raise ExpressionError(f"{text!r} is not a JSONPath: a path starts with '$'")
+    root, variable, rest = _split_root(text)
+    tokens = tuple(
+        replace(token, compiled=_compile_filter(text, token.expression))
+        if isinstance(token, Filter)
+        else token
+        for token in tokenize(text, rest)
+    )
+    definite = all(_is_definite(token) for token in tokens)
+    return JsonPath(text, root, variable, tokens, definite)
+
+
+def _split_root(text: str) -> tuple[str, str | None, str]:
+    if text.startswith("$$"):
+        return "context", None, text[2:]
+    end = 1
+    while end < len(text) and (text[end].isalnum() or text[end] == "_"):
+        end += 1
+    if end == 1:
+        return "data", None, text[1:]
+    return "variable", text[1:end], text[end:]
+
+
+def _compile_filter(text: str, expression: str) -> object:
+    try:
+        return parse_filter(f"$[{expression}]")
+    except Exception as error:  # jsonpath-ng's parser raises several unrelated types
+        message = f"invalid filter {expression!r} in JSONPath {text!r}: {error}"
+        raise ExpressionError(message) from None
+
+
+def _is_definite(token: Token) -> bool:
+    if isinstance(token, Property):
+        return len(token.names) == 1
+    if isinstance(token, Index):
+        return len(token.indices) == 1
+    return False
+
+
+def _fragment(token: Token) -> str:
+    if isinstance(token, Property):
+        return "[" + ",".join(f"'{name}'" for name in token.names) + "]"
+    return "[" + ",".join(str(i) for i in token.indices) + "]"
+
+
+def _walk_definite(text: str, tokens: tuple[Token, ...], value: Json) -> Json:
+    """Follow a definite path, failing with Jayway's messages as AWS reports them."""
+    where = "$"
+    last = len(tokens) - 1
+    for position, token in enumerate(tokens):
+        fragment = _fragment(token)
+        if isinstance(token, Property):
+            if not isinstance(value, dict):
+                raise PathNotFound(text, _not_an_object(fragment, where, value))
+            name = token.names[0]
+            where += fragment
+            if name not in value:
+                if position == last:
+                    raise PathNotFound(text, f"No results for path: {where}")
+                raise PathNotFound(text, f"Missing property in path {where}")
+            value = value[name]
+        else:
+            if value is None:
+                raise PathNotFound(text, f"The path {where} is null")
+            if not isinstance(value, list):
+                raise PathNotFound(
+                    text,
+                    f"Filter: {fragment} can only be applied to arrays. "
+                    f"Current context is: {_java_string(value)}",
+                )
+            index = token.indices[0]
+            if not -len(value) <= index < len(value):
+                raise PathNotFound(text, f"No results for path: {_full_path(tokens)}")
+            value = value[index]
+            where += fragment
+    return value
+
+
+def _full_path(tokens: tuple[Token, ...]) -> str:
+    return "$" + "".join(_fragment(token) for token in tokens)
+
+
+def _not_an_object(fragment: str, where: str, value: Json) -> str:
+    found = "null" if value is None else _JAVA_TYPES.get(type(value), "java.lang.Object")
+    return (
+        f"Expected to find an object with property {fragment} in path {where} but found "
+        f"'{found}'. This is not a json object according to the JsonProvider: "
+        "'com.jayway.jsonpath.spi.json.JsonSmartJsonProvider'."
+    )
+
+
+def _java_string(value: Json) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _walk_all(tokens: tuple[Token, ...], value: Json) -> Iterator[Json]:
+    """Every value an indefinite path selects, in document order; missing parts select nothing."""
+    if not tokens:
+        yield value
+        return
+    token, rest = tokens[0], tokens[1:]
+    if isinstance(token, Scan):
+        for node in _descendants(value):
+            yield from _walk_all(rest, node)
+        return
+    for child in _step(token, value):
+        yield from _walk_all(rest, child)
+
+
+def _descendants(value: Json) -> Iterator[Json]:
+    yield value
+    if isinstance(value, dict):
+        value = list(value.values())
+    for child in value if isinstance(value, list) else ():
+        yield from _descendants(child)
+
+
+def _step(token: Token, value: Json) -> Iterator[Json]:
+    if isinstance(token, Property):
+        if isinstance(value, dict):
+            yield from (value[name] for name in token.names if name in value)
+    elif isinstance(token, Index):
+        if isinstance(value, list):
+            yield from (value[i] for i in token.indices if -len(value) <= i < len(value))
+    elif isinstance(token, Wildcard):
+        if isinstance(value, dict):
+            yield from value.values()
+        elif isinstance(value, list):
+            yield from value
+    elif isinstance(token, Slice):
+        if isinstance(value, list):
+            yield from value[token.start : token.stop : token.step]
+    elif isinstance(token, Filter):
+        yield from _filter(token, value)
+
+
+def _filter(token: Filter, value: Json) -> Iterator[Json]:
+    candidates = value if isinstance(value, list) else [value] if isinstance(value, dict) else []
+    try:
+        matches = token.compiled.find(candidates)
+    except Exception:
+        # jsonpath-ng raises assorted Python errors on odd operand types; Jayway selects nothing.
+        return
+    yield from (match.value for match in matches)
