@@ -11,6 +11,9 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
+    "activity": "engine.activities:activity",
+    "ActivityContext": "engine.activities:ActivityContext",
+    "load_activities": "engine.activities:load_activities",
     "load_definition": "engine.definition:load_definition",
     "validate": "engine.definition:validate",
 }
