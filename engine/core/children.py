@@ -1,0 +1,169 @@
+"""Parallel and Map: the states that run child runs (branches, item iterations).
+
+The parent starts its children with one StartChildren effect and resumes on ChildrenDone or
+ChildFailed; the shell runs each child's machine with its own snapshot.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.core import events
+from engine.core.context import map_item_context
+from engine.core.dataflow import effective_input, render
+from engine.core.effects import Child, StartChildren
+from engine.core.errors import EXCEED_TOLERATED_FAILURE_THRESHOLD, RUNTIME
+from engine.core.exits import complete_result
+from engine.core.outcomes import Failure, Outcome, Suspend
+from engine.core.run import Run
+from engine.core.triggers import VARIABLES_KEY
+from engine.definition.model import MapState, ParallelState
+from engine.errors import AslError
+from engine.language.scope import Scope
+
+Json = Any
+
+
+def _child_context(run: Run, index: int | None = None) -> Json:
+    """What a child starts with: the execution's `$$` and the variables it may read."""
+    context = {**run.snapshot["context"], VARIABLES_KEY: run.variables}
+    if index is not None:
+        context["sfn:index"] = index
+    return context
+
+
+def execute_parallel(run: Run, state: ParallelState, raw: Json) -> Outcome:
+    scope = run.scope()
+    data = render(state.parameters, effective_input(state.input_path, raw, scope), scope)
+    run.emit(events.simple("ParallelStateStarted"))
+    children = [
+        Child(index, branch.path, data, _child_context(run))
+        for index, branch in enumerate(state.branches)
+    ]
+    run.effect(StartChildren(state.name, children, 0, 0, 0.0))
+    run.await_("children")
+    return Suspend()
+
+
+def execute_map(run: Run, state: MapState, raw: Json) -> Outcome:
+    scope = run.scope()
+    data = effective_input(state.input_path, raw, scope)
+    items = _items(state, data, scope)
+    run.emit(events.map_state_started(len(items)))
+    max_concurrency = _integer(state.max_concurrency, state.max_concurrency_path, data, scope)
+    count, percentage = _tolerance(state, data, scope)
+    if state.mode == "DISTRIBUTED":
+        run.emit(events.map_run_started(_map_run_arn(run, state)))
+    children = [
+        Child(
+            index,
+            state.processor.path,
+            _item_input(run, state, data, index, item),
+            _child_context(run, index),
+        )
+        for index, item in enumerate(items)
+    ]
+    run.effect(StartChildren(state.name, children, max_concurrency, count, percentage))
+    run.await_("children")
+    return Suspend()
+
+
+def _items(state: MapState, data: Json, scope: Scope) -> list[Json]:
+    items = data if state.items_path is None else state.items_path.select(data, scope)
+    if not isinstance(items, list):
+        raise AslError(
+            RUNTIME, f"Map state input must be an array but was: {events.to_json(items)}"
+        )
+    return items
+
+
+def _item_input(run: Run, state: MapState, data: Json, index: int, item: Json) -> Json:
+    if state.item_selector is None:
+        return item
+    context = map_item_context(run.state_context(), index, item)
+    return state.item_selector.render(data, run.scope(context))
+
+
+def _field_value_error(field: str, value: Json, kind: str, source: str) -> AslError:
+    shown = value if isinstance(value, str) else events.to_json(value)
+    return AslError(
+        RUNTIME,
+        f'The {field} field refers to value "{shown}" which is not a valid {kind}: {source}',
+    )
+
+
+def _integer(fixed: int, path: Any, data: Json, scope: Scope) -> int:
+    if path is None:
+        return fixed
+    return _path_number(path, "MaxConcurrencyPath", int, data, scope)
+
+
+def _path_number(path: Any, field: str, kind: type, data: Json, scope: Scope) -> Any:
+    """A number a `...Path` field refers to; AWS also takes a string holding one."""
+    value = path.evaluate(data, scope)
+    if isinstance(value, str):
+        try:
+            return kind(value)
+        except ValueError:
+            pass
+    elif not isinstance(value, bool) and isinstance(value, int | (float if kind is float else int)):
+        return value
+    name = "integer" if kind is int else "float"
+    raise _field_value_error(field, value, name, path.source)
+
+
+def _tolerance(state: MapState, data: Json, scope: Scope) -> tuple[int, float]:
+    count, percentage = state.tolerated_failure_count, state.tolerated_failure_percentage
+    if state.tolerated_failure_count_path is not None:
+        path = state.tolerated_failure_count_path
+        count = _path_number(path, "ToleratedFailureCountPath", int, data, scope)
+    if state.tolerated_failure_percentage_path is not None:
+        path = state.tolerated_failure_percentage_path
+        percentage = _path_number(path, "ToleratedFailurePercentagePath", float, data, scope)
+    if count < 0:
+        raise AslError(RUNTIME, "ToleratedFailureCount cannot be negative.")
+    if not 0 <= percentage <= 100:
+        raise AslError(RUNTIME, "ToleratedFailurePercentage must be between 0 and 100.")
+    return count, float(percentage)
+
+
+def _map_run_arn(run: Run, state: MapState) -> str:
+    execution = run.snapshot["context"]["Execution"]
+    arn = execution["Id"].replace(":execution:", ":mapRun:", 1)
+    return f"{arn}/{state.name}:{run.current['entered_event']}"
+
+
+def resume_parallel(run: Run, state: ParallelState, results: list[Json]) -> Outcome:
+    run.emit(events.simple("ParallelStateSucceeded"))
+    return complete_result(run, state, list(results))
+
+
+def resume_map(run: Run, state: MapState, results: list[Json]) -> Outcome:
+    if state.mode == "DISTRIBUTED":
+        run.emit(events.simple("MapRunSucceeded"))
+    run.emit(events.simple("MapStateSucceeded"))
+    return complete_result(run, state, list(results))
+
+
+def fail_parallel(run: Run, state: ParallelState, error: str | None, cause: str | None) -> Outcome:
+    run.emit(events.simple("ParallelStateFailed"))
+    return Failure(error, cause)
+
+
+def fail_map(run: Run, state: MapState, error: str | None, cause: str | None) -> Outcome:
+    if _has_tolerance(state):
+        error = EXCEED_TOLERATED_FAILURE_THRESHOLD
+        cause = "The specified tolerated failure threshold was exceeded"
+    if state.mode == "DISTRIBUTED":
+        run.emit(events.map_run_failed(error, cause))
+    run.emit(events.simple("MapStateFailed"))
+    return Failure(error, cause)
+
+
+def _has_tolerance(state: MapState) -> bool:
+    return bool(
+        state.tolerated_failure_count
+        or state.tolerated_failure_percentage
+        or state.tolerated_failure_count_path
+        or state.tolerated_failure_percentage_path
+    )

@@ -1,0 +1,65 @@
+"""JSONPath data flow of a state: InputPath, Parameters, ResultSelector, ResultPath, OutputPath.
+
+Each step is one function; a failure raises AslError with AWS's error name and cause.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from engine.core.env import PAYLOAD_LIMIT_BYTES
+from engine.core.errors import DATA_LIMIT_EXCEEDED
+from engine.errors import AslError
+from engine.language.scope import Scope
+
+Json = Any
+
+
+def effective_input(input_path: Any, raw: Json, scope: Scope) -> Json:
+    """InputPath: absent selects `$`, null gives `{}`."""
+    if input_path is None:
+        return {}
+    return input_path.select(raw, scope)
+
+
+def render(template: Any, data: Json, scope: Scope) -> Json:
+    """A payload template (Parameters, ResultSelector, ItemSelector, Assign), if any."""
+    return data if template is None else template.render(data, scope)
+
+
+def apply_result_path(result_path: Any, discard: bool, raw: Json, result: Json) -> Json:
+    """ResultPath: where the result goes in the state's raw input (null keeps the input)."""
+    if discard:
+        return raw
+    return result_path.apply(raw, result)
+
+
+def effective_output(output_path: Any, data: Json, scope: Scope) -> Json:
+    """OutputPath: absent selects `$`, null gives `{}`."""
+    if output_path is None:
+        return {}
+    return output_path.select(data, scope)
+
+
+def payload_size(value: Json) -> int:
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+
+
+def check_task_result(resource: str, result: Json, limit: int = PAYLOAD_LIMIT_BYTES) -> None:
+    """A task result larger than the payload limit fails the task (catchable, as in AWS)."""
+    if payload_size(result) > limit:
+        raise AslError(
+            DATA_LIMIT_EXCEEDED,
+            f"The state/task '{resource}' returned a result with a size exceeding "
+            "the maximum number of bytes service limit.",
+        )
+
+
+def check_state_output(name: str, output: Json, limit: int = PAYLOAD_LIMIT_BYTES) -> None:
+    if payload_size(output) > limit:
+        raise AslError(
+            DATA_LIMIT_EXCEEDED,
+            f"The state/task '{name}' returned a result with a size exceeding "
+            "the maximum number of bytes service limit.",
+        )

@@ -1,0 +1,37 @@
+"""How AWS matches an error name against a Retry or Catch `ErrorEquals` list.
+
+States.Runtime never reaches a matcher: it fails the execution, as AWS does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+RUNTIME = "States.Runtime"
+ALL = "States.ALL"
+TASK_FAILED = "States.TaskFailed"
+TIMEOUT = "States.Timeout"
+HEARTBEAT_TIMEOUT = "States.HeartbeatTimeout"
+DATA_LIMIT_EXCEEDED = "States.DataLimitExceeded"
+RESULT_PATH_MATCH_FAILURE = "States.ResultPathMatchFailure"
+NO_CHOICE_MATCHED = "States.NoChoiceMatched"
+EXCEED_TOLERATED_FAILURE_THRESHOLD = "States.ExceedToleratedFailureThreshold"
+
+# Errors a state cannot handle: they fail the execution whatever its Retry and Catch say.
+TERMINAL = frozenset({RUNTIME})
+# States.TaskFailed is a wildcard for task errors, except these.
+_NOT_TASK_FAILURES = frozenset({TIMEOUT, HEARTBEAT_TIMEOUT, RUNTIME})
+
+
+def is_terminal(error: str | None) -> bool:
+    return error in TERMINAL
+
+
+def error_matches(error_equals: Iterable[str], error: str | None, from_task: bool) -> bool:
+    """Whether a retrier or catcher with `error_equals` handles `error`."""
+    for name in error_equals:
+        if name in (error, ALL):
+            return True
+        if name == TASK_FAILED and from_task and error not in _NOT_TASK_FAILURES:
+            return True
+    return False

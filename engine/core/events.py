@@ -1,0 +1,144 @@
+"""History events shaped as AWS GetExecutionHistory returns them (without id and timestamp).
+
+Inputs and outputs are JSON text, as AWS stores them; the shell adds `id`, `previousEventId`
+and `timestamp` when it commits the step.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+Json = Any
+Event = dict[str, Any]
+
+
+def to_json(value: Json) -> str:
+    """Compact JSON text, as AWS prints payloads."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _payload(key: str, value: Json) -> dict[str, Any]:
+    return {key: to_json(value), f"{key}Details": {"truncated": False}}
+
+
+def execution_started(input: Json, role_arn: str | None = None) -> Event:
+    details = _payload("input", input)
+    if role_arn:
+        details["roleArn"] = role_arn
+    return {"type": "ExecutionStarted", "executionStartedEventDetails": details}
+
+
+def execution_succeeded(output: Json) -> Event:
+    return {
+        "type": "ExecutionSucceeded",
+        "executionSucceededEventDetails": _payload("output", output),
+    }
+
+
+def _error_details(error: str | None, cause: str | None) -> dict[str, str]:
+    details = {}
+    if error is not None:
+        details["error"] = error
+    if cause is not None:
+        details["cause"] = cause
+    return details
+
+
+def execution_failed(error: str | None, cause: str | None) -> Event:
+    return {"type": "ExecutionFailed", "executionFailedEventDetails": _error_details(error, cause)}
+
+
+def execution_aborted(error: str | None, cause: str | None) -> Event:
+    return {
+        "type": "ExecutionAborted",
+        "executionAbortedEventDetails": _error_details(error, cause),
+    }
+
+
+def execution_redriven(redrive_count: int) -> Event:
+    return {
+        "type": "ExecutionRedriven",
+        "executionRedrivenEventDetails": {"redriveCount": redrive_count},
+    }
+
+
+def state_entered(state_type: str, name: str, input: Json) -> Event:
+    return {
+        "type": f"{state_type}StateEntered",
+        "stateEnteredEventDetails": {"name": name, **_payload("input", input)},
+    }
+
+
+def state_exited(
+    state_type: str, name: str, output: Json, assigned: Mapping[str, Json] | None = None
+) -> Event:
+    details: dict[str, Any] = {"name": name, **_payload("output", output)}
+    if assigned:
+        details["assignedVariables"] = {key: to_json(value) for key, value in assigned.items()}
+        details["assignedVariablesDetails"] = {"truncated": False}
+    return {"type": f"{state_type}StateExited", "stateExitedEventDetails": details}
+
+
+def simple(event_type: str) -> Event:
+    """An event without details (ParallelStateStarted, MapStateSucceeded, ...)."""
+    return {"type": event_type}
+
+
+def task_scheduled(
+    resource: str, parameters: Json, timeout: int | None, heartbeat: int | None
+) -> Event:
+    details: dict[str, Any] = {
+        "resourceType": "activity",
+        "resource": resource,
+        "region": "local",
+        **_payload("parameters", parameters),
+    }
+    if timeout is not None:
+        details["timeoutInSeconds"] = timeout
+    if heartbeat is not None:
+        details["heartbeatInSeconds"] = heartbeat
+    return {"type": "TaskScheduled", "taskScheduledEventDetails": details}
+
+
+def _task(kind: str, resource: str, **details: Any) -> Event:
+    key = f"task{kind}EventDetails"
+    return {
+        "type": f"Task{kind}",
+        key: {"resourceType": "activity", "resource": resource, **details},
+    }
+
+
+def task_started(resource: str) -> Event:
+    return _task("Started", resource)
+
+
+def task_succeeded(resource: str, output: Json) -> Event:
+    return _task("Succeeded", resource, **_payload("output", output))
+
+
+def task_failed(resource: str, error: str | None, cause: str | None) -> Event:
+    return _task("Failed", resource, **_error_details(error, cause))
+
+
+def task_timed_out(resource: str, error: str, cause: str | None) -> Event:
+    return _task("TimedOut", resource, **_error_details(error, cause))
+
+
+def map_state_started(length: int) -> Event:
+    return {"type": "MapStateStarted", "mapStateStartedEventDetails": {"length": length}}
+
+
+def map_iteration(kind: str, name: str, index: int) -> Event:
+    """MapIterationStarted / Succeeded / Failed / Aborted."""
+    key = f"mapIteration{kind}EventDetails"
+    return {"type": f"MapIteration{kind}", key: {"name": name, "index": index}}
+
+
+def map_run_started(map_run_arn: str) -> Event:
+    return {"type": "MapRunStarted", "mapRunStartedEventDetails": {"mapRunArn": map_run_arn}}
+
+
+def map_run_failed(error: str | None, cause: str | None) -> Event:
+    return {"type": "MapRunFailed", "mapRunFailedEventDetails": _error_details(error, cause)}

@@ -1,0 +1,109 @@
+"""When a state fails: Retry (a timer, then the state again), Catch, or the end of the run.
+
+Also how a run ends, with the events its role calls for (execution, Map iteration, branch).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from engine.core import events
+from engine.core.dataflow import apply_result_path, render
+from engine.core.effects import Finish, StartTimer
+from engine.core.errors import error_matches, is_terminal
+from engine.core.outcomes import Failure, Outcome, Suspend, Transition
+from engine.core.retry import decide_retry
+from engine.core.run import Run
+from engine.errors import AslError
+
+Json = Any
+
+
+def failure_of(run: Run, error: AslError) -> Failure:
+    """The Failure for an ASL error raised while running the current state.
+
+    Errors the service raises itself (States.Runtime) get AWS's "An error occurred while
+    executing the state ..." prefix, once, where they happen.
+    """
+    cause = run.runtime_cause(error.cause) if is_terminal(error.error) else error.cause
+    return Failure(error.error, cause)
+
+
+def handle_failure(run: Run, failure: Failure) -> Outcome | None:
+    """Retry or catch `failure` in the current state; None when it ended the run."""
+    state = run.state
+    error, cause = failure.error, failure.cause
+    if is_terminal(error):
+        fail_run(run, error, cause)
+        return None
+    current = run.current
+    decision = decide_retry(
+        getattr(state, "retry", ()),
+        current["retry_counts"],
+        error,
+        failure.from_task,
+        run.env.random,
+    )
+    if decision is not None:
+        current["retry_counts"][decision.retrier_index] += 1
+        current["retry_count"] += 1
+        timer_id = f"retry/{current['entered_event']}/{current['retry_count']}"
+        run.effect(StartTimer(timer_id, run.env.now() + timedelta(seconds=decision.delay_seconds)))
+        run.await_("timer", timer_id=timer_id, purpose="retry")
+        return Suspend()
+    for catcher in getattr(state, "catch", ()):
+        if error_matches(catcher.error_equals, error, failure.from_task):
+            return _catch(run, catcher, error, cause)
+    fail_run(run, error, cause)
+    return None
+
+
+def _catch(run: Run, catcher: Any, error: str | None, cause: str | None) -> Outcome | None:
+    error_output = {"Error": error, "Cause": cause}
+    try:
+        scope = run.scope()
+        assigned = render(catcher.assign, error_output, scope) if catcher.assign else {}
+        output = apply_result_path(
+            catcher.result_path, catcher.discard_result, run.current["input"], error_output
+        )
+    except AslError as failure:
+        fail_run(run, failure.error, failure_of(run, failure).cause)
+        return None
+    return Transition(output, catcher.next, assigned)
+
+
+def fail_run(run: Run, error: str | None, cause: str | None, status: str = "FAILED") -> None:
+    """End the run FAILED (or ABORTED / TIMED_OUT) with `error` and `cause`."""
+    snapshot = run.snapshot
+    current = snapshot["current"]
+    if status == "FAILED" and current is not None:
+        snapshot["failed"] = {"name": current["name"], "input": current["input"]}
+    snapshot.update(status=status, awaiting=None, error=error, cause=cause)
+    role = run.machine.role
+    if role == "root":
+        run.emit(_root_failure_event(status, error, cause))
+    elif role == "iteration":
+        kind = "Aborted" if status == "ABORTED" else "Failed"
+        run.emit(events.map_iteration(kind, run.machine.owner, snapshot["index"]))
+    run.effect(Finish(status, error=error, cause=cause))
+
+
+def _root_failure_event(status: str, error: str | None, cause: str | None) -> dict[str, Any]:
+    if status == "ABORTED":
+        return events.execution_aborted(error, cause)
+    if status == "TIMED_OUT":
+        return {"type": "ExecutionTimedOut", "executionTimedOutEventDetails": {"error": error}}
+    return events.execution_failed(error, cause)
+
+
+def finish_run(run: Run, output: Json) -> None:
+    """End the run SUCCEEDED with `output`."""
+    snapshot = run.snapshot
+    snapshot.update(status="SUCCEEDED", awaiting=None, output=output)
+    role = run.machine.role
+    if role == "root":
+        run.emit(events.execution_succeeded(output))
+    elif role == "iteration":
+        run.emit(events.map_iteration("Succeeded", run.machine.owner, snapshot["index"]))
+    run.effect(Finish("SUCCEEDED", output=output))

@@ -1,0 +1,252 @@
+"""`advance(machine, snapshot, trigger, env) -> Step`: the one entry point of the core.
+
+It applies a trigger to a run's snapshot, runs pure states until the run needs the outside
+world, and returns the new snapshot with the events and effects of that step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from engine.core import events
+from engine.core.children import fail_map, fail_parallel, resume_map, resume_parallel
+from engine.core.context import base_context
+from engine.core.dataflow import check_task_result
+from engine.core.effects import StartTimer
+from engine.core.env import TRANSITION_BUDGET, Env
+from engine.core.errors import HEARTBEAT_TIMEOUT, RUNTIME, TIMEOUT
+from engine.core.exits import complete_result
+from engine.core.failures import fail_run, failure_of, finish_run, handle_failure
+from engine.core.outcomes import Failure, Outcome, Suspend, Transition
+from engine.core.run import Run, Step, new_snapshot
+from engine.core.states import EXECUTE
+from engine.core.triggers import (
+    ChildFailed,
+    ChildrenDone,
+    Redrive,
+    Start,
+    Stop,
+    TaskFailed,
+    TaskHeartbeat,
+    TaskSucceeded,
+    TaskTimedOut,
+    TimerFired,
+    Trigger,
+)
+from engine.core.waiting import resume_wait
+from engine.definition.model import JSONATA, Machine
+from engine.errors import AslError
+
+Json = Any
+EXECUTION_TIMEOUT_TIMER = "execution-timeout"
+
+
+def advance(machine: Machine, snapshot: Json | None, trigger: Trigger, env: Env) -> Step:
+    """Apply `trigger` to the run in `snapshot` (None: a new run, started by `Start`)."""
+    if snapshot is None:
+        if not isinstance(trigger, Start):
+            raise TypeError("a run without a snapshot can only be started")
+        return _start(machine, trigger, env)
+    run = Run(machine, snapshot, env)
+    handler = HANDLERS[type(trigger)]
+    if not handler(run, trigger):
+        return Step(snapshot)
+    return run.step()
+
+
+def _start(machine: Machine, trigger: Start, env: Env) -> Step:
+    given = dict(trigger.context or {})
+    context = base_context(given, trigger.input, env.now(), env.uuid())
+    run = Run(machine, new_snapshot(context, given), env)
+    if machine.role == "root":
+        role_arn = context["Execution"].get("RoleArn")
+        run.emit(events.execution_started(trigger.input, role_arn))
+        if machine.timeout_seconds:
+            _start_execution_timer(run, machine.timeout_seconds)
+    elif machine.role == "iteration":
+        run.emit(events.map_iteration("Started", machine.owner, run.snapshot["index"]))
+    _continue(run, _enter(run, machine.start_at, trigger.input))
+    return run.step()
+
+
+def _start_execution_timer(run: Run, seconds: int) -> None:
+    run.effect(StartTimer(EXECUTION_TIMEOUT_TIMER, run.env.now() + timedelta(seconds=seconds)))
+
+
+def _enter(run: Run, name: str, raw_input: Json) -> Outcome:
+    run.enter(name, raw_input)
+    return _execute(run)
+
+
+def _execute(run: Run) -> Outcome:
+    """Run the current state's body (again, on a retry); an ASL error becomes a Failure."""
+    state = run.state
+    run.snapshot["awaiting"] = None
+    try:
+        if state.query_language == JSONATA:
+            raise AslError(RUNTIME, f"JSONata states are not supported yet (state {state.name!r})")
+        return EXECUTE[state.type](run, state, run.current["input"])
+    except AslError as error:
+        return failure_of(run, error)
+
+
+def _continue(run: Run, outcome: Outcome) -> None:
+    """Follow outcomes until the run waits or ends; yield after a bounded number of states."""
+    transitions = 0
+    while True:
+        if isinstance(outcome, Failure):
+            outcome = handle_failure(run, outcome)
+        if outcome is None or isinstance(outcome, Suspend):
+            return
+        if not _exit(run, outcome):
+            return
+        transitions += 1
+        if transitions >= TRANSITION_BUDGET:
+            _yield(run, outcome)
+            return
+        outcome = _enter(run, outcome.next, outcome.output)
+
+
+def _exit(run: Run, transition: Transition) -> bool:
+    """Leave the current state; False when that ended the run."""
+    state = run.state
+    run.assign(transition.assigned)
+    run.emit(events.state_exited(state.type, state.name, transition.output, transition.assigned))
+    run.snapshot["awaiting"] = None
+    if transition.next is None:
+        finish_run(run, transition.output)
+        return False
+    return True
+
+
+def _yield(run: Run, transition: Transition) -> None:
+    timer_id = f"yield/{run.snapshot['event_count']}"
+    run.effect(StartTimer(timer_id, run.env.now()))
+    run.await_(
+        "timer", timer_id=timer_id, purpose="yield", next=transition.next, data=transition.output
+    )
+
+
+def _resume(run: Run, produce: Callable[[], Outcome]) -> None:
+    try:
+        outcome = produce()
+    except AslError as error:
+        outcome = failure_of(run, error)
+    _continue(run, outcome)
+
+
+def _on_task_succeeded(run: Run, trigger: TaskSucceeded) -> bool:
+    awaited = run.awaiting("task", "token", trigger.token)
+    if awaited is None:
+        return False
+    resource = awaited["resource"]
+    try:
+        check_task_result(resource, trigger.output)
+    except AslError as error:
+        run.emit(events.task_failed(resource, error.error, error.cause))
+        _continue(run, Failure(error.error, error.cause, from_task=True))
+        return True
+    run.emit(events.task_succeeded(resource, trigger.output))
+    _resume(run, lambda: complete_result(run, run.state, trigger.output))
+    return True
+
+
+def _on_task_failed(run: Run, trigger: TaskFailed) -> bool:
+    awaited = run.awaiting("task", "token", trigger.token)
+    if awaited is None:
+        return False
+    run.emit(events.task_failed(awaited["resource"], trigger.error, trigger.cause))
+    _continue(run, Failure(trigger.error, trigger.cause, from_task=True))
+    return True
+
+
+def _on_task_timed_out(run: Run, trigger: TaskTimedOut) -> bool:
+    awaited = run.awaiting("task", "token", trigger.token)
+    if awaited is None:
+        return False
+    error = HEARTBEAT_TIMEOUT if trigger.kind == "heartbeat" else TIMEOUT
+    run.emit(events.task_timed_out(awaited["resource"], error, None))
+    _continue(run, Failure(error, None, from_task=True))
+    return True
+
+
+def _on_task_heartbeat(run: Run, trigger: TaskHeartbeat) -> bool:
+    # A heartbeat only proves the worker alive; the shell restarts its heartbeat timer.
+    return False
+
+
+def _on_timer_fired(run: Run, trigger: TimerFired) -> bool:
+    if trigger.timer_id == EXECUTION_TIMEOUT_TIMER:
+        return _time_out_execution(run)
+    awaited = run.awaiting("timer", "timer_id", trigger.timer_id)
+    if awaited is None:
+        return False
+    purpose = awaited["purpose"]
+    if purpose == "retry":
+        _continue(run, _execute(run))
+    elif purpose == "wait":
+        _resume(run, lambda: resume_wait(run, run.state, awaited["data"]))
+    else:
+        _continue(run, _enter(run, awaited["next"], awaited["data"]))
+    return True
+
+
+def _time_out_execution(run: Run) -> bool:
+    if run.snapshot["status"] != "RUNNING":
+        return False
+    fail_run(run, TIMEOUT, None, status="TIMED_OUT")
+    return True
+
+
+def _on_children_done(run: Run, trigger: ChildrenDone) -> bool:
+    if run.awaiting("children") is None:
+        return False
+    state = run.state
+    resume = resume_map if state.type == "Map" else resume_parallel
+    _resume(run, lambda: resume(run, state, trigger.results))
+    return True
+
+
+def _on_child_failed(run: Run, trigger: ChildFailed) -> bool:
+    if run.awaiting("children") is None:
+        return False
+    state = run.state
+    fail = fail_map if state.type == "Map" else fail_parallel
+    _continue(run, fail(run, state, trigger.error, trigger.cause))
+    return True
+
+
+def _on_stop(run: Run, trigger: Stop) -> bool:
+    if run.snapshot["status"] != "RUNNING":
+        return False
+    fail_run(run, trigger.error, trigger.cause, status="ABORTED")
+    return True
+
+
+def _on_redrive(run: Run, trigger: Redrive) -> bool:
+    failed = run.snapshot.get("failed")
+    if run.snapshot["status"] != "FAILED" or not failed:
+        return False
+    execution = run.snapshot["context"]["Execution"]
+    execution["RedriveCount"] = execution.get("RedriveCount", 0) + 1
+    run.snapshot.update(status="RUNNING", failed=None)
+    if run.machine.role == "root":
+        run.emit(events.execution_redriven(execution["RedriveCount"]))
+    _continue(run, _enter(run, failed["name"], failed["input"]))
+    return True
+
+
+HANDLERS: dict[type, Callable[[Run, Any], bool]] = {
+    TaskSucceeded: _on_task_succeeded,
+    TaskFailed: _on_task_failed,
+    TaskTimedOut: _on_task_timed_out,
+    TaskHeartbeat: _on_task_heartbeat,
+    TimerFired: _on_timer_fired,
+    ChildrenDone: _on_children_done,
+    ChildFailed: _on_child_failed,
+    Stop: _on_stop,
+    Redrive: _on_redrive,
+    Start: lambda run, trigger: False,
+}

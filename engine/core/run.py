@@ -1,0 +1,138 @@
+"""A run being advanced: a private copy of the snapshot plus the events and effects of a step.
+
+The snapshot stays plain JSON data; this class only gives its fields names.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.core import events
+from engine.core.context import iso, state_context
+from engine.core.effects import Effect
+from engine.core.env import Env
+from engine.core.triggers import VARIABLES_KEY
+from engine.definition.model import Machine, State
+from engine.language.scope import Scope
+
+Json = Any
+SNAPSHOT_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Step:
+    """What one `advance` call decided: the new snapshot, its events and its effects."""
+
+    snapshot: Json
+    events: list[dict[str, Any]] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)
+
+
+def new_snapshot(context: Json, given_context: Json) -> Json:
+    return {
+        "format": SNAPSHOT_FORMAT,
+        "version": 0,
+        "status": "RUNNING",
+        "event_count": 0,
+        "context": context,
+        "outer_variables": dict(given_context.get(VARIABLES_KEY) or {}),
+        "variables": {},
+        "index": given_context.get("sfn:index"),
+        "current": None,
+        "awaiting": None,
+        "failed": None,
+    }
+
+
+class Run:
+    """Mutable working copy of one run's snapshot while `advance` decides a step."""
+
+    def __init__(self, machine: Machine, snapshot: Json, env: Env):
+        self.machine = machine
+        self.env = env
+        self.snapshot = copy.deepcopy(snapshot)
+        self.events: list[dict[str, Any]] = []
+        self.effects: list[Effect] = []
+
+    def emit(self, event: dict[str, Any]) -> int:
+        """Record an event; its id within this run's history."""
+        self.events.append(event)
+        self.snapshot["event_count"] += 1
+        return self.snapshot["event_count"]
+
+    def effect(self, effect: Effect) -> None:
+        self.effects.append(effect)
+
+    def step(self) -> Step:
+        self.snapshot["version"] += 1
+        return Step(self.snapshot, self.events, self.effects)
+
+    @property
+    def current(self) -> Json:
+        return self.snapshot["current"]
+
+    @property
+    def state(self) -> State:
+        return self.machine.states[self.current["name"]]
+
+    @property
+    def variables(self) -> dict[str, Json]:
+        """What `$name` sees: this run's variables over the outer scope's (read-only) ones."""
+        return {**self.snapshot["outer_variables"], **self.snapshot["variables"]}
+
+    def scope(self, context: Json | None = None) -> Scope:
+        if context is None:
+            context = self.state_context()
+        return Scope(
+            context=context,
+            variables=self.variables,
+            random=self.env.random,
+            uuid=self.env.uuid,
+        )
+
+    def state_context(self) -> Json:
+        current = self.current
+        return state_context(
+            self.snapshot["context"],
+            current["name"],
+            current["entered_time"],
+            current["retry_count"],
+        )
+
+    def enter(self, name: str, raw_input: Json) -> None:
+        """Make `name` the current state (a new entry: retry counters start at zero)."""
+        state = self.machine.states[name]
+        event_id = self.emit(events.state_entered(state.type, name, raw_input))
+        self.snapshot["current"] = {
+            "name": name,
+            "input": raw_input,
+            "entered_event": event_id,
+            "entered_time": iso(self.env.now()),
+            "retry_counts": [0] * len(getattr(state, "retry", ())),
+            "retry_count": 0,
+        }
+
+    def assign(self, values: dict[str, Json]) -> None:
+        self.snapshot["variables"].update(values)
+
+    def await_(self, kind: str, **details: Json) -> None:
+        self.snapshot["awaiting"] = {"kind": kind, **details}
+
+    def awaiting(self, kind: str, key: str | None = None, value: Json = None) -> Json | None:
+        """The awaited record if the run awaits `kind` (with `key` equal to `value`)."""
+        awaited = self.snapshot["awaiting"]
+        if self.snapshot["status"] != "RUNNING" or not awaited or awaited["kind"] != kind:
+            return None
+        if key is not None and awaited.get(key) != value:
+            return None
+        return awaited
+
+    def runtime_cause(self, cause: str | None) -> str:
+        """AWS's prefix for errors the service raises while executing a state."""
+        current = self.current
+        return (
+            f"An error occurred while executing the state '{current['name']}' "
+            f"(entered at the event id #{current['entered_event']}). {cause or ''}"
+        )

@@ -1,0 +1,100 @@
+"""What can happen to a run from outside: the triggers `advance` reacts to.
+
+Frozen dataclasses, so the shell can build them from stored JSON and the core can match on type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+Json = Any
+
+
+@dataclass(frozen=True)
+class Start:
+    """Start a run. `context` holds `Execution`/`StateMachine` (and `Map` for an iteration).
+
+    A child run's context also carries the outer scope's variables under `VARIABLES_KEY`
+    (read-only for the child); it never shows in `$$`.
+    """
+
+    input: Json = None
+    context: Json = field(default_factory=dict)
+
+
+VARIABLES_KEY = "sfn:variables"
+
+
+@dataclass(frozen=True)
+class TaskSucceeded:
+    token: str
+    output: Json = None
+
+
+@dataclass(frozen=True)
+class TaskFailed:
+    token: str
+    error: str | None = None
+    cause: str | None = None
+
+
+@dataclass(frozen=True)
+class TaskTimedOut:
+    """`kind` is "timeout" (TimeoutSeconds) or "heartbeat" (HeartbeatSeconds)."""
+
+    token: str
+    kind: str = "timeout"
+
+
+@dataclass(frozen=True)
+class TaskHeartbeat:
+    token: str
+
+
+@dataclass(frozen=True)
+class TimerFired:
+    timer_id: str
+
+
+@dataclass(frozen=True)
+class ChildrenDone:
+    """Every child succeeded (or failed within the tolerance): outputs in index order."""
+
+    results: list[Json] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ChildFailed:
+    """The child failure that ends the Parallel/Map (the first one, or the one past tolerance)."""
+
+    index: int
+    error: str | None = None
+    cause: str | None = None
+
+
+@dataclass(frozen=True)
+class Stop:
+    """StopExecution: the run ends ABORTED."""
+
+    error: str | None = None
+    cause: str | None = None
+
+
+@dataclass(frozen=True)
+class Redrive:
+    """Restart a FAILED run from the state that failed, with that state's input."""
+
+
+Trigger = (
+    Start
+    | TaskSucceeded
+    | TaskFailed
+    | TaskTimedOut
+    | TaskHeartbeat
+    | TimerFired
+    | ChildrenDone
+    | ChildFailed
+    | Stop
+    | Redrive
+)

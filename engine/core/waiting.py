@@ -1,0 +1,94 @@
+"""The Wait state: when it ends (Seconds, SecondsPath, Timestamp, TimestampPath) and its timer."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from engine.core.dataflow import effective_input
+from engine.core.effects import StartTimer
+from engine.core.errors import RUNTIME
+from engine.core.exits import plain_exit
+from engine.core.outcomes import Outcome, Suspend
+from engine.core.run import Run
+from engine.definition.model import WaitState
+from engine.errors import AslError
+from engine.language.scope import Scope
+
+Json = Any
+
+# ISO-8601 extended offset date-time, as AWS accepts it: a date, `T`, a time, a zone.
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
+
+
+def parse_timestamp(text: Json) -> datetime | None:
+    """The moment `text` names, or None when it is not an extended offset date-time."""
+    if not isinstance(text, str) or not _TIMESTAMP.fullmatch(text):
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def wait_until(state: WaitState, data: Json, scope: Scope, now: datetime) -> datetime:
+    if state.seconds is not None:
+        return now + timedelta(seconds=state.seconds)
+    if state.timestamp is not None:
+        moment = parse_timestamp(state.timestamp)
+        if moment is None:
+            raise AslError(
+                RUNTIME,
+                "The Timestamp field cannot be parsed as an ISO-8601 extended offset "
+                f"date-time format string: {state.timestamp}",
+            )
+        return moment
+    if state.seconds_path is not None:
+        return now + timedelta(seconds=_seconds_from_path(state, data, scope))
+    return _timestamp_from_path(state, data, scope)
+
+
+def _seconds_from_path(state: WaitState, data: Json, scope: Scope) -> int:
+    source = state.seconds_path.source
+    message = f"The SecondsPath parameter does not reference an input value: {source}"
+    try:
+        value = state.seconds_path.evaluate(data, scope)
+    except AslError as error:
+        raise AslError(RUNTIME, message) from error
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise AslError(RUNTIME, message)
+    return value
+
+
+def _timestamp_from_path(state: WaitState, data: Json, scope: Scope) -> datetime:
+    source = state.timestamp_path.source
+    try:
+        value = state.timestamp_path.evaluate(data, scope)
+    except AslError as error:
+        raise AslError(
+            RUNTIME, f"The TimestampPath parameter does not reference an input value: {source}"
+        ) from error
+    moment = parse_timestamp(value)
+    if moment is None:
+        raise AslError(
+            RUNTIME,
+            "The TimestampPath parameter does not reference a valid ISO-8601 extended offset "
+            f"date-time format string: {source} == {value}",
+        )
+    return moment
+
+
+def execute_wait(run: Run, state: WaitState, raw: Json) -> Outcome:
+    scope = run.scope()
+    data = effective_input(state.input_path, raw, scope)
+    at = wait_until(state, data, scope, run.env.now())
+    timer_id = f"wait/{run.current['entered_event']}"
+    run.effect(StartTimer(timer_id, at))
+    run.await_("timer", timer_id=timer_id, purpose="wait", data=data)
+    return Suspend()
+
+
+def resume_wait(run: Run, state: WaitState, data: Json) -> Outcome:
+    """The Wait's timer fired: leave with its (InputPath-selected) input."""
+    return plain_exit(state, data, run.scope(), state.next)

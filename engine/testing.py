@@ -1,0 +1,194 @@
+"""Run a state machine in-process, for tests: activities are plain callables, time is virtual.
+
+Wait states and retry delays are skipped on a virtual clock; Parallel branches and Map
+iterations run as child runs, one after another in index order; a Task's TimeoutSeconds ends
+the task without waiting for a slow activity. Nothing is durable: this is the test driver.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import random as random_module
+import threading
+import uuid as uuid_module
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import PurePath
+from typing import Any
+
+from engine.activities import error_from_exception, registered
+from engine.core import advance
+from engine.core.context import iso
+from engine.core.effects import Finish, RunTask, StartChildren, StartTimer
+from engine.core.env import Env
+from engine.core.triggers import (
+    ChildFailed,
+    ChildrenDone,
+    Start,
+    TaskFailed,
+    TaskSucceeded,
+    TaskTimedOut,
+    TimerFired,
+    Trigger,
+)
+from engine.definition import load_definition
+from engine.definition.model import Machine, compile_machine
+
+Json = Any
+Activity = Callable[[Json], Json]
+MAX_STEPS = 100_000
+
+
+@dataclass(frozen=True)
+class Result:
+    """How an in-memory execution ended, with its AWS-shaped history."""
+
+    status: str
+    output: Json = None
+    error: str | None = None
+    cause: str | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+class VirtualEnv:
+    """An Env whose clock only moves when the driver skips ahead; seeded randomness and ids."""
+
+    def __init__(self, start: datetime | None = None, seed: int | None = None):
+        self.clock = start or datetime.now(UTC)
+        self._random = random_module.Random(seed)
+
+    def now(self) -> datetime:
+        return self.clock
+
+    def random(self) -> float:
+        return self._random.random()
+
+    def uuid(self) -> str:
+        return str(uuid_module.UUID(int=self._random.getrandbits(128), version=4))
+
+    def token(self) -> str:
+        return f"{self._random.getrandbits(128):032x}"
+
+    def skip_to(self, moment: datetime) -> None:
+        self.clock = max(self.clock, moment)
+
+
+def run(
+    definition: Mapping[str, Json] | str | PurePath,
+    input: Json = None,
+    activities: Mapping[str, Activity] | None = None,
+    *,
+    env: Env | None = None,
+    context: dict[str, Json] | None = None,
+) -> Result:
+    """Run `definition` with `input` to its end and return the Result.
+
+    `activities` maps a Task's Resource to a callable taking the task input; registered
+    activities (`@activity`) are used for names it does not give.
+    """
+    machine = compile_machine(load_definition(definition).data)
+    known = {**registered(), **(activities or {})}
+    driver = _Driver(machine, known, env or VirtualEnv())
+    finish = driver.execute(machine, Start(input, context or {}), driver.history)
+    return Result(finish.status, finish.output, finish.error, finish.cause, driver.history)
+
+
+class _Driver:
+    """Applies effects in-process until a run finishes; children run recursively."""
+
+    def __init__(self, root: Machine, activities: Mapping[str, Activity], env: Env):
+        self.root = root
+        self.activities = activities
+        self.env = env
+        self.history: list[dict[str, Any]] = []
+
+    def record(self, events: list[dict[str, Any]], history: list[dict[str, Any]] | None) -> None:
+        if history is None:
+            return
+        for event in events:
+            event_id = len(history) + 1
+            stamped = {"id": event_id, "previousEventId": event_id - 1}
+            stamped["timestamp"] = iso(self.env.now())
+            history.append({**stamped, **event})
+
+    def execute(self, machine: Machine, start: Start, history: list | None) -> Finish:
+        """Drive one run (the execution or a child) until its Finish effect."""
+        triggers: deque[Trigger] = deque()
+        timers: list[tuple[datetime, int, str]] = []
+        step = advance(machine, None, start, self.env)
+        for sequence in range(MAX_STEPS):
+            self.record(step.events, history)
+            for effect in step.effects:
+                if isinstance(effect, Finish):
+                    return effect
+                if isinstance(effect, StartTimer):
+                    heapq.heappush(timers, (effect.at, sequence, effect.timer_id))
+                elif isinstance(effect, RunTask):
+                    triggers.append(self.run_task(effect))
+                elif isinstance(effect, StartChildren):
+                    triggers.append(self.run_children(effect, history))
+            if triggers:
+                trigger = triggers.popleft()
+            elif timers:
+                at, _, timer_id = heapq.heappop(timers)
+                self.env.skip_to(at)
+                trigger = TimerFired(timer_id)
+            else:
+                raise RuntimeError("the run waits for nothing the in-memory driver can give")
+            step = advance(machine, step.snapshot, trigger, self.env)
+        raise RuntimeError(f"the run did not finish within {MAX_STEPS} steps")
+
+    def run_task(self, task: RunTask) -> Trigger:
+        activity = self.activities.get(task.resource)
+        if activity is None:
+            return TaskFailed(
+                task.token, "States.TaskFailed", f"no activity named {task.resource!r}"
+            )
+        outcome: dict[str, Any] = {}
+
+        def call() -> None:
+            try:
+                outcome["output"] = json.loads(json.dumps(activity(task.input)))
+            except Exception as error:
+                outcome["error"] = error_from_exception(error)
+
+        worker = threading.Thread(target=call, name=f"activity {task.resource}", daemon=True)
+        worker.start()
+        worker.join(task.timeout_seconds)
+        if worker.is_alive():
+            return TaskTimedOut(task.token, "timeout")
+        if "error" in outcome:
+            return TaskFailed(task.token, *outcome["error"])
+        return TaskSucceeded(task.token, outcome["output"])
+
+    def run_children(self, request: StartChildren, history: list | None) -> Trigger:
+        """Run every child in index order; stop at the failure the tolerance cannot absorb."""
+        results: list[Json] = []
+        failures = 0
+        total = len(request.children)
+        for child in request.children:
+            machine = self.root.find(child.machine_path)
+            # Distributed Map iterations are executions of their own, outside this history.
+            child_history = history if machine.mode == "INLINE" else None
+            finish = self.execute(machine, Start(child.input, child.context), child_history)
+            if finish.status == "SUCCEEDED":
+                results.append(finish.output)
+                continue
+            failures += 1
+            if _intolerable(request, failures, total):
+                return ChildFailed(child.index, finish.error, finish.cause)
+            results.append({"Error": finish.error, "Cause": finish.cause})
+        return ChildrenDone(results)
+
+
+def _intolerable(request: StartChildren, failures: int, total: int) -> bool:
+    count, percentage = request.tolerated_failure_count, request.tolerated_failure_percentage
+    if not count and not percentage:
+        return True
+    # A threshold of zero is one not given: only the thresholds given can be exceeded.
+    over_count = bool(count) and failures > count
+    over_percentage = bool(percentage) and 100.0 * failures / total > percentage
+    return over_count or over_percentage
