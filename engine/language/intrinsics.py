@@ -48,7 +48,7 @@ Compiled = Value | Selection | IntrinsicCall
 
 
 def is_intrinsic(text: object) -> bool:
-    return isinstance(text, str) and text.startswith("States.")
+    return isinstance(text, str) and text.lstrip().startswith("States.")
 
 
 def compile_call(text: str) -> IntrinsicCall:
