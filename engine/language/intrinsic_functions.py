@@ -18,8 +18,6 @@ from engine.language.values import dumps, json_equal, json_key
 
 MAX_STRING = 10_000
 MAX_RANGE = 1_000
-# Private-use characters stand in for \{ and \} while a Format template is split at '{}'.
-_ESCAPED = {"{": "\ue000", "}": "\ue001"}
 HASHES = {
     "MD5": "md5",
     "SHA-1": "sha1",
@@ -31,7 +29,7 @@ HASHES = {
 
 @intrinsic("States.Format", (str,), varargs=ANY)
 def format_(template: str, *values: Json) -> str:
-    pieces = template.split("{}")
+    pieces = getattr(template, "pieces", None) or template.split("{}")
     if len(pieces) - 1 != len(values):
         raise failure(
             f"States.Format: the template has {len(pieces) - 1} placeholder(s) '{{}}' "
@@ -41,7 +39,7 @@ def format_(template: str, *values: Json) -> str:
     for value, piece in zip(values, pieces[1:], strict=True):
         out.append(value if isinstance(value, str) else dumps(value))
         out.append(piece)
-    return unprotect_braces("".join(out))
+    return "".join(out)
 
 
 @intrinsic("States.StringToJson", (str,))
@@ -186,21 +184,30 @@ def uuid(scope: Scope) -> str:
     return scope.uuid()
 
 
-def protect_braces(raw: str) -> str:
-    """A Format template as written, with escaped braces hidden from placeholder splitting."""
-    out, at = [], 0
+class FormatTemplate(str):
+    """A literal Format template, split at its unescaped `{}` when the call was compiled."""
+
+    pieces: tuple[str, ...]
+
+
+def format_template(raw: str) -> FormatTemplate:
+    """The template as written between quotes: `\\{` and `\\}` are braces, not placeholders."""
+    pieces, current, at = [], [], 0
     while at < len(raw):
         if raw[at] == "\\" and at + 1 < len(raw):
-            out.append(_ESCAPED.get(raw[at + 1], raw[at + 1]))
+            current.append(raw[at + 1])
+            at += 2
+        elif raw.startswith("{}", at):
+            pieces.append("".join(current))
+            current = []
             at += 2
         else:
-            out.append(raw[at])
+            current.append(raw[at])
             at += 1
-    return "".join(out)
-
-
-def unprotect_braces(text: str) -> str:
-    return text.replace(_ESCAPED["{"], "{").replace(_ESCAPED["}"], "}")
+    pieces.append("".join(current))
+    template = FormatTemplate("{}".join(pieces))
+    template.pieces = tuple(pieces)
+    return template
 
 
 def _limit(name: str, text: str) -> None:

@@ -69,7 +69,7 @@ def _compile_node(text: str, node: CallNode) -> IntrinsicCall:
     args = tuple(_compile_argument(text, arg) for arg in node.args)
     first = node.args[0] if node.args else None
     if node.name == _FORMAT and isinstance(first, Literal) and first.raw is not None:
-        args = (Value(intrinsic_functions.protect_braces(first.raw)), *args[1:])
+        args = (Value(intrinsic_functions.format_template(first.raw)), *args[1:])
     return IntrinsicCall(text, spec, args)
 
 

@@ -150,3 +150,7 @@ def test_bad_calls_fail_at_load(text):
 def test_paths_with_commas_and_parentheses_inside_brackets():
     data = {"a,b": [{"x": 1}, {"x": 5}]}
     assert call("States.Array($['a,b'][?(@.x > 2)].x)", data) == [[5]]
+
+
+def test_format_keeps_any_character_of_the_template():
+    assert call("States.Format('\ue000{}\ue001 \\{\\}', 1)") == "\ue0001\ue001 {}"
