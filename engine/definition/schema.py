@@ -1,0 +1,163 @@
+"""The JSON Schema check: schemas/state-machine.schema.json, with errors a person can read.
+
+jsonschema finds the problems; this module words each one (which state, which field, what is
+expected) and places it at the offending node instead of dumping the schema.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from difflib import get_close_matches
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+from engine.definition.document import Document
+from engine.definition.wording import describe, json_type, show
+from engine.errors import Diagnostic
+
+SCHEMA_FILE = "state-machine.schema.json"
+# Next/End on a terminal state is worded by the semantic check `terminal_transitions`.
+TERMINAL_TYPES = ("Succeed", "Fail", "Choice")
+TYPE_WORDS = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "object": "an object (a mapping)",
+    "array": "a list",
+    "null": "null",
+}
+
+
+def load_schema() -> dict:
+    """The state machine JSON Schema shipped inside the package."""
+    text = files("engine").joinpath("schemas", SCHEMA_FILE).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+@cache
+def _validator() -> Any:
+    from jsonschema import Draft7Validator
+
+    return Draft7Validator(load_schema())
+
+
+def schema_problems(document: Document) -> Iterator[Diagnostic]:
+    """Every schema violation in the document, worded and placed."""
+    for error in _validator().iter_errors(document.data):
+        yield from _translate(error, document)
+
+
+def _translate(error: Any, document: Document) -> Iterator[Diagnostic]:
+    path = tuple(error.absolute_path)
+    word = getattr(_Words, error.validator, None)
+    if word is None:
+        yield document.diagnostic(f"{describe(path)} is not valid: {error.message}", path)
+        return
+    yield from word(error, path, document)
+
+
+class _Words:
+    """One wording per JSON Schema keyword, named after it."""
+
+    @staticmethod
+    def additionalProperties(error: Any, path: tuple, doc: Document) -> Iterator[Diagnostic]:
+        allowed = list(error.schema.get("properties", {}))
+        kind = error.instance.get("Type")
+        for key in error.instance:
+            if key in allowed:
+                continue
+            if kind in TERMINAL_TYPES and key in ("Next", "End") and len(path) >= 2:
+                continue
+            message = f"{describe(path)}: unknown field {key!r}"
+            if isinstance(kind, str) and path[-2:-1] == ("States",):
+                message += f" in a {kind} state"
+            close = get_close_matches(key, allowed, n=1, cutoff=0.75)
+            message += f" (did you mean {close[0]!r}?)" if close else ""
+            yield doc.diagnostic(message, (*path, key), at_key=True)
+
+    @staticmethod
+    def required(error: Any, path: tuple, doc: Document) -> Iterator[Diagnostic]:
+        missing = [name for name in error.validator_value if name not in error.instance]
+        field = missing[0] if missing else error.validator_value[0]
+        yield doc.diagnostic(f"{describe(path)}: missing required field {field!r}", path)
+
+    @staticmethod
+    def type(error: Any, path: tuple, doc: Document) -> Iterator[Diagnostic]:
+        expected = error.validator_value
+        expected = expected if isinstance(expected, list) else [expected]
+        words = " or ".join(TYPE_WORDS.get(name, name) for name in expected)
+        found = json_type(error.instance)
+        yield doc.diagnostic(f"{describe(path)} must be {words}, not {found}", path)
+
+    @staticmethod
+    def enum(error: Any, path: tuple, doc: Document) -> Iterator[Diagnostic]:
+        options = ", ".join(str(option) for option in error.validator_value)
+        message = f"{describe(path)} must be one of {options}, not {show(error.instance)}"
+        yield doc.diagnostic(message, path)
+
+    @staticmethod
+    def const(error: Any, path: tuple, doc: Document) -> Iterator[Diagnostic]:
+        if error.validator_value is True and path[-1:] == ("End",):
+            message = f"{describe(path)} must be true (leave End out instead)"
+        else:
+            message = f"{describe(path)} must be {show(error.validator_value)}"
+        yield doc.diagnostic(message, path)
+
+    @staticmethod
+    def minimum(error: Any, path: tuple, doc: Document) -> Iterator[Diagnostic]:
+        message = f"{describe(path)} must be at least {error.validator_value}, not {error.instance}"
+        yield doc.diagnostic(message, path)
+
+    @staticmethod
+    def maximum(error: Any, path: tuple, doc: Document) -> Iterator[Diagnostic]:
+        message = f"{describe(path)} must be at most {error.validator_value}, not {error.instance}"
+        yield doc.diagnostic(message, path)
+
+    @staticmethod
+    def minLength(error: Any, path: tuple, doc: Document) -> Iterator[Diagnostic]:
+        yield doc.diagnostic(f"{describe(path)} must not be empty", path)
+
+    @staticmethod
+    def maxLength(error: Any, path: tuple, doc: Document) -> Iterator[Diagnostic]:
+        limit = error.validator_value
+        yield doc.diagnostic(f"{describe(path)} must be at most {limit} characters long", path)
+
+    @staticmethod
+    def minItems(error: Any, path: tuple, doc: Document) -> Iterator[Diagnostic]:
+        yield doc.diagnostic(f"{describe(path)} must not be empty", path)
+
+    minProperties = minItems
+
+    @staticmethod
+    def pattern(error: Any, path: tuple, doc: Document) -> Iterator[Diagnostic]:
+        message = f"{describe(path)} must be a JSONata expression, written {{% ... %}}"
+        yield doc.diagnostic(message, path)
+
+    @staticmethod
+    def anyOf(error: Any, path: tuple, doc: Document) -> Iterator[Diagnostic]:
+        # A value of the right type that breaks a bound explains itself best.
+        specific = [sub for sub in error.context if sub.validator not in ("type", "pattern")]
+        if specific:
+            yield from _translate(specific[0], doc)
+            return
+        if isinstance(error.instance, str):
+            message = f"{describe(path)} must be {_choices(error)} (a JSONata expression)"
+        else:
+            message = f"{describe(path)} must be {_choices(error)}, not {json_type(error.instance)}"
+        yield doc.diagnostic(message, path)
+
+    oneOf = anyOf
+
+
+def _choices(error: Any) -> str:
+    words = []
+    for option in error.validator_value:
+        kind = option.get("type")
+        if "$ref" in option:
+            words.append("a {% ... %} string")
+        elif kind:
+            words.append(TYPE_WORDS.get(kind, kind))
+    return " or ".join(words)
