@@ -62,13 +62,26 @@ class JsonPath:
     variable: str | None
     tokens: tuple[Token, ...]
     definite: bool
+    # The plain keys of a definite path, for the fast walk that most selections take.
+    keys: tuple[str | int, ...] | None = None
 
     def select(self, data: Json, scope: Scope) -> Json:
         """The selected value (definite path) or list of values (indefinite path)."""
-        value = self._root_value(data, scope)
-        if self.definite:
-            return _walk_definite(self.text, self.tokens, value)
-        return list(_walk_all(self.tokens, value))
+        root = data if self.root == "data" else self._root_value(data, scope)
+        if self.keys is None:
+            return list(_walk_all(self.tokens, root))
+        value = root
+        try:
+            for key in self.keys:
+                # A str would accept an int index; Jayway does not, so leave it to the slow walk.
+                if type(key) is int and type(value) is not list:
+                    break
+                value = value[key]
+            else:
+                return value
+        except (LookupError, TypeError):
+            pass
+        return _walk_definite(self.text, self.tokens, root)
 
     def exists(self, data: Json, scope: Scope) -> bool:
         """Whether the path selects something (IsPresent); never raises for missing data."""
@@ -109,7 +122,10 @@ def compile_path(text: str) -> JsonPath:
         for token in tokenize(text, rest)
     )
     definite = all(_is_definite(token) for token in tokens)
-    return JsonPath(text, root, variable, tokens, definite)
+    keys = None
+    if definite:
+        keys = tuple(t.names[0] if isinstance(t, Property) else t.indices[0] for t in tokens)
+    return JsonPath(text, root, variable, tokens, definite, keys)
 
 
 def _split_root(text: str) -> tuple[str, str | None, str]:

@@ -149,3 +149,9 @@ def test_selection_does_not_copy_or_mutate():
     data = {"a": {"b": [1]}}
     assert select("$.a", data) is data["a"]
     assert data == {"a": {"b": [1]}}
+
+
+@pytest.mark.parametrize("text", ["$.a.s[0]", "$.a.b.c", "$.a.b[-4]", "$.a.b[0][0]", "$.a['b'].x"])
+def test_fast_walk_falls_back_to_aws_errors(text):
+    with pytest.raises(PathNotFound):
+        select(text)
