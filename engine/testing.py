@@ -19,7 +19,13 @@ from datetime import UTC, datetime
 from pathlib import PurePath
 from typing import Any
 
-from engine.activities import error_from_exception, registered
+from engine.activities import (
+    ActivityContext,
+    error_from_exception,
+    invoke,
+    registered,
+    strip_integration_suffix,
+)
 from engine.core import advance
 from engine.core.context import iso
 from engine.core.effects import Finish, RunTask, StartChildren, StartTimer
@@ -127,7 +133,8 @@ class _Driver:
                 if isinstance(effect, StartTimer):
                     heapq.heappush(timers, (effect.at, sequence, effect.timer_id))
                 elif isinstance(effect, RunTask):
-                    triggers.append(self.run_task(effect))
+                    execution_id = step.snapshot["context"]["Execution"]["Id"]
+                    triggers.append(self.run_task(effect, execution_id))
                 elif isinstance(effect, StartChildren):
                     triggers.append(self.run_children(effect, history))
             if triggers:
@@ -141,17 +148,26 @@ class _Driver:
             step = advance(machine, step.snapshot, trigger, self.env)
         raise RuntimeError(f"the run did not finish within {MAX_STEPS} steps")
 
-    def run_task(self, task: RunTask) -> Trigger:
-        activity = self.activities.get(task.resource)
+    def run_task(self, task: RunTask, execution_id: str) -> Trigger:
+        activity = self.activities.get(task.resource) or self.activities.get(
+            strip_integration_suffix(task.resource)
+        )
         if activity is None:
             return TaskFailed(
                 task.token, "States.TaskFailed", f"no activity named {task.resource!r}"
             )
         outcome: dict[str, Any] = {}
+        context = ActivityContext(
+            execution_id=execution_id,
+            state_name=task.state_name,
+            attempt=task.attempt + 1,
+            idempotency_key=task.idempotency_key,
+            task_token=task.token,
+        )
 
         def call() -> None:
             try:
-                outcome["output"] = json.loads(json.dumps(activity(task.input)))
+                outcome["output"] = json.loads(json.dumps(invoke(activity, task.input, context)))
             except Exception as error:
                 outcome["error"] = error_from_exception(error)
 

@@ -1,0 +1,110 @@
+"""`sfn run FILE`: start an execution and print its result.
+
+`--in-memory` runs it in this process with the test driver (virtual clock, nothing stored);
+durable execution on Redis is the runtime's part.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from engine.errors import DefinitionError, UsageError
+
+Json = Any
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--input", "input_text", metavar="JSON", help="Execution input as JSON text.")
+@click.option(
+    "--input-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Read the execution input (JSON) from this file.",
+)
+@click.option(
+    "-a",
+    "--activities",
+    "activity_specs",
+    multiple=True,
+    metavar="MODULE|PATH",
+    help="Load activities from a module, file or folder (repeatable; default ./activities).",
+)
+@click.option(
+    "--in-memory",
+    is_flag=True,
+    help="Run in this process on a virtual clock, without Redis (a test mode, not durable).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON line with the result.")
+def run(
+    file: Path,
+    input_text: str | None,
+    input_file: Path | None,
+    activity_specs: tuple[str, ...],
+    in_memory: bool,
+    as_json: bool,
+) -> None:
+    """Run the state machine in FILE with the given input and print how it ended."""
+    execution_input = read_input(input_text, input_file)
+    if not in_memory:
+        raise UsageError(
+            "durable execution comes with the runtime; use --in-memory to run in this process"
+        )
+    result = run_in_memory(file, execution_input, activity_specs)
+    print_result(result, as_json)
+    if result["status"] != "SUCCEEDED":
+        raise SystemExit(1)
+
+
+def read_input(text: str | None, file: Path | None) -> Json:
+    """The execution input from --input or --input-file ({} when neither is given)."""
+    if text is not None and file is not None:
+        raise UsageError("give the input with --input or --input-file, not both")
+    if file is not None:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except OSError as error:
+            raise UsageError(f"cannot read the input file {file}: {error.strerror}") from error
+    if text is None:
+        return {}
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        where = file or "--input"
+        raise UsageError(f"the input in {where} is not JSON: {error}") from error
+
+
+def run_in_memory(file: Path, execution_input: Json, activity_specs: tuple[str, ...]) -> dict:
+    """Validate and run FILE with the in-memory driver; the result as plain data."""
+    from engine import testing
+    from engine.activities import load_activities
+    from engine.definition import load_definition, validate
+
+    document = load_definition(file)
+    problems = [d for d in validate(document) if d.severity == "error"]
+    if problems:
+        raise DefinitionError(problems)
+    load_activities(activity_specs)
+    result = testing.run(document.data, execution_input)
+    return {
+        "status": result.status,
+        "output": result.output,
+        "error": result.error,
+        "cause": result.cause,
+    }
+
+
+def print_result(result: dict, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    click.echo(f"status: {result['status']}")
+    if result["status"] == "SUCCEEDED":
+        click.echo(json.dumps(result["output"], indent=2, ensure_ascii=False))
+        return
+    click.echo(f"error: {result['error']}")
+    if result["cause"] is not None:
+        click.echo(f"cause: {result['cause']}")

@@ -1,0 +1,102 @@
+"""`sfn run FILE --in-memory`: input options, the JSON result line, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from engine.cli import main
+
+PASS = {
+    "StartAt": "P",
+    "States": {"P": {"Type": "Pass", "Result": {"ok": True}, "ResultPath": "$.r", "End": True}},
+}
+FAIL = {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Oops", "Cause": "why"}}}
+
+
+@pytest.fixture
+def write(tmp_path: Path):
+    def write_file(name: str, content) -> str:
+        path = tmp_path / name
+        path.write_text(content if isinstance(content, str) else json.dumps(content))
+        return str(path)
+
+    return write_file
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, ["run", *args])
+
+
+def last_line(output: str) -> dict:
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def test_json_result_is_the_last_line(write):
+    result = invoke(
+        write("m.json", PASS), "--in-memory", "--input-file", write("in.json", {"a": 1}), "--json"
+    )
+    assert result.exit_code == 0, result.output
+    assert last_line(result.output) == {
+        "status": "SUCCEEDED",
+        "output": {"a": 1, "r": {"ok": True}},
+        "error": None,
+        "cause": None,
+    }
+
+
+def test_a_failed_execution_exits_1_with_error_and_cause(write):
+    result = invoke(write("f.json", FAIL), "--in-memory", "--json")
+    assert result.exit_code == 1
+    assert last_line(result.output) == {
+        "status": "FAILED",
+        "output": None,
+        "error": "Oops",
+        "cause": "why",
+    }
+
+
+def test_input_text_and_a_readable_rendering(write):
+    result = invoke(write("m.yaml", json.dumps(PASS)), "--in-memory", "--input", '{"b": 2}')
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("status: SUCCEEDED")
+    assert '"b": 2' in result.output
+
+
+def test_bad_input_is_a_usage_error_without_traceback(write):
+    result = invoke(write("m.json", PASS), "--in-memory", "--input", "{nope")
+    assert result.exit_code == 2
+    assert "not JSON" in result.output and "Traceback" not in result.output
+
+
+def test_input_and_input_file_are_exclusive(write):
+    result = invoke(
+        write("m.json", PASS), "--in-memory", "--input", "{}", "--input-file", write("in.json", {})
+    )
+    assert result.exit_code == 2 and "not both" in result.output
+
+
+def test_without_in_memory_durable_mode_is_announced(write):
+    result = invoke(write("m.json", PASS), "--input", "{}")
+    assert result.exit_code == 2 and "durable execution comes with the runtime" in result.output
+
+
+def test_activities_load_from_a_module_file(write):
+    write(
+        "acts.py",
+        "from engine import activity\n\n"
+        "@activity('cli_test_double')\ndef double(value):\n    return value * 2\n",
+    )
+    definition = {
+        "StartAt": "T",
+        "States": {"T": {"Type": "Task", "Resource": "cli_test_double", "End": True}},
+    }
+    path = write("t.json", definition)
+    result = invoke(
+        path, "--in-memory", "--input", "21", "--json", "-a", str(Path(path).parent / "acts.py")
+    )
+    assert result.exit_code == 0, result.output
+    assert last_line(result.output)["output"] == 42

@@ -1,0 +1,63 @@
+"""The context object `$$`: execution, state machine, state and retry count."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from engine.core.context import base_context, iso, state_context
+from engine.testing import VirtualEnv, run
+
+
+def test_iso_is_utc_with_milliseconds_and_z():
+    assert iso(datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)) == "2024-05-06T07:08:09.123Z"
+
+
+def test_base_context_keeps_given_values_and_fills_the_rest():
+    now = datetime(2024, 1, 1, tzinfo=UTC)
+    context = base_context(
+        {"Execution": {"Name": "run-1"}, "sfn:variables": {"v": 1}}, {"in": 1}, now, "u"
+    )
+    assert context["Execution"]["Name"] == "run-1"
+    assert context["Execution"]["Input"] == {"in": 1}
+    assert context["Execution"]["StartTime"] == "2024-01-01T00:00:00.000Z"
+    assert context["Execution"]["RedriveCount"] == 0
+    assert context["StateMachine"]["Id"].endswith(":stateMachine:StateMachine")
+    assert "sfn:variables" not in context
+
+
+def test_state_context_adds_state_and_task_token():
+    context = state_context({"Execution": {}}, "S", "t", 2, token="tok")
+    assert context["State"] == {"EnteredTime": "t", "Name": "S", "RetryCount": 2}
+    assert context["Task"] == {"Token": "tok"}
+
+
+def test_retry_count_is_visible_to_each_attempt():
+    seen = []
+
+    def flaky(value):
+        seen.append(value["retry"])
+        if len(seen) < 3:
+            raise RuntimeError("again")
+        return value
+
+    definition = {
+        "StartAt": "T",
+        "States": {
+            "T": {
+                "Type": "Task",
+                "Resource": "flaky",
+                "End": True,
+                "Parameters": {"retry.$": "$$.State.RetryCount", "name.$": "$$.Execution.Name"},
+                "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 3600}],
+            }
+        },
+    }
+    result = run(
+        definition,
+        {},
+        {"flaky": flaky},
+        env=VirtualEnv(seed=1),
+        context={"Execution": {"Name": "exec-7"}},
+    )
+    assert seen == [0, 1, 2]
+    assert result.output == {"retry": 2, "name": "exec-7"}

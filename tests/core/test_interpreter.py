@@ -1,0 +1,264 @@
+"""The advance() contract: triggers in, snapshot + events + effects out, nothing else."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from engine.core import advance
+from engine.core.effects import Finish, RunTask, StartChildren, StartTimer
+from engine.core.env import TRANSITION_BUDGET
+from engine.core.triggers import (
+    ChildFailed,
+    ChildrenDone,
+    Redrive,
+    Start,
+    Stop,
+    TaskFailed,
+    TaskSucceeded,
+    TaskTimedOut,
+    TimerFired,
+)
+from engine.definition.model import compile_machine
+
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+class FixedEnv:
+    def __init__(self, now: datetime = T0):
+        self.moment = now
+        self.ids = itertools.count()
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def random(self) -> float:
+        return 0.5
+
+    def uuid(self) -> str:
+        return f"uuid-{next(self.ids)}"
+
+    def token(self) -> str:
+        return f"token-{next(self.ids)}"
+
+
+def machine(states: dict, start: str | None = None, **top) -> object:
+    return compile_machine({"StartAt": start or next(iter(states)), "States": states, **top})
+
+
+TASK = {"Type": "Task", "Resource": "work", "End": True}
+
+
+def only(effects, kind):
+    found = [effect for effect in effects if isinstance(effect, kind)]
+    assert len(found) == 1, effects
+    return found[0]
+
+
+def test_pure_states_run_to_the_end_in_one_step():
+    m = machine(
+        {
+            "A": {"Type": "Pass", "Result": 1, "ResultPath": "$.a", "Next": "B"},
+            "B": {"Type": "Succeed"},
+        }
+    )
+    step = advance(m, None, Start({"x": 0}), FixedEnv())
+    assert only(step.effects, Finish) == Finish("SUCCEEDED", output={"x": 0, "a": 1})
+    assert [event["type"] for event in step.events] == [
+        "ExecutionStarted",
+        "PassStateEntered",
+        "PassStateExited",
+        "SucceedStateEntered",
+        "SucceedStateExited",
+        "ExecutionSucceeded",
+    ]
+    assert step.snapshot["status"] == "SUCCEEDED"
+    json.dumps(step.snapshot)  # a snapshot is plain JSON data
+
+
+def test_a_task_is_scheduled_then_completed_by_its_token():
+    m = machine({"T": {**TASK, "Parameters": {"v.$": "$.v"}}})
+    env = FixedEnv()
+    first = advance(m, None, Start({"v": 3}), env)
+    task = only(first.effects, RunTask)
+    assert (task.resource, task.input, task.state_name, task.attempt) == ("work", {"v": 3}, "T", 0)
+    assert first.snapshot["status"] == "RUNNING"
+    done = advance(m, first.snapshot, TaskSucceeded(task.token, {"r": 1}), env)
+    assert only(done.effects, Finish).output == {"r": 1}
+    assert done.snapshot["version"] == first.snapshot["version"] + 1
+
+
+def test_a_stale_token_changes_nothing():
+    m = machine({"T": TASK})
+    env = FixedEnv()
+    first = advance(m, None, Start({}), env)
+    stale = advance(m, first.snapshot, TaskSucceeded("not-the-token", 1), env)
+    assert stale.snapshot is first.snapshot and stale.events == [] and stale.effects == []
+
+
+def test_advance_does_not_mutate_the_snapshot_it_is_given():
+    m = machine({"T": TASK})
+    env = FixedEnv()
+    first = advance(m, None, Start({}), env)
+    before = json.dumps(first.snapshot, sort_keys=True)
+    advance(m, first.snapshot, TaskSucceeded(only(first.effects, RunTask).token, 1), env)
+    assert json.dumps(first.snapshot, sort_keys=True) == before
+
+
+def test_retry_waits_on_a_timer_and_counts_attempts():
+    retry = [{"ErrorEquals": ["Boom"], "IntervalSeconds": 2, "BackoffRate": 3, "MaxAttempts": 2}]
+    m = machine({"T": {**TASK, "Retry": retry}})
+    env = FixedEnv()
+    step = advance(m, None, Start({}), env)
+    delays = []
+    for _ in range(2):
+        step = advance(m, step.snapshot, TaskFailed(only(step.effects, RunTask).token, "Boom"), env)
+        timer = only(step.effects, StartTimer)
+        delays.append(timer.at - env.now())
+        step = advance(m, step.snapshot, TimerFired(timer.timer_id), env)
+        assert only(step.effects, RunTask).attempt == len(delays)
+    assert delays == [timedelta(seconds=2), timedelta(seconds=6)]
+    step = advance(
+        m, step.snapshot, TaskFailed(only(step.effects, RunTask).token, "Boom", "c"), env
+    )
+    assert only(step.effects, Finish) == Finish("FAILED", error="Boom", cause="c")
+
+
+def test_task_timeout_fails_with_states_timeout():
+    m = machine({"T": {**TASK, "TimeoutSeconds": 5}})
+    env = FixedEnv()
+    step = advance(m, None, Start({}), env)
+    task = only(step.effects, RunTask)
+    assert task.timeout_seconds == 5
+    step = advance(m, step.snapshot, TaskTimedOut(task.token), env)
+    assert only(step.effects, Finish) == Finish("FAILED", error="States.Timeout")
+    heartbeat = advance(m, None, Start({}), env)
+    token = only(heartbeat.effects, RunTask).token
+    step = advance(m, heartbeat.snapshot, TaskTimedOut(token, "heartbeat"), env)
+    assert only(step.effects, Finish).error == "States.HeartbeatTimeout"
+
+
+def test_wait_asks_for_a_timer_and_resumes_when_it_fires():
+    m = machine({"W": {"Type": "Wait", "Seconds": 30, "End": True}})
+    env = FixedEnv()
+    step = advance(m, None, Start({"k": 1}), env)
+    timer = only(step.effects, StartTimer)
+    assert timer.at == T0 + timedelta(seconds=30)
+    assert advance(m, step.snapshot, TimerFired("other"), env).events == []
+    done = advance(m, step.snapshot, TimerFired(timer.timer_id), env)
+    assert only(done.effects, Finish).output == {"k": 1}
+
+
+def test_a_choice_loop_yields_after_a_bounded_number_of_transitions():
+    m = machine(
+        {
+            "Loop": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.go", "BooleanEquals": True, "Next": "Loop"}],
+                "Default": "End",
+            },
+            "End": {"Type": "Succeed"},
+        }
+    )
+    env = FixedEnv()
+    step = advance(m, None, Start({"go": True}), env)
+    timer = only(step.effects, StartTimer)
+    assert timer.at == env.now()
+    assert sum(e["type"] == "ChoiceStateEntered" for e in step.events) == TRANSITION_BUDGET
+    step = advance(m, step.snapshot, TimerFired(timer.timer_id), env)
+    assert isinstance(step.effects[0], StartTimer)
+
+
+def test_parallel_starts_children_and_joins_their_outputs():
+    m = machine(
+        {
+            "P": {
+                "Type": "Parallel",
+                "End": True,
+                "Branches": [
+                    {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}},
+                    {"StartAt": "B", "States": {"B": {"Type": "Pass", "Result": 2, "End": True}}},
+                ],
+            }
+        }
+    )
+    env = FixedEnv()
+    step = advance(m, None, Start({"in": 1}), env)
+    start = only(step.effects, StartChildren)
+    assert [(c.index, c.machine_path, c.input) for c in start.children] == [
+        (0, ("P", 0), {"in": 1}),
+        (1, ("P", 1), {"in": 1}),
+    ]
+    child = m.find(start.children[1].machine_path)
+    child_step = advance(
+        child, None, Start(start.children[1].input, start.children[1].context), env
+    )
+    assert only(child_step.effects, Finish).output == 2
+    assert child_step.events[0]["type"] == "PassStateEntered"  # a branch is not an execution
+    done = advance(m, step.snapshot, ChildrenDone([{"in": 1}, 2]), env)
+    assert only(done.effects, Finish).output == [{"in": 1}, 2]
+
+
+def test_a_failed_branch_fails_the_parallel_with_its_error():
+    m = machine(
+        {
+            "P": {
+                "Type": "Parallel",
+                "End": True,
+                "Branches": [{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}],
+            }
+        }
+    )
+    env = FixedEnv()
+    step = advance(m, None, Start({}), env)
+    done = advance(m, step.snapshot, ChildFailed(0, "E", "C"), env)
+    assert only(done.effects, Finish) == Finish("FAILED", error="E", cause="C")
+    assert [e["type"] for e in done.events][-2:] == ["ParallelStateFailed", "ExecutionFailed"]
+
+
+def test_stop_aborts_a_running_execution():
+    m = machine({"T": TASK})
+    env = FixedEnv()
+    step = advance(m, None, Start({}), env)
+    stopped = advance(m, step.snapshot, Stop("Halt", "by hand"), env)
+    assert only(stopped.effects, Finish) == Finish("ABORTED", error="Halt", cause="by hand")
+    assert stopped.events[-1]["type"] == "ExecutionAborted"
+    assert advance(m, stopped.snapshot, Stop(), env).effects == []
+
+
+def test_redrive_restarts_the_failed_state_with_its_input():
+    m = machine({"A": {"Type": "Pass", "Next": "T"}, "T": TASK})
+    env = FixedEnv()
+    step = advance(m, None, Start({"n": 1}), env)
+    failed = advance(m, step.snapshot, TaskFailed(only(step.effects, RunTask).token, "E"), env)
+    assert failed.snapshot["status"] == "FAILED"
+    redriven = advance(m, failed.snapshot, Redrive(), env)
+    assert only(redriven.effects, RunTask).input == {"n": 1}
+    assert redriven.snapshot["context"]["Execution"]["RedriveCount"] == 1
+    assert [e["type"] for e in redriven.events][:2] == ["ExecutionRedriven", "TaskStateEntered"]
+
+
+def test_execution_timeout_ends_the_run_timed_out():
+    m = machine({"T": TASK}, TimeoutSeconds=60)
+    env = FixedEnv()
+    step = advance(m, None, Start({}), env)
+    timer = only(step.effects, StartTimer)
+    assert timer.at == T0 + timedelta(seconds=60)
+    done = advance(m, step.snapshot, TimerFired(timer.timer_id), env)
+    assert only(done.effects, Finish) == Finish("TIMED_OUT", error="States.Timeout")
+
+
+def test_only_start_may_begin_a_run():
+    with pytest.raises(TypeError):
+        advance(machine({"T": TASK}), None, TimerFired("x"), FixedEnv())
+
+
+def test_jsonata_states_fail_cleanly_for_now():
+    m = compile_machine(
+        {"QueryLanguage": "JSONata", "StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}
+    )
+    finish = only(advance(m, None, Start({}), FixedEnv()).effects, Finish)
+    assert finish.status == "FAILED" and "JSONata" in finish.cause

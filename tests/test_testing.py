@@ -1,0 +1,163 @@
+"""The in-memory driver: callables as activities, a virtual clock, timeouts, child runs."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+
+from engine.testing import Result, VirtualEnv, run
+
+TASK = {"Type": "Task", "Resource": "work", "End": True}
+
+
+def machine(*states: tuple[str, dict]) -> dict:
+    return {"StartAt": states[0][0], "States": dict(states)}
+
+
+def test_an_activity_gets_the_task_input_and_returns_the_result():
+    result = run(machine(("T", TASK)), {"n": 2}, {"work": lambda value: {"double": value["n"] * 2}})
+    assert result == Result("SUCCEEDED", {"double": 4}, None, None, result.history)
+
+
+def test_an_exception_fails_the_task_with_a_lambda_shaped_cause():
+    def work(_):
+        raise LookupError("not here")
+
+    result = run(machine(("T", TASK)), {}, {"work": work})
+    assert (result.status, result.error) == ("FAILED", "LookupError")
+    cause = json.loads(result.cause)
+    assert (cause["errorType"], cause["errorMessage"]) == ("LookupError", "not here")
+    assert "stackTrace" in cause and "requestId" in cause
+
+
+def test_an_unknown_activity_is_a_task_failure():
+    result = run(machine(("T", TASK)), {})
+    assert result.error == "States.TaskFailed" and "work" in result.cause
+
+
+def test_definitions_load_from_json_text():
+    result = run(json.dumps(machine(("P", {"Type": "Pass", "End": True}))), {"a": 1})
+    assert result.output == {"a": 1}
+
+
+def test_waits_and_retry_delays_take_no_real_time():
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    env = VirtualEnv(start=start, seed=3)
+    attempts = []
+
+    def work(value):
+        attempts.append(env.now())
+        if len(attempts) < 3:
+            raise RuntimeError("retry me")
+        return value
+
+    definition = machine(
+        ("W", {"Type": "Wait", "Seconds": 86400, "Next": "T"}),
+        (
+            "T",
+            {
+                **TASK,
+                "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 10, "BackoffRate": 2}],
+            },
+        ),
+    )
+    assert run(definition, {"x": 1}, {"work": work}, env=env).output == {"x": 1}
+    day = start + timedelta(days=1)
+    assert attempts == [day, day + timedelta(seconds=10), day + timedelta(seconds=30)]
+
+
+def test_full_jitter_delays_come_from_the_seeded_env():
+    def delays(seed):
+        env = VirtualEnv(start=datetime(2024, 1, 1, tzinfo=UTC), seed=seed)
+        seen = []
+
+        def work(value):
+            seen.append(env.now())
+            raise RuntimeError("again")
+
+        retry = [
+            {
+                "ErrorEquals": ["States.ALL"],
+                "IntervalSeconds": 100,
+                "MaxAttempts": 3,
+                "JitterStrategy": "FULL",
+            }
+        ]
+        run(machine(("T", {**TASK, "Retry": retry})), {}, {"work": work}, env=env)
+        return [later - earlier for earlier, later in pairwise(seen)]
+
+    assert delays(5) == delays(5)
+    assert delays(5) != delays(6)
+    assert all(timedelta(0) <= delay < timedelta(seconds=400) for delay in delays(5))
+
+
+def test_task_timeout_does_not_wait_for_a_slow_activity():
+    release = threading.Event()
+
+    def slow(value):
+        release.wait(30)
+        return value
+
+    definition = machine(("T", {**TASK, "TimeoutSeconds": 1}))
+    try:
+        result = run(definition, {}, {"work": slow})
+    finally:
+        release.set()
+    assert (result.status, result.error, result.cause) == ("FAILED", "States.Timeout", None)
+    assert result.history[-2]["type"] == "TaskTimedOut"
+
+
+def test_map_runs_iterations_in_index_order_with_max_concurrency_one():
+    order = []
+
+    def work(value):
+        order.append(value)
+        return value * 10
+
+    definition = machine(
+        (
+            "M",
+            {
+                "Type": "Map",
+                "MaxConcurrency": 1,
+                "End": True,
+                "ItemProcessor": {"StartAt": "T", "States": {"T": TASK}},
+            },
+        )
+    )
+    assert run(definition, [3, 1, 2], {"work": work}).output == [30, 10, 20]
+    assert order == [3, 1, 2]
+
+
+def test_a_failing_iteration_stops_the_map():
+    calls = []
+
+    def work(value):
+        calls.append(value)
+        if value == 2:
+            raise ValueError("two")
+        return value
+
+    definition = machine(
+        (
+            "M",
+            {"Type": "Map", "End": True, "ItemProcessor": {"StartAt": "T", "States": {"T": TASK}}},
+        )
+    )
+    result = run(definition, [1, 2, 3], {"work": work})
+    assert (result.status, result.error, calls) == ("FAILED", "ValueError", [1, 2])
+    types = [event["type"] for event in result.history]
+    assert "MapIterationFailed" in types and types[-2:] == ["MapStateFailed", "ExecutionFailed"]
+
+
+def test_history_events_have_ids_previous_ids_and_timestamps():
+    result = run(machine(("P", {"Type": "Pass", "End": True})), {})
+    assert [(e["id"], e["previousEventId"]) for e in result.history] == [
+        (1, 0),
+        (2, 1),
+        (3, 2),
+        (4, 3),
+    ]
+    assert all(e["timestamp"].endswith("Z") for e in result.history)
