@@ -1,0 +1,73 @@
+"""`sfn graph`: DOT on stdout or in a file, SVG/PNG through dot, and clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from engine.cli import main
+
+ORDER = str(Path(__file__).resolve().parents[2] / "workflows" / "order.yaml")
+
+
+def sfn(*args: str) -> object:
+    return CliRunner().invoke(main, ["graph", *args])
+
+
+def test_dot_on_stdout() -> None:
+    result = sfn(ORDER)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith('digraph "order" {')
+    assert '"ChargeCustomer" -> "ReserveInventory";' in result.stdout
+
+
+@pytest.mark.parametrize("suffix", [".dot", ".gv"])
+def test_dot_file(tmp_path: Path, suffix: str) -> None:
+    out = tmp_path / f"order{suffix}"
+    result = sfn(ORDER, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert '"RefundCustomer" -> "OrderFailed";' in out.read_text()
+
+
+def test_svg_and_png(tmp_path: Path) -> None:
+    svg, png = tmp_path / "order.svg", tmp_path / "order.png"
+    assert sfn(ORDER, "-o", str(svg)).exit_code == 0
+    assert sfn(ORDER, "--output", str(png)).exit_code == 0
+    text = svg.read_text()
+    assert text.lstrip().startswith("<?xml") and "ReserveInventory" in text
+    assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_missing_dot_says_how_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    out = tmp_path / "order.svg"
+    result = sfn(ORDER, "-o", str(out))
+    assert result.exit_code == 1
+    assert "apt-get install graphviz" in result.stderr and "brew install graphviz" in result.stderr
+    assert "Traceback" not in result.output and not out.exists()
+    assert sfn(ORDER, "-o", str(tmp_path / "order.dot")).exit_code == 0
+
+
+def test_unknown_output_format(tmp_path: Path) -> None:
+    result = sfn(ORDER, "-o", str(tmp_path / "order.pdf"))
+    assert result.exit_code == 2
+    assert "name it with one of .dot, .gv, .png, .svg" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "no such file"),
+        ("States: [unclosed", "invalid YAML"),
+        ("", "order.yaml"),
+    ],
+)
+def test_bad_input_is_one_clear_error(tmp_path: Path, content: str | None, message: str) -> None:
+    path = tmp_path / "order.yaml"
+    if content is not None:
+        path.write_text(content)
+    result = sfn(str(path))
+    assert result.exit_code == 2
+    assert message in result.stderr and "Traceback" not in result.output
