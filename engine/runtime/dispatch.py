@@ -1,0 +1,85 @@
+"""RQ dispatch: the jobs a step creates, written into the step's own transaction.
+
+Jobs are serialized with RQ's JSONSerializer (never pickle) and name their function by its
+import path. A Task job's id is its task token. Timers live in one sorted set (`keys.TIMERS`)
+that every worker polls; see `engine.runtime.timers`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime
+from typing import Any
+
+import redis
+from redis.client import Pipeline
+from rq import Queue
+from rq.serializers import JSONSerializer
+
+from engine.runtime import keys
+
+DEFAULT_QUEUE = "sfn"
+ENV_QUEUES = "SFN_ACTIVITY_QUEUES"
+# Failed RQ jobs are kept a day for inspection; sfn itself never reads them.
+FAILURE_TTL = 24 * 3600
+TOKEN_TTL = 366 * 24 * 3600
+
+
+def queue(client: redis.Redis, name: str = DEFAULT_QUEUE) -> Queue:
+    return Queue(name, connection=client, serializer=JSONSerializer)
+
+
+def queue_for(resource: str) -> str:
+    """The queue an activity's jobs go to: `@activity(queue=)`, $SFN_ACTIVITY_QUEUES, or sfn.
+
+    $SFN_ACTIVITY_QUEUES maps activities to queues: "resize=gpu,charge=payments".
+    """
+    from engine import activities
+
+    name = activities.strip_integration_suffix(resource)
+    entry = activities.default_registry.get(name)
+    if entry is not None and entry.queue:
+        return entry.queue
+    for pair in os.environ.get(ENV_QUEUES, "").split(","):
+        activity, _, target = pair.partition("=")
+        if activity.strip() == name and target.strip():
+            return target.strip()
+    return DEFAULT_QUEUE
+
+
+def enqueue(
+    pipe: Pipeline,
+    client: redis.Redis,
+    function: str,
+    kwargs: dict[str, Any],
+    *,
+    queue_name: str = DEFAULT_QUEUE,
+    job_id: str | None = None,
+    description: str | None = None,
+) -> None:
+    """Add a job to `pipe` (already in MULTI): it exists only if the transaction commits."""
+    queue(client, queue_name).enqueue_call(
+        f"engine.runtime.jobs.{function}",
+        kwargs=kwargs,
+        job_id=job_id,
+        timeout=-1,
+        result_ttl=0,
+        failure_ttl=FAILURE_TTL,
+        description=description or function,
+        pipeline=pipe,
+    )
+
+
+def timer_member(kind: str, execution: str, run_id: str, ident: str) -> str:
+    """A timer's member in the sorted set: what to deliver, to which run."""
+    return json.dumps({"k": kind, "e": execution, "r": run_id, "id": ident}, sort_keys=True)
+
+
+def add_timer(pipe: Pipeline, member: str, at: datetime) -> None:
+    pipe.zadd(keys.TIMERS, {member: at.timestamp()})
+
+
+def remember_token(pipe: Pipeline, token: str, execution: str, run_id: str) -> None:
+    """Index a task token so `send-task-*` can find the run awaiting it."""
+    pipe.set(keys.token(token), f"{execution}\n{run_id}", ex=TOKEN_TTL)

@@ -1,0 +1,267 @@
+"""`Engine`: the Python API for durable executions (start, describe, history, wait, stop...).
+
+The CLI's execution commands are thin wrappers over these methods; workers do the running.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from pathlib import PurePath
+from typing import Any
+
+import redis
+
+from engine.core.context import iso
+from engine.core.env import PAYLOAD_LIMIT_BYTES
+from engine.core.triggers import Redrive, Start, Stop, TaskFailed, TaskSucceeded
+from engine.errors import DefinitionError, SfnError, UsageError
+from engine.runtime import keys
+from engine.runtime.commit import Runtime
+from engine.runtime.leases import record_heartbeat
+from engine.runtime.store import (
+    ARN_PREFIX,
+    FINAL_STATUSES,
+    REDRIVABLE,
+    ROOT,
+    RUNNING,
+    ExecutionAlreadyExists,
+    Run,
+    dumps,
+    execution_arn,
+    execution_id,
+    parse_execution,
+)
+
+Json = Any
+DEFAULT_STATE_MACHINE = "StateMachine"
+
+
+class TaskNotAwaited(SfnError):
+    """A task token that is unknown, or whose task has already finished (AWS's TaskTimedOut)."""
+
+
+class ExecutionNotRedrivable(SfnError):
+    """Only a FAILED, TIMED_OUT or ABORTED execution can be redriven."""
+
+
+class Engine:
+    """Durable executions in one Redis database (`redis_url`, $SFN_REDIS_URL or embedded)."""
+
+    def __init__(self, redis_url: str | None = None, *, client: redis.Redis | None = None):
+        if client is None:
+            from engine.runtime.connection import connect
+            from engine.runtime.server import resolve_redis_url
+
+            client = connect(resolve_redis_url(redis_url))
+        self.redis = client
+        self.runtime = Runtime(client)
+        self.store = self.runtime.store
+
+    # Starting -------------------------------------------------------------------------------
+
+    def start_execution(
+        self,
+        definition: Json,
+        input: Json = None,
+        name: str | None = None,
+        *,
+        state_machine: str | None = None,
+        check_resources: bool | None = None,
+    ) -> str:
+        """Start an execution and return its id (same name and input: the existing one).
+
+        `definition` is a path, YAML/JSON text or a dict; `input` is JSON data or JSON text.
+        Resources are checked against the registered activities when any are registered
+        (or when `check_resources` is True).
+        """
+        data, default_name = _load(definition)
+        payload = parse_input(input)
+        machine_name = state_machine or default_name
+        _check_resources(data, check_resources)
+        name = name or str(uuid.uuid4())
+        execution = execution_id(machine_name, name)
+        input_text = dumps(payload)
+        if self.store.exists(execution):
+            return self._existing(execution, input_text)
+        digest = self.store.put_definition(data)
+        now = self.runtime.env.now()
+        meta = {
+            "executionArn": execution_arn(execution),
+            "stateMachineArn": f"{ARN_PREFIX}:stateMachine:{machine_name}",
+            "stateMachineName": machine_name,
+            "name": name,
+            "definition": digest,
+            "status": RUNNING,
+            "startDate": iso(now),
+            "startEpoch": str(now.timestamp()),
+            "input": input_text,
+            "redriveCount": "0",
+        }
+        context = {
+            "Execution": {
+                "Id": meta["executionArn"],
+                "Name": name,
+                "Input": payload,
+                "StartTime": meta["startDate"],
+                "RedriveCount": 0,
+            },
+            "StateMachine": {"Id": meta["stateMachineArn"], "Name": machine_name},
+        }
+        started = self.runtime.advance(
+            execution, ROOT, Start(payload, context), create=Run(ROOT), open_meta=meta
+        )
+        return execution if started else self._existing(execution, input_text)
+
+    def _existing(self, execution: str, input_text: str) -> str:
+        if self.store.meta(execution).get("input") != input_text:
+            raise ExecutionAlreadyExists(
+                f"execution {execution!r} already exists with a different input"
+            )
+        return execution
+
+    # Reading --------------------------------------------------------------------------------
+
+    def describe(self, ref: str) -> dict[str, Json]:
+        """AWS DescribeExecution's fields (input/output as JSON text) plus `executionId`."""
+        execution = parse_execution(ref)
+        meta = self.store.meta(execution)
+        fields = (
+            "executionArn", "stateMachineArn", "name", "status", "startDate", "stopDate",
+            "input", "output", "error", "cause", "redriveCount", "redriveDate",
+        )  # fmt: skip
+        described: dict[str, Json] = {"executionId": execution}
+        described.update({key: meta[key] for key in fields if key in meta})
+        described["redriveCount"] = int(meta.get("redriveCount", "0"))
+        return described
+
+    def history(self, ref: str, *, reverse: bool = False) -> list[Json]:
+        execution = parse_execution(ref)
+        self.store.meta(execution)
+        events = self.store.history(execution)
+        return events[::-1] if reverse else events
+
+    def list_executions(
+        self, state_machine: str | None = None, status: str | None = None, limit: int = 100
+    ) -> list[dict[str, Json]]:
+        rows = self.store.list_executions(state_machine, status, limit)
+        return [self.describe(row["executionArn"]) for row in rows]
+
+    def wait(self, ref: str, timeout: float | None = None) -> dict[str, Json]:
+        """Block until the execution ends (or `timeout` seconds pass) and describe it."""
+        execution = parse_execution(ref)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            described = self.describe(execution)
+            if described["status"] in FINAL_STATUSES:
+                return described
+            left = 1.0 if deadline is None else min(1.0, deadline - time.monotonic())
+            if left <= 0:
+                return described
+            done = keys.done(execution)
+            self.redis.blmove(done, done, max(left, 0.01), "RIGHT", "LEFT")
+
+    # Changing -------------------------------------------------------------------------------
+
+    def stop(self, ref: str, error: str | None = None, cause: str | None = None) -> Json:
+        """StopExecution: the execution ends ABORTED (a finished one is left as it is)."""
+        execution = parse_execution(ref)
+        self.store.meta(execution)
+        self.runtime.advance(execution, ROOT, Stop(error, cause))
+        return self.describe(execution)
+
+    def redrive(self, ref: str) -> Json:
+        """RedriveExecution: continue a failed execution from the state that failed."""
+        execution = parse_execution(ref)
+        status = self.store.meta(execution)["status"]
+        if status not in REDRIVABLE:
+            raise ExecutionNotRedrivable(
+                f"execution {execution!r} is {status}; only {', '.join(REDRIVABLE)} can be redriven"
+            )
+        if not self.runtime.advance(execution, ROOT, Redrive()):
+            raise ExecutionNotRedrivable(f"execution {execution!r} could not be redriven")
+        return self.describe(execution)
+
+    def send_task_success(self, token: str, output: Json) -> None:
+        execution, run = self._awaiting(token)
+        if not self.runtime.advance(execution, run, TaskSucceeded(token, output)):
+            raise _not_awaited(token)
+
+    def send_task_failure(self, token: str, error: str | None = None, cause: str | None = None):
+        execution, run = self._awaiting(token)
+        if not self.runtime.advance(execution, run, TaskFailed(token, error, cause)):
+            raise _not_awaited(token)
+
+    def send_task_heartbeat(self, token: str) -> None:
+        execution, _ = self._awaiting(token)
+        record_heartbeat(self.redis, execution, token)
+
+    def _awaiting(self, token: str) -> tuple[str, str]:
+        raw = self.redis.get(keys.token(token))
+        if raw is None:
+            raise _not_awaited(token)
+        execution, _, run = raw.decode().partition("\n")
+        return execution, run
+
+
+def _not_awaited(token: str) -> TaskNotAwaited:
+    return TaskNotAwaited(
+        f"task token {token[:8]}... is not awaited: unknown, or its task already finished"
+    )
+
+
+def parse_input(value: Json) -> Json:
+    """Execution input from JSON data or JSON text, within AWS's payload limit."""
+    if isinstance(value, str | bytes):
+        try:
+            value = json.loads(value)
+        except ValueError as error:
+            raise UsageError(f"input is not valid JSON: {error}") from None
+    size = len(dumps(value).encode())
+    if size > PAYLOAD_LIMIT_BYTES:
+        raise UsageError(
+            f"input is {size} bytes, over the {PAYLOAD_LIMIT_BYTES}-byte payload limit "
+            "(States.DataLimitExceeded)"
+        )
+    return value
+
+
+def _load(definition: Json) -> tuple[Json, str]:
+    """Plain, validated definition data and the state machine name it suggests."""
+    from engine.definition import load_definition, validate
+
+    name = DEFAULT_STATE_MACHINE
+    if isinstance(definition, PurePath) or (
+        isinstance(definition, str)
+        and "\n" not in definition
+        and definition.lower().endswith((".json", ".yaml", ".yml"))
+    ):
+        name = PurePath(definition).stem
+    document = load_definition(definition)
+    problems = [d for d in validate(document) if d.severity == "error"]
+    if problems:
+        raise DefinitionError(problems)
+    return document.data, name
+
+
+def task_resources(data: Json) -> set[str]:
+    """Every Task Resource in a definition, nested branches and processors included."""
+    found: set[str] = set()
+    for state in (data.get("States") or {}).values():
+        if state.get("Type") == "Task" and isinstance(state.get("Resource"), str):
+            found.add(state["Resource"])
+        for branch in state.get("Branches") or []:
+            found |= task_resources(branch)
+        processor = state.get("ItemProcessor") or state.get("Iterator")
+        if processor:
+            found |= task_resources(processor)
+    return found
+
+
+def _check_resources(data: Json, check: bool | None) -> None:
+    from engine.activities import default_registry
+
+    if check is False or (check is None and not len(default_registry)):
+        return
+    default_registry.check(sorted(task_resources(data)))

@@ -1,0 +1,178 @@
+"""Parallel branches and Map iterations as child runs, joined atomically into their parent.
+
+A `StartChildren` effect opens a *group*: a join record (total, started, delivered), the
+children's inputs, and a first `advance_group` job. Each child runs with its own snapshot; its
+final commit records its result and enqueues `advance_group` in the same transaction. That job
+starts more children (never more than MaxConcurrency running) or, once the outcome is known,
+delivers `ChildrenDone` / `ChildFailed` to the parent in the commit that marks the group
+delivered — so the parent hears exactly once, whichever child finishes last.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import TYPE_CHECKING, Any
+
+import redis
+from redis.client import Pipeline
+
+from engine.core.effects import Finish, StartChildren
+from engine.core.triggers import ChildFailed, ChildrenDone, Start
+from engine.runtime import dispatch, keys
+from engine.runtime.store import RUNNING, Run, dumps
+
+if TYPE_CHECKING:
+    from engine.runtime.commit import Runtime
+
+Json = Any
+
+
+def open_group(
+    pipe: Pipeline, client: redis.Redis, execution: str, parent: str, effect: StartChildren
+) -> str:
+    """Write a new group for `effect` into the parent's commit; return its id."""
+    group_id = secrets.token_hex(6)
+    record = {
+        "parent": parent,
+        "state": effect.state_name,
+        "total": len(effect.children),
+        "maxConcurrency": effect.max_concurrency or 0,
+        "toleratedCount": effect.tolerated_failure_count or 0,
+        "toleratedPercentage": effect.tolerated_failure_percentage or 0.0,
+        "started": 0,
+        "delivered": 0,
+    }
+    pipe.hset(keys.group(execution, group_id), mapping=record)
+    specs = {
+        str(position): dumps(
+            {
+                "index": child.index,
+                "machinePath": list(child.machine_path),
+                "input": child.input,
+                "context": child.context,
+            }
+        )
+        for position, child in enumerate(effect.children)
+    }
+    if specs:
+        pipe.hset(keys.group_specs(execution, group_id), mapping=specs)
+    _enqueue_advance(pipe, client, execution, group_id)
+    return group_id
+
+
+def child_finished(
+    pipe: Pipeline, client: redis.Redis, execution: str, run: Run, end: Finish
+) -> None:
+    """Record a child's end in its own final commit, and wake the group."""
+    assert run.group is not None
+    if end.status == "SUCCEEDED":
+        pipe.hset(keys.group_results(execution, run.group), str(run.index), dumps(end.output))
+    else:
+        failure = {"error": end.error, "cause": end.cause}
+        pipe.hset(keys.group_failures(execution, run.group), str(run.index), dumps(failure))
+    _enqueue_advance(pipe, client, execution, run.group)
+
+
+def _enqueue_advance(pipe: Pipeline, client: redis.Redis, execution: str, group_id: str) -> None:
+    dispatch.enqueue(
+        pipe,
+        client,
+        "advance_group",
+        {"execution": execution, "group": group_id},
+        description=f"join {execution} {group_id}",
+    )
+
+
+def tolerance_exceeded(failed: int, total: int, count: int, percentage: float) -> bool:
+    """Whether `failed` children exceed the tolerance (none tolerated when both are 0)."""
+    if count == 0 and percentage == 0:
+        return failed > 0
+    over_count = count > 0 and failed > count
+    over_percentage = percentage > 0 and failed * 100 > percentage * total
+    return over_count or over_percentage
+
+
+def advance_group(runtime: Runtime, execution: str, group_id: str) -> None:
+    """Start more children, or deliver the group's outcome to its parent (idempotent)."""
+    client = runtime.redis
+    while True:
+        with client.pipeline() as pipe:
+            try:
+                pipe.watch(keys.group(execution, group_id))
+                record = {
+                    k.decode(): v.decode()
+                    for k, v in pipe.hgetall(keys.group(execution, group_id)).items()
+                }
+                if not record or record["delivered"] == "1":
+                    return
+                if pipe.hget(keys.meta(execution), "status") != RUNNING.encode():
+                    return
+                outcome = _outcome(pipe, execution, group_id, record)
+                if outcome is not None:
+                    pipe.unwatch()
+                    runtime.advance(execution, record["parent"], outcome, deliver_group=group_id)
+                    return
+                _start_more(pipe, client, execution, group_id, record)
+                return
+            except redis.WatchError:
+                continue
+
+
+def _outcome(
+    pipe: Pipeline, execution: str, group_id: str, record: dict[str, str]
+) -> ChildrenDone | ChildFailed | None:
+    total = int(record["total"])
+    failed = int(pipe.hlen(keys.group_failures(execution, group_id)))
+    count, percentage = int(record["toleratedCount"]), float(record["toleratedPercentage"])
+    if tolerance_exceeded(failed, total, count, percentage):
+        failures = _load(pipe.hgetall(keys.group_failures(execution, group_id)))
+        index = min(failures)
+        return ChildFailed(index, failures[index]["error"], failures[index]["cause"])
+    succeeded = int(pipe.hlen(keys.group_results(execution, group_id)))
+    if succeeded + failed < total:
+        return None
+    results = _load(pipe.hgetall(keys.group_results(execution, group_id)))
+    for index, failure in _load(pipe.hgetall(keys.group_failures(execution, group_id))).items():
+        results[index] = {"Error": failure["error"], "Cause": failure["cause"]}
+    return ChildrenDone([results[index] for index in sorted(results)])
+
+
+def _load(raw: dict[bytes, bytes]) -> dict[int, Json]:
+    return {int(key): json.loads(value) for key, value in raw.items()}
+
+
+def _start_more(
+    pipe: Pipeline, client: redis.Redis, execution: str, group_id: str, record: dict[str, str]
+) -> None:
+    total, started = int(record["total"]), int(record["started"])
+    finished = int(pipe.hlen(keys.group_results(execution, group_id))) + int(
+        pipe.hlen(keys.group_failures(execution, group_id))
+    )
+    limit = int(record["maxConcurrency"])
+    room = total - started if limit == 0 else min(total - started, limit - (started - finished))
+    if room <= 0:
+        pipe.unwatch()
+        return
+    pipe.multi()
+    pipe.hincrby(keys.group(execution, group_id), "started", room)
+    for position in range(started, started + room):
+        dispatch.enqueue(
+            pipe,
+            client,
+            "start_child",
+            {"execution": execution, "group": group_id, "position": position},
+            description=f"child {execution} {group_id}#{position}",
+        )
+    pipe.execute()
+
+
+def start_child(runtime: Runtime, execution: str, group_id: str, position: int) -> None:
+    """Start one child run from its stored spec (a second start of the same child is a no-op)."""
+    raw = runtime.redis.hget(keys.group_specs(execution, group_id), str(position))
+    if raw is None:
+        return
+    spec = json.loads(raw)
+    run_id = f"{group_id}.{spec['index']}"
+    run = Run(run_id, tuple(spec["machinePath"]), group_id, spec["index"], None)
+    runtime.advance(execution, run_id, Start(spec["input"], spec["context"]), create=run)

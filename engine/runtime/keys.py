@@ -1,0 +1,87 @@
+"""Every Redis key sfn uses, in one place, so the layout is predictable and greppable.
+
+Keys of one execution share the hash tag `{<execution id>}`: on a Redis Cluster an execution
+lives on one node and its commits stay single-slot. Indexes and timers are global keys.
+"""
+
+from __future__ import annotations
+
+PREFIX = "sfn"
+
+# Global keys (not tied to one execution).
+TIMERS = f"{PREFIX}:timers"  # sorted set: timer member JSON -> due time (epoch seconds)
+EXECUTIONS = f"{PREFIX}:executions"  # sorted set: execution id -> start time
+
+
+def definition(digest: str) -> str:
+    """The immutable definition stored under its content hash."""
+    return f"{PREFIX}:definition:{digest}"
+
+
+def by_state_machine(name: str) -> str:
+    """Sorted set of the executions of one state machine, scored by start time."""
+    return f"{PREFIX}:statemachine:{name}:executions"
+
+
+def by_status(status: str) -> str:
+    """Sorted set of the executions currently in one status, scored by start time."""
+    return f"{PREFIX}:status:{status}:executions"
+
+
+def token(task_token: str) -> str:
+    """Where a task token leads: the execution and run awaiting it (for send-task-*)."""
+    return f"{PREFIX}:token:{task_token}"
+
+
+def _tag(execution: str) -> str:
+    return f"{PREFIX}:{{{execution}}}"
+
+
+def meta(execution: str) -> str:
+    """Hash: the execution's description (status, input, output, pinned definition...)."""
+    return f"{_tag(execution)}:meta"
+
+
+def history(execution: str) -> str:
+    """List of history events; an event's id is its position + 1."""
+    return f"{_tag(execution)}:history"
+
+
+def run(execution: str, run_id: str) -> str:
+    """String: one run's record (machine path, group, snapshot with its version)."""
+    return f"{_tag(execution)}:run:{run_id}"
+
+
+def group(execution: str, group_id: str) -> str:
+    """Hash: the join record of a Parallel/Map child group (total, started, delivered...)."""
+    return f"{_tag(execution)}:group:{group_id}"
+
+
+def group_specs(execution: str, group_id: str) -> str:
+    """Hash: child index -> the child's input and context, read when the child starts."""
+    return f"{_tag(execution)}:group:{group_id}:specs"
+
+
+def group_results(execution: str, group_id: str) -> str:
+    """Hash: child index -> output of each child that succeeded."""
+    return f"{_tag(execution)}:group:{group_id}:results"
+
+
+def group_failures(execution: str, group_id: str) -> str:
+    """Hash: child index -> {"error", "cause"} of each child that failed."""
+    return f"{_tag(execution)}:group:{group_id}:failures"
+
+
+def heartbeat(execution: str, task_token: str) -> str:
+    """String: the time of the last heartbeat a task sent (for HeartbeatSeconds)."""
+    return f"{_tag(execution)}:heartbeat:{task_token}"
+
+
+def done(execution: str) -> str:
+    """List holding one marker once the execution has finished (waiters block on it)."""
+    return f"{_tag(execution)}:done"
+
+
+def redelivery(execution: str, task_token: str, delivery: int) -> str:
+    """Marker that a lost task attempt was delivered again (so it is resent only once)."""
+    return f"{_tag(execution)}:redelivery:{task_token}:{delivery}"

@@ -1,0 +1,132 @@
+"""Lost-worker detection and heartbeats for running Task attempts.
+
+A worker running an activity holds a *lease*: a member of the timers sorted set whose due time
+it pushes forward every third of `SFN_LEASE_SECONDS` (default 15 s) while it lives. A worker
+killed mid-task stops renewing; once the lease falls due (within lease + poll interval), the
+attempt, if still awaited, is delivered again to another worker, up to
+`SFN_LOST_TASK_REDELIVERIES` times (default 2; the activity gets the same idempotency key).
+After that the task fails with `Sfn.WorkerLost`, which Retry and Catch match like any task
+error (a States.Timeout / States.HeartbeatTimeout comes first when the Task sets those).
+The lease is dropped after the result is committed; a lease that outlives its result is stale.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import redis
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+from rq.serializers import JSONSerializer
+
+from engine.runtime import dispatch, keys
+
+WORKER_LOST = "Sfn.WorkerLost"
+ENV_LEASE = "SFN_LEASE_SECONDS"
+ENV_REDELIVERIES = "SFN_LOST_TASK_REDELIVERIES"
+DEFAULT_LEASE_SECONDS = 15.0
+DEFAULT_REDELIVERIES = 2
+
+
+def lease_seconds() -> float:
+    return float(os.environ.get(ENV_LEASE) or DEFAULT_LEASE_SECONDS)
+
+
+def max_redeliveries() -> int:
+    return int(os.environ.get(ENV_REDELIVERIES) or DEFAULT_REDELIVERIES)
+
+
+def job_id(token: str, delivery: int) -> str:
+    """The RQ job id of one delivery of a task attempt: the token, then token.1, token.2..."""
+    return token if delivery == 0 else f"{token}.{delivery}"
+
+
+def lost_cause() -> str:
+    return (
+        "the worker running this task stopped renewing its lease "
+        f"for {lease_seconds():g} s (killed or disconnected)"
+    )
+
+
+class Lease:
+    """Held while an activity runs; a daemon thread renews it until `release`."""
+
+    def __init__(
+        self, client: redis.Redis, execution: str, run_id: str, token: str, delivery: int = 0
+    ):
+        self._client = client
+        self._member = dispatch.timer_member("lease", execution, run_id, f"{token}/{delivery}")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._renew, name="sfn-lease", daemon=True)
+
+    def hold(self) -> None:
+        self._push()
+        self._thread.start()
+
+    def _push(self) -> None:
+        self._client.zadd(keys.TIMERS, {self._member: time.time() + lease_seconds()})
+
+    def _renew(self) -> None:
+        while not self._stop.wait(lease_seconds() / 3):
+            try:
+                self._client.zadd(
+                    keys.TIMERS, {self._member: time.time() + lease_seconds()}, xx=True
+                )
+            except redis.RedisError:
+                continue  # Redis unreachable for a moment: the next renewal may succeed
+
+    def release(self) -> None:
+        self._stop.set()
+        self._client.zrem(keys.TIMERS, self._member)
+
+
+def record_heartbeat(client: redis.Redis, execution: str, token: str) -> None:
+    """Note that the task behind `token` is alive now."""
+    client.set(keys.heartbeat(execution, token), time.time(), ex=dispatch.TOKEN_TTL)
+
+
+def heartbeat_due(
+    client: redis.Redis, execution: str, run_id: str, token: str, seconds: float
+) -> bool:
+    """Whether the task missed its heartbeat; if not, re-arm the check for the next deadline."""
+    raw = client.get(keys.heartbeat(execution, token))
+    if raw is None:
+        return True
+    deadline = float(raw) + seconds
+    if deadline <= time.time():
+        return True
+    member = dispatch.timer_member("heartbeat", execution, run_id, f"{token}/{seconds:g}")
+    client.zadd(keys.TIMERS, {member: deadline})
+    return False
+
+
+def redeliver(client: redis.Redis, execution: str, token: str, delivery: int) -> bool:
+    """Enqueue the next delivery of a lost attempt, once (False if there is nothing to resend)."""
+    try:
+        job = Job.fetch(job_id(token, delivery), connection=client, serializer=JSONSerializer)
+    except NoSuchJobError:
+        return False
+    payload = {**job.kwargs, "delivery": delivery + 1}
+    marker = keys.redelivery(execution, token, delivery + 1)
+    with client.pipeline() as pipe:
+        try:
+            pipe.watch(marker)
+            if pipe.exists(marker):
+                return True
+            pipe.multi()
+            pipe.set(marker, 1, ex=dispatch.TOKEN_TTL)
+            dispatch.enqueue(
+                pipe,
+                client,
+                "run_task",
+                payload,
+                queue_name=job.origin,
+                job_id=job_id(token, delivery + 1),
+                description=job.description,
+            )
+            pipe.execute()
+        except redis.WatchError:
+            pass  # another poller redelivered it at the same moment
+    return True

@@ -1,0 +1,172 @@
+"""The Redis store: definitions, executions, runs, history and indexes (reads and creation).
+
+Every write that advances an execution goes through `engine.runtime.commit`; this module holds
+the data shapes and the few writes that are not steps (storing a definition, claiming a name).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import redis
+
+from engine.errors import SfnError
+from engine.runtime import keys
+
+Json = Any
+ROOT = "root"
+RUNNING = "RUNNING"
+FINAL_STATUSES = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+REDRIVABLE = ("FAILED", "TIMED_OUT", "ABORTED")
+ARN_PREFIX = "arn:aws:states:local:000000000000"
+
+
+class ExecutionAlreadyExists(SfnError):
+    """A name was reused with a different input (AWS's ExecutionAlreadyExists)."""
+
+    exit_code = 1
+
+
+class ExecutionDoesNotExist(SfnError):
+    """No execution has that id or ARN (AWS's ExecutionDoesNotExist)."""
+
+    exit_code = 1
+
+
+@dataclass
+class Run:
+    """One run's stored record: its machine inside the definition, its group and snapshot."""
+
+    id: str
+    machine_path: tuple[str | int, ...] = ()
+    group: str | None = None
+    index: int | None = None
+    snapshot: Json = None
+
+    def dump(self) -> str:
+        return dumps(
+            {
+                "machinePath": list(self.machine_path),
+                "group": self.group,
+                "index": self.index,
+                "snapshot": self.snapshot,
+            }
+        )
+
+    @classmethod
+    def load(cls, run_id: str, raw: bytes | None) -> Run | None:
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        return cls(
+            run_id, tuple(data["machinePath"]), data["group"], data["index"], data["snapshot"]
+        )
+
+
+def dumps(value: Json) -> str:
+    """Compact JSON text, as stored in Redis."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def execution_id(state_machine: str, name: str) -> str:
+    """An execution's id: its state machine and its name, unique together as on AWS."""
+    return f"{state_machine}:{name}"
+
+
+def execution_arn(execution: str) -> str:
+    return f"{ARN_PREFIX}:execution:{execution}"
+
+
+def parse_execution(ref: str) -> str:
+    """An execution id from an id or an ARN."""
+    prefix = f"{ARN_PREFIX}:execution:"
+    return ref[len(prefix) :] if ref.startswith(prefix) else ref
+
+
+def definition_digest(data: Json) -> str:
+    """The content hash that names a definition version."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class Store:
+    """Reads and the non-step writes of sfn's data in one Redis database."""
+
+    def __init__(self, client: redis.Redis):
+        self.redis = client
+
+    # Definitions ----------------------------------------------------------------------------
+
+    def put_definition(self, data: Json) -> str:
+        """Store a definition immutably (first writer wins) and return its content hash."""
+        digest = definition_digest(data)
+        self.redis.set(keys.definition(digest), dumps(data), nx=True)
+        return digest
+
+    def definition(self, digest: str) -> Json:
+        raw = self.redis.get(keys.definition(digest))
+        if raw is None:
+            raise SfnError(f"definition {digest} is missing from the store")
+        return json.loads(raw)
+
+    # Executions -----------------------------------------------------------------------------
+
+    def meta(self, execution: str) -> dict[str, str]:
+        """The execution's stored description, as text fields; raises if there is none."""
+        raw = self.redis.hgetall(keys.meta(execution))
+        if not raw:
+            raise ExecutionDoesNotExist(f"execution {execution!r} does not exist")
+        return {key.decode(): value.decode() for key, value in raw.items()}
+
+    def exists(self, execution: str) -> bool:
+        return bool(self.redis.exists(keys.meta(execution)))
+
+    def run(self, execution: str, run_id: str) -> Run | None:
+        return Run.load(run_id, self.redis.get(keys.run(execution, run_id)))
+
+    def history(self, execution: str, start: int = 0) -> list[Json]:
+        """History events from position `start`, with AWS's id/previousEventId filled in."""
+        raw = self.redis.lrange(keys.history(execution), start, -1)
+        events = []
+        for offset, item in enumerate(raw):
+            event_id = start + offset + 1
+            event = json.loads(item)
+            events.append({"id": event_id, "previousEventId": event_id - 1, **event})
+        return events
+
+    def history_length(self, execution: str) -> int:
+        return int(self.redis.llen(keys.history(execution)))
+
+    def list_executions(
+        self,
+        state_machine: str | None = None,
+        status: str | None = None,
+        limit: int = 100,
+    ) -> list[dict[str, str]]:
+        """The newest executions first, filtered by state machine and/or status."""
+        index = keys.by_state_machine(state_machine) if state_machine else keys.EXECUTIONS
+        if status and not state_machine:
+            index = keys.by_status(status)
+        found = []
+        for raw in self.redis.zrevrange(index, 0, -1):
+            meta = self.redis.hgetall(keys.meta(raw.decode()))
+            row = {key.decode(): value.decode() for key, value in meta.items()}
+            if row and (status is None or row.get("status") == status):
+                found.append(row)
+                if len(found) >= limit:
+                    break
+        return found
+
+    # Groups ---------------------------------------------------------------------------------
+
+    def group(self, execution: str, group_id: str) -> dict[str, str]:
+        raw = self.redis.hgetall(keys.group(execution, group_id))
+        return {key.decode(): value.decode() for key, value in raw.items()}

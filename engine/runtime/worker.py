@@ -1,0 +1,142 @@
+"""Workers: RQ workers (JSON serializer) plus sfn's timer poller, standalone or embedded.
+
+`run_worker` is what `sfn worker` runs in each process: a forking RQ worker, so a crashing
+activity cannot take the worker down, and a `TimerPoller` thread that fires due timers and
+expired leases. `EmbeddedWorker` runs the same loop in a thread of the current process (for
+`sfn run`), with a non-forking worker that stops when asked.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+from collections.abc import Sequence
+
+import redis
+from rq import SimpleWorker, Worker
+from rq.serializers import JSONSerializer
+from rq.timeouts import TimerDeathPenalty
+
+from engine.runtime import dispatch
+from engine.runtime.timers import TimerPoller
+
+log = logging.getLogger("sfn.worker")
+
+
+def load_activities(specs: Sequence[str]) -> None:
+    """Register the activities of modules/paths `specs` (and the default places)."""
+    from engine.activities import load_activities as load
+
+    load(list(specs))
+
+
+def make_worker(client: redis.Redis, queues: Sequence[str], cls: type[Worker] = Worker) -> Worker:
+    names = list(queues) or [dispatch.DEFAULT_QUEUE]
+    return cls(
+        [dispatch.queue(client, name) for name in names],
+        connection=client,
+        serializer=JSONSerializer,
+    )
+
+
+def run_worker(
+    client: redis.Redis,
+    queues: Sequence[str] = (),
+    *,
+    burst: bool = False,
+    log_level: str = "INFO",
+) -> None:
+    """Work until stopped (or, with `burst`, until the queues are empty)."""
+    poller = TimerPoller(client).start()
+    try:
+        make_worker(client, queues).work(burst=burst, logging_level=log_level)
+    finally:
+        poller.stop()
+
+
+def run_pool(
+    url: str,
+    processes: int,
+    queues: Sequence[str] = (),
+    *,
+    burst: bool = False,
+    log_level: str = "INFO",
+) -> int:
+    """Run `processes` worker processes until they all end; return how many failed."""
+    context = multiprocessing.get_context("fork")
+    children = [
+        context.Process(target=_pool_member, args=(url, list(queues), burst, log_level))
+        for _ in range(processes)
+    ]
+    for child in children:
+        child.start()
+
+    def forward(signum: int, _frame: object) -> None:
+        for child in children:
+            if child.pid is not None and child.is_alive():
+                os.kill(child.pid, signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    for child in children:
+        child.join()
+    return sum(1 for child in children if child.exitcode)
+
+
+def _pool_member(url: str, queues: list[str], burst: bool, log_level: str) -> None:
+    from engine.runtime.connection import connect
+
+    run_worker(connect(url), queues, burst=burst, log_level=log_level)
+
+
+class _ThreadWorker(SimpleWorker):
+    """A non-forking worker that can live in a thread and stops within a second when asked."""
+
+    death_penalty_class = TimerDeathPenalty
+
+    @property
+    def dequeue_timeout(self) -> int:
+        return 1
+
+    def dequeue_job_and_maintain_ttl(self, timeout: int | None, max_idle_time: int | None = None):
+        # RQ waits for a job forever; wake up every second to notice a stop request.
+        while not self._stop_requested:
+            found = super().dequeue_job_and_maintain_ttl(timeout, max_idle_time=1)
+            if found is not None:
+                return found
+        return None
+
+    def _install_signal_handlers(self) -> None:
+        """Signals belong to the main thread (the `sfn run` command), not to this worker."""
+
+
+class EmbeddedWorker:
+    """An RQ worker and a timer poller in threads of this process; `stop()` ends both."""
+
+    def __init__(self, client: redis.Redis, queues: Sequence[str] = (), log_level: str = "WARNING"):
+        self._worker = make_worker(client, queues, _ThreadWorker)
+        self._poller = TimerPoller(client)
+        self._log_level = log_level
+        self._thread = threading.Thread(target=self._work, name="sfn-worker", daemon=True)
+
+    def _work(self) -> None:
+        self._worker.work(logging_level=self._log_level)
+
+    def start(self) -> EmbeddedWorker:
+        self._poller.start()
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._worker._stop_requested = True
+        self._thread.join(timeout=10)
+        self._poller.stop()
+
+    def __enter__(self) -> EmbeddedWorker:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,40 @@
+"""Fixtures for the runtime's fast tests: an in-process fake Redis and a synchronous drain."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import fakeredis
+import pytest
+from rq import SimpleWorker
+
+from engine.runtime.engine import Engine
+from engine.runtime.store import FINAL_STATUSES
+from engine.runtime.timers import fire_due
+from engine.runtime.worker import make_worker
+
+
+@pytest.fixture
+def fake() -> Iterator[fakeredis.FakeRedis]:
+    client = fakeredis.FakeRedis()
+    yield client
+    client.flushall()
+
+
+@pytest.fixture
+def engine(fake: fakeredis.FakeRedis) -> Engine:
+    return Engine(client=fake)
+
+
+def drain(engine: Engine, execution: str, queues: tuple[str, ...] = ("sfn",), timeout=10.0):
+    """Run queued jobs and due timers in this process until the execution ends."""
+    worker = make_worker(engine.redis, queues, SimpleWorker)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        worker.work(burst=True, logging_level="WARNING")
+        fire_due(engine.redis)
+        described = engine.describe(execution)
+        if described["status"] in FINAL_STATUSES:
+            return described
+    raise TimeoutError(f"{execution} did not finish in {timeout} s")

@@ -1,0 +1,218 @@
+"""Executions driven through RQ jobs and timers in-process: tasks, children, stop, redrive."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from engine import activities
+from engine.runtime import keys
+from engine.runtime.engine import Engine
+from engine.runtime.groups import tolerance_exceeded
+from engine.runtime.store import ROOT
+from engine.runtime.timers import fire_due
+
+from .conftest import drain
+
+CALLS: list[str] = []
+
+
+@activities.activity("unit_double")
+def double(task: dict) -> dict:
+    CALLS.append("double")
+    return {"v": task["v"] * 2}
+
+
+@activities.activity("unit_fail_odd")
+def fail_odd(task: dict) -> dict:
+    if task["v"] % 2:
+        raise ValueError(f"{task['v']} is odd")
+    return task
+
+
+GATE = {"open": False}
+
+
+@activities.activity("unit_gate")
+def gate(task: dict) -> dict:
+    if not GATE["open"]:
+        raise PermissionError("the gate is closed")
+    return task
+
+
+@activities.activity("unit_flaky")
+def flaky(task: dict, context: activities.ActivityContext) -> dict:
+    if context.attempt < 3:
+        raise ConnectionError("try again")
+    return {"attempt": context.attempt, "key": context.idempotency_key}
+
+
+@activities.activity("unit_routed", queue="special")
+def routed(task: dict) -> str:
+    return "routed"
+
+
+def task(resource: str, name: str = "T", **extra) -> dict:
+    state = {"Type": "Task", "Resource": resource, "End": True, **extra}
+    return {"StartAt": name, "States": {name: state}}
+
+
+def map_of(resource: str, **extra) -> dict:
+    processor = task(resource)
+    state = {"Type": "Map", "ItemProcessor": processor, "End": True, **extra}
+    return {"StartAt": "M", "States": {"M": state}}
+
+
+def test_a_task_runs_on_a_worker_and_its_result_is_committed(engine: Engine) -> None:
+    execution = engine.start_execution(task("unit_double"), {"v": 21})
+    described = drain(engine, execution)
+    assert described["status"] == "SUCCEEDED"
+    assert json.loads(described["output"]) == {"v": 42}
+    assert engine.redis.llen("rq:queue:sfn") == 0
+
+
+def test_retry_backoff_reruns_and_the_attempt_is_counted_from_one(engine: Engine) -> None:
+    retry = [{"ErrorEquals": ["ConnectionError"], "IntervalSeconds": 1, "BackoffRate": 1.0}]
+    execution = engine.start_execution(task("unit_flaky", Retry=retry), {})
+    started = time.monotonic()
+    output = json.loads(drain(engine, execution)["output"])
+    assert output["attempt"] == 3
+    assert output["key"].endswith("/2")
+    assert 1.8 <= time.monotonic() - started < 4
+
+
+def test_map_respects_max_concurrency_and_keeps_order(engine: Engine) -> None:
+    items = [{"v": n} for n in range(7)]
+    execution = engine.start_execution(map_of("unit_double", MaxConcurrency=2), items)
+    described = drain(engine, execution)
+    assert json.loads(described["output"]) == [{"v": 2 * n} for n in range(7)]
+    prefix = keys.group(execution, "")
+    groups = {
+        key.decode()[len(prefix) :].split(":")[0] for key in engine.redis.scan_iter(prefix + "*")
+    }
+    assert len(groups) == 1
+    record = engine.store.group(execution, groups.pop())
+    assert record["started"] == "7" and record["delivered"] == "1"
+
+
+def test_map_never_runs_more_children_than_max_concurrency(engine: Engine) -> None:
+    items = [{"v": n} for n in range(6)]
+    execution = engine.start_execution(map_of("unit_double", MaxConcurrency=2), items)
+    from rq import SimpleWorker
+
+    from engine.runtime.worker import make_worker
+
+    worker = make_worker(engine.redis, ["sfn"], SimpleWorker)
+    peak = 0
+    while engine.describe(execution)["status"] == "RUNNING":
+        worker.work(burst=True, max_jobs=1, logging_level="WARNING")
+        awaiting = [
+            key
+            for key in engine.redis.scan_iter(keys.run(execution, "*"))
+            if (json.loads(engine.redis.get(key))["snapshot"] or {}).get("awaiting")
+            and key != keys.run(execution, ROOT).encode()
+        ]
+        peak = max(peak, len(awaiting))
+    assert peak == 2
+    assert engine.describe(execution)["status"] == "SUCCEEDED"
+
+
+def test_a_failing_parallel_branch_fails_the_parent(engine: Engine) -> None:
+    branches = [task("unit_double", "A"), task("unit_fail_odd", "B")]
+    definition = {
+        "StartAt": "P",
+        "States": {"P": {"Type": "Parallel", "Branches": branches, "End": True}},
+    }
+    described = drain(engine, engine.start_execution(definition, {"v": 3}))
+    assert described["status"] == "FAILED"
+    assert described["error"] == "ValueError"
+    types = [event["type"] for event in engine.history(described["executionId"])]
+    assert "ParallelStateFailed" in types
+
+
+def test_map_tolerates_failures_up_to_the_count(engine: Engine) -> None:
+    items = [{"v": n} for n in range(4)]
+    tolerant = engine.start_execution(map_of("unit_fail_odd", ToleratedFailureCount=2), items)
+    assert drain(engine, tolerant)["status"] == "SUCCEEDED"
+    strict = engine.start_execution(map_of("unit_fail_odd", ToleratedFailureCount=1), items)
+    assert drain(engine, strict)["status"] == "FAILED"
+
+
+def test_tolerance_rules() -> None:
+    assert tolerance_exceeded(1, 10, 0, 0)
+    assert not tolerance_exceeded(0, 10, 0, 0)
+    assert not tolerance_exceeded(2, 10, 2, 0)
+    assert tolerance_exceeded(3, 10, 2, 0)
+    assert not tolerance_exceeded(5, 10, 0, 50)
+    assert tolerance_exceeded(6, 10, 0, 50)
+
+
+def test_an_empty_map_succeeds_with_an_empty_list(engine: Engine) -> None:
+    described = drain(engine, engine.start_execution(map_of("unit_double"), []))
+    assert json.loads(described["output"]) == []
+
+
+def test_stop_aborts_and_the_late_result_is_ignored(engine: Engine) -> None:
+    execution = engine.start_execution(task("unit_double"), {"v": 1})
+    stopped = engine.stop(execution, "Cancelled", "by the test")
+    assert stopped["status"] == "ABORTED"
+    drain_once = drain(engine, execution)
+    assert drain_once["status"] == "ABORTED"
+    assert "output" not in drain_once
+
+
+def test_redrive_continues_from_the_failed_state(engine: Engine) -> None:
+    definition = {
+        "StartAt": "First",
+        "States": {
+            "First": {"Type": "Task", "Resource": "unit_double", "Next": "Second"},
+            "Second": {"Type": "Task", "Resource": "unit_gate", "End": True},
+        },
+    }
+    CALLS.clear()
+    GATE["open"] = False
+    execution = engine.start_execution(definition, {"v": 1})
+    failed = drain(engine, execution)
+    assert failed["status"] == "FAILED" and failed["error"] == "PermissionError"
+    GATE["open"] = True
+    redriven = engine.redrive(execution)
+    assert redriven["status"] == "RUNNING" and redriven["redriveCount"] == 1
+    again = drain(engine, execution)
+    assert again["status"] == "SUCCEEDED" and json.loads(again["output"]) == {"v": 2}
+    assert CALLS == ["double"]
+    types = [event["type"] for event in engine.history(execution)]
+    assert types.count("ExecutionFailed") == 1 and "ExecutionRedriven" in types
+
+
+def test_activities_route_to_their_queue(engine: Engine) -> None:
+    execution = engine.start_execution(task("unit_routed"), {})
+    assert engine.redis.llen("rq:queue:special") == 1
+    assert drain(engine, execution, queues=("special",))["status"] == "SUCCEEDED"
+
+
+def test_a_callback_task_waits_for_send_task_success(engine: Engine) -> None:
+    execution = engine.start_execution(task("unit_double.waitForTaskToken"), {"v": 1})
+    from rq import SimpleWorker
+
+    from engine.runtime.worker import make_worker
+
+    make_worker(engine.redis, ["sfn"], SimpleWorker).work(burst=True, logging_level="WARNING")
+    assert engine.describe(execution)["status"] == "RUNNING"
+    token = engine.store.run(execution, ROOT).snapshot["awaiting"]["token"]
+    engine.send_task_heartbeat(token)
+    engine.send_task_success(token, {"approved": True})
+    described = engine.describe(execution)
+    assert json.loads(described["output"]) == {"approved": True}
+
+
+def test_timers_fire_when_due_and_not_before(engine: Engine) -> None:
+    definition = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 30, "End": True}}}
+    execution = engine.start_execution(definition, {})
+    assert fire_due(engine.redis) == 0
+    assert fire_due(engine.redis, now=time.time() + 31) == 1
+    from rq import SimpleWorker
+
+    from engine.runtime.worker import make_worker
+
+    make_worker(engine.redis, ["sfn"], SimpleWorker).work(burst=True, logging_level="WARNING")
+    assert engine.describe(execution)["status"] == "SUCCEEDED"

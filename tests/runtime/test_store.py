@@ -1,0 +1,125 @@
+"""The store: immutable definitions, idempotent starts, history ids, indexes, stale writers."""
+
+from __future__ import annotations
+
+import json
+import zlib
+
+import pytest
+
+from engine.core.triggers import TaskSucceeded
+from engine.errors import DefinitionError, UsageError
+from engine.runtime import keys
+from engine.runtime.engine import Engine
+from engine.runtime.store import ROOT, ExecutionAlreadyExists, ExecutionDoesNotExist
+
+PASS = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"ok": 1}, "End": True}}}
+TASK = {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "unit_echo", "End": True}}}
+
+
+def test_a_pass_machine_finishes_within_its_start_commit(engine: Engine) -> None:
+    execution = engine.start_execution(PASS, {"a": 1}, name="one")
+    described = engine.describe(execution)
+    assert described["status"] == "SUCCEEDED"
+    assert json.loads(described["output"]) == {"ok": 1}
+    types = [event["type"] for event in engine.history(execution)]
+    assert types == [
+        "ExecutionStarted",
+        "PassStateEntered",
+        "PassStateExited",
+        "ExecutionSucceeded",
+    ]
+
+
+def test_history_ids_chain_and_carry_a_timestamp(engine: Engine) -> None:
+    execution = engine.start_execution(PASS, {}, name="ids")
+    history = engine.history(execution)
+    assert [event["id"] for event in history] == [1, 2, 3, 4]
+    assert [event["previousEventId"] for event in history] == [0, 1, 2, 3]
+    assert all(event["timestamp"].endswith("Z") for event in history)
+    assert engine.history(execution, reverse=True)[0]["id"] == 4
+
+
+def test_same_name_and_input_returns_the_existing_execution(engine: Engine) -> None:
+    first = engine.start_execution(TASK, {"x": 1}, name="order-1", check_resources=False)
+    again = engine.start_execution(TASK, '{"x": 1}', name="order-1", check_resources=False)
+    assert again == first
+    assert engine.redis.llen(keys.history(first)) == engine.store.history_length(first)
+    assert len(engine.list_executions()) == 1
+
+
+def test_same_name_with_other_input_is_rejected(engine: Engine) -> None:
+    engine.start_execution(TASK, {"x": 1}, name="order-2", check_resources=False)
+    with pytest.raises(ExecutionAlreadyExists):
+        engine.start_execution(TASK, {"x": 2}, name="order-2", check_resources=False)
+
+
+def test_definitions_are_stored_by_content_and_pinned(engine: Engine) -> None:
+    first = engine.start_execution(PASS, {}, name="a")
+    changed = {**PASS, "Comment": "edited"}
+    second = engine.start_execution(changed, {}, name="b")
+    pinned = [engine.store.meta(x)["definition"] for x in (first, second)]
+    assert pinned[0] != pinned[1]
+    assert engine.store.definition(pinned[0]) == PASS
+    assert engine.store.definition(pinned[1]) == changed
+
+
+def test_listing_filters_by_state_machine_and_status(engine: Engine) -> None:
+    engine.start_execution(PASS, {}, name="p", state_machine="passes")
+    engine.start_execution(TASK, {}, name="t", state_machine="tasks", check_resources=False)
+    assert [row["name"] for row in engine.list_executions(state_machine="tasks")] == ["t"]
+    assert [row["name"] for row in engine.list_executions(status="SUCCEEDED")] == ["p"]
+    assert [row["name"] for row in engine.list_executions(status="RUNNING")] == ["t"]
+    assert {row["name"] for row in engine.list_executions()} == {"p", "t"}
+
+
+def test_bad_input_and_unknown_executions_are_clear_errors(engine: Engine) -> None:
+    with pytest.raises(UsageError, match="not valid JSON"):
+        engine.start_execution(PASS, "{nope", name="bad")
+    with pytest.raises(UsageError, match="payload limit"):
+        engine.start_execution(PASS, {"big": "x" * 300_000}, name="big")
+    with pytest.raises(ExecutionDoesNotExist):
+        engine.describe("nobody:here")
+    with pytest.raises(DefinitionError):
+        engine.start_execution({"StartAt": "Missing", "States": {}}, {})
+    assert engine.list_executions() == []
+
+
+def test_a_task_is_one_json_rq_job_whose_id_is_the_token(engine: Engine) -> None:
+    execution = engine.start_execution(TASK, {"n": 1}, name="job", check_resources=False)
+    snapshot = engine.store.run(execution, ROOT).snapshot
+    token = snapshot["awaiting"]["token"]
+    assert len(token) == 32 and int(token, 16) >= 0
+    data = engine.redis.hget(f"rq:job:{token}", "data")
+    # RQ zlib-compresses the serialized call; inside is plain JSON, never a pickle.
+    assert json.loads(zlib.decompress(data))[3]["input"] == {"n": 1}
+    assert engine.redis.lrange("rq:queue:sfn", 0, -1) == [token.encode()]
+
+
+def test_a_stale_result_commits_nothing(engine: Engine) -> None:
+    execution = engine.start_execution(TASK, {}, name="stale", check_resources=False)
+    before = engine.store.run(execution, ROOT).snapshot
+    assert not engine.runtime.advance(execution, ROOT, TaskSucceeded("0" * 32, {}))
+    assert engine.store.run(execution, ROOT).snapshot == before
+
+
+def test_a_writer_that_lost_the_race_re_decides(engine: Engine, monkeypatch) -> None:
+    execution = engine.start_execution(TASK, {}, name="race", check_resources=False)
+    token = engine.store.run(execution, ROOT).snapshot["awaiting"]["token"]
+    other = Engine(client=engine.redis)
+    original = engine.runtime._decide
+    calls = []
+
+    def decide_then_get_overtaken(*args):
+        decision = original(*args)
+        if not calls:
+            other.runtime.advance(execution, ROOT, TaskSucceeded(token, {"by": "other"}))
+        calls.append(decision)
+        return decision
+
+    monkeypatch.setattr(engine.runtime, "_decide", decide_then_get_overtaken)
+    assert not engine.runtime.advance(execution, ROOT, TaskSucceeded(token, {"by": "me"}))
+    assert len(calls) == 2 and calls[1] is None
+    assert json.loads(engine.describe(execution)["output"]) == {"by": "other"}
+    succeeded = [e for e in engine.history(execution) if e["type"] == "TaskSucceeded"]
+    assert len(succeeded) == 1
