@@ -10,9 +10,8 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from jsonpath_ng.ext import parse as parse_filter
-
 from engine.errors import AslError, ExpressionError
+from engine.language.filters import UNDEFINED, FilterSyntaxError, PathEvaluator, parse_filter
 from engine.language.scope import Json, Scope
 from engine.language.tokens import (
     Filter,
@@ -69,7 +68,7 @@ class JsonPath:
         """The selected value (definite path) or list of values (indefinite path)."""
         root = data if self.root == "data" else self._root_value(data, scope)
         if self.keys is None:
-            return list(_walk_all(self.tokens, root))
+            return list(_walk_all(self.tokens, root, root))
         value = root
         try:
             for key in self.keys:
@@ -95,7 +94,7 @@ class JsonPath:
             except AslError:
                 return False
             return True
-        return bool(list(_walk_all(self.tokens, value)))
+        return bool(list(_walk_all(self.tokens, value, value)))
 
     def _root_value(self, data: Json, scope: Scope) -> Json:
         if self.root == "data":
@@ -141,10 +140,35 @@ def _split_root(text: str) -> tuple[str, str | None, str]:
 
 def _compile_filter(text: str, expression: str) -> object:
     try:
-        return parse_filter(f"$[{expression}]")
-    except Exception as error:  # jsonpath-ng's parser raises several unrelated types
-        message = f"invalid filter {expression!r} in JSONPath {text!r}: {error}"
+        return parse_filter(expression, _operand_path)
+    except (FilterSyntaxError, ExpressionError) as error:
+        message = f"invalid filter [{expression}] in JSONPath {text!r}: {error}"
         raise ExpressionError(message) from None
+
+
+def _operand_path(text: str) -> PathEvaluator:
+    """A path inside a filter: `@...` from the item tested, `$...` from the document root."""
+    if not text.startswith(("@", "$")) or text.startswith("$$"):
+        raise FilterSyntaxError(f"{text!r} is not a path: filter paths start with @ or $")
+    relative = text.startswith("@")
+    tokens = tuple(
+        replace(token, compiled=_compile_filter(text, token.expression))
+        if isinstance(token, Filter)
+        else token
+        for token in tokenize(text, text[1:])
+    )
+    definite = all(_is_definite(token) for token in tokens)
+
+    def evaluate(item: Json, root: Json) -> Json:
+        start = item if relative else root
+        if not definite:
+            return list(_walk_all(tokens, start, root))
+        try:
+            return _walk_definite(text, tokens, start)
+        except AslError:
+            return UNDEFINED
+
+    return evaluate
 
 
 def _is_definite(token: Token) -> bool:
@@ -211,18 +235,26 @@ def _java_string(value: Json) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def _walk_all(tokens: tuple[Token, ...], value: Json) -> Iterator[Json]:
+def _walk_all(tokens: tuple[Token, ...], value: Json, root: Json) -> Iterator[Json]:
     """Every value an indefinite path selects, in document order; missing parts select nothing."""
     if not tokens:
         yield value
         return
     token, rest = tokens[0], tokens[1:]
     if isinstance(token, Scan):
+        scanned, rest = rest[0], rest[1:]
         for node in _descendants(value):
-            yield from _walk_all(rest, node)
+            # Jayway tests a scanned filter against each object once, not also via its array.
+            found = _accepted(scanned, node, root) if isinstance(scanned, Filter) else None
+            for child in found if found is not None else _step(scanned, node, root):
+                yield from _walk_all(rest, child, root)
         return
-    for child in _step(token, value):
-        yield from _walk_all(rest, child)
+    for child in _step(token, value, root):
+        yield from _walk_all(rest, child, root)
+
+
+def _accepted(token: Filter, node: Json, root: Json) -> list[Json]:
+    return [node] if isinstance(node, dict) and token.compiled.test(node, root) else []
 
 
 def _descendants(value: Json) -> Iterator[Json]:
@@ -233,7 +265,7 @@ def _descendants(value: Json) -> Iterator[Json]:
         yield from _descendants(child)
 
 
-def _step(token: Token, value: Json) -> Iterator[Json]:
+def _step(token: Token, value: Json, root: Json) -> Iterator[Json]:
     if isinstance(token, Property):
         if isinstance(value, dict):
             yield from (value[name] for name in token.names if name in value)
@@ -249,14 +281,7 @@ def _step(token: Token, value: Json) -> Iterator[Json]:
         if isinstance(value, list):
             yield from value[token.start : token.stop : token.step]
     elif isinstance(token, Filter):
-        yield from _filter(token, value)
-
-
-def _filter(token: Filter, value: Json) -> Iterator[Json]:
-    candidates = value if isinstance(value, list) else [value] if isinstance(value, dict) else []
-    try:
-        matches = token.compiled.find(candidates)
-    except Exception:
-        # jsonpath-ng raises assorted Python errors on odd operand types; Jayway selects nothing.
-        return
-    yield from (match.value for match in matches)
+        candidates = (
+            value if isinstance(value, list) else [value] if isinstance(value, dict) else []
+        )
+        yield from (item for item in candidates if token.compiled.test(item, root))
