@@ -93,8 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         if differences:
             failures[case["id"]] = differences
 
+    known = load_known_failures()
     for case_id, differences in failures.items():
-        print(f"FAIL {case_id}")
+        print(f"FAIL {case_id}{' (known)' if case_id in known else ''}")
         for difference in differences if args.verbose else differences[:1]:
             print(f"     {difference}")
     print()
@@ -103,9 +104,15 @@ def main(argv: list[str] | None = None) -> int:
     overall = [outcome for outcomes in by_language.values() for outcome in outcomes]
     print_table({**dict(sorted(by_language.items())), "overall": overall})
     print(f"\n{len(cases)} cases in {time.monotonic() - started:.1f} s")
+    ran = {case["id"] for case in cases}
+    new = sorted(set(failures) - set(known))
+    fixed = sorted(ran & set(known) - set(failures))
+    print(
+        f"{len(new)} failing but not in known_failures.txt; {len(fixed)} listed there but passing"
+    )
     if args.write_known_failures:
         write_known_failures(failures, {case["id"] for case in cases})
-    return 0 if not failures else 1
+    return 1 if new or fixed else 0
 
 
 if __name__ == "__main__":
