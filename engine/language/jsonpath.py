@@ -6,7 +6,6 @@ indefinite one (wildcards, slices, unions, filters, `..`) yields a list, possibl
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -23,6 +22,7 @@ from engine.language.tokens import (
     Wildcard,
     tokenize,
 )
+from engine.language.values import dumps
 
 _JAVA_TYPES = {
     str: "java.lang.String",
@@ -208,7 +208,7 @@ def _walk_definite(text: str, tokens: tuple[Token, ...], value: Json) -> Json:
                 raise PathNotFound(
                     text,
                     f"Filter: {fragment} can only be applied to arrays. "
-                    f"Current context is: {_java_string(value)}",
+                    f"Current context is: {dumps(value)}",
                 )
             index = token.indices[0]
             if not -len(value) <= index < len(value):
@@ -229,10 +229,6 @@ def _not_an_object(fragment: str, where: str, value: Json) -> str:
         f"'{found}'. This is not a json object according to the JsonProvider: "
         "'com.jayway.jsonpath.spi.json.JsonSmartJsonProvider'."
     )
-
-
-def _java_string(value: Json) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _walk_all(tokens: tuple[Token, ...], value: Json, root: Json) -> Iterator[Json]:

@@ -13,6 +13,7 @@ from engine.errors import AslError, ExpressionError
 from engine.language.jsonpath import compile_path
 from engine.language.scope import Json
 from engine.language.tokens import Property, Token
+from engine.language.values import dumps
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class ReferencePath:
         try:
             return _place(data, self.tokens, value)
         except _NoPlace:
-            encoded = json.dumps(json.dumps(data, separators=(",", ":"), ensure_ascii=False))
+            encoded = json.dumps(dumps(data), ensure_ascii=False)
             raise AslError(
                 "States.ResultPathMatchFailure",
                 f"Unable to apply ReferencePath {self.text} to input {encoded}",

@@ -14,6 +14,7 @@ from engine.errors import AslError, ExpressionError
 from engine.language.intrinsics import IntrinsicCall, compile_call
 from engine.language.jsonpath import JsonPath, PathNotFound, compile_path
 from engine.language.scope import Json, Scope
+from engine.language.values import dumps
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ def compile_expression(field: str, text: object) -> PathField | CallField:
 
 def missing_path_cause(path: str, field: str, data: Json) -> str:
     """AWS's cause when a path given for a named field selects nothing."""
-    shown = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    shown = dumps(data)
     return (
         f"The JSONPath '{path}' specified for the field '{field}' could not be found "
         f"in the input '{shown}'"
