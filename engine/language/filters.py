@@ -19,6 +19,8 @@ _WORD_OPERATORS = ("subsetof", "anyof", "noneof", "empty", "size", "nin", "in")
 _SYMBOL_OPERATORS = ("==", "!=", "<=", ">=", "=~", "<", ">")
 _REGEX_FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE}
 _NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?")
+# Parentheses, negations and nested filters deeper than this are refused, not recursed into.
+MAX_NESTING = 32
 
 
 class FilterSyntaxError(ValueError):
@@ -87,6 +89,7 @@ class _Parser:
         self.text = text
         self.at = 0
         self.compile_path = compile_operand_path
+        self.depth = 0
 
     def blanks(self) -> None:
         while self.at < len(self.text) and self.text[self.at].isspace():
@@ -112,6 +115,14 @@ class _Parser:
         return parts[0] if len(parts) == 1 else Logical("&&", tuple(parts))
 
     def unary(self) -> Node:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise FilterSyntaxError(f"a filter may nest {MAX_NESTING} levels deep at most")
+        node = self._unary()
+        self.depth -= 1
+        return node
+
+    def _unary(self) -> Node:
         if self.take("!"):
             return Logical("!", (self.unary(),))
         if self.take("("):

@@ -38,6 +38,8 @@ _NAME = re.compile(r"States\.[A-Za-z0-9]+")
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?")
 _KEYWORDS = {"true": True, "false": False, "null": None}
 _ESCAPABLE = "'{}\\"
+# AWS allows up to 10 intrinsic functions nested within one field.
+MAX_NESTING = 10
 
 
 def parse_call(text: str) -> CallNode:
@@ -55,6 +57,7 @@ class _Parser:
     def __init__(self, text: str):
         self.text = text
         self.at = 0
+        self.depth = 0
 
     def fail(self, message: str) -> None:
         where = f"invalid intrinsic function call {self.text!r} at position {self.at}"
@@ -77,7 +80,12 @@ class _Parser:
         if self.peek() != "(":
             self.fail(f"expected '(' after {name}")
         self.at += 1
-        return CallNode(name, self.arguments())
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            self.fail(f"intrinsic functions may be nested {MAX_NESTING} deep at most")
+        arguments = self.arguments()
+        self.depth -= 1
+        return CallNode(name, arguments)
 
     def arguments(self) -> tuple[Argument, ...]:
         args: list[Argument] = []

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from engine.errors import ExpressionError
 from engine.language import intrinsic_functions
 from engine.language.intrinsic_parser import Argument, CallNode, Literal, PathArg, parse_call
-from engine.language.intrinsic_registry import REGISTRY, Spec
+from engine.language.intrinsic_registry import REGISTRY, Spec, failure
 from engine.language.scope import Json, Scope
 
 _FORMAT = "States.Format"
@@ -25,7 +25,10 @@ class IntrinsicCall:
 
     def evaluate(self, data: Json, scope: Scope) -> Json:
         values = [arg.evaluate(data, scope) for arg in self.args]
-        return self.spec.call(values, scope)
+        try:
+            return self.spec.call(values, scope)
+        except RecursionError:
+            raise failure(f"{self.spec.name}: the argument is nested too deeply") from None
 
 
 @dataclass(frozen=True)

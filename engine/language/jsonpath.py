@@ -34,6 +34,10 @@ _JAVA_TYPES = {
 }
 
 
+# Filters nest through their own paths; a bound keeps compiling linear and the stack shallow.
+MAX_FILTERS = 16
+
+
 class PathNotFound(AslError):
     """A definite path that selects nothing; `reason` is Jayway's message, for callers to reword."""
 
@@ -68,7 +72,7 @@ class JsonPath:
         """The selected value (definite path) or list of values (indefinite path)."""
         root = data if self.root == "data" else self._root_value(data, scope)
         if self.keys is None:
-            return list(_walk_all(self.tokens, root, root))
+            return self._select_all(root)
         value = root
         try:
             for key in self.keys:
@@ -82,6 +86,13 @@ class JsonPath:
             pass
         return _walk_definite(self.text, self.tokens, root)
 
+    def _select_all(self, root: Json) -> list[Json]:
+        try:
+            return list(_walk_all(self.tokens, root, root))
+        except RecursionError:
+            cause = f"Invalid path '{self.text}' : the input is nested too deeply to search"
+            raise AslError("States.Runtime", cause) from None
+
     def exists(self, data: Json, scope: Scope) -> bool:
         """Whether the path selects something (IsPresent); never raises for missing data."""
         try:
@@ -94,7 +105,7 @@ class JsonPath:
             except AslError:
                 return False
             return True
-        return bool(list(_walk_all(self.tokens, value, value)))
+        return bool(self._select_all(value))
 
     def _root_value(self, data: Json, scope: Scope) -> Json:
         if self.root == "data":
@@ -113,6 +124,8 @@ def compile_path(text: str) -> JsonPath:
     """Parse a JSONPath once; ExpressionError says what is wrong with it."""
     if not isinstance(text, str) or not text.startswith("$"):
         raise ExpressionError(f"{text!r} is not a JSONPath: a path starts with '$'")
+    if text.count("[?") > MAX_FILTERS:
+        raise ExpressionError(f"JSONPath {text!r} has more than {MAX_FILTERS} filters")
     root, variable, rest = _split_root(text)
     tokens = tuple(
         replace(token, compiled=_compile_filter(text, token.expression))

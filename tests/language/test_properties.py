@@ -323,3 +323,37 @@ def test_choice_rules_raise_only_asl_errors(rule, data):
         return
     with contextlib.suppress(AslError):
         assert compiled.matches({"a": data, "b": [data]}, SCOPE) in (True, False)
+
+
+def _deep(depth):
+    value = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def test_deep_nesting_is_refused_or_reported_never_a_crash():
+    deep = _deep(5000)
+    for text in ("States.JsonToString($)", "States.ArrayUnique(States.Array($, $))"):
+        try:
+            compile_call(text).evaluate(deep, SCOPE)
+        except AslError as error:
+            assert error.error == "States.IntrinsicFailure"
+    try:
+        compile_path("$..a").select(deep, SCOPE)
+    except AslError as error:
+        assert error.error == "States.Runtime"
+    for text in (
+        "States.Array(" * 500 + ")" * 500,
+        "$[?(" + "(" * 500 + "@.a" + ")" * 500 + ")]",
+        "$" + "[?(@" * 500 + ")]" * 500,
+    ):
+        try:
+            (compile_call if text.startswith("States") else compile_path)(text)
+        except ExpressionError:
+            continue
+        raise AssertionError(f"{text[:20]}... compiled")
+
+
+def test_ten_nested_calls_are_allowed():
+    assert compile_call("States.Array(" * 10 + ")" * 10).evaluate(None, SCOPE) == _deep(9)
