@@ -92,13 +92,14 @@ class Run:
             uuid=self.env.uuid,
         )
 
-    def state_context(self) -> Json:
+    def state_context(self, token: str | None = None) -> Json:
         current = self.current
         return state_context(
             self.snapshot["context"],
             current["name"],
             current["entered_time"],
             current["retry_count"],
+            token,
         )
 
     def enter(self, name: str, raw_input: Json) -> None:

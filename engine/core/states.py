@@ -29,6 +29,7 @@ from engine.errors import AslError
 from engine.language.scope import Scope
 
 Json = Any
+CALLBACK_SUFFIX = ".waitForTaskToken"
 
 
 def execute_pass(run: Run, state: PassState, raw: Json) -> Outcome:
@@ -39,12 +40,14 @@ def execute_pass(run: Run, state: PassState, raw: Json) -> Outcome:
 
 
 def execute_task(run: Run, state: TaskState, raw: Json) -> Outcome:
-    scope = run.scope()
+    token = run.env.token()
+    # Only a callback task (`.waitForTaskToken`) shows its token as `$$.Task.Token`.
+    callback = state.resource.endswith(CALLBACK_SUFFIX)
+    scope = run.scope(run.state_context(token if callback else None))
     data = effective_input(state.input_path, raw, scope)
     parameters = render(state.parameters, data, scope)
     timeout = _seconds(state.timeout_seconds, state.timeout_seconds_path, data, scope)
     heartbeat = _seconds(state.heartbeat_seconds, state.heartbeat_seconds_path, data, scope)
-    token = run.env.token()
     current = run.current
     attempt = current["retry_count"]
     run.emit(events.task_scheduled(state.resource, parameters, timeout, heartbeat))

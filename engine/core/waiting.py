@@ -9,6 +9,7 @@ from typing import Any
 from engine.core.dataflow import effective_input
 from engine.core.effects import StartTimer
 from engine.core.errors import RUNTIME
+from engine.core.events import to_json
 from engine.core.exits import plain_exit
 from engine.core.outcomes import Outcome, Suspend
 from engine.core.run import Run
@@ -51,13 +52,19 @@ def wait_until(state: WaitState, data: Json, scope: Scope, now: datetime) -> dat
 
 def _seconds_from_path(state: WaitState, data: Json, scope: Scope) -> int:
     source = state.seconds_path.source
-    message = f"The SecondsPath parameter does not reference an input value: {source}"
     try:
         value = state.seconds_path.evaluate(data, scope)
     except AslError as error:
-        raise AslError(RUNTIME, message) from error
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise AslError(RUNTIME, message)
+        raise AslError(
+            RUNTIME, f"The SecondsPath parameter does not reference an input value: {source}"
+        ) from error
+    shown = f"{source} == {value if isinstance(value, str) else to_json(value)}"
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise AslError(
+            RUNTIME, f"The SecondsPath parameter cannot be parsed as a long value: {shown}"
+        )
+    if value < 0:
+        raise AslError(RUNTIME, f"The SecondsPath parameter references a negative value: {shown}")
     return value
 
 

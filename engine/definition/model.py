@@ -7,7 +7,7 @@ definition version, so a transition never parses anything.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from engine.errors import ExpressionError
@@ -171,7 +171,6 @@ class Machine:
     role: str = "root"
     owner: str | None = None
     mode: str = "INLINE"
-    definition: Json = field(default=None, compare=False, repr=False)
 
     def find(self, path: Sequence[str | int]) -> Machine:
         """The nested machine at `path` (relative to this machine)."""
@@ -225,7 +224,6 @@ class _Compiler:
             role=role,
             owner=owner,
             mode=mode,
-            definition=data,
         )
 
     def state(self, name: str, body: Mapping[str, Json], path: MachinePath, language: str) -> State:

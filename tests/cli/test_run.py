@@ -79,11 +79,6 @@ def test_input_and_input_file_are_exclusive(write):
     assert result.exit_code == 2 and "not both" in result.output
 
 
-def test_without_in_memory_durable_mode_is_announced(write):
-    result = invoke(write("m.json", PASS), "--input", "{}")
-    assert result.exit_code == 2 and "durable execution comes with the runtime" in result.output
-
-
 def test_activities_load_from_a_module_file(write):
     write(
         "acts.py",

@@ -262,3 +262,16 @@ def test_jsonata_states_fail_cleanly_for_now():
     )
     finish = only(advance(m, None, Start({}), FixedEnv()).effects, Finish)
     assert finish.status == "FAILED" and "JSONata" in finish.cause
+
+
+def test_only_a_callback_task_sees_its_token_in_the_context():
+    env = FixedEnv()
+    parameters = {"token.$": "$$.Task.Token"}
+    callback = machine(
+        {"T": {**TASK, "Resource": "work.waitForTaskToken", "Parameters": parameters}}
+    )
+    task = only(advance(callback, None, Start({}), env).effects, RunTask)
+    assert task.input == {"token": task.token}
+    plain = machine({"T": {**TASK, "Parameters": parameters}})
+    finish = only(advance(plain, None, Start({}), env).effects, Finish)
+    assert finish.error == "States.Runtime"

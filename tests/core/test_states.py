@@ -204,3 +204,16 @@ def test_map_path_fields_are_checked(field, value, message):
     }
     result = one(state, {"items": [1], "v": value})
     assert result.error == "States.Runtime" and result.cause.endswith(message)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "message"),
+    [
+        ("ten", "The SecondsPath parameter cannot be parsed as a long value: $.s == ten"),
+        (1.5, "The SecondsPath parameter cannot be parsed as a long value: $.s == 1.5"),
+        (-1, "The SecondsPath parameter references a negative value: $.s == -1"),
+    ],
+)
+def test_wait_seconds_path_must_be_a_non_negative_integer(seconds, message):
+    result = one({"Type": "Wait", "SecondsPath": "$.s", "End": True}, {"s": seconds})
+    assert result.error == "States.Runtime" and result.cause.endswith(message)
