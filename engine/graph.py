@@ -14,6 +14,7 @@ from typing import Any
 
 from engine.errors import SfnError, UsageError
 from engine.graph_labels import catch_label, choice_label, retry_lines, state_subtitle
+from engine.graph_overlay import StateRun, run_note
 
 Json = Any
 
@@ -41,12 +42,22 @@ STATE_STYLES: dict[str, dict[str, str]] = {
 UNKNOWN_STYLE = {"shape": "box", "style": "dashed"}
 MARKER_STYLE = {"shape": "circle", "style": "filled", "fillcolor": "black", "label": ""}
 CATCH_STYLE = {"style": "dashed", "color": "#c0392b", "fontcolor": "#c0392b"}
+# An execution drawing colours states by what happened there and greys out the others.
+RUN_STYLES: dict[str, dict[str, str]] = {
+    "succeeded": {"fillcolor": "#b7e1b0", "penwidth": "2"},
+    "retried": {"fillcolor": "#dcedc8", "penwidth": "2", "color": "#e67e22"},
+    "caught": {"fillcolor": "#ffd59e", "penwidth": "2", "color": "#e67e22"},
+    "failed": {"fillcolor": "#f4a6a6", "penwidth": "2", "color": "#c0392b"},
+    "running": {"fillcolor": "#fff59d", "penwidth": "3"},
+}
+NOT_RUN_STYLE = {"fillcolor": "white", "fontcolor": "#888888", "color": "#aaaaaa"}
 
 
 @dataclass
 class Node:
     id: str
     attrs: dict[str, str]
+    state: str | None = None  # the state's name; None for markers and join points
 
 
 @dataclass
@@ -113,7 +124,7 @@ def _state_node(node_id: str, name: str, state: dict) -> Node:
     kind = state.get("Type")
     style = STATE_STYLES.get(kind, UNKNOWN_STYLE) if isinstance(kind, str) else UNKNOWN_STYLE
     lines = [name, state_subtitle(state), *retry_lines(state.get("Retry"))]
-    return Node(node_id, {**style, "label": "\n".join(line for line in lines if line)})
+    return Node(node_id, {**style, "label": "\n".join(line for line in lines if line)}, name)
 
 
 def _draw_children(drawing: Drawing, cluster: Cluster, node_id: str, state: dict) -> str:
@@ -169,9 +180,36 @@ def _transitions(state: dict, node_id: str, exit_id: str, ids: dict) -> Iterator
             yield Edge(node_id, target(catcher["Next"]), {**CATCH_STYLE, "label": label})
 
 
-def to_dot(definition: Json, *, name: str = "workflow") -> str:
-    """DOT source for a definition: pure, needs no Graphviz program."""
+def overlay(cluster: Cluster, runs: dict[str, StateRun]) -> None:
+    """Colour every state node of `cluster` (and below) by what an execution did there."""
+    for node in cluster.nodes:
+        if node.state is None:
+            continue
+        run = runs.get(node.state)
+        style = RUN_STYLES[run.status] if run else NOT_RUN_STYLE
+        node.attrs.update(style)
+        if "filled" not in node.attrs.get("style", ""):
+            node.attrs["style"] = ",".join(filter(None, [node.attrs.get("style"), "filled"]))
+        if run:
+            node.attrs["label"] += "\n" + run_note(run)
+    for child in cluster.clusters:
+        overlay(child, runs)
+
+
+def to_dot(
+    definition: Json,
+    *,
+    name: str = "workflow",
+    runs: dict[str, StateRun] | None = None,
+    title: str | None = None,
+) -> str:
+    """DOT source for a definition: pure, needs no Graphviz program. With `runs` (from
+    engine.graph_overlay.state_runs), states are coloured by what an execution did there."""
     drawing = draw(definition)
+    if runs is not None:
+        overlay(drawing.root, runs)
+    if title:
+        drawing.root.label = "\n".join(filter(None, [title, drawing.root.label]))
     lines = [f"digraph {_quote(name)} {{"]
     lines.append('  graph [rankdir=TB, fontname="Helvetica", fontsize=11, compound=true];')
     lines.append('  node [fontname="Helvetica", fontsize=11];')

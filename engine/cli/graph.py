@@ -1,4 +1,4 @@
-"""`sfn graph FILE [-o OUT]`: draw a definition with Graphviz (DOT on stdout by default)."""
+"""`sfn graph FILE [-o OUT] [--execution ID]`: draw a definition, or what an execution did."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import click
 
 from engine.definition import load_definition
 from engine.graph import output_format, render, to_dot
+from engine.graph_overlay import state_runs
 
 
 @click.command()
@@ -18,14 +19,38 @@ from engine.graph import output_format, render, to_dot
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write to this file; .dot/.gv need nothing, .svg/.png need Graphviz's dot.",
 )
-def graph(file: Path, output: Path | None) -> None:
+@click.option(
+    "--execution",
+    metavar="ID",
+    help="Colour the states by what this durable execution did (id, name or ARN).",
+)
+@click.option(
+    "--redis-url",
+    envvar="SFN_REDIS_URL",
+    metavar="URL",
+    help="With --execution: the Redis server; default $SFN_REDIS_URL, else the embedded one.",
+)
+def graph(file: Path, output: Path | None, execution: str | None, redis_url: str | None) -> None:
     """Draw the state machine in FILE: states, transitions, Retry/Catch, branches."""
     if output is not None:
         output_format(output)  # a bad suffix is reported before any work
     document = load_definition(file)
-    source = to_dot(document.data, name=file.stem)
+    runs, title = None, None
+    if execution is not None:
+        described, history = _execution(execution, redis_url)
+        runs = state_runs(history, described["status"])
+        title = f"execution {described.get('name', execution)}: {described['status']}"
+    source = to_dot(document.data, name=file.stem, runs=runs, title=title)
     if output is None:
         click.echo(source, nl=False)
         return
     render(source, output)
     click.echo(f"wrote {output}", err=True)
+
+
+def _execution(ref: str, redis_url: str | None) -> tuple[dict, list]:
+    """DescribeExecution and the history of a durable execution."""
+    from engine.cli.runtime_options import engine_for
+
+    engine = engine_for(redis_url)
+    return engine.describe(ref), engine.history(ref)

@@ -71,3 +71,61 @@ def test_bad_input_is_one_clear_error(tmp_path: Path, content: str | None, messa
     result = sfn(str(path))
     assert result.exit_code == 2
     assert message in result.stderr and "Traceback" not in result.output
+
+
+WAITING = """\
+StartAt: Prepare
+States:
+  Prepare: {Type: Pass, Next: Later}
+  Later: {Type: Wait, Seconds: 3600, Next: Check}
+  Check:
+    Type: Choice
+    Choices:
+      - {Variable: $.x, NumericGreaterThan: 1, Next: TooBig}
+    Default: Done
+  Done: {Type: Succeed}
+  TooBig: {Type: Fail, Error: TooBig}
+"""
+
+
+@pytest.fixture
+def durable(monkeypatch: pytest.MonkeyPatch) -> object:
+    """A durable Engine on an in-process fake Redis, the one `sfn graph --execution` uses."""
+    import fakeredis
+
+    from engine.runtime.engine import Engine
+
+    engine = Engine(client=fakeredis.FakeRedis())
+    monkeypatch.setattr("engine.cli.runtime_options.engine_for", lambda url: engine)
+    return engine
+
+
+def test_execution_colours_what_ran(tmp_path: Path, durable: object) -> None:
+    path = tmp_path / "waiting.yaml"
+    path.write_text(WAITING.replace("{Type: Wait, Seconds: 3600,", "{Type: Pass,"))
+    execution = durable.start_execution(str(path), {"x": 5})
+    result = sfn(str(path), "--execution", execution)
+    assert result.exit_code == 0, result.output
+    assert "execution " in result.stdout and ": FAILED" in result.stdout
+    lines = {line.split(" [")[0].strip(): line for line in result.stdout.splitlines()}
+    assert 'fillcolor="#f4a6a6"' in lines['"TooBig"']
+    assert "Pass\\nsucceeded" in lines['"Prepare"']
+    assert "Pass\\nsucceeded" in lines['"Later"'] and 'fontcolor="#888888"' in lines['"Done"']
+
+
+def test_a_running_execution_shows_where_it_waits(tmp_path: Path, durable: object) -> None:
+    path = tmp_path / "waiting.yaml"
+    path.write_text(WAITING)
+    execution = durable.start_execution(str(path), {"x": 0})
+    result = sfn(str(path), "--execution", execution, "-o", str(tmp_path / "run.dot"))
+    assert result.exit_code == 0, result.output
+    dot = (tmp_path / "run.dot").read_text()
+    assert ": RUNNING" in dot
+    later = next(line for line in dot.splitlines() if line.strip().startswith('"Later" ['))
+    assert "running" in later and 'penwidth="3"' in later
+
+
+def test_unknown_execution_is_one_clear_error(durable: object) -> None:
+    result = sfn(ORDER, "--execution", "no-such-execution")
+    assert result.exit_code != 0 and result.stderr.startswith("error: ")
+    assert "Traceback" not in result.output
