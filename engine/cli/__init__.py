@@ -15,6 +15,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "graph": ("engine.cli.graph:graph", "Draw a definition (or an execution) with Graphviz."),
     "run": ("engine.cli.run:run", "Start an execution and print its result."),
     "dev": ("engine.cli.dev:dev", "Run this folder's embedded Redis server in the foreground."),
+    "worker": ("engine.cli.worker:worker", "Run workers that execute activities."),
+    "executions": ("engine.cli.executions:executions", "List and inspect executions."),
+    "stop": ("engine.cli.executions:stop", "Stop a running execution."),
+    "redrive": ("engine.cli.executions:redrive", "Continue a failed execution."),
+    "send-task-success": ("engine.cli.tasks:send_task_success", "Complete a callback task."),
+    "send-task-failure": ("engine.cli.tasks:send_task_failure", "Fail a callback task."),
+    "send-task-heartbeat": ("engine.cli.tasks:send_task_heartbeat", "Heartbeat a callback task."),
 }
 
 

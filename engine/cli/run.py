@@ -1,7 +1,7 @@
 """`sfn run FILE`: start an execution and print its result.
 
 `--in-memory` runs it in this process with the test driver (virtual clock, nothing stored);
-durable execution on Redis is the runtime's part.
+otherwise it runs durably on Redis (`engine.cli.run_durable`).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from engine.cli.runtime_options import redis_url_option
 from engine.errors import DefinitionError, UsageError
 
 Json = Any
@@ -39,6 +40,10 @@ Json = Any
     help="Run in this process on a virtual clock, without Redis (a test mode, not durable).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON line with the result.")
+@click.option("--name", metavar="NAME", help="Execution name (same name and input: resume it).")
+@click.option("--no-wait", is_flag=True, help="Start the execution, print its id and return.")
+@click.option("--no-worker", is_flag=True, help="Run no worker here: `sfn worker`s do the work.")
+@redis_url_option
 def run(
     file: Path,
     input_text: str | None,
@@ -46,13 +51,21 @@ def run(
     activity_specs: tuple[str, ...],
     in_memory: bool,
     as_json: bool,
+    name: str | None,
+    no_wait: bool,
+    no_worker: bool,
+    redis_url: str | None,
 ) -> None:
     """Run the state machine in FILE with the given input and print how it ended."""
     execution_input = read_input(input_text, input_file)
     if not in_memory:
-        raise UsageError(
-            "durable execution comes with the runtime; use --in-memory to run in this process"
+        from engine.cli.run_durable import run_durable
+
+        options = {"name": name, "wait": not no_wait, "worker": not no_worker}
+        code = run_durable(
+            file, execution_input, activity_specs, **options, as_json=as_json, redis_url=redis_url
         )
+        raise SystemExit(code)
     result = run_in_memory(file, execution_input, activity_specs)
     print_result(result, as_json)
     if result["status"] != "SUCCEEDED":

@@ -1,0 +1,118 @@
+"""The durable path of `sfn run`: start on Redis, work in-process (unless told not to), report.
+
+Progress lines (states entered and exited, task failures and retries, Map iterations) go to
+stderr so stdout carries only the result; `--json` prints one result line and no progress.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from engine.errors import SfnError
+
+Json = Any
+POLL_SECONDS = 0.2
+
+
+def run_durable(
+    file: Path,
+    execution_input: Json,
+    activity_specs: tuple[str, ...],
+    *,
+    name: str | None = None,
+    wait: bool = True,
+    worker: bool = True,
+    as_json: bool = False,
+    redis_url: str | None = None,
+) -> int:
+    """Run FILE durably and print how it ended; return the exit code (0 SUCCEEDED, 1 not)."""
+    from engine.activities import load_activities
+    from engine.runtime.engine import Engine
+
+    load_activities(activity_specs)
+    engine = Engine(redis_url)
+    execution = engine.start_execution(file, execution_input, name)
+    if not wait:
+        described = engine.describe(execution)
+        click.echo(json.dumps(_result(described)) if as_json else execution)
+        return 0
+    if not as_json:
+        click.echo(f"execution {execution}", err=True)
+    described = _follow(engine, execution, worker, show=not as_json)
+    result = _result(described)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        _print(result)
+    return 0 if result["status"] == "SUCCEEDED" else 1
+
+
+def _follow(engine: Any, execution: str, worker: bool, *, show: bool) -> dict[str, Json]:
+    """Wait for the end (working in-process unless `worker` is False), echoing progress."""
+    from engine.runtime.worker import EmbeddedWorker
+
+    embedded = EmbeddedWorker(engine.redis).start() if worker else None
+    seen = 0
+    try:
+        while True:
+            described = engine.wait(execution, timeout=POLL_SECONDS)
+            events = engine.store.history(execution, seen)
+            seen += len(events)
+            for event in events if show else ():
+                line = progress_line(event)
+                if line:
+                    click.echo(line, err=True)
+            if described["status"] != "RUNNING":
+                return described
+    except KeyboardInterrupt:
+        raise SfnError(
+            f"interrupted; execution {execution} is still running: "
+            "`sfn run` again with the same --name and input resumes it, or start `sfn worker`"
+        ) from None
+    finally:
+        if embedded is not None:
+            embedded.stop()
+
+
+def progress_line(event: dict[str, Json]) -> str | None:
+    """One plain line for the events a person follows; None for the others."""
+    kind = event["type"]
+    details = next((v for k, v in event.items() if k.endswith("EventDetails")), {}) or {}
+    if kind.endswith("StateEntered"):
+        return f"> {details.get('name')} ({kind.removesuffix('StateEntered')})"
+    if kind.endswith("StateExited"):
+        return f"< {details.get('name')}"
+    if kind in ("TaskFailed", "TaskTimedOut"):
+        return f"! {details.get('resource')}: {details.get('error')}"
+    if kind.startswith("MapIteration") and kind != "MapIterationStarted":
+        return f"  {details.get('name')}[{details.get('index')}] {kind[len('MapIteration') :]}"
+    if kind == "ExecutionRedriven":
+        return "redriven"
+    return None
+
+
+def _result(described: dict[str, Json]) -> dict[str, Json]:
+    output = described.get("output")
+    return {
+        "executionId": described["executionId"],
+        "status": described["status"],
+        "output": json.loads(output) if output is not None else None,
+        "error": described.get("error"),
+        "cause": described.get("cause"),
+    }
+
+
+def _print(result: dict[str, Json]) -> None:
+    click.echo(f"status: {result['status']}")
+    if result["status"] == "SUCCEEDED":
+        click.echo(json.dumps(result["output"], indent=2, ensure_ascii=False))
+        return
+    if result["status"] == "RUNNING":
+        return
+    click.echo(f"error: {result['error']}")
+    if result["cause"] is not None:
+        click.echo(f"cause: {result['cause']}")

@@ -1,0 +1,36 @@
+"""Options and helpers shared by the commands that talk to the durable runtime."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from engine.runtime.engine import Engine
+
+redis_url_option = click.option(
+    "--redis-url",
+    envvar="SFN_REDIS_URL",
+    metavar="URL",
+    help="Redis server (redis://, rediss://); default $SFN_REDIS_URL, else the embedded one.",
+)
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+
+
+def engine_for(redis_url: str | None) -> Engine:
+    """The Engine of `--redis-url` / $SFN_REDIS_URL / the embedded server."""
+    return Engine(redis_url)
+
+
+def with_engine(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add --redis-url to a command and pass it an `engine` instead."""
+
+    @redis_url_option
+    def wrapper(redis_url: str | None, **kwargs: Any) -> Any:
+        return command(engine_for(redis_url), **kwargs)
+
+    wrapper.__name__ = command.__name__
+    wrapper.__doc__ = command.__doc__
+    return wrapper

@@ -1,0 +1,63 @@
+"""`sfn worker`: run RQ workers that execute activities, timers and joins for sfn."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from engine.cli.runtime_options import redis_url_option
+
+
+@click.command()
+@redis_url_option
+@click.option(
+    "-q", "--queue", "queues", multiple=True, metavar="NAME",
+    help="Queue to listen on (repeatable; default: sfn).",
+)  # fmt: skip
+@click.option(
+    "-a", "--activities", "activity_specs", multiple=True, metavar="MODULE|PATH",
+    help="Load activities from a module, file or folder (repeatable; default ./activities).",
+)  # fmt: skip
+@click.option("-c", "--concurrency", default=1, show_default=True, help="Worker processes.")
+@click.option("--burst", is_flag=True, help="Quit once the queues are empty.")
+@click.option(
+    "--log-level", default="INFO", show_default=True,
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+)  # fmt: skip
+@click.option(
+    "--lease-seconds", type=float, metavar="S",
+    help="Lost-worker detection: a task whose worker is silent this long is lost (default 15).",
+)  # fmt: skip
+def worker(
+    redis_url: str | None,
+    queues: tuple[str, ...],
+    activity_specs: tuple[str, ...],
+    concurrency: int,
+    burst: bool,
+    log_level: str,
+    lease_seconds: float | None,
+) -> None:
+    """Run workers: they run Task activities and advance executions (Ctrl+C stops)."""
+    from engine.activities import load_activities
+    from engine.errors import UsageError
+    from engine.runtime.connection import connect
+    from engine.runtime.leases import ENV_LEASE
+    from engine.runtime.server import resolve_redis_url
+    from engine.runtime.worker import run_pool, run_worker
+
+    if concurrency < 1:
+        raise UsageError("--concurrency must be at least 1")
+    if lease_seconds is not None:
+        os.environ[ENV_LEASE] = str(lease_seconds)
+    load_activities(activity_specs)
+    url = resolve_redis_url(redis_url)
+    client = connect(url)
+    level = log_level.upper()
+    if concurrency == 1:
+        run_worker(client, queues, burst=burst, log_level=level)
+        return
+    client.close()
+    failed = run_pool(url, concurrency, queues, burst=burst, log_level=level)
+    if failed:
+        raise SystemExit(1)
