@@ -14,6 +14,7 @@ from engine.language.filters import UNDEFINED, FilterSyntaxError, PathEvaluator,
 from engine.language.scope import Json, Scope
 from engine.language.tokens import (
     Filter,
+    Function,
     Index,
     Property,
     Scan,
@@ -87,6 +88,8 @@ class JsonPath:
         return _walk_definite(self.text, self.tokens, root)
 
     def _select_all(self, root: Json) -> list[Json]:
+        if self.tokens and isinstance(self.tokens[-1], Function):
+            raise PathNotFound(self.text, f"Function {self.tokens[-1].name}() is not supported")
         try:
             return list(_walk_all(self.tokens, root, root))
         except RecursionError:
@@ -105,7 +108,10 @@ class JsonPath:
             except AslError:
                 return False
             return True
-        return bool(self._select_all(value))
+        try:
+            return bool(self._select_all(value))
+        except PathNotFound:
+            return False
 
     def _root_value(self, data: Json, scope: Scope) -> Json:
         if self.root == "data":
@@ -290,7 +296,10 @@ def _step(token: Token, value: Json, root: Json) -> Iterator[Json]:
         if isinstance(value, list):
             yield from value[token.start : token.stop : token.step]
     elif isinstance(token, Filter):
-        candidates = (
-            value if isinstance(value, list) else [value] if isinstance(value, dict) else []
+        # AWS: "the @ operator ... does not match scalar values. It only matches objects."
+        candidates = value if isinstance(value, list) else [value]
+        yield from (
+            item
+            for item in candidates
+            if isinstance(item, dict) and token.compiled.test(item, root)
         )
-        yield from (item for item in candidates if token.compiled.test(item, root))

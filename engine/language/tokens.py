@@ -45,7 +45,14 @@ class Filter:
     compiled: object = field(default=None, compare=False)
 
 
-Token = Property | Index | Slice | Wildcard | Scan | Filter
+@dataclass(frozen=True)
+class Function:
+    """`.length()` and friends: Jayway has them, AWS refuses them when the path is evaluated."""
+
+    name: str
+
+
+Token = Property | Index | Slice | Wildcard | Scan | Filter | Function
 
 _NAME_END = ".[( "
 _INT = re.compile(r"\s*(-?\d+)\s*$")
@@ -108,8 +115,17 @@ class _Reader:
         if self.at < len(self.text) and self.text[self.at] == " ":
             raise PathSyntaxError("use bracket notation ['my prop'] for names with blanks")
         if self.at < len(self.text) and self.text[self.at] == "(":
-            raise PathSyntaxError(f"path functions such as {name}() are not supported")
+            return self._function(name)
         return Property((name,))
+
+    def _function(self, name: str) -> Function:
+        close = self.text.find(")", self.at)
+        if close < 0:
+            raise PathSyntaxError(f"'(' after {name} is not closed")
+        self.at = close + 1
+        if self.at != len(self.text):
+            raise PathSyntaxError(f"a function such as {name}() must end the path")
+        return Function(name)
 
     def _bracket(self) -> Token:
         close = self._closing_bracket()

@@ -135,7 +135,6 @@ def test_exists_never_raises():
         "$['a'",
         "$[abc]",
         "$[1:2:0]",
-        "$.a.length()",
         "$[?(@.a >)]",
         "$x!",
     ],
@@ -155,3 +154,18 @@ def test_selection_does_not_copy_or_mutate():
 def test_fast_walk_falls_back_to_aws_errors(text):
     with pytest.raises(PathNotFound):
         select(text)
+
+
+@pytest.mark.parametrize("text", ["$.a.b.length()", "$.items.sum()", "$..v.max()"])
+def test_path_functions_compile_but_select_nothing_as_aws(text):
+    path = compile_path(text)
+    with pytest.raises(PathNotFound) as raised:
+        path.select(DATA, SCOPE)
+    assert raised.value.error == "States.Runtime"
+    assert not path.exists(DATA, SCOPE)
+
+
+@pytest.mark.parametrize("text", ["$.a.length(", "$.a.length().b", "$.a.length()[0]"])
+def test_path_functions_must_end_the_path(text):
+    with pytest.raises(ExpressionError):
+        compile_path(text)

@@ -100,3 +100,13 @@ def test_render_never_mutates_data_or_template():
     out = render(template, data)
     assert data == {"x": {"k": 1}} and template == {"a.$": "$.x", "b": {"c": 1}}
     assert out == {"a": {"k": 1}, "b": {"c": 1}}
+
+
+def test_path_function_fails_like_aws_at_run_time():
+    template = compile_template({"Jobs.$": "$.Jobs.sum()"})
+    with pytest.raises(AslError) as raised:
+        template.render({"Jobs": [0, 1]}, SCOPE)
+    assert raised.value.cause == (
+        "The JSONPath '$.Jobs.sum()' specified for the field 'Jobs.$' "
+        "could not be found in the input '{\"Jobs\":[0,1]}'"
+    )
