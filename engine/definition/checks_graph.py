@@ -56,7 +56,7 @@ def transition_targets_exist(document: Document) -> Iterator[Diagnostic]:
 def states_reachable(document: Document) -> Iterator[Diagnostic]:
     for machine in machines(document):
         start = machine.data.get("StartAt")
-        if start not in machine.states:
+        if not isinstance(start, str) or start not in machine.states:
             continue
         by_name = {state.name: state for state in states_of(machine)}
         reached, pending = {start}, [start]

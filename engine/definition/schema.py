@@ -143,10 +143,10 @@ class _Words:
         if specific:
             yield from _translate(specific[0], doc)
             return
-        if isinstance(error.instance, str):
-            message = f"{describe(path)} must be {_choices(error)} (a JSONata expression)"
-        else:
-            message = f"{describe(path)} must be {_choices(error)}, not {json_type(error.instance)}"
+        found = show(error.instance) if isinstance(error.instance, str) else None
+        message = (
+            f"{describe(path)} must be {_choices(error)}, not {found or json_type(error.instance)}"
+        )
         yield doc.diagnostic(message, path)
 
     oneOf = anyOf
@@ -157,7 +157,7 @@ def _choices(error: Any) -> str:
     for option in error.validator_value:
         kind = option.get("type")
         if "$ref" in option:
-            words.append("a {% ... %} string")
+            words.append("a JSONata expression ({% ... %})")
         elif kind:
             words.append(TYPE_WORDS.get(kind, kind))
     return " or ".join(words)

@@ -22,6 +22,7 @@ MAX_ALIAS_NODES = 100_000
 JSON_SUFFIXES = (".json",)
 YAML_SUFFIXES = (".yaml", ".yml")
 Source = str | PurePath | Mapping[str, Any]
+BINARY = "this is a binary file, not a YAML or JSON definition"
 
 
 def load_definition(
@@ -71,6 +72,9 @@ def load_file(
         raise problem(f"cannot read the file: {reason}", name, None, None) from None
     if len(raw) > max_bytes:
         raise problem(_too_big(len(raw), max_bytes), name)
+    if b"\x00" in raw:
+        line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
+        raise problem(BINARY, name, line)
     text = decode(raw, name)
     as_json = path.name.lower().endswith(JSON_SUFFIXES)
     return parse_text(text, name, as_json=as_json)
@@ -104,7 +108,7 @@ def parse_text(text: str, file: str | None, *, as_json: bool) -> Document:
     """Parse decoded text as JSON or YAML after the checks both need."""
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
-        raise problem("this is a binary file, not a YAML or JSON definition", file, line)
+        raise problem(BINARY, file, line)
     if not text.strip():
         raise problem("the definition is empty", file)
     if as_json:
