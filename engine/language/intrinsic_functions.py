@@ -194,7 +194,7 @@ def format_template(raw: str) -> FormatTemplate:
     """The template as written between quotes: `\\{` and `\\}` are braces, not placeholders."""
     pieces, current, at = [], [], 0
     while at < len(raw):
-        if raw[at] == "\\" and at + 1 < len(raw):
+        if raw[at] == "\\" and raw[at + 1 : at + 2] in ("'", "{", "}", "\\"):
             current.append(raw[at + 1])
             at += 2
         elif raw.startswith("{}", at):

@@ -1,7 +1,8 @@
 """The syntax of intrinsic function calls: `States.Name(arg, ...)`, parsed once at load.
 
-Arguments are single-quoted strings (escapes \\' \\{ \\} \\\\), numbers, true/false/null, paths
-(`$.x`, `$$.x`, `$var`) and nested calls. Errors say where the text stops making sense.
+Arguments are single-quoted strings (escapes \\' \\{ \\} \\\\; other backslashes stay),
+numbers, true/false/null, paths (`$.x`, `$$.x`, `$var`) and nested calls. Errors say where
+the text stops making sense.
 """
 
 from __future__ import annotations
@@ -137,11 +138,9 @@ class _Parser:
                 return Literal("".join(chars), raw)
             if char == "\\":
                 following = self.text[self.at + 1 : self.at + 2]
-                if following not in _ESCAPABLE or not following:
-                    allowed = "\\' \\{ \\} \\\\"
-                    self.fail(f"invalid escape '\\{following}' (only {allowed} are allowed)")
-                chars.append(following)
-                self.at += 2
+                # Only \' \{ \} \\ are escapes; any other backslash stays, as in '{\"a\": 1}'.
+                chars.append(following if following in _ESCAPABLE and following else char)
+                self.at += 2 if following in _ESCAPABLE and following else 1
                 continue
             chars.append(char)
             self.at += 1

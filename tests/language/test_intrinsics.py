@@ -127,7 +127,6 @@ def test_missing_path_argument_is_runtime():
         "States.Format",
         "States.Format(",
         "States.Format('unterminated)",
-        "States.Format('bad \\n escape')",
         "States.Array(1,)",
         "States.Array(1 2)",
         "States.Array(1) trailing",
@@ -150,6 +149,12 @@ def test_bad_calls_fail_at_load(text):
 def test_paths_with_commas_and_parentheses_inside_brackets():
     data = {"a,b": [{"x": 1}, {"x": 5}]}
     assert call("States.Array($['a,b'][?(@.x > 2)].x)", data) == [[5]]
+
+
+def test_other_backslashes_are_kept_literally():
+    assert call('States.StringToJson(\'{"t":"a \\"q\\" b"}\')') == {"t": 'a "q" b'}
+    assert call("States.Format('C:\\dir {} \\n', 'x')") == "C:\\dir x \\n"
+    assert call("States.Array('tab\\t')") == ["tab\\t"]
 
 
 def test_format_keeps_any_character_of_the_template():
