@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from engine.definition.document import Document
 from engine.definition.source import load_definition
+from engine.errors import Diagnostic
 
 __all__ = ["Document", "load_definition", "validate"]
 
 
-def validate(document: Document) -> list:
+def validate(document: Document) -> list[Diagnostic]:
     """Every problem in `document` (schema and semantic checks), in source order."""
     from engine.definition.validation import validate as run
 
