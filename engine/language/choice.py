@@ -10,10 +10,31 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from engine.errors import ExpressionError
+from engine.errors import AslError, ExpressionError
 from engine.language.choice_operators import COMPARISONS, TYPE_TESTS, Comparison
+from engine.language.intrinsics import IntrinsicCall, compile_call, is_intrinsic
 from engine.language.jsonpath import JsonPath, compile_path
 from engine.language.scope import Json, Scope
+
+
+@dataclass(frozen=True)
+class CallValue:
+    """An intrinsic call where AWS allows one in place of a path (Variable, ...Path)."""
+
+    call: IntrinsicCall
+
+    def select(self, data: Json, scope: Scope) -> Json:
+        return self.call.evaluate(data, scope)
+
+    def exists(self, data: Json, scope: Scope) -> bool:
+        try:
+            self.call.evaluate(data, scope)
+        except AslError:
+            return False
+        return True
+
+
+Value = JsonPath | CallValue
 
 # Fields of a Choice rule that are not part of its condition.
 _NOT_CONDITION = {"Next", "Comment", "Assign", "Output"}
@@ -21,11 +42,11 @@ _NOT_CONDITION = {"Next", "Comment", "Assign", "Output"}
 
 @dataclass(frozen=True)
 class Compare:
-    variable: JsonPath
+    variable: Value
     operator: str
     test: Callable[[Json, Json], bool]
     operand: Json = None
-    operand_path: JsonPath | None = None
+    operand_path: Value | None = None
 
     def matches(self, data: Json, scope: Scope) -> bool:
         value = self.variable.select(data, scope)
@@ -35,7 +56,7 @@ class Compare:
 
 @dataclass(frozen=True)
 class IsPresent:
-    variable: JsonPath
+    variable: Value
     expected: bool
 
     def matches(self, data: Json, scope: Scope) -> bool:
@@ -44,7 +65,7 @@ class IsPresent:
 
 @dataclass(frozen=True)
 class TypeTest:
-    variable: JsonPath
+    variable: Value
     operator: str
     test: Callable[[Json], bool]
     expected: bool
@@ -112,7 +133,7 @@ def _compile_comparison(fields: dict) -> ChoiceRule:
     if len(operators) != 1:
         listed = ", ".join(operators) or "none"
         raise ExpressionError(f"a Choice rule needs exactly one comparison, found {listed}")
-    variable = compile_path(_path_text("Variable", fields["Variable"]))
+    variable = _compile_value("Variable", fields["Variable"])
     operator = operators[0]
     operand = fields[operator]
     if operator in TYPE_TESTS:
@@ -124,7 +145,7 @@ def _compile_comparison(fields: dict) -> ChoiceRule:
     base = operator.removesuffix("Path")
     if base != operator and base in COMPARISONS and COMPARISONS[base].has_path_form:
         comparison = COMPARISONS[base]
-        path = compile_path(_path_text(operator, operand))
+        path = _compile_value(operator, operand)
         return Compare(variable, operator, comparison.test, operand_path=path)
     if operator in COMPARISONS:
         comparison = COMPARISONS[operator]
@@ -139,10 +160,14 @@ def _check_operand(operator: str, comparison: Comparison, operand: Json) -> None
         raise ExpressionError(f"{operator} needs {comparison.operand_kind}, not {shown}")
 
 
-def _path_text(field: str, value: Json) -> str:
+def _compile_value(field: str, value: Json) -> Value:
+    if is_intrinsic(value):
+        return CallValue(compile_call(value))
     if not isinstance(value, str) or not value.startswith("$"):
-        raise ExpressionError(f"{field} must be a path starting with '$', not {json.dumps(value)}")
-    return value
+        raise ExpressionError(
+            f"{field} must be a path (starting with '$') or an intrinsic call, not {value!r}"
+        )
+    return compile_path(value)
 
 
 def _only(fields: dict, allowed: set[str]) -> None:

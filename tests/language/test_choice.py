@@ -172,3 +172,13 @@ def test_or_stops_at_the_first_match():
 def test_bad_rules_fail_at_compile_time(bad):
     with pytest.raises(ExpressionError):
         compile_rule(bad)
+
+
+def test_intrinsic_calls_stand_in_for_paths():
+    data = {"items": [1, 2, 3], "limit": 2}
+    assert matches(rule("NumericGreaterThan", 2, "States.ArrayLength($.items)"), data)
+    assert matches(rule("NumericLessThanPath", "States.ArrayLength($.items)", "$.limit"), data)
+    assert matches(rule("IsPresent", True, "States.ArrayLength($.items)"), data)
+    assert matches(rule("IsPresent", False, "States.ArrayLength($.nope)"), data)
+    with pytest.raises(ExpressionError):
+        compile_rule(rule("IsNull", True, "States.Nope()"))
