@@ -11,6 +11,7 @@ import heapq
 import json
 import random as random_module
 import threading
+import time
 import uuid as uuid_module
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -57,6 +58,7 @@ class Result:
     error: str | None = None
     cause: str | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
+    execution_id: str | None = None
 
 
 class VirtualEnv:
@@ -99,7 +101,14 @@ def run(
     known = {**registered(), **(activities or {})}
     driver = _Driver(machine, known, env or VirtualEnv())
     finish = driver.execute(machine, Start(input, context or {}), driver.history)
-    return Result(finish.status, finish.output, finish.error, finish.cause, driver.history)
+    return Result(
+        finish.status,
+        finish.output,
+        finish.error,
+        finish.cause,
+        driver.history,
+        driver.execution_id,
+    )
 
 
 class _Driver:
@@ -110,6 +119,7 @@ class _Driver:
         self.activities = activities
         self.env = env
         self.history: list[dict[str, Any]] = []
+        self.execution_id: str | None = None
 
     def record(self, events: list[dict[str, Any]], history: list[dict[str, Any]] | None) -> None:
         if history is None:
@@ -125,6 +135,8 @@ class _Driver:
         triggers: deque[Trigger] = deque()
         timers: list[tuple[datetime, int, str]] = []
         step = advance(machine, None, start, self.env)
+        if machine is self.root:
+            self.execution_id = step.snapshot["context"]["Execution"]["Id"]
         for sequence in range(MAX_STEPS):
             self.record(step.events, history)
             for effect in step.effects:
@@ -133,8 +145,7 @@ class _Driver:
                 if isinstance(effect, StartTimer):
                     heapq.heappush(timers, (effect.at, sequence, effect.timer_id))
                 elif isinstance(effect, RunTask):
-                    execution_id = step.snapshot["context"]["Execution"]["Id"]
-                    triggers.append(self.run_task(effect, execution_id))
+                    triggers.append(self.run_task(effect))
                 elif isinstance(effect, StartChildren):
                     triggers.append(self.run_children(effect, history))
             if triggers:
@@ -148,7 +159,7 @@ class _Driver:
             step = advance(machine, _stored(step.snapshot), trigger, self.env)
         raise RuntimeError(f"the run did not finish within {MAX_STEPS} steps")
 
-    def run_task(self, task: RunTask, execution_id: str) -> Trigger:
+    def run_task(self, task: RunTask) -> Trigger:
         activity = self.activities.get(task.resource) or self.activities.get(
             strip_integration_suffix(task.resource)
         )
@@ -157,12 +168,14 @@ class _Driver:
                 task.token, "States.TaskFailed", f"no activity named {task.resource!r}"
             )
         outcome: dict[str, Any] = {}
+        beats = threading.Event()
         context = ActivityContext(
-            execution_id=execution_id,
+            execution_id=self.execution_id or "",
             state_name=task.state_name,
             attempt=task.attempt + 1,
             idempotency_key=task.idempotency_key,
             task_token=task.token,
+            heartbeat=beats.set,
         )
 
         def call() -> None:
@@ -173,9 +186,9 @@ class _Driver:
 
         worker = threading.Thread(target=call, name=f"activity {task.resource}", daemon=True)
         worker.start()
-        worker.join(task.timeout_seconds)
-        if worker.is_alive():
-            return TaskTimedOut(task.token, "timeout")
+        timed_out = _await_activity(worker, beats, task.timeout_seconds, task.heartbeat_seconds)
+        if timed_out is not None:
+            return TaskTimedOut(task.token, timed_out)
         if "error" in outcome:
             return TaskFailed(task.token, *outcome["error"])
         return TaskSucceeded(task.token, outcome["output"])
@@ -198,6 +211,27 @@ class _Driver:
                 return ChildFailed(child.index, finish.error, finish.cause)
             results.append({"Error": finish.error, "Cause": finish.cause})
         return ChildrenDone(results)
+
+
+def _await_activity(
+    worker: threading.Thread, beats: threading.Event, timeout: int | None, heartbeat: int | None
+) -> str | None:
+    """Wait for the activity thread; "timeout" or "heartbeat" when it ran out of time.
+
+    These are real seconds: an activity's own work is not on the virtual clock.
+    """
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        remaining = None if deadline is None else max(deadline - time.monotonic(), 0)
+        wait = heartbeat if remaining is None else min(remaining, heartbeat or remaining)
+        worker.join(wait)
+        if not worker.is_alive():
+            return None
+        if deadline is not None and time.monotonic() >= deadline:
+            return "timeout"
+        if heartbeat is not None and not beats.is_set():
+            return "heartbeat"
+        beats.clear()
 
 
 def _stored(snapshot: Json) -> Json:

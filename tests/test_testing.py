@@ -18,7 +18,10 @@ def machine(*states: tuple[str, dict]) -> dict:
 
 def test_an_activity_gets_the_task_input_and_returns_the_result():
     result = run(machine(("T", TASK)), {"n": 2}, {"work": lambda value: {"double": value["n"] * 2}})
-    assert result == Result("SUCCEEDED", {"double": 4}, None, None, result.history)
+    assert result == Result(
+        "SUCCEEDED", {"double": 4}, None, None, result.history, result.execution_id
+    )
+    assert ":execution:" in result.execution_id
 
 
 def test_an_exception_fails_the_task_with_a_lambda_shaped_cause():
@@ -161,3 +164,30 @@ def test_history_events_have_ids_previous_ids_and_timestamps():
         (4, 3),
     ]
     assert all(e["timestamp"].endswith("Z") for e in result.history)
+
+
+def test_an_activity_that_stops_heartbeating_times_out_with_heartbeat_timeout():
+    release = threading.Event()
+
+    def silent(value, context):
+        release.wait(30)
+        return value
+
+    definition = machine(("T", {**TASK, "HeartbeatSeconds": 1, "TimeoutSeconds": 20}))
+    try:
+        result = run(definition, {}, {"work": silent})
+    finally:
+        release.set()
+    assert (result.status, result.error) == ("FAILED", "States.HeartbeatTimeout")
+
+
+def test_heartbeats_keep_a_slow_activity_alive():
+    def beating(value, context):
+        for _ in range(6):
+            context.heartbeat()
+            threading.Event().wait(0.25)
+        return {"attempt": context.attempt, "state": context.state_name}
+
+    definition = machine(("T", {**TASK, "HeartbeatSeconds": 1}))
+    result = run(definition, {}, {"work": beating})
+    assert result.output == {"attempt": 1, "state": "T"}

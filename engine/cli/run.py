@@ -103,6 +103,7 @@ def run_in_memory(file: Path, execution_input: Json, activity_specs: tuple[str, 
     load_activities(activity_specs)
     result = testing.run(document.data, execution_input)
     return {
+        "executionId": result.execution_id,
         "status": result.status,
         "output": result.output,
         "error": result.error,

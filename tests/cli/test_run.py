@@ -32,7 +32,10 @@ def invoke(*args: str):
 
 
 def last_line(output: str) -> dict:
-    return json.loads(output.strip().splitlines()[-1])
+    """The JSON result line, without the execution id (checked on its own)."""
+    result = json.loads(output.strip().splitlines()[-1])
+    assert ":execution:" in result.pop("executionId")
+    return result
 
 
 def test_json_result_is_the_last_line(write):
