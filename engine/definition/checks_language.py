@@ -35,7 +35,11 @@ JSONATA_ONLY = {
     "Arguments": "Parameters",
     "Output": "OutputPath or ResultSelector",
     "Items": "ItemsPath",
+    "Condition": "Variable and a comparison",
 }
+# Top-level Choice rule fields that belong to one language (the others are worded by
+# checks_choice, which knows the rule structure).
+RULE_FIELDS = ("Condition", "Output")
 JSONATA_VALUED = (
     "TimeoutSeconds",
     "HeartbeatSeconds",
@@ -48,14 +52,15 @@ JSONATA_VALUED = (
 
 
 def _fields(state: State) -> Iterator[tuple[tuple, str]]:
-    """(path of the field, field name) for the state and its catchers."""
+    """(path of the field, field name) for the state, its catchers and its Choice rules."""
     for field in state.body:
         yield state.at(field), field
-    catchers = state.body.get("Catch")
-    for index, catcher in enumerate(catchers if isinstance(catchers, list) else []):
-        for field in catcher if isinstance(catcher, dict) else ():
-            if field in ("ResultPath", "Output"):
-                yield state.at("Catch", index, field), field
+    for handlers, fields in (("Catch", ("ResultPath", "Output")), ("Choices", RULE_FIELDS)):
+        items = state.body.get(handlers)
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            for field in item if isinstance(item, dict) else ():
+                if field in fields:
+                    yield state.at(handlers, index, field), field
 
 
 def jsonpath_fields_in_jsonata(document: Document) -> Iterator[Diagnostic]:

@@ -932,6 +932,23 @@ CASES = [
         ],
     ),
     (
+        "Condition in a JSONPath Choice rule",
+        """\
+        StartAt: A
+        States:
+          A:
+            Type: Choice
+            Choices:
+              - Condition: "{% $states.input.ok %}"
+                Next: B
+            Default: B
+          B: {Type: Succeed}
+        """,
+        [
+            "6:9: state 'A': Condition is a JSONata field, but this state uses JSONPath (set QueryLanguage: JSONata, or write Variable and a comparison)",
+        ],
+    ),
+    (
         "JSONata expression in a JSONPath state",
         """\
         StartAt: A
