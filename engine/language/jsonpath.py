@@ -73,6 +73,8 @@ class JsonPath:
         """The selected value (definite path) or list of values (indefinite path)."""
         root = data if self.root == "data" else self._root_value(data, scope)
         if self.keys is None:
+            if self.definite:
+                return _walk_definite(self.text, self.tokens, root)
             return self._select_all(root)
         value = root
         try:
@@ -133,15 +135,10 @@ def compile_path(text: str) -> JsonPath:
     if text.count("[?") > MAX_FILTERS:
         raise ExpressionError(f"JSONPath {text!r} has more than {MAX_FILTERS} filters")
     root, variable, rest = _split_root(text)
-    tokens = tuple(
-        replace(token, compiled=_compile_filter(text, token.expression))
-        if isinstance(token, Filter)
-        else token
-        for token in tokenize(text, rest)
-    )
-    definite = all(_is_definite(token) for token in tokens)
+    tokens = _compile_tokens(text, rest)
+    definite = _definite(tokens)
     keys = None
-    if definite:
+    if definite and all(len(getattr(token, "names", "-")) == 1 for token in tokens):
         keys = tuple(t.names[0] if isinstance(t, Property) else t.indices[0] for t in tokens)
     return JsonPath(text, root, variable, tokens, definite, keys)
 
@@ -170,13 +167,8 @@ def _operand_path(text: str) -> PathEvaluator:
     if not text.startswith(("@", "$")) or text.startswith("$$"):
         raise FilterSyntaxError(f"{text!r} is not a path: filter paths start with @ or $")
     relative = text.startswith("@")
-    tokens = tuple(
-        replace(token, compiled=_compile_filter(text, token.expression))
-        if isinstance(token, Filter)
-        else token
-        for token in tokenize(text, text[1:])
-    )
-    definite = all(_is_definite(token) for token in tokens)
+    tokens = _compile_tokens(text, text[1:])
+    definite = _definite(tokens)
 
     def evaluate(item: Json, root: Json) -> Json:
         start = item if relative else root
@@ -190,9 +182,24 @@ def _operand_path(text: str) -> PathEvaluator:
     return evaluate
 
 
-def _is_definite(token: Token) -> bool:
+def _compile_tokens(text: str, rest: str) -> tuple[Token, ...]:
+    return tuple(
+        replace(token, compiled=_compile_filter(text, token.expression))
+        if isinstance(token, Filter)
+        else token
+        for token in tokenize(text, rest)
+    )
+
+
+def _definite(tokens: tuple[Token, ...]) -> bool:
+    last = len(tokens) - 1
+    return all(_is_definite(token, position == last) for position, token in enumerate(tokens))
+
+
+def _is_definite(token: Token, is_last: bool) -> bool:
     if isinstance(token, Property):
-        return len(token.names) == 1
+        # Jayway merges several properties at the end of a path into one object.
+        return len(token.names) == 1 or is_last
     if isinstance(token, Index):
         return len(token.indices) == 1
     return False
@@ -213,6 +220,8 @@ def _walk_definite(text: str, tokens: tuple[Token, ...], value: Json) -> Json:
         if isinstance(token, Property):
             if not isinstance(value, dict):
                 raise PathNotFound(text, _not_an_object(fragment, where, value))
+            if len(token.names) > 1:
+                return _merged(token, value)
             name = token.names[0]
             where += fragment
             if name not in value:
@@ -235,6 +244,10 @@ def _walk_definite(text: str, tokens: tuple[Token, ...], value: Json) -> Json:
             value = value[index]
             where += fragment
     return value
+
+
+def _merged(token: Property, value: dict) -> dict:
+    return {name: value[name] for name in token.names if name in value}
 
 
 def _full_path(tokens: tuple[Token, ...]) -> str:
@@ -263,6 +276,10 @@ def _walk_all(tokens: tuple[Token, ...], value: Json, root: Json) -> Iterator[Js
             found = _accepted(scanned, node, root) if isinstance(scanned, Filter) else None
             for child in found if found is not None else _step(scanned, node, root):
                 yield from _walk_all(rest, child, root)
+        return
+    if not rest and isinstance(token, Property) and len(token.names) > 1:
+        if isinstance(value, dict):
+            yield _merged(token, value)
         return
     for child in _step(token, value, root):
         yield from _walk_all(rest, child, root)

@@ -42,10 +42,10 @@ def compile_reference_path(text: str) -> ReferencePath:
     path = compile_path(text)
     if path.root != "data":
         raise ExpressionError(f"{text!r} is not a reference path: it must start with '$'")
-    if not path.definite:
+    if path.keys is None:
         raise ExpressionError(
             f"{text!r} is not a reference path: it must name a single node "
-            "(no wildcards, slices, filters, unions or '..')"
+            "(no wildcards, slices, filters, unions, functions or '..')"
         )
     return ReferencePath(text, path.tokens)
 

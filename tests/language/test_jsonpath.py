@@ -58,7 +58,8 @@ def test_definite_paths_return_the_value(text, expected):
         ("$..c", ["deep"]),
         ("$..v", [1, 5]),
         ("$.a.*", [DATA["a"]["b"], None, "text", 1]),
-        ("$['a']['s','x-y']", ["text", 1]),
+        ("$.items[*]['v','k']", [{"v": 1, "k": "p"}, {"v": 5, "k": "q"}, {"k": "r"}]),
+        ("$['items','a'][0]", [DATA["items"][0]]),
         ("$.zz[*]", []),
     ],
 )
@@ -169,3 +170,11 @@ def test_path_functions_compile_but_select_nothing_as_aws(text):
 def test_path_functions_must_end_the_path(text):
     with pytest.raises(ExpressionError):
         compile_path(text)
+
+
+def test_several_properties_at_the_end_merge_into_one_object_as_jayway():
+    path = compile_path("$.a['s','x-y','missing']")
+    assert path.definite
+    assert path.select(DATA, SCOPE) == {"s": "text", "x-y": 1}
+    with pytest.raises(PathNotFound):
+        compile_path("$.a.s['p','q']").select(DATA, SCOPE)

@@ -61,7 +61,18 @@ def test_failure_cause_quotes_the_input_as_json_text():
 
 
 @pytest.mark.parametrize(
-    "text", ["$.a[*]", "$..a", "$.a[?(@.x)]", "$$.Execution", "$var.x", "nope", "$.a[1:]"]
+    "text",
+    [
+        "$.a[*]",
+        "$..a",
+        "$.a[?(@.x)]",
+        "$$.Execution",
+        "$var.x",
+        "nope",
+        "$.a[1:]",
+        "$['a','b']",
+        "$.a.length()",
+    ],
 )
 def test_only_definite_data_paths_are_reference_paths(text):
     with pytest.raises(ExpressionError):
