@@ -16,7 +16,7 @@ from engine.core.errors import EXCEED_TOLERATED_FAILURE_THRESHOLD, RUNTIME
 from engine.core.exits import complete_result
 from engine.core.outcomes import Failure, Outcome, Suspend
 from engine.core.run import Run
-from engine.core.triggers import VARIABLES_KEY
+from engine.core.triggers import INDEX_KEY, RUN_KEY, VARIABLES_KEY
 from engine.definition.model import MapState, ParallelState
 from engine.errors import AslError
 from engine.language.scope import Scope
@@ -24,11 +24,17 @@ from engine.language.scope import Scope
 Json = Any
 
 
-def _child_context(run: Run, index: int | None = None) -> Json:
-    """What a child starts with: the execution's `$$` and the variables it may read."""
-    context = {**run.snapshot["context"], VARIABLES_KEY: run.variables}
-    if index is not None:
-        context["sfn:index"] = index
+def _child_context(run: Run, index: int, map_item: bool) -> Json:
+    """What a child starts with: the execution's `$$`, the variables it may read, and its run
+    id (unique per parent run, state entry, attempt and index: idempotency keys build on it)."""
+    current = run.current
+    run_id = (
+        f"{run.snapshot['run_id']}/{current['name']}@{current['entered_event']}"
+        f".{current['retry_count']}[{index}]"
+    )
+    context = {**run.snapshot["context"], VARIABLES_KEY: run.variables, RUN_KEY: run_id}
+    if map_item:
+        context[INDEX_KEY] = index
     return context
 
 
@@ -37,7 +43,7 @@ def execute_parallel(run: Run, state: ParallelState, raw: Json) -> Outcome:
     data = render(state.parameters, effective_input(state.input_path, raw, scope), scope)
     run.emit(events.simple("ParallelStateStarted"))
     children = [
-        Child(index, branch.path, data, _child_context(run))
+        Child(index, branch.path, data, _child_context(run, index, map_item=False))
         for index, branch in enumerate(state.branches)
     ]
     run.effect(StartChildren(state.name, children, 0, 0, 0.0))
@@ -59,7 +65,7 @@ def execute_map(run: Run, state: MapState, raw: Json) -> Outcome:
             index,
             state.processor.path,
             _item_input(run, state, data, index, item),
-            _child_context(run, index),
+            _child_context(run, index, map_item=True),
         )
         for index, item in enumerate(items)
     ]

@@ -13,7 +13,7 @@ from engine.core import events
 from engine.core.context import iso, state_context
 from engine.core.effects import Effect
 from engine.core.env import Env
-from engine.core.triggers import VARIABLES_KEY
+from engine.core.triggers import INDEX_KEY, RUN_KEY, VARIABLES_KEY
 from engine.definition.model import Machine, State
 from engine.language.scope import Scope
 
@@ -39,7 +39,8 @@ def new_snapshot(context: Json, given_context: Json) -> Json:
         "context": context,
         "outer_variables": dict(given_context.get(VARIABLES_KEY) or {}),
         "variables": {},
-        "index": given_context.get("sfn:index"),
+        "index": given_context.get(INDEX_KEY),
+        "run_id": given_context.get(RUN_KEY, ""),
         "current": None,
         "awaiting": None,
         "failed": None,

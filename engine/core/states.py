@@ -53,7 +53,7 @@ def execute_task(run: Run, state: TaskState, raw: Json) -> Outcome:
     run.emit(events.task_scheduled(state.resource, parameters, timeout, heartbeat))
     run.emit(events.task_started(state.resource))
     execution_id = run.snapshot["context"]["Execution"]["Id"]
-    key = f"{execution_id}/{'/'.join(map(str, run.machine.path))}/{current['entered_event']}"
+    key = f"{execution_id}{run.snapshot['run_id']}/{state.name}@{current['entered_event']}"
     run.effect(
         RunTask(
             token=token,

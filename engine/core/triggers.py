@@ -15,8 +15,9 @@ Json = Any
 class Start:
     """Start a run. `context` holds `Execution`/`StateMachine` (and `Map` for an iteration).
 
-    A child run's context also carries the outer scope's variables under `VARIABLES_KEY`
-    (read-only for the child); it never shows in `$$`.
+    A child run's context also carries private keys that never show in `$$`: the outer
+    scope's variables (`VARIABLES_KEY`, read-only for the child), its run id (`RUN_KEY`) and,
+    for a Map iteration, its item index (`INDEX_KEY`).
     """
 
     input: Json = None
@@ -24,6 +25,8 @@ class Start:
 
 
 VARIABLES_KEY = "sfn:variables"
+RUN_KEY = "sfn:run"
+INDEX_KEY = "sfn:index"
 
 
 @dataclass(frozen=True)

@@ -275,3 +275,31 @@ def test_only_a_callback_task_sees_its_token_in_the_context():
     plain = machine({"T": {**TASK, "Parameters": parameters}})
     finish = only(advance(plain, None, Start({}), env).effects, Finish)
     assert finish.error == "States.Runtime"
+
+
+def test_idempotency_keys_differ_per_map_iteration_and_attempt():
+    processor = {"StartAt": "T", "States": {"T": TASK}}
+    m = machine(
+        {
+            "M": {
+                "Type": "Map",
+                "End": True,
+                "ItemProcessor": processor,
+                "Retry": [{"ErrorEquals": ["States.ALL"]}],
+            }
+        }
+    )
+    env = FixedEnv()
+    parent = advance(m, None, Start([1, 2]), env)
+    keys = []
+    for _ in range(2):
+        start = only(parent.effects, StartChildren)
+        for child in start.children:
+            step = advance(m.find(child.machine_path), None, Start(child.input, child.context), env)
+            keys.append(only(step.effects, RunTask).idempotency_key)
+        parent = advance(m, parent.snapshot, ChildFailed(0, "E"), env)
+        parent = advance(
+            m, parent.snapshot, TimerFired(only(parent.effects, StartTimer).timer_id), env
+        )
+    assert len(set(keys)) == 4
+    assert all(key.startswith(parent.snapshot["context"]["Execution"]["Id"]) for key in keys)
