@@ -45,7 +45,7 @@ def compile_reference_path(text: str) -> ReferencePath:
     if path.keys is None:
         raise ExpressionError(
             f"{text!r} is not a reference path: it must name a single node "
-            "(no wildcards, slices, filters, unions, functions or '..')"
+            "(no wildcards, slices, filters, unions or '..')"
         )
     return ReferencePath(text, path.tokens)
 
