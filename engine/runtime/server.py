@@ -143,7 +143,12 @@ class EmbeddedServer:
             return Lease(lease)
 
     def release(self, lease: Lease) -> None:
-        """Drop a lease; the last live lease to go shuts the server down."""
+        """Drop a lease; the last live lease to go shuts the server down.
+
+        A forked child (an RQ work horse, say) inherits its parent's lease and atexit hooks:
+        it must not release what its parent still holds."""
+        if lease.path.name.partition(".")[0] != str(os.getpid()):
+            return
         with self._locked():
             lease.path.unlink(missing_ok=True)
             if not self.live_leases():

@@ -223,3 +223,15 @@ def test_the_session_server_restarts_with_its_data(redis_server, redis_url):
     client.set("kept", "1")
     redis_server.restart()
     assert redis.Redis.from_url(redis_url).get("kept") == b"1"
+
+
+def test_a_forked_child_does_not_release_its_parents_lease(project):
+    lease = project.acquire()
+    child = os.fork()
+    if child == 0:
+        project.release(lease)  # what an inherited atexit hook would do
+        os._exit(0)
+    os.waitpid(child, 0)
+    assert project.running_pid() is not None
+    project.release(lease)
+    assert project.running_pid() is None
