@@ -1,7 +1,7 @@
 """The JSON Schema check: schemas/state-machine.schema.json, with errors a person can read.
 
-jsonschema finds the problems; this module words each one (which state, which field, what is
-expected) and places it at the offending node instead of dumping the schema.
+The schema evaluator (draft7.py) finds the problems; this module words each one (which state,
+which field, what is expected) and places it at the offending node.
 """
 
 from __future__ import annotations
@@ -11,13 +11,14 @@ from collections.abc import Iterator
 from difflib import get_close_matches
 from functools import cache
 from importlib.resources import files
-from typing import Any
 
 from engine.definition.document import Document
+from engine.definition.draft7 import Draft7, SchemaError
 from engine.definition.wording import describe, json_type, show
 from engine.errors import Diagnostic
 
 SCHEMA_FILE = "state-machine.schema.json"
+Words = Iterator[Diagnostic]
 # Next/End on a terminal state is worded by the semantic check `terminal_transitions`.
 TERMINAL_TYPES = ("Succeed", "Fail", "Choice")
 TYPE_WORDS = {
@@ -38,10 +39,8 @@ def load_schema() -> dict:
 
 
 @cache
-def _validator() -> Any:
-    from jsonschema import Draft7Validator
-
-    return Draft7Validator(load_schema())
+def _validator() -> Draft7:
+    return Draft7(load_schema())
 
 
 def schema_problems(document: Document) -> Iterator[Diagnostic]:
@@ -50,11 +49,13 @@ def schema_problems(document: Document) -> Iterator[Diagnostic]:
         yield from _translate(error, document)
 
 
-def _translate(error: Any, document: Document) -> Iterator[Diagnostic]:
-    path = tuple(error.absolute_path)
+def _translate(error: SchemaError, document: Document) -> Iterator[Diagnostic]:
+    path = error.path
     word = getattr(_Words, error.validator, None)
     if word is None:
-        yield document.diagnostic(f"{describe(path)} is not valid: {error.message}", path)
+        yield document.diagnostic(
+            f"{describe(path)} breaks the schema rule {error.validator!r}", path
+        )
         return
     yield from word(error, path, document)
 
@@ -63,7 +64,9 @@ class _Words:
     """One wording per JSON Schema keyword, named after it."""
 
     @staticmethod
-    def additionalProperties(error: Any, path: tuple, doc: Document) -> Iterator[Diagnostic]:
+    def additionalProperties(
+        error: SchemaError, path: tuple, doc: Document
+    ) -> Iterator[Diagnostic]:
         allowed = list(error.schema.get("properties", {}))
         kind = error.instance.get("Type")
         for key in error.instance:
@@ -79,13 +82,13 @@ class _Words:
             yield doc.diagnostic(message, (*path, key), at_key=True)
 
     @staticmethod
-    def required(error: Any, path: tuple, doc: Document) -> Iterator[Diagnostic]:
+    def required(error: SchemaError, path: tuple, doc: Document) -> Words:
         missing = [name for name in error.validator_value if name not in error.instance]
         field = missing[0] if missing else error.validator_value[0]
         yield doc.diagnostic(f"{describe(path)}: missing required field {field!r}", path)
 
     @staticmethod
-    def type(error: Any, path: tuple, doc: Document) -> Iterator[Diagnostic]:
+    def type(error: SchemaError, path: tuple, doc: Document) -> Words:
         expected = error.validator_value
         expected = expected if isinstance(expected, list) else [expected]
         words = " or ".join(TYPE_WORDS.get(name, name) for name in expected)
@@ -93,13 +96,13 @@ class _Words:
         yield doc.diagnostic(f"{describe(path)} must be {words}, not {found}", path)
 
     @staticmethod
-    def enum(error: Any, path: tuple, doc: Document) -> Iterator[Diagnostic]:
+    def enum(error: SchemaError, path: tuple, doc: Document) -> Words:
         options = ", ".join(str(option) for option in error.validator_value)
         message = f"{describe(path)} must be one of {options}, not {show(error.instance)}"
         yield doc.diagnostic(message, path)
 
     @staticmethod
-    def const(error: Any, path: tuple, doc: Document) -> Iterator[Diagnostic]:
+    def const(error: SchemaError, path: tuple, doc: Document) -> Words:
         if error.validator_value is True and path[-1:] == ("End",):
             message = f"{describe(path)} must be true (leave End out instead)"
         else:
@@ -107,37 +110,37 @@ class _Words:
         yield doc.diagnostic(message, path)
 
     @staticmethod
-    def minimum(error: Any, path: tuple, doc: Document) -> Iterator[Diagnostic]:
+    def minimum(error: SchemaError, path: tuple, doc: Document) -> Words:
         message = f"{describe(path)} must be at least {error.validator_value}, not {error.instance}"
         yield doc.diagnostic(message, path)
 
     @staticmethod
-    def maximum(error: Any, path: tuple, doc: Document) -> Iterator[Diagnostic]:
+    def maximum(error: SchemaError, path: tuple, doc: Document) -> Words:
         message = f"{describe(path)} must be at most {error.validator_value}, not {error.instance}"
         yield doc.diagnostic(message, path)
 
     @staticmethod
-    def minLength(error: Any, path: tuple, doc: Document) -> Iterator[Diagnostic]:
+    def minLength(error: SchemaError, path: tuple, doc: Document) -> Words:
         yield doc.diagnostic(f"{describe(path)} must not be empty", path)
 
     @staticmethod
-    def maxLength(error: Any, path: tuple, doc: Document) -> Iterator[Diagnostic]:
+    def maxLength(error: SchemaError, path: tuple, doc: Document) -> Words:
         limit = error.validator_value
         yield doc.diagnostic(f"{describe(path)} must be at most {limit} characters long", path)
 
     @staticmethod
-    def minItems(error: Any, path: tuple, doc: Document) -> Iterator[Diagnostic]:
+    def minItems(error: SchemaError, path: tuple, doc: Document) -> Words:
         yield doc.diagnostic(f"{describe(path)} must not be empty", path)
 
     minProperties = minItems
 
     @staticmethod
-    def pattern(error: Any, path: tuple, doc: Document) -> Iterator[Diagnostic]:
+    def pattern(error: SchemaError, path: tuple, doc: Document) -> Words:
         message = f"{describe(path)} must be a JSONata expression, written {{% ... %}}"
         yield doc.diagnostic(message, path)
 
     @staticmethod
-    def anyOf(error: Any, path: tuple, doc: Document) -> Iterator[Diagnostic]:
+    def anyOf(error: SchemaError, path: tuple, doc: Document) -> Words:
         # A value of the right type that breaks a bound explains itself best.
         specific = [sub for sub in error.context if sub.validator not in ("type", "pattern")]
         if specific:
@@ -152,7 +155,7 @@ class _Words:
     oneOf = anyOf
 
 
-def _choices(error: Any) -> str:
+def _choices(error: SchemaError) -> str:
     words = []
     for option in error.validator_value:
         kind = option.get("type")
