@@ -1,16 +1,21 @@
-"""Conformance scoreboard: run the cases in-process and print pass rates and first differences.
+"""Conformance scoreboard: run the cases and print pass rates and first differences.
 
 python tests/conformance/report.py [--category X] [--jsonpath-only] [-v]
+python tests/conformance/report.py --via-cli [--jobs N]   # each case through `sfn run`
 python tests/conformance/report.py --write-known-failures
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -22,13 +27,16 @@ from case_runner import (
     run_case,
     uses_jsonata,
 )
+from cli_runner import run_case_via_cli
 from compare import compare
 
+Runner = Callable[[dict, float], Any]
 
-def case_differences(case: dict, timeout: float) -> list[str]:
+
+def case_differences(case: dict, timeout: float, runner: Runner = run_case) -> list[str]:
     """The case's differences; an engine that raises or hangs is a failure, never a crash."""
     try:
-        result = run_case(case, timeout)
+        result = runner(case, timeout)
     except Exception as error:
         return [f"engine raised {type(error).__name__}: {error}".splitlines()[0]]
     try:
@@ -60,58 +68,80 @@ def write_known_failures(failures: dict[str, list[str]], ran: set[str]) -> None:
     print(f"wrote {len(entries)} entries to {KNOWN_FAILURES}")
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--category", help="run only this category (a folder under cases/)")
     parser.add_argument("--jsonpath-only", action="store_true", help="skip cases using JSONata")
     parser.add_argument("-v", "--verbose", action="store_true", help="every difference, timings")
     parser.add_argument("--timeout", type=float, default=CASE_TIMEOUT_SECONDS)
     parser.add_argument(
+        "--via-cli", action="store_true", help="run each case as `sfn run ... --in-memory --json`"
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1, help="parallel processes with --via-cli"
+    )
+    parser.add_argument(
         "--write-known-failures", action="store_true", help="record the failures of this run"
     )
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
+
+def run_all(cases: list[dict], args: argparse.Namespace) -> dict[str, list[str]]:
+    """`case id -> differences` for every failing case. In-process runs go one at a time (they
+    share this process); `sfn run` processes go `--jobs` at a time."""
+    runner = run_case_via_cli if args.via_cli else run_case
+
+    def timed(case: dict) -> list[str]:
+        started = time.monotonic()
+        differences = case_differences(case, args.timeout, runner)
+        if args.verbose:
+            print(f"{time.monotonic() - started:6.2f}s {case['id']}", file=sys.stderr)
+        return differences
+
+    with ThreadPoolExecutor(max_workers=args.jobs if args.via_cli else 1) as pool:
+        outcomes = list(pool.map(timed, cases))
+    return {case["id"]: found for case, found in zip(cases, outcomes, strict=True) if found}
+
+
+def print_report(cases: list[dict], failures: dict[str, list[str]], verbose: bool) -> None:
+    known = load_known_failures()
+    for case_id, differences in failures.items():
+        print(f"FAIL {case_id}{' (known)' if case_id in known else ''}")
+        for difference in differences if verbose else differences[:1]:
+            print(f"     {difference}")
+    by_category: dict[str, list[bool]] = defaultdict(list)
+    by_language: dict[str, list[bool]] = defaultdict(list)
+    for case in cases:
+        passed = case["id"] not in failures
+        by_category[case["category"]].append(passed)
+        by_language["JSONata" if uses_jsonata(case) else "JSONPath only"].append(passed)
+    print()
+    print_table(dict(sorted(by_category.items())))
+    print()
+    overall = [case["id"] not in failures for case in cases]
+    print_table({**dict(sorted(by_language.items())), "overall": overall})
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     cases = load_cases(args.category)
     if args.jsonpath_only:
         cases = [case for case in cases if not uses_jsonata(case)]
     if not cases:
         print("no cases selected", file=sys.stderr)
         return 2
-
-    by_category: dict[str, list[bool]] = defaultdict(list)
-    by_language: dict[str, list[bool]] = defaultdict(list)
-    failures: dict[str, list[str]] = {}
     started = time.monotonic()
-    for case in cases:
-        case_started = time.monotonic()
-        differences = case_differences(case, args.timeout)
-        if args.verbose:
-            print(f"{time.monotonic() - case_started:6.2f}s {case['id']}", file=sys.stderr)
-        passed = not differences
-        by_category[case["category"]].append(passed)
-        by_language["JSONata" if uses_jsonata(case) else "JSONPath only"].append(passed)
-        if differences:
-            failures[case["id"]] = differences
-
-    known = load_known_failures()
-    for case_id, differences in failures.items():
-        print(f"FAIL {case_id}{' (known)' if case_id in known else ''}")
-        for difference in differences if args.verbose else differences[:1]:
-            print(f"     {difference}")
-    print()
-    print_table(dict(sorted(by_category.items())))
-    print()
-    overall = [outcome for outcomes in by_language.values() for outcome in outcomes]
-    print_table({**dict(sorted(by_language.items())), "overall": overall})
+    failures = run_all(cases, args)
+    print_report(cases, failures, args.verbose)
     print(f"\n{len(cases)} cases in {time.monotonic() - started:.1f} s")
-    ran = {case["id"] for case in cases}
-    new = sorted(set(failures) - set(known))
-    fixed = sorted(ran & set(known) - set(failures))
+    known, ran = load_known_failures(), {case["id"] for case in cases}
+    new = set(failures) - set(known)
+    fixed = ran & set(known) - set(failures)
     print(
         f"{len(new)} failing but not in known_failures.txt; {len(fixed)} listed there but passing"
     )
     if args.write_known_failures:
-        write_known_failures(failures, {case["id"] for case in cases})
+        write_known_failures(failures, ran)
     return 1 if new or fixed else 0
 
 
