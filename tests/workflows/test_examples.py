@@ -186,3 +186,12 @@ def test_examples_run_from_the_command_line(activities: dict[str, Any]) -> None:
     assert (
         last["status"] == "SUCCEEDED" and last["output"]["confirmation"]["message_id"] == "msg_A1"
     )
+
+
+def test_readme_picture_is_the_order_workflow() -> None:
+    svg = (ROOT / "docs" / "order.svg").read_text()
+    assert "![The order workflow](docs/order.svg)" in (ROOT / "README.md").read_text()
+    for name in load_definition(ROOT / "workflows" / "order.yaml").data["States"]:
+        assert f"<title>{name}</title>" in svg, (
+            f"{name}: re-render with sfn graph -o docs/order.svg"
+        )
