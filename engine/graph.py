@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,23 +101,20 @@ def _draw_machine(
 ) -> tuple[str | None, list[str], list[str]]:
     """Draw one (sub-)machine into `cluster`: its entry node, successful exits, Fail states."""
     states = _mapping(machine.get("States"))
-    ids = {name: prefix + str(name) for name in states}
     ends: list[str] = []
     fails: list[str] = []
     for name, raw in states.items():
         state = _mapping(raw)
-        node_id = ids[name]
+        node_id = prefix + str(name)
         cluster.nodes.append(_state_node(node_id, str(name), state))
         exit_id = _draw_children(drawing, cluster, node_id, state)
-        for edge in _transitions(state, node_id, exit_id, ids):
-            drawing.edges.append(edge)
+        drawing.edges += _transitions(state, node_id, exit_id, lambda n: prefix + str(n))
         if state.get("Type") == "Fail":
             fails.append(node_id)
         elif state.get("End") is True or state.get("Type") == "Succeed":
             ends.append(exit_id)
     start = machine.get("StartAt")
-    start_id = ids.get(start, prefix + start) if isinstance(start, str) else None
-    return start_id, ends, fails
+    return (prefix + start if isinstance(start, str) else None), ends, fails
 
 
 def _state_node(node_id: str, name: str, state: dict) -> Node:
@@ -159,12 +156,11 @@ def _map_cluster_label(state: dict) -> str:
     return label
 
 
-def _transitions(state: dict, node_id: str, exit_id: str, ids: dict) -> Iterator[Edge]:
-    """Next, Choice rules and Default, and Catch edges of one state."""
-
-    def target(name: Json) -> str:
-        return ids.get(name, str(name))
-
+def _transitions(
+    state: dict, node_id: str, exit_id: str, target: Callable[[str], str]
+) -> Iterator[Edge]:
+    """Next, Choice rules and Default, and Catch edges of one state; `target` names the node
+    of a state of the same machine."""
     if isinstance(state.get("Next"), str):
         yield Edge(exit_id, target(state["Next"]))
     for rule in _sequence(state.get("Choices")):

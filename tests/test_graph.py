@@ -233,3 +233,17 @@ STATES = st.deferred(
 def test_any_document_draws_without_raising(definition: object) -> None:
     dot = to_dot(definition)
     assert dot.startswith("digraph ") and dot.endswith("}\n")
+
+
+def test_a_branch_target_never_resolves_to_an_outer_state() -> None:
+    branch = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Top"}}}
+    definition = {
+        "StartAt": "P",
+        "States": {
+            "P": {"Type": "Parallel", "Branches": [branch], "Next": "Top"},
+            "Top": {"Type": "Succeed"},
+        },
+    }
+    found = edges(to_dot(definition))
+    assert ("P/0/A", "P/0/Top") in found and ("P/0/A", "Top") not in found
+    assert ("P/join", "Top") in found
