@@ -204,7 +204,7 @@ class EmbeddedServer:
         if state == "up":
             return
         pid = read_pid(self.pidfile)
-        if state == "loading" or (pid is not None and is_server_process(pid)):
+        if state == "loading" or (pid is not None and is_server_process(pid, self.socket_path)):
             # A server of this folder exists (loading its AOF): never start a second one
             # on the same data.
             self._wait_until_up(pid)
@@ -314,15 +314,19 @@ def process_alive(pid: int) -> bool:
     return stat.rpartition(")")[2].split()[0] != "Z"
 
 
-def is_server_process(pid: int) -> bool:
-    """Whether `pid` is a live redis/valkey server (not some process that reused the pid)."""
+def is_server_process(pid: int, socket_path: Path) -> bool:
+    """Whether `pid` is a live redis/valkey server of ours, not a process that reused the pid.
+
+    A server listening on a unix socket only shows `unixsocket:<path>` in its process title."""
     if not process_alive(pid):
         return False
     try:
         command = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return True
-    return b"redis-server" in command or b"valkey-server" in command
+    if b"redis-server" not in command and b"valkey-server" not in command:
+        return False
+    return b"unixsocket:" not in command or str(socket_path).encode() in command
 
 
 def log_tail(logfile: Path, lines: int = 10) -> str:

@@ -235,3 +235,11 @@ def test_a_forked_child_does_not_release_its_parents_lease(project):
     assert project.running_pid() is not None
     project.release(lease)
     assert project.running_pid() is None
+
+
+def test_a_stale_pidfile_and_socket_do_not_block_a_start(project):
+    project.home.mkdir(parents=True)
+    project.pidfile.write_text(f"{os.getpid()}\n")  # a live process, but not a server
+    project.socket_path.write_text("left over by a crash")
+    with project.leased():
+        assert server_pid(project) != os.getpid()
