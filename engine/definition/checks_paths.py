@@ -50,7 +50,6 @@ def _check(parse: Callable[[str], Any], text: str) -> ExpressionError | None:
 
 def paths_valid(document: Document) -> Iterator[Diagnostic]:
     from engine.language.jsonpath import compile_path
-    from engine.language.template import compile_expression
 
     for state in states(document):
         if state.language != "JSONPath":
@@ -61,8 +60,7 @@ def paths_valid(document: Document) -> Iterator[Diagnostic]:
                 yield _problem(document, state.at(field), state.path, state.name, error)
         for field in EXPRESSION_FIELDS:
             value = state.body.get(field)
-            parse = lambda text, field=field: compile_expression(field, text)  # noqa: E731
-            if isinstance(value, str) and (error := _check(parse, value)):
+            if isinstance(value, str) and (error := _expression_error(field, value)):
                 yield _problem(document, state.at(field), state.path, state.name, error)
 
 
