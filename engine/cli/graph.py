@@ -40,7 +40,8 @@ def graph(file: Path, output: Path | None, execution: str | None, redis_url: str
         described, history = _execution(execution, redis_url)
         runs = state_runs(history, described["status"])
         title = f"execution {described.get('name', execution)}: {described['status']}"
-    source = to_dot(document.data, name=file.stem, runs=runs, title=title)
+    name = file.stem.removesuffix(".asl")
+    source = to_dot(document.data, name=name, runs=runs, title=title)
     if output is None:
         click.echo(source, nl=False)
         return

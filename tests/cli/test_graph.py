@@ -129,3 +129,11 @@ def test_unknown_execution_is_one_clear_error(durable: object) -> None:
     result = sfn(ORDER, "--execution", "no-such-execution")
     assert result.exit_code != 0 and result.stderr.startswith("error: ")
     assert "Traceback" not in result.output
+
+
+def test_json_definitions_named_like_aws_tooling(tmp_path: Path) -> None:
+    path = tmp_path / "flow.asl.json"
+    path.write_text('{"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}')
+    result = sfn(str(path))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith('digraph "flow" {') and '"(start)" -> "A";' in result.stdout
