@@ -14,7 +14,7 @@ import pytest
 import redis
 from support.redis_process import RedisProcess, free_port
 from support.waiting import wait_until
-from support.workers import sfn_command
+from support.workers import run_sfn, sfn_command
 
 from engine.errors import RedisUnavailable
 from engine.runtime.connection import connect, mask_password
@@ -243,3 +243,20 @@ def test_a_stale_pidfile_and_socket_do_not_block_a_start(project):
     project.socket_path.write_text("left over by a crash")
     with project.leased():
         assert server_pid(project) != os.getpid()
+
+
+def test_the_cli_reports_an_unreachable_or_refusing_server_without_a_traceback(tmp_path):
+    server = RedisProcess(tmp_path / "redis", password="right-one")
+    server.start()
+    try:
+        cases = {
+            f"redis://127.0.0.1:{free_port()}/0": "cannot reach Redis",
+            server.url.replace("right-one", "wrong-one"): "refused the password",
+        }
+        for url, message in cases.items():
+            result = run_sfn(["worker", "--burst"], redis_url=url, cwd=tmp_path, timeout=60)
+            assert result.returncode == 2, result.stderr
+            assert message in result.stderr and "Traceback" not in result.stderr
+            assert "wrong-one" not in result.stderr
+    finally:
+        server.kill()
