@@ -21,6 +21,7 @@ from engine.cli.runtime_options import redis_url_option
 )  # fmt: skip
 @click.option("-c", "--concurrency", default=1, show_default=True, help="Worker processes.")
 @click.option("--burst", is_flag=True, help="Quit once the queues are empty.")
+@click.option("--fork", is_flag=True, help="Run each job in a forked work horse (isolation).")
 @click.option(
     "--log-level", default="INFO", show_default=True,
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
@@ -35,6 +36,7 @@ def worker(
     activity_specs: tuple[str, ...],
     concurrency: int,
     burst: bool,
+    fork: bool,
     log_level: str,
     lease_seconds: float | None,
 ) -> None:
@@ -55,9 +57,9 @@ def worker(
     client = connect(url)
     level = log_level.upper()
     if concurrency == 1:
-        run_worker(client, queues, burst=burst, log_level=level)
+        run_worker(client, queues, burst=burst, log_level=level, fork=fork)
         return
     client.close()
-    failed = run_pool(url, concurrency, queues, burst=burst, log_level=level)
+    failed = run_pool(url, concurrency, queues, burst=burst, log_level=level, fork=fork)
     if failed:
         raise SystemExit(1)

@@ -185,7 +185,6 @@ class Runtime:
             member = dispatch.timer_member("timeout", execution, run_id, task.token)
             dispatch.add_timer(pipe, member, _after(now, task.timeout_seconds))
         if task.heartbeat_seconds:
-            pipe.set(keys.heartbeat(execution, task.token), now.timestamp(), ex=dispatch.TOKEN_TTL)
             ident = f"{task.token}/{task.heartbeat_seconds}"
             member = dispatch.timer_member("heartbeat", execution, run_id, ident)
             dispatch.add_timer(pipe, member, _after(now, task.heartbeat_seconds))

@@ -1,4 +1,4 @@
-"""The functions RQ workers run: activities, timers, child starts and joins.
+"""The functions RQ workers run: activities, child starts and joins.
 
 Every job ends by advancing a run and committing (no extra hop). Jobs are idempotent: a result,
 timer or join for something no longer awaited is a stale trigger that commits nothing.
@@ -12,7 +12,7 @@ from typing import Any
 from rq import get_current_job
 
 from engine import activities
-from engine.core.triggers import TaskFailed, TaskSucceeded, TaskTimedOut, TimerFired
+from engine.core.triggers import TaskFailed, TaskSucceeded
 from engine.errors import UnknownResource
 from engine.runtime import groups, leases
 from engine.runtime.commit import Runtime
@@ -45,7 +45,8 @@ def run_task(**job: Any) -> None:
     """Run one Task attempt and commit its result (callback tasks wait for send-task-*)."""
     runtime = _runtime()
     execution, run_id, token = job["execution"], job["run"], job["token"]
-    if not awaits(runtime, execution, run_id, token):
+    run = runtime.store.run(execution, run_id)
+    if run is None or not run.awaits_task(token):
         return  # a duplicate, or the task timed out / was stopped while queued
     try:
         entry = activities.default_registry.resolve(job["resource"])
@@ -54,6 +55,7 @@ def run_task(**job: Any) -> None:
         return
     lease = leases.Lease(runtime.redis, execution, run_id, token, job.get("delivery", 0))
     lease.hold()
+    leases.record_heartbeat(runtime.redis, execution, token)
     try:
         try:
             output = entry(job["input"], _context(runtime, job))
@@ -65,43 +67,6 @@ def run_task(**job: Any) -> None:
             runtime.advance(execution, run_id, TaskSucceeded(token, output))
     finally:
         lease.release()
-
-
-def fire_timer(execution: str, run: str, kind: str, ident: str) -> None:
-    """Deliver a due timer: a Wait/retry timer, a task timeout, a heartbeat check, a lost lease."""
-    runtime = _runtime()
-    if kind == "timer":
-        runtime.advance(execution, run, TimerFired(ident))
-    elif kind == "timeout":
-        runtime.advance(execution, run, TaskTimedOut(ident, "timeout"))
-    elif kind == "heartbeat":
-        token, _, seconds = ident.rpartition("/")
-        if leases.heartbeat_due(runtime.redis, execution, run, token, float(seconds)):
-            runtime.advance(execution, run, TaskTimedOut(token, "heartbeat"))
-    elif kind == "lease":
-        token, _, delivery = ident.rpartition("/")
-        _lost(runtime, execution, run, token, int(delivery))
-
-
-def _lost(runtime: Runtime, execution: str, run_id: str, token: str, delivery: int) -> None:
-    """A worker died running this attempt: send it again, or fail it with Sfn.WorkerLost."""
-    if not awaits(runtime, execution, run_id, token):
-        return
-    if delivery < leases.max_redeliveries() and leases.redeliver(
-        runtime.redis, execution, token, delivery
-    ):
-        return
-    runtime.advance(execution, run_id, TaskFailed(token, leases.WORKER_LOST, leases.lost_cause()))
-
-
-def awaits(runtime: Runtime, execution: str, run_id: str, token: str) -> bool:
-    """Whether the run still waits for the task behind `token` (its result is not committed)."""
-    run = runtime.store.run(execution, run_id)
-    snapshot = run.snapshot if run is not None else None
-    if not snapshot or snapshot.get("status") != "RUNNING":
-        return False
-    awaited = snapshot.get("awaiting") or {}
-    return awaited.get("kind") == "task" and awaited.get("token") == token
 
 
 def start_child(execution: str, group: str, position: int) -> None:

@@ -13,6 +13,11 @@ TIMERS = f"{PREFIX}:timers"  # sorted set: timer member JSON -> due time (epoch 
 EXECUTIONS = f"{PREFIX}:executions"  # sorted set: execution id -> start time
 
 
+def timer_claim(member_digest: str) -> str:
+    """Short-lived claim of a due timer by one poller (others skip it meanwhile)."""
+    return f"{PREFIX}:timer-claim:{member_digest}"
+
+
 def definition(digest: str) -> str:
     """The immutable definition stored under its content hash."""
     return f"{PREFIX}:definition:{digest}"

@@ -15,13 +15,18 @@ from __future__ import annotations
 import os
 import threading
 import time
+from typing import TYPE_CHECKING
 
 import redis
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
+from engine.core.triggers import TaskFailed
 from engine.runtime import dispatch, keys
+
+if TYPE_CHECKING:
+    from engine.runtime.commit import Runtime
 
 WORKER_LOST = "Sfn.WorkerLost"
 ENV_LEASE = "SFN_LEASE_SECONDS"
@@ -39,8 +44,8 @@ def max_redeliveries() -> int:
 
 
 def job_id(token: str, delivery: int) -> str:
-    """The RQ job id of one delivery of a task attempt: the token, then token.1, token.2..."""
-    return token if delivery == 0 else f"{token}.{delivery}"
+    """The RQ job id of one delivery of a task attempt: the token, then token-1, token-2..."""
+    return token if delivery == 0 else f"{token}-{delivery}"
 
 
 def lost_cause() -> str:
@@ -90,16 +95,29 @@ def record_heartbeat(client: redis.Redis, execution: str, token: str) -> None:
 def heartbeat_due(
     client: redis.Redis, execution: str, run_id: str, token: str, seconds: float
 ) -> bool:
-    """Whether the task missed its heartbeat; if not, re-arm the check for the next deadline."""
+    """Whether the running task missed its heartbeat; if not, re-arm the check.
+
+    The clock starts when a worker starts the task: a task still queued is not late."""
     raw = client.get(keys.heartbeat(execution, token))
-    if raw is None:
+    deadline = (float(raw) if raw is not None else time.time()) + seconds
+    if raw is not None and deadline <= time.time():
         return True
-    deadline = float(raw) + seconds
-    if deadline <= time.time():
-        return True
-    member = dispatch.timer_member("heartbeat", execution, run_id, f"{token}/{seconds:g}")
+    # A new member per deadline, so firing the old one never removes the re-armed check.
+    ident = f"{token}/{seconds:g}/{deadline}"
+    member = dispatch.timer_member("heartbeat", execution, run_id, ident)
     client.zadd(keys.TIMERS, {member: deadline})
     return False
+
+
+def lost(runtime: Runtime, execution: str, run_id: str, token: str, delivery: int) -> None:
+    """A worker died running this attempt: send it again, or fail it with Sfn.WorkerLost."""
+    run = runtime.store.run(execution, run_id)
+    if run is None or not run.awaits_task(token):
+        return
+    client = runtime.redis
+    if delivery < max_redeliveries() and redeliver(client, execution, token, delivery):
+        return
+    runtime.advance(execution, run_id, TaskFailed(token, WORKER_LOST, lost_cause()))
 
 
 def redeliver(client: redis.Redis, execution: str, token: str, delivery: int) -> bool:

@@ -57,6 +57,13 @@ class Run:
             }
         )
 
+    def awaits_task(self, token: str) -> bool:
+        """Whether this run still waits for the task behind `token` (no result committed)."""
+        snapshot = self.snapshot or {}
+        awaited = snapshot.get("awaiting") or {}
+        running = snapshot.get("status") == RUNNING
+        return running and awaited.get("kind") == "task" and awaited.get("token") == token
+
     @classmethod
     def load(cls, run_id: str, raw: bytes | None) -> Run | None:
         if raw is None:

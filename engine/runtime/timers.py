@@ -1,14 +1,16 @@
-"""Durable timers: one sorted set of due times that every worker polls.
+"""Durable timers: one sorted set of due times that every worker's poller fires.
 
 Wait states, retry backoff, TimeoutSeconds, HeartbeatSeconds and worker leases all become a
-member of `keys.TIMERS` (written in the commit that needs it). A worker's poller moves each due
-member to an RQ `fire_timer` job in one transaction, so a timer is never lost; two pollers may
-both fire it, which is harmless because a timer for a state no longer current is stale.
-Precision is the poll interval (`SFN_TIMER_POLL`, default 0.1 s) plus one queue hop.
+member of `keys.TIMERS`, written in the commit that needs it. A poller thread runs in every
+worker's main process (free even while its work horse runs a long activity): it claims a due
+member for a while, delivers it (advance + commit), then removes it. A poller that dies before
+removing it leaves the member to be fired again once the claim lapses; a second delivery is a
+stale trigger and commits nothing. Precision: the poll interval (`SFN_TIMER_POLL`, 0.1 s).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -17,10 +19,13 @@ import time
 
 import redis
 
-from engine.runtime import dispatch, keys
+from engine.core.triggers import TaskTimedOut, TimerFired
+from engine.runtime import keys, leases
+from engine.runtime.commit import Runtime
 
 ENV_POLL = "SFN_TIMER_POLL"
 BATCH = 200
+CLAIM_SECONDS = 30
 log = logging.getLogger("sfn.timers")
 
 
@@ -28,27 +33,43 @@ def poll_interval() -> float:
     return float(os.environ.get(ENV_POLL) or 0.1)
 
 
-def fire_due(client: redis.Redis, now: float | None = None) -> int:
-    """Turn the timers due at `now` into jobs; return how many were moved."""
+def fire_due(runtime: Runtime, now: float | None = None) -> int:
+    """Deliver the timers due at `now` that no other poller has claimed; return how many."""
+    client = runtime.redis
     due = client.zrangebyscore(keys.TIMERS, "-inf", now or time.time(), start=0, num=BATCH)
+    fired = 0
     for member in due:
-        spec = json.loads(member)
-        job = {"execution": spec["e"], "run": spec["r"], "kind": spec["k"], "ident": spec["id"]}
-        with client.pipeline() as pipe:
-            pipe.multi()
-            pipe.zrem(keys.TIMERS, member)
-            dispatch.enqueue(
-                pipe, client, "fire_timer", job, description=f"{spec['k']} {spec['e']}"
-            )
-            pipe.execute()
-    return len(due)
+        claim = keys.timer_claim(hashlib.sha1(member).hexdigest())
+        if not client.set(claim, 1, nx=True, ex=CLAIM_SECONDS):
+            continue
+        fire(runtime, json.loads(member))
+        client.zrem(keys.TIMERS, member)
+        client.delete(claim)
+        fired += 1
+    return fired
+
+
+def fire(runtime: Runtime, timer: dict[str, str]) -> None:
+    """Deliver one timer: a Wait/retry timer, a task timeout, a heartbeat check, a lost lease."""
+    execution, run, kind, ident = timer["e"], timer["r"], timer["k"], timer["id"]
+    if kind == "timer":
+        runtime.advance(execution, run, TimerFired(ident))
+    elif kind == "timeout":
+        runtime.advance(execution, run, TaskTimedOut(ident, "timeout"))
+    elif kind == "heartbeat":
+        token, seconds = ident.split("/")[:2]
+        if leases.heartbeat_due(runtime.redis, execution, run, token, float(seconds)):
+            runtime.advance(execution, run, TaskTimedOut(token, "heartbeat"))
+    elif kind == "lease":
+        token, _, delivery = ident.rpartition("/")
+        leases.lost(runtime, execution, run, token, int(delivery))
 
 
 class TimerPoller:
     """A daemon thread that fires due timers until stopped."""
 
     def __init__(self, client: redis.Redis, interval: float | None = None):
-        self._client = client
+        self._runtime = Runtime(client)
         self._interval = interval if interval is not None else poll_interval()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="sfn-timers", daemon=True)
@@ -64,9 +85,13 @@ class TimerPoller:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                moved = fire_due(self._client)
-            except redis.RedisError as error:
+                fired = fire_due(self._runtime)
+            except (redis.RedisError, OSError) as error:
                 log.warning("timer poll failed: %s", error)
-                moved = 0
-            if moved < BATCH:
+                fired = 0
+            except Exception:
+                # A timer that cannot be delivered stays claimed, then is retried; keep polling.
+                log.exception("delivering a timer failed")
+                fired = 0
+            if fired < BATCH:
                 self._stop.wait(self._interval)

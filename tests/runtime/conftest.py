@@ -33,7 +33,7 @@ def drain(engine: Engine, execution: str, queues: tuple[str, ...] = ("sfn",), ti
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         worker.work(burst=True, logging_level="WARNING")
-        fire_due(engine.redis)
+        fire_due(engine.runtime)
         described = engine.describe(execution)
         if described["status"] in FINAL_STATUSES:
             return described

@@ -208,11 +208,8 @@ def test_a_callback_task_waits_for_send_task_success(engine: Engine) -> None:
 def test_timers_fire_when_due_and_not_before(engine: Engine) -> None:
     definition = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 30, "End": True}}}
     execution = engine.start_execution(definition, {})
-    assert fire_due(engine.redis) == 0
-    assert fire_due(engine.redis, now=time.time() + 31) == 1
-    from rq import SimpleWorker
-
-    from engine.runtime.worker import make_worker
-
-    make_worker(engine.redis, ["sfn"], SimpleWorker).work(burst=True, logging_level="WARNING")
+    assert fire_due(engine.runtime) == 0
+    assert engine.describe(execution)["status"] == "RUNNING"
+    assert fire_due(engine.runtime, now=time.time() + 31) == 1
     assert engine.describe(execution)["status"] == "SUCCEEDED"
+    assert fire_due(engine.runtime, now=time.time() + 31) == 0
