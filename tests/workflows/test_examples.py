@@ -96,6 +96,13 @@ def test_order_succeeds_after_a_transient_failure(activities: dict[str, Any]) ->
     assert ("refund_customer", None) not in task_events(result, "TaskSucceeded")
 
 
+def test_order_without_input_runs_the_sample_order(activities: dict[str, Any]) -> None:
+    result = run("order.yaml", {}, activities)
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert result.output["order_id"] == "sample-1"
+    assert result.output["confirmation"] == {"message_id": "msg_sample-1", "to": "ada@example.com"}
+
+
 def test_order_declined_fails_without_refund(activities: dict[str, Any]) -> None:
     result = run("order.yaml", {**ORDER, "amount": 5000}, activities)
     assert (result.status, result.error) == ("FAILED", "PaymentDeclined")
