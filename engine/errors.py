@@ -59,6 +59,15 @@ class AslError(Exception):
         super().__init__(f"{error}: {cause}" if cause else error)
 
 
+class QueryEvaluationError(AslError):
+    """States.QueryEvaluationError. `location` is the field that failed ("Output/result"), as
+    AWS's EvaluationFailed event names it; the interpreter prefixes the cause with the state."""
+
+    def __init__(self, cause: str, location: str | None = None):
+        super().__init__("States.QueryEvaluationError", cause)
+        self.location = location
+
+
 class ExpressionError(SfnError):
     """A path, payload template or intrinsic call that does not parse (found at load time)."""
 
