@@ -1,7 +1,7 @@
 """The JSON Schema check: schemas/state-machine.schema.json, with errors a person can read.
 
-The schema evaluator (draft7.py) finds the problems; this module words each one (which state,
-which field, what is expected) and places it at the offending node.
+jsonschema finds the problems; this module words each one (which state, which field, what is
+expected) and places it at the offending node.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from difflib import get_close_matches
 from functools import cache
 from importlib.resources import files
 
+from jsonschema import Draft7Validator
+from jsonschema.exceptions import ValidationError as SchemaError
+
 from engine.definition.document import Document
-from engine.definition.draft7 import Draft7, SchemaError
 from engine.definition.wording import describe, json_type, show
 from engine.errors import Diagnostic
 
@@ -39,8 +41,8 @@ def load_schema() -> dict:
 
 
 @cache
-def _validator() -> Draft7:
-    return Draft7(load_schema())
+def _validator() -> Draft7Validator:
+    return Draft7Validator(load_schema())
 
 
 def schema_problems(document: Document) -> Iterator[Diagnostic]:
@@ -50,7 +52,7 @@ def schema_problems(document: Document) -> Iterator[Diagnostic]:
 
 
 def _translate(error: SchemaError, document: Document) -> Iterator[Diagnostic]:
-    path = error.path
+    path = tuple(error.absolute_path)
     word = getattr(_Words, error.validator, None)
     if word is None:
         yield document.diagnostic(
