@@ -82,6 +82,19 @@ class Runtime:
                 except redis.WatchError:
                     continue
 
+    def awaits_task(self, execution: str, run_id: str, token: str) -> bool:
+        """Whether a running execution's run still waits for the task behind `token`.
+
+        False once its result is committed, the task timed out, the execution stopped, or
+        the run's child group already ended (a sibling failed): then running it is wasted."""
+        if self.redis.hget(keys.meta(execution), "status") != RUNNING.encode():
+            return False
+        run = self.store.run(execution, run_id)
+        if run is None or not run.awaits_task(token):
+            return False
+        closed = run.group and self.redis.hget(keys.group(execution, run.group), "delivered")
+        return closed != b"1"
+
     def _decide(
         self,
         pipe: Pipeline,

@@ -45,8 +45,7 @@ def run_task(**job: Any) -> None:
     """Run one Task attempt and commit its result (callback tasks wait for send-task-*)."""
     runtime = _runtime()
     execution, run_id, token = job["execution"], job["run"], job["token"]
-    run = runtime.store.run(execution, run_id)
-    if run is None or not run.awaits_task(token):
+    if not runtime.awaits_task(execution, run_id, token):
         return  # a duplicate, or the task timed out / was stopped while queued
     try:
         entry = activities.default_registry.resolve(job["resource"])

@@ -111,8 +111,7 @@ def heartbeat_due(
 
 def lost(runtime: Runtime, execution: str, run_id: str, token: str, delivery: int) -> None:
     """A worker died running this attempt: send it again, or fail it with Sfn.WorkerLost."""
-    run = runtime.store.run(execution, run_id)
-    if run is None or not run.awaits_task(token):
+    if not runtime.awaits_task(execution, run_id, token):
         return
     client = runtime.redis
     if delivery < max_redeliveries() and redeliver(client, execution, token, delivery):

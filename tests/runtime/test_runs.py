@@ -152,13 +152,15 @@ def test_an_empty_map_succeeds_with_an_empty_list(engine: Engine) -> None:
     assert json.loads(described["output"]) == []
 
 
-def test_stop_aborts_and_the_late_result_is_ignored(engine: Engine) -> None:
+def test_stop_aborts_and_the_queued_task_never_runs(engine: Engine) -> None:
+    CALLS.clear()
     execution = engine.start_execution(task("unit_double"), {"v": 1})
     stopped = engine.stop(execution, "Cancelled", "by the test")
-    assert stopped["status"] == "ABORTED"
-    drain_once = drain(engine, execution)
-    assert drain_once["status"] == "ABORTED"
-    assert "output" not in drain_once
+    assert (stopped["status"], stopped["error"]) == ("ABORTED", "Cancelled")
+    drained = drain(engine, execution)
+    assert drained["status"] == "ABORTED" and "output" not in drained
+    assert CALLS == []
+    assert engine.history(execution)[-1]["type"] == "ExecutionAborted"
 
 
 def test_redrive_continues_from_the_failed_state(engine: Engine) -> None:
