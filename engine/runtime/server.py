@@ -193,11 +193,17 @@ class EmbeddedServer:
             yield
 
     def _prepare_home(self) -> None:
-        self.home.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.home, 0o700)
-        ignore = self.home.parent / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# sfn's local state: the embedded server's data and socket\n*\n")
+        try:
+            self.home.mkdir(parents=True, exist_ok=True)
+            os.chmod(self.home, 0o700)
+            ignore = self.home.parent / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# sfn's local state: the embedded server's data and socket\n*\n")
+        except OSError as error:
+            raise RedisUnavailable(
+                f"cannot keep the embedded server's data in {self.home}: {error}; "
+                f"run sfn from a folder you can write to, or set {ENV_URL}"
+            ) from None
 
     def _ensure_running(self) -> None:
         state = ping_state(self.url)

@@ -260,3 +260,9 @@ def test_the_cli_reports_an_unreachable_or_refusing_server_without_a_traceback(t
             assert "wrong-one" not in result.stderr
     finally:
         server.kill()
+
+
+def test_a_folder_where_the_state_cannot_be_kept_is_a_clear_error(tmp_path):
+    (tmp_path / ".sfn").write_text("a file where the folder should be")
+    with pytest.raises(RedisUnavailable, match=r"cannot keep the embedded server's data"):
+        EmbeddedServer(tmp_path).acquire()
