@@ -56,6 +56,8 @@ def _follow(engine: Any, execution: str, worker: bool, *, show: bool) -> dict[st
     from engine.runtime.worker import EmbeddedWorker
 
     embedded = EmbeddedWorker(engine.redis).start() if worker else None
+    if not worker and not _workers_running(engine):
+        click.echo("warning: no `sfn worker` is running; the execution waits for one", err=True)
     seen = 0
     try:
         while True:
@@ -76,6 +78,12 @@ def _follow(engine: Any, execution: str, worker: bool, *, show: bool) -> dict[st
     finally:
         if embedded is not None:
             embedded.stop()
+
+
+def _workers_running(engine: Any) -> bool:
+    from rq import Worker
+
+    return Worker.count(connection=engine.redis) > 0
 
 
 def progress_line(event: dict[str, Json]) -> str | None:
