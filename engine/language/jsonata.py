@@ -58,6 +58,8 @@ def json_type(value: Json) -> str:
 
 
 def _has_type(value: Json, expected: str) -> bool:
+    if expected not in TYPES:
+        raise ValueError(f"unknown JSON type {expected!r}; expected one of {TYPES}")
     if expected == "integer":
         return json_type(value) == "number" and math.isfinite(value) and value == int(value)
     return json_type(value) == expected
@@ -114,7 +116,10 @@ class JsonataExpression:
             raise self._threw(f"{type(error).__name__}: {error}") from None
         if text is None:
             raise self._failed("returned nothing (undefined).")
-        value = json.loads(text)
+        try:
+            value = json.loads(text)
+        except RecursionError:
+            raise self._failed("returned a value nested too deeply.") from None
         if expect is not None and not _has_type(value, expect):
             raise self._failed(
                 f"returned an unexpected result type. Expected '{expect}', "

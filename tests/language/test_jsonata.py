@@ -121,6 +121,18 @@ def test_jsonata_errors(text, detail):
     assert f"threw an error during evaluation. {detail}" in failure.value.cause
 
 
+def test_too_deep_expressions_and_results_fail_cleanly():
+    with pytest.raises(ExpressionError, match="nested too deeply"):
+        compile_expression("{% " + "(" * 5000 + "1" + ")" * 5000 + " %}")
+    with pytest.raises(QueryEvaluationError, match="nested too deeply"):
+        evaluate("{% " + "[" * 999 + "]" * 999 + " %}")
+    deep = []
+    for _ in range(5000):
+        deep = [deep]
+    with pytest.raises(QueryEvaluationError):
+        evaluate("{% $states.input %}", {"input": deep})
+
+
 def test_a_runaway_expression_fails_instead_of_hanging():
     with pytest.raises(QueryEvaluationError) as failure:
         evaluate("{% ($f := function($n) { $f($n + 1) }; $f(0)) %}")
