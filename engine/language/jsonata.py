@@ -15,7 +15,12 @@ from typing import Any
 import jlens
 
 from engine.errors import ExpressionError, QueryEvaluationError
-from engine.language.jsonata_functions import STATIC_FUNCTIONS, FunctionError, scoped_functions
+from engine.language.jsonata_functions import (
+    SCOPED_NAMES,
+    STATIC_FUNCTIONS,
+    FunctionError,
+    scoped_functions,
+)
 from engine.language.scope import Scope
 
 Json = Any
@@ -69,16 +74,25 @@ def _compact(value: Json) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def _bindings(states: Mapping[str, Json], variables: Mapping[str, Json], scope: Scope) -> dict:
+def _bindings(
+    states: Mapping[str, Json], variables: Mapping[str, Json], scope: Scope, scoped: bool
+) -> dict:
     # a workflow variable may shadow $random or $uuid; nothing may shadow $states
-    return {**scoped_functions(scope), **variables, "states": dict(states)}
+    functions = scoped_functions(scope) if scoped else {}
+    return {**functions, **variables, "states": dict(states)}
+
+
+def _uses_scope(text: str) -> bool:
+    # Binding host functions costs ~10 us per evaluation, so only expressions that can name
+    # $random or $uuid get them; JSONata reaches a function only through its name.
+    return any(f"${name}" in text for name in SCOPED_NAMES)
 
 
 class JsonataExpression:
     """One compiled `{% ... %}` expression. `text` is what stands between the delimiters, as
     AWS quotes it in messages; `location` is the field it sits in ("Output/result")."""
 
-    __slots__ = ("_compiled", "location", "source", "text")
+    __slots__ = ("_compiled", "location", "scoped", "source", "text")
 
     def __init__(self, source: str, location: str | None = None):
         if not is_expression(source):
@@ -89,6 +103,7 @@ class JsonataExpression:
         self.source = source
         self.text = source[len(OPEN) : -len(CLOSE)].strip()
         self.location = location
+        self.scoped = _uses_scope(self.text)
         self._compiled = _compile(self.text, location)
 
     def __repr__(self) -> str:
@@ -103,7 +118,7 @@ class JsonataExpression:
         expect: str | None = None,
     ) -> Json:
         """The expression's value; `expect` ("array", "boolean", "integer"...) checks its type."""
-        return self._evaluate(_bindings(states, variables, scope), expect)
+        return self._evaluate(_bindings(states, variables, scope, self.scoped), expect)
 
     def _evaluate(self, bindings: dict, expect: str | None = None) -> Json:
         try:
@@ -141,12 +156,13 @@ class JsonataTemplate:
     """A compiled JSON value whose strings may be JSONata expressions, at any depth (the
     Arguments, Output, Assign, Items, ItemSelector, Condition... of a JSONata state)."""
 
-    __slots__ = ("_node", "field", "value")
+    __slots__ = ("_node", "_scoped", "field", "value")
 
     def __init__(self, value: Json, field: str | None = None):
         self.value = value
         self.field = field
         self._node = _compile_node(value, field)
+        self._scoped = any(expression.scoped for expression in _expressions(self._node))
 
     def __repr__(self) -> str:
         return f"JsonataTemplate({self.value!r}, field={self.field!r})"
@@ -171,7 +187,7 @@ class JsonataTemplate:
     ) -> Json:
         """The value with every expression replaced by its result. Every expression sees the
         same bindings. `expect` checks the type of a value that is one expression."""
-        bindings = _bindings(states, variables, scope)
+        bindings = _bindings(states, variables, scope, self._scoped)
         if isinstance(self._node, JsonataExpression):
             return self._node._evaluate(bindings, expect)
         return _render(self._node, bindings)

@@ -158,6 +158,9 @@ def scoped_functions(scope: Scope) -> dict[str, Callable[..., Json]]:
     return {"random": random, "uuid": uuid}
 
 
+SCOPED_NAMES = ("random", "uuid")
+
+
 STATIC_FUNCTIONS: dict[str, Callable[..., Json]] = {
     "partition": partition,
     "range": range_,
