@@ -9,8 +9,9 @@ from __future__ import annotations
 import random
 import secrets
 import uuid
+from collections import OrderedDict
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from engine.definition.model import Machine, compile_machine
 
@@ -32,17 +33,24 @@ class SystemEnv:
 
 
 class Machines:
-    """Compiled machines by definition hash, compiled once per process."""
+    """Compiled machines by definition hash, compiled once per process.
+
+    The cache is shared by every Runtime of the process: a hash names one immutable definition,
+    so a compiled machine can never be stale, and a worker's jobs skip the compile."""
+
+    _compiled: ClassVar[OrderedDict[str, Machine]] = OrderedDict()
+    LIMIT = 256
 
     def __init__(self, load: Any):
         self._load = load
-        self._compiled: dict[str, Machine] = {}
 
     def root(self, digest: str) -> Machine:
         machine = self._compiled.get(digest)
         if machine is None:
             machine = compile_machine(self._load(digest))
             self._compiled[digest] = machine
+            if len(self._compiled) > self.LIMIT:
+                self._compiled.popitem(last=False)
         return machine
 
     def find(self, digest: str, path: tuple[str | int, ...]) -> Machine:
