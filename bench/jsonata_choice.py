@@ -20,10 +20,12 @@ UNDEF = "<undefined>"
 
 
 class Err:
-    """An expected evaluation or compile error with a JSONata error code."""
+    """An expected evaluation or compile error: its JSONata code and, where AWS would show it
+    in a cause, jsonata-js's message."""
 
-    def __init__(self, code: str):
+    def __init__(self, code: str, message: str | None = None):
         self.code = code
+        self.message = message
 
     def __repr__(self) -> str:
         return f"Err({self.code})"
@@ -165,10 +167,34 @@ CASES: list[tuple[str, Any, dict, Any]] = [
     ("$map([1, 2], $twice)", {}, {}, [2, 4]),
     ("$boom()", {}, {}, Err("host")),
     # errors
-    ("1 + 'a'", {}, {}, Err("T2002")),
-    ("$sum('a')", {}, {}, Err("T0412")),
-    ("$sum(1, 2)", {}, {}, Err("T0410")),
-    ("1 / 0", {}, {}, Err("D1001")),
+    (
+        "1 + 'a'",
+        {},
+        {},
+        Err("T2002", 'The right side of the "+" operator must evaluate to a number'),
+    ),
+    (
+        "$sum('a')",
+        {},
+        {},
+        Err("T0412", 'Argument 1 of function "sum" must be an array of "numbers"'),
+    ),
+    (
+        "$sum(1, 2)",
+        {},
+        {},
+        Err("T0410", 'Argument 2 of function "sum" does not match function signature'),
+    ),
+    (
+        "'a' < 1",
+        {},
+        {},
+        Err(
+            "T2009",
+            'The values "a" and 1 either side of operator "<" must be of the same data type',
+        ),
+    ),
+    ("1 / 0", {}, {}, Err("D1001", "Number out of range: null")),
     ("$number('abc')", {}, {}, Err("D3030")),
     ("$power(10, 400)", {}, {}, Err("D3061")),
     ("$nosuch()", {}, {}, Err("T1006")),
@@ -359,6 +385,8 @@ def run_case(adapter: Adapter, text: str, states: Any, variables: dict, expected
         if isinstance(expected, Err) and (
             code == expected.code or expected.code in ("host", "recursion")
         ):
+            if expected.message and expected.message not in str(error):
+                return f"message {str(error)[:90]!r}"
             return "ok"
         return f"raised {type(error).__name__} {code} {str(error)[:80]}"
     if expected == UNDEF and result is None and not adapter.undefined_distinct:
