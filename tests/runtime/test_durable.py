@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from support.redis_process import RedisProcess
 from support.waiting import wait_for_file
 from support.workers import WorkerProcess, descendants, run_sfn
 
@@ -176,6 +177,10 @@ def test_a_large_map_on_four_workers_keeps_order(redis_url: str, sfn_worker) -> 
 
 
 def test_bad_input_gives_one_clear_message(redis_url: str, tmp_path: Path) -> None:
+    engine = Engine(redis_url)
+    kept = engine.start_execution(
+        {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}, {"k": 1}, name="kept"
+    )
     malformed = run_sfn(["run", str(ORDER), "--input", "{oops"], redis_url=redis_url, cwd=ROOT)
     assert malformed.returncode == 2 and "Traceback" not in malformed.stderr
     unknown = run_sfn(["executions", "describe", "order:nobody"], redis_url=redis_url)
@@ -183,8 +188,19 @@ def test_bad_input_gives_one_clear_message(redis_url: str, tmp_path: Path) -> No
     assert "Traceback" not in unknown.stderr
     unreachable = run_sfn(["executions", "list"], redis_url="redis://127.0.0.1:1/0")
     assert unreachable.returncode == 2 and "cannot reach Redis" in unreachable.stderr
+    locked = RedisProcess(tmp_path / "locked", password="right")
+    locked.start()
+    try:
+        wrong = locked.url.replace(":right@", ":wrong@")
+        refused = run_sfn(["run", str(ORDER)], redis_url=wrong, cwd=ROOT)
+        assert refused.returncode == 2 and "password" in refused.stderr
+        assert "Traceback" not in refused.stderr and "wrong" not in refused.stderr
+    finally:
+        locked.kill()
     bogus = tmp_path / "bogus.yaml"
     bogus.write_text("StartAt: T\nStates:\n  T: {Type: Task, Resource: no_such_thing, End: true}\n")
     unknown_resource = run_sfn(["run", str(bogus)], redis_url=redis_url, cwd=ROOT)
     assert unknown_resource.returncode == 2 and "no_such_thing" in unknown_resource.stderr
     assert "Traceback" not in unknown_resource.stderr
+    assert [row["executionId"] for row in engine.list_executions()] == [kept]
+    assert engine.describe(kept)["status"] == "SUCCEEDED"
