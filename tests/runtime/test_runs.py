@@ -7,6 +7,7 @@ import time
 
 from engine import activities
 from engine.runtime import keys
+from engine.runtime.dispatch import timer_member
 from engine.runtime.engine import Engine
 from engine.runtime.groups import tolerance_exceeded
 from engine.runtime.store import ROOT
@@ -215,3 +216,40 @@ def test_timers_fire_when_due_and_not_before(engine: Engine) -> None:
     assert fire_due(engine.runtime, now=time.time() + 31) == 1
     assert engine.describe(execution)["status"] == "SUCCEEDED"
     assert fire_due(engine.runtime, now=time.time() + 31) == 0
+
+
+def test_a_lost_attempt_is_redelivered_then_fails_with_worker_lost(engine: Engine) -> None:
+    retry = [{"ErrorEquals": ["Sfn.WorkerLost"], "MaxAttempts": 0}]
+    catch = [{"ErrorEquals": ["Sfn.WorkerLost"], "Next": "Lost", "ResultPath": "$.lost"}]
+    definition = {
+        "StartAt": "T",
+        "States": {
+            "T": {"Type": "Task", "Resource": "unit_double", "Retry": retry, "Catch": catch,
+                  "End": True},
+            "Lost": {"Type": "Pass", "End": True},
+        },
+    }  # fmt: skip
+    execution = engine.start_execution(definition, {"v": 1})
+    token = engine.store.run(execution, ROOT).snapshot["awaiting"]["token"]
+    for delivery in range(3):
+        # What a worker dying mid-task leaves behind: a lease that nobody renews.
+        member = timer_member("lease", execution, ROOT, f"{token}/{delivery}")
+        engine.redis.zadd(keys.TIMERS, {member: time.time() - 1})
+        assert fire_due(engine.runtime) == 1
+        queued = [job.decode() for job in engine.redis.lrange("rq:queue:sfn", 0, -1)]
+        if delivery < 2:
+            assert queued[-1] == f"{token}-{delivery + 1}"
+    described = engine.describe(execution)
+    assert described["status"] == "SUCCEEDED"
+    lost = json.loads(described["output"])["lost"]
+    assert lost["Error"] == "Sfn.WorkerLost"
+
+
+def test_execution_timeout_ends_the_execution_timed_out(engine: Engine) -> None:
+    definition = {
+        "TimeoutSeconds": 1,
+        "StartAt": "W",
+        "States": {"W": {"Type": "Wait", "Seconds": 60, "End": True}},
+    }
+    described = drain(engine, engine.start_execution(definition, {}))
+    assert described["status"] == "TIMED_OUT"
