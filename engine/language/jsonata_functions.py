@@ -66,8 +66,8 @@ def partition(*args: Any) -> list | None:
     if not _arity("partition", args, 2, 2):
         return None
     items, size = args
-    if not isinstance(items, list):
-        raise _mismatch("partition", 1)
+    # like JSONata's own array parameters, a single value (a singleton sequence) is one item
+    items = items if isinstance(items, list) else [items]
     size = _integer("partition", 2, size)
     if size <= 0:
         raise FunctionError(

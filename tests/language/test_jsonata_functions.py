@@ -50,8 +50,12 @@ def test_partition(items, size, expected):
     )
 
 
+def test_partition_takes_a_single_value_as_an_array_like_jsonata_functions():
+    assert evaluate("$partition('abc', 2)") == [["abc"]]
+    assert evaluate("$partition([{'id': 7}].id, 1)") == [[7]]
+
+
 def test_partition_checks_its_arguments():
-    assert failure("$partition('abc', 2)") == signature_mismatch("partition", 1)
     assert failure("$partition([1], 'x')") == signature_mismatch("partition", 2)
     assert failure("$partition([1])") == signature_mismatch("partition", 2)
     assert failure("$partition([1], 1, 1)") == signature_mismatch("partition", 3)
