@@ -118,7 +118,7 @@ def parse(*args: Any) -> Json:
     if not isinstance(text, str):
         raise _mismatch("parse", 1)
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
+        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite)
     except ValueError as error:
         raise FunctionError(
             "D3001", f'Argument 1 of function "parse" is not valid JSON: {error}'
@@ -129,6 +129,13 @@ def parse(*args: Any) -> Json:
 
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not a JSON value")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is out of range")
+    return number
 
 
 def eval_(*args: Any) -> None:

@@ -150,6 +150,7 @@ def test_parse_checks_its_argument():
     assert failure("$parse(1)") == signature_mismatch("parse", 1)
     assert 'D3001: Argument 1 of function "parse" is not valid JSON' in failure("$parse('{')")
     assert "NaN is not a JSON value" in failure("$parse('NaN')")
+    assert "1e400 is out of range" in failure("$parse('[1e400]')")
 
 
 def test_random_without_seed_draws_from_the_scope():
