@@ -1,7 +1,7 @@
 """The durable path of `sfn run`: start on Redis, work in-process (unless told not to), report.
 
-Progress lines (states entered and exited, task failures and retries, Map iterations) go to
-stderr so stdout carries only the result; `--json` prints one result line and no progress.
+Progress (`engine.cli.progress`: states entered and exited, task failures and retries, a bar
+per Map) goes to stderr so stdout carries only the result; `--json` prints only the result.
 """
 
 from __future__ import annotations
@@ -53,8 +53,11 @@ def run_durable(
 
 def _follow(engine: Any, execution: str, worker: bool, *, show: bool) -> dict[str, Json]:
     """Wait for the end (working in-process unless `worker` is False), echoing progress."""
+    from engine.cli.progress import Progress
     from engine.runtime.worker import EmbeddedWorker
 
+    stderr = click.get_text_stream("stderr")
+    progress = Progress(stderr, tty=stderr.isatty()) if show else None
     embedded = EmbeddedWorker(engine.redis).start() if worker else None
     if not worker and not _workers_running(engine):
         click.echo("warning: no `sfn worker` is running; the execution waits for one", err=True)
@@ -64,10 +67,8 @@ def _follow(engine: Any, execution: str, worker: bool, *, show: bool) -> dict[st
             described = engine.wait(execution, timeout=POLL_SECONDS)
             events = engine.store.history(execution, seen)
             seen += len(events)
-            for event in events if show else ():
-                line = progress_line(event)
-                if line:
-                    click.echo(line, err=True)
+            for event in events if progress else ():
+                progress.feed(event)
             if described["status"] != "RUNNING":
                 return described
     except KeyboardInterrupt:
@@ -84,23 +85,6 @@ def _workers_running(engine: Any) -> bool:
     from rq import Worker
 
     return Worker.count(connection=engine.redis) > 0
-
-
-def progress_line(event: dict[str, Json]) -> str | None:
-    """One plain line for the events a person follows; None for the others."""
-    kind = event["type"]
-    details = next((v for k, v in event.items() if k.endswith("EventDetails")), {}) or {}
-    if kind.endswith("StateEntered"):
-        return f"> {details.get('name')} ({kind.removesuffix('StateEntered')})"
-    if kind.endswith("StateExited"):
-        return f"< {details.get('name')}"
-    if kind in ("TaskFailed", "TaskTimedOut"):
-        return f"! {details.get('resource')}: {details.get('error')}"
-    if kind.startswith("MapIteration") and kind != "MapIterationStarted":
-        return f"  {details.get('name')}[{details.get('index')}] {kind[len('MapIteration') :]}"
-    if kind == "ExecutionRedriven":
-        return "redriven"
-    return None
 
 
 def _result(described: dict[str, Json]) -> dict[str, Json]:
