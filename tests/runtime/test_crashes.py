@@ -140,3 +140,25 @@ def test_restart_redis_mid_execution(redis_server, redis_url, sfn_worker, tmp_pa
     assert json.loads(described["output"]) == expected_output(given)
     counts = starts(ledger)
     assert counts["Before"] == 1 and counts["After"] == 1 and 1 <= counts["Slow"] <= 2
+
+
+@pytest.mark.parametrize("mode", [[], ["--fork"]], ids=["in-process", "fork"])
+def test_killed_after_the_activity_returned_before_the_commit(
+    redis_url, sfn_worker, tmp_path: Path, mode: list[str]
+) -> None:
+    ledger, died = tmp_path / "ledger.txt", tmp_path / "died"
+    given = {"ledger": str(ledger), "marker": str(tmp_path / "marker")}
+    env = {**FAST, "SFN_TEST_DIE_MARKER": str(died)}
+    victim = sfn_worker(
+        activities=[ACTIVITIES, HERE / "fixtures" / "die_before_commit.py"], env=env, args=mode
+    )
+    engine = Engine(redis_url)
+    execution = engine.start_execution(definition(sleep=0), given, check_resources=False)
+    wait_for_file(died, timeout=30)
+    assert committed_steps(engine, execution) == set()
+    kill_tree(victim.pid)
+    sfn_worker(activities=[ACTIVITIES], env=FAST)
+    described = engine.wait(execution, timeout=60)
+    assert json.loads(described["output"]) == expected_output(given)
+    # "Before" returned once before the crash, uncommitted: it ran again, and only it.
+    assert starts(ledger) == {"Before": 2, "Slow": 1, "After": 1}
