@@ -58,13 +58,14 @@ def describe(server: EmbeddedServer) -> str:
 
 
 def wait_for_interrupt() -> None:
-    """Block until SIGINT or SIGTERM, so both end the foreground server cleanly."""
+    """Block until SIGINT, SIGTERM or SIGHUP (terminal closed): each ends `sfn dev` cleanly."""
     done = threading.Event()
 
     def finish(signum: int, frame: FrameType | None) -> None:
         done.set()
 
-    previous = {sig: signal.signal(sig, finish) for sig in (signal.SIGINT, signal.SIGTERM)}
+    stops = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, finish) for sig in stops}
     try:
         while not done.wait(3600):
             pass

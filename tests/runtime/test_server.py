@@ -198,7 +198,8 @@ def test_bad_urls_are_clear_errors():
     assert mask_password("redis://user:pw@host:1/0") == "redis://user:***@host:1/0"
 
 
-def test_sfn_dev_holds_the_server_until_interrupted(tmp_path):
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+def test_sfn_dev_holds_the_server_until_interrupted(tmp_path, stop_signal):
     environment = {k: v for k, v in os.environ.items() if k != "SFN_REDIS_URL"}
     dev = subprocess.Popen(
         sfn_command(["dev"]), cwd=tmp_path, stdout=subprocess.PIPE, text=True, env=environment
@@ -212,7 +213,7 @@ def test_sfn_dev_holds_the_server_until_interrupted(tmp_path):
         sfn_command(["dev", "--status"]), cwd=tmp_path, capture_output=True, text=True
     )
     assert f"pid {pid}" in status.stdout
-    dev.send_signal(signal.SIGINT)
+    dev.send_signal(stop_signal)
     assert "server stopped" in dev.communicate(timeout=30)[0]
     assert dev.returncode == 0
     assert not process_alive(pid)
