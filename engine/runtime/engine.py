@@ -6,6 +6,7 @@ The CLI's execution commands are thin wrappers over these methods; workers do th
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from pathlib import PurePath
@@ -36,6 +37,7 @@ from engine.runtime.store import (
 
 Json = Any
 DEFAULT_STATE_MACHINE = "StateMachine"
+NAME = re.compile(r"[A-Za-z0-9_.\-]{1,80}")
 
 
 class TaskNotAwaited(SfnError):
@@ -78,9 +80,9 @@ class Engine:
         """
         data, default_name = _load(definition)
         payload = parse_input(input)
-        machine_name = state_machine or default_name
+        machine_name = check_name(state_machine or default_name, "state machine")
         _check_resources(data, check_resources)
-        name = name or str(uuid.uuid4())
+        name = check_name(name or str(uuid.uuid4()), "execution")
         execution = execution_id(machine_name, name)
         input_text = dumps(payload)
         if self.store.exists(execution):
@@ -194,7 +196,9 @@ class Engine:
             raise _not_awaited(token)
 
     def send_task_heartbeat(self, token: str) -> None:
-        execution, _ = self._awaiting(token)
+        execution, run = self._awaiting(token)
+        if not self.runtime.awaits_task(execution, run, token):
+            raise _not_awaited(token)
         record_heartbeat(self.redis, execution, token)
 
     def _awaiting(self, token: str) -> tuple[str, str]:
@@ -209,6 +213,14 @@ def _not_awaited(token: str) -> TaskNotAwaited:
     return TaskNotAwaited(
         f"task token {token[:8]}... is not awaited: unknown, or its task already finished"
     )
+
+
+def check_name(name: str, what: str) -> str:
+    """AWS's rule for names: 1-80 characters, no spaces, brackets, wildcards or punctuation
+    that would be ambiguous in an ARN or a Redis key."""
+    if not NAME.fullmatch(name):
+        raise UsageError(f"invalid {what} name {name!r}: use 1-80 letters, digits, '-', '_' or '.'")
+    return name
 
 
 def parse_input(value: Json) -> Json:
@@ -237,7 +249,7 @@ def _load(definition: Json) -> tuple[Json, str]:
         and "\n" not in definition
         and definition.lower().endswith((".json", ".yaml", ".yml"))
     ):
-        name = PurePath(definition).stem
+        name = re.sub(r"[^A-Za-z0-9_.\-]", "-", PurePath(definition).stem)[:80] or name
     document = load_definition(definition)
     problems = [d for d in validate(document) if d.severity == "error"]
     if problems:

@@ -123,3 +123,13 @@ def test_a_writer_that_lost_the_race_re_decides(engine: Engine, monkeypatch) -> 
     assert json.loads(engine.describe(execution)["output"]) == {"by": "other"}
     succeeded = [e for e in engine.history(execution) if e["type"] == "TaskSucceeded"]
     assert len(succeeded) == 1
+
+
+def test_names_are_checked_and_file_names_made_safe(engine: Engine, tmp_path) -> None:
+    with pytest.raises(UsageError, match="invalid execution name"):
+        engine.start_execution(PASS, {}, name="has space")
+    with pytest.raises(UsageError, match="invalid state machine name"):
+        engine.start_execution(PASS, {}, state_machine="a{b}")
+    path = tmp_path / "my flow.json"
+    path.write_text(json.dumps(PASS))
+    assert engine.start_execution(str(path), {}, name="n1") == "my-flow:n1"
