@@ -1,0 +1,145 @@
+"""Crash tests: SIGKILL real `sfn worker` processes at seeded random points of an execution.
+
+Each test counts side effects in a ledger (support/crash_activities.py) and checks, with
+`check_ledger`, that a committed step never ran again and that a step ran again only when the
+process running it was killed before its result was committed.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+
+import pytest
+from support.crash import (
+    ACTIVITIES,
+    FAST,
+    chain,
+    chain_output,
+    check_ledger,
+    committed_at,
+    frozen,
+    kill_tree,
+    output_of,
+    read_ledger,
+    starts,
+)
+from support.waiting import wait_for_file, wait_until
+
+from engine.runtime.engine import Engine
+
+STEPS = ("Charge", "Reserve", "Ship", "Notify")
+BOUND = 30  # seconds: nothing may wait longer than this
+
+
+def gated(gate: Path) -> dict:
+    return chain(STEPS, **{name: {"gate": str(gate)} for name in STEPS})
+
+
+def open_gate(gate: Path, name: str) -> None:
+    (gate / f"{name}.go").write_text("go")
+
+
+def run_gated_until(engine: Engine, gate: Path, victim: str) -> None:
+    """Let the steps before `victim` finish, and wait until `victim` runs."""
+    for name in STEPS:
+        wait_for_file(gate / f"{name}.running", timeout=BOUND)
+        if name == victim:
+            return
+        open_gate(gate, name)
+
+
+def finish(engine: Engine, execution: str, gate: Path, after: str) -> dict:
+    for name in STEPS[STEPS.index(after) :]:
+        open_gate(gate, name)
+    described = engine.wait(execution, timeout=BOUND)
+    assert described["status"] == "SUCCEEDED", described
+    return described
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_worker_killed_while_an_activity_runs(redis_url, sfn_worker, tmp_path, seed) -> None:
+    chooser = random.Random(seed)
+    victim_step = chooser.choice(STEPS)
+    ledger, gate = tmp_path / "ledger", tmp_path / "gate"
+    gate.mkdir()
+    given = {"ledger": str(ledger)}
+    victim = sfn_worker(activities=[ACTIVITIES], env=FAST)
+    engine = Engine(redis_url)
+    execution = engine.start_execution(gated(gate), given, check_resources=False)
+    run_gated_until(engine, gate, victim_step)
+    time.sleep(chooser.uniform(0, 0.05))  # a random instant inside the running activity
+    kill_tree(victim.pid)
+    victim.process.wait(timeout=BOUND)
+    killed_at = time.time()
+    sfn_worker(activities=[ACTIVITIES], env=FAST)
+    rerun = wait_until(
+        lambda: len(starts(read_ledger(ledger), victim_step)) == 2,
+        timeout=BOUND,
+        what=f"{victim_step} to be delivered again",
+    )
+    assert rerun
+    described = finish(engine, execution, gate, victim_step)
+    assert output_of(described) == chain_output(given, STEPS)
+    entries = read_ledger(ledger)
+    check_ledger(entries, engine.history(execution), {victim.pid})
+    again = starts(entries, victim_step)[1]
+    # Lost-worker detection: lease (1 s) + timer poll; well inside the bound.
+    assert again.at - killed_at < 1 + 2
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_a_worker_killed_after_the_activity_returned_before_the_commit(
+    redis_server, redis_url, sfn_worker, tmp_path, seed
+) -> None:
+    victim_step = random.Random(seed).choice(STEPS[1:])
+    ledger, gate = tmp_path / "ledger", tmp_path / "gate"
+    gate.mkdir()
+    given = {"ledger": str(ledger)}
+    victim = sfn_worker(activities=[ACTIVITIES], env=FAST)
+    engine = Engine(redis_url)
+    execution = engine.start_execution(gated(gate), given, check_resources=False)
+    run_gated_until(engine, gate, victim_step)
+    with frozen(redis_server):
+        # Redis answers nothing now: the activity ends, its worker cannot commit, then dies.
+        open_gate(gate, victim_step)
+        wait_until(
+            lambda: [e for e in read_ledger(ledger) if e.kind == "done" and e.name == victim_step],
+            timeout=BOUND,
+            what=f"{victim_step} to return",
+        )
+        kill_tree(victim.pid)
+        victim.process.wait(timeout=BOUND)
+    assert committed_at(engine.history(execution), victim_step) is None
+    sfn_worker(activities=[ACTIVITIES], env=FAST)
+    described = finish(engine, execution, gate, victim_step)
+    assert output_of(described) == chain_output(given, STEPS)
+    entries = read_ledger(ledger)
+    check_ledger(entries, engine.history(execution), {victim.pid})
+    # The step's work was done but not committed, so it ran once more, with the same key.
+    assert [e.kind for e in entries if e.name == victim_step] == ["start", "done"] * 2
+    for name in STEPS:
+        if name != victim_step:
+            assert len(starts(entries, name)) == 1, name
+
+
+def test_a_worker_killed_after_the_commit_is_not_rerun(redis_url, sfn_worker, tmp_path) -> None:
+    ledger, gate = tmp_path / "ledger", tmp_path / "gate"
+    gate.mkdir()
+    given = {"ledger": str(ledger)}
+    victim = sfn_worker(activities=[ACTIVITIES], env=FAST)
+    engine = Engine(redis_url)
+    execution = engine.start_execution(gated(gate), given, check_resources=False)
+    run_gated_until(engine, gate, "Reserve")
+    open_gate(gate, "Reserve")
+    wait_for_file(gate / "Ship.running", timeout=BOUND)  # Reserve's result is committed
+    kill_tree(victim.pid)
+    victim.process.wait(timeout=BOUND)
+    assert committed_at(engine.history(execution), "Reserve") is not None
+    sfn_worker(activities=[ACTIVITIES], env=FAST)
+    described = finish(engine, execution, gate, "Ship")
+    assert output_of(described) == chain_output(given, STEPS)
+    entries = read_ledger(ledger)
+    check_ledger(entries, engine.history(execution), {victim.pid})
+    assert [len(starts(entries, name)) for name in STEPS] == [1, 1, 2, 1]
