@@ -41,8 +41,9 @@ from engine.core.triggers import (
     TimerFired,
     Trigger,
 )
-from engine.definition import load_definition
+from engine.definition import load_definition, validate
 from engine.definition.model import Machine, compile_machine
+from engine.errors import DefinitionError
 
 Json = Any
 Activity = Callable[[Json], Json]
@@ -94,10 +95,15 @@ def run(
 ) -> Result:
     """Run `definition` with `input` to its end and return the Result.
 
+    The definition is validated first (DefinitionError lists every problem).
     `activities` maps a Task's Resource to a callable taking the task input; registered
     activities (`@activity`) are used for names it does not give.
     """
-    machine = compile_machine(load_definition(definition).data)
+    document = load_definition(definition)
+    problems = [problem for problem in validate(document) if problem.severity == "error"]
+    if problems:
+        raise DefinitionError(problems)
+    machine = compile_machine(document.data)
     known = {**registered(), **(activities or {})}
     driver = _Driver(machine, known, env or VirtualEnv())
     finish = driver.execute(machine, Start(input, context or {}), driver.history)

@@ -7,6 +7,9 @@ import threading
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
+import pytest
+
+from engine.errors import DefinitionError
 from engine.testing import Result, VirtualEnv, run
 
 TASK = {"Type": "Task", "Resource": "work", "End": True}
@@ -191,3 +194,9 @@ def test_heartbeats_keep_a_slow_activity_alive():
     definition = machine(("T", {**TASK, "HeartbeatSeconds": 1}))
     result = run(definition, {}, {"work": beating})
     assert result.output == {"attempt": 1, "state": "T"}
+
+
+def test_an_invalid_definition_is_reported_with_every_problem():
+    with pytest.raises(DefinitionError) as raised:
+        run({"StartAt": "Nowhere", "States": {"A": {"Type": "Pass", "Next": "Gone"}}})
+    assert len(raised.value.diagnostics) >= 2

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from engine.cli.runtime_options import redis_url_option
-from engine.errors import DefinitionError, UsageError
+from engine.errors import UsageError
 
 Json = Any
 
@@ -94,14 +94,9 @@ def run_in_memory(file: Path, execution_input: Json, activity_specs: tuple[str, 
     """Validate and run FILE with the in-memory driver; the result as plain data."""
     from engine import testing
     from engine.activities import load_activities
-    from engine.definition import load_definition, validate
 
-    document = load_definition(file)
-    problems = [d for d in validate(document) if d.severity == "error"]
-    if problems:
-        raise DefinitionError(problems)
     load_activities(activity_specs)
-    result = testing.run(document.data, execution_input)
+    result = testing.run(file, execution_input)
     return {
         "executionId": result.execution_id,
         "status": result.status,

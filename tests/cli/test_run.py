@@ -98,3 +98,10 @@ def test_activities_load_from_a_module_file(write):
     )
     assert result.exit_code == 0, result.output
     assert last_line(result.output)["output"] == 42
+
+
+def test_an_invalid_definition_exits_2_with_its_place(write):
+    path = write("bad.json", {"StartAt": "Nowhere", "States": {"A": {"Type": "Pass", "End": True}}})
+    result = invoke(path, "--in-memory")
+    assert result.exit_code == 2
+    assert "bad.json" in result.output and "Traceback" not in result.output

@@ -65,7 +65,6 @@ MACHINE = {
         "Shape": {
             "Type": "Pass",
             "Parameters": {"in.$": "$", "text.$": "States.JsonToString($)"},
-            "ResultSelector": {"text.$": "$.text"},
             "ResultPath": "$.out",
             "End": True,
         },
