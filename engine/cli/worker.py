@@ -52,7 +52,9 @@ def worker(
         raise UsageError("--concurrency must be at least 1")
     if lease_seconds is not None:
         os.environ[ENV_LEASE] = str(lease_seconds)
-    load_activities(activity_specs)
+    registry = load_activities(activity_specs)
+    names = ", ".join(registry.names()) or "none (give --activities MODULE|PATH)"
+    click.echo(f"sfn worker: activities: {names}", err=True)
     url = resolve_redis_url(redis_url)
     client = connect(url)
     level = log_level.upper()
