@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -58,7 +59,14 @@ def enqueue(
     job_id: str | None = None,
     description: str | None = None,
 ) -> None:
-    """Add a job to `pipe` (already in MULTI): it exists only if the transaction commits."""
+    """Add a job to `pipe` (already in MULTI): it exists only if the transaction commits.
+
+    A watch goes with it (`engine.runtime.watchdog`), so a job whose worker dies is not lost."""
+    from engine.runtime import watchdog
+
+    job_id = job_id or secrets.token_hex(16)
+    watch = watchdog.member(kwargs["execution"], queue_name, job_id)
+    pipe.zadd(keys.TIMERS, {watch: watchdog.due()})
     queue(client, queue_name).enqueue_call(
         f"engine.runtime.jobs.{function}",
         kwargs=kwargs,

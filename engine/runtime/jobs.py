@@ -6,6 +6,8 @@ timer or join for something no longer awaited is a stale trigger that commits no
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,7 +16,7 @@ from rq import get_current_job
 from engine import activities
 from engine.core.triggers import TaskFailed, TaskSucceeded
 from engine.errors import UnknownResource
-from engine.runtime import groups, leases
+from engine.runtime import groups, leases, watchdog
 from engine.runtime.commit import Runtime
 
 Json = Any
@@ -41,6 +43,19 @@ def _context(runtime: Runtime, job: dict[str, Any]) -> activities.ActivityContex
     )
 
 
+def watched(function: Callable[..., None]) -> Callable[..., None]:
+    """A job that, once it ends without an exception, ends the watch enqueued with it."""
+
+    @functools.wraps(function)
+    def job(**kwargs: Any) -> None:
+        function(**kwargs)
+        current = get_current_job()
+        watchdog.release(current.connection, kwargs["execution"], current.origin, current.id)
+
+    return job
+
+
+@watched
 def run_task(**job: Any) -> None:
     """Run one Task attempt and commit its result (callback tasks wait for send-task-*)."""
     runtime = _runtime()
@@ -68,9 +83,11 @@ def run_task(**job: Any) -> None:
         lease.release()
 
 
+@watched
 def start_child(execution: str, group: str, position: int) -> None:
     groups.start_child(_runtime(), execution, group, position)
 
 
+@watched
 def advance_group(execution: str, group: str) -> None:
     groups.advance_group(_runtime(), execution, group)

@@ -48,6 +48,11 @@ def job_id(token: str, delivery: int) -> str:
     return token if delivery == 0 else f"{token}-{delivery}"
 
 
+def lease_member(execution: str, run_id: str, token: str, delivery: int) -> str:
+    """The timers member of the lease a worker holds while it runs this delivery of a task."""
+    return dispatch.timer_member("lease", execution, run_id, f"{token}/{delivery}")
+
+
 def lost_cause() -> str:
     return (
         "the worker running this task stopped renewing its lease "
@@ -62,7 +67,7 @@ class Lease:
         self, client: redis.Redis, execution: str, run_id: str, token: str, delivery: int = 0
     ):
         self._client = client
-        self._member = dispatch.timer_member("lease", execution, run_id, f"{token}/{delivery}")
+        self._member = lease_member(execution, run_id, token, delivery)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._renew, name="sfn-lease", daemon=True)
 

@@ -20,7 +20,7 @@ import time
 import redis
 
 from engine.core.triggers import TaskTimedOut, TimerFired
-from engine.runtime import keys, leases
+from engine.runtime import keys, leases, watchdog
 from engine.runtime.commit import Runtime
 
 ENV_POLL = "SFN_TIMER_POLL"
@@ -50,7 +50,11 @@ def fire_due(runtime: Runtime, now: float | None = None) -> int:
 
 
 def fire(runtime: Runtime, timer: dict[str, str]) -> None:
-    """Deliver one timer: a Wait/retry timer, a task timeout, a heartbeat check, a lost lease."""
+    """Deliver one timer: a Wait/retry timer, a task timeout, a heartbeat check, a lost lease,
+    or a job watch."""
+    if timer["k"] == "job":
+        watchdog.check(runtime, timer)
+        return
     execution, run, kind, ident = timer["e"], timer["r"], timer["k"], timer["id"]
     if kind == "timer":
         runtime.advance(execution, run, TimerFired(ident))

@@ -143,3 +143,63 @@ def test_a_worker_killed_after_the_commit_is_not_rerun(redis_url, sfn_worker, tm
     entries = read_ledger(ledger)
     check_ledger(entries, engine.history(execution), {victim.pid})
     assert [len(starts(entries, name)) for name in STEPS] == [1, 1, 2, 1]
+
+
+DIE_AFTER_DEQUEUE = """
+import os, signal, sys
+import redis
+from rq import Queue
+from rq.serializers import JSONSerializer
+
+client = redis.Redis.from_url(sys.argv[1])
+queue = Queue("sfn", connection=client, serializer=JSONSerializer)
+job, _ = Queue.dequeue_any([queue], 30, connection=client, serializer=JSONSerializer)
+print(job.func_name, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+MAP = {
+    "StartAt": "Squares",
+    "States": {
+        "Squares": {
+            "Type": "Map",
+            "ItemProcessor": {
+                "StartAt": "Sq",
+                "States": {"Sq": {"Type": "Task", "Resource": "crash_square", "End": True}},
+            },
+            "End": True,
+        }
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("definition", "given", "expected", "job"),
+    [
+        (chain(["Only"]), {"ledger": "LEDGER"}, None, "run_task"),
+        (MAP, [1, 2, 3], [1, 4, 9], "advance_group"),
+    ],
+    ids=["task", "join"],
+)
+def test_a_worker_killed_between_dequeue_and_start_loses_nothing(
+    redis_url, sfn_worker, tmp_path, monkeypatch, definition, given, expected, job
+) -> None:
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("SFN_LEASE_SECONDS", FAST["SFN_LEASE_SECONDS"])
+    if given == {"ledger": "LEDGER"}:
+        given = {"ledger": str(tmp_path / "ledger")}
+        expected = chain_output(given, ["Only"])
+    engine = Engine(redis_url)
+    execution = engine.start_execution(definition, given, check_resources=False)
+    dying = subprocess.run(
+        [sys.executable, "-c", DIE_AFTER_DEQUEUE, redis_url],
+        capture_output=True,
+        text=True,
+        timeout=BOUND,
+    )
+    assert dying.returncode == -9 and dying.stdout.strip() == f"engine.runtime.jobs.{job}"
+    sfn_worker(activities=[ACTIVITIES], env=FAST)
+    described = engine.wait(execution, timeout=15)
+    assert described["status"] == "SUCCEEDED", described
+    assert output_of(described) == expected
