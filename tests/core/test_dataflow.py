@@ -57,7 +57,10 @@ def test_states_runtime_is_never_caught():
                 "Resource": "id",
                 "OutputPath": "$.missing",
                 "Next": "Ok",
-                "Catch": [{"ErrorEquals": ["States.Runtime", "States.ALL"], "Next": "Ok"}],
+                "Catch": [
+                    {"ErrorEquals": ["States.Runtime"], "Next": "Ok"},
+                    {"ErrorEquals": ["States.ALL"], "Next": "Ok"},
+                ],
                 "Retry": [{"ErrorEquals": ["States.ALL"]}],
             },
             "Ok": {"Type": "Succeed"},
