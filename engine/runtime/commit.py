@@ -33,6 +33,7 @@ class Decision:
     meta: dict[str, str]
     run: Run
     step: Any
+    inline: bool = True
 
 
 class Runtime:
@@ -128,7 +129,8 @@ class Runtime:
         unchanged = not step.events and not step.effects and step.snapshot == run.snapshot
         if create is None and unchanged:
             return None
-        return Decision(meta, run, step)
+        # Distributed Map iterations are executions of their own, outside this history.
+        return Decision(meta, run, step, inline=machine.mode != "DISTRIBUTED" or not run.group)
 
     def _write(
         self,
@@ -145,7 +147,10 @@ class Runtime:
         if step.events:
             stamp = iso(now)
             lines = [dumps({"timestamp": stamp, **event}) for event in step.events]
-            pipe.rpush(keys.history(execution), *lines)
+            where = (
+                keys.history(execution) if decision.inline else keys.run_history(execution, run.id)
+            )
+            pipe.rpush(where, *lines)
         if deliver_group:
             pipe.hset(keys.group(execution, deliver_group), "delivered", "1")
         if isinstance(trigger, Redrive):

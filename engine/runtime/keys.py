@@ -90,3 +90,8 @@ def done(execution: str) -> str:
 def redelivery(execution: str, task_token: str, delivery: int) -> str:
     """Marker that a lost task attempt was delivered again (so it is resent only once)."""
     return f"{_tag(execution)}:redelivery:{task_token}:{delivery}"
+
+
+def run_history(execution: str, run_id: str) -> str:
+    """List of the events of a Distributed Map iteration (kept out of the execution's history)."""
+    return f"{_tag(execution)}:history:{run_id}"

@@ -253,3 +253,16 @@ def test_execution_timeout_ends_the_execution_timed_out(engine: Engine) -> None:
     }
     described = drain(engine, engine.start_execution(definition, {}))
     assert described["status"] == "TIMED_OUT"
+
+
+def test_distributed_map_iterations_stay_out_of_the_history(engine: Engine) -> None:
+    processor = {**task("unit_double"), "ProcessorConfig": {"Mode": "DISTRIBUTED"}}
+    definition = {
+        "StartAt": "M",
+        "States": {"M": {"Type": "Map", "ItemProcessor": processor, "End": True}},
+    }
+    execution = engine.start_execution(definition, [{"v": 1}, {"v": 2}])
+    described = drain(engine, execution)
+    assert json.loads(described["output"]) == [{"v": 2}, {"v": 4}]
+    types = [event["type"] for event in engine.history(execution)]
+    assert "TaskScheduled" not in types and "MapStateSucceeded" in types
