@@ -18,12 +18,16 @@ NO_CHOICE_MATCHED = "States.NoChoiceMatched"
 EXCEED_TOLERATED_FAILURE_THRESHOLD = "States.ExceedToleratedFailureThreshold"
 
 # Errors a state cannot handle: they fail the execution whatever its Retry and Catch say.
-TERMINAL = frozenset({RUNTIME})
+# An oversized task result is the exception: AWS reports it as a task failure, which
+# Retry and Catch handle (the recorded cases show States.ALL catching it).
+TERMINAL = frozenset({RUNTIME, DATA_LIMIT_EXCEEDED})
 # States.TaskFailed is a wildcard for task errors, except these.
 _NOT_TASK_FAILURES = frozenset({TIMEOUT, HEARTBEAT_TIMEOUT, RUNTIME})
 
 
-def is_terminal(error: str | None) -> bool:
+def is_terminal(error: str | None, from_task: bool = False) -> bool:
+    if from_task and error == DATA_LIMIT_EXCEEDED:
+        return False
     return error in TERMINAL
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from engine.core import events
 from engine.core.dataflow import apply_result_path, render
 from engine.core.effects import Finish, StartTimer
-from engine.core.errors import error_matches, is_terminal
+from engine.core.errors import RUNTIME, error_matches, is_terminal
 from engine.core.outcomes import Failure, Outcome, Suspend, Transition
 from engine.core.retry import decide_retry
 from engine.core.run import Run
@@ -23,10 +23,10 @@ Json = Any
 def failure_of(run: Run, error: AslError) -> Failure:
     """The Failure for an ASL error raised while running the current state.
 
-    Errors the service raises itself (States.Runtime) get AWS's "An error occurred while
-    executing the state ..." prefix, once, where they happen.
+    States.Runtime errors get AWS's "An error occurred while executing the state ..." prefix,
+    once, where they happen.
     """
-    cause = run.runtime_cause(error.cause) if is_terminal(error.error) else error.cause
+    cause = run.runtime_cause(error.cause) if error.error == RUNTIME else error.cause
     return Failure(error.error, cause)
 
 
@@ -34,7 +34,7 @@ def handle_failure(run: Run, failure: Failure) -> Outcome | None:
     """Retry or catch `failure` in the current state; None when it ended the run."""
     state = run.state
     error, cause = failure.error, failure.cause
-    if is_terminal(error):
+    if is_terminal(error, failure.from_task):
         fail_run(run, error, cause)
         return None
     current = run.current

@@ -93,3 +93,35 @@ def test_an_oversized_task_result_is_a_catchable_data_limit_failure():
 
 def test_payload_size_counts_utf8_bytes_of_compact_json():
     assert payload_size({"a": "é"}) == len('{"a":"é"}'.encode())
+
+
+def test_an_oversized_state_output_fails_the_execution_whatever_catch_says():
+    definition = {
+        "StartAt": "P",
+        "States": {
+            "P": {"Type": "Pass", "Result": "a" * (257 * 1024), "End": True},
+        },
+    }
+    result = run(definition, {})
+    assert (result.status, result.error) == ("FAILED", "States.DataLimitExceeded")
+    caught = {
+        "StartAt": "P",
+        "States": {
+            "P": {
+                "Type": "Parallel",
+                "Next": "Done",
+                "ResultPath": "$.big",
+                "Branches": [
+                    {
+                        "StartAt": "B",
+                        "States": {
+                            "B": {"Type": "Pass", "Result": "a" * (257 * 1024), "End": True}
+                        },
+                    }
+                ],
+                "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Done"}],
+            },
+            "Done": {"Type": "Succeed"},
+        },
+    }
+    assert run(caught, {}).error == "States.DataLimitExceeded"

@@ -25,7 +25,8 @@ def test_misspelt_wildcards_match_nothing():
     assert not error_matches(["State.ALL"], "Anything", from_task=True)
 
 
-def test_only_states_runtime_is_terminal():
-    assert is_terminal("States.Runtime")
-    assert not is_terminal("States.DataLimitExceeded")
-    assert not is_terminal("States.ALL")
+def test_runtime_and_data_limit_errors_are_terminal_except_an_oversized_task_result():
+    assert is_terminal("States.Runtime") and is_terminal("States.Runtime", from_task=True)
+    assert is_terminal("States.DataLimitExceeded")
+    assert not is_terminal("States.DataLimitExceeded", from_task=True)
+    assert not is_terminal("States.TaskFailed")
