@@ -10,6 +10,8 @@ from typing import Protocol
 
 # AWS's payload limit for inputs, outputs and task results (256 KiB).
 PAYLOAD_LIMIT_BYTES = 256 * 1024
+# AWS's quota of history events per execution: a run that reaches it fails.
+HISTORY_LIMIT_EVENTS = 25_000
 # Transitions one `advance` call may make before it yields (a Choice loop must not spin).
 TRANSITION_BUDGET = 1000
 

@@ -15,7 +15,7 @@ from engine.core.children import fail_map, fail_parallel, resume_map, resume_par
 from engine.core.context import base_context
 from engine.core.dataflow import check_task_result
 from engine.core.effects import StartTimer
-from engine.core.env import TRANSITION_BUDGET, Env
+from engine.core.env import HISTORY_LIMIT_EVENTS, TRANSITION_BUDGET, Env
 from engine.core.errors import HEARTBEAT_TIMEOUT, RUNTIME, TIMEOUT
 from engine.core.exits import complete_result
 from engine.core.failures import fail_run, failure_of, finish_run, handle_failure
@@ -102,11 +102,19 @@ def _continue(run: Run, outcome: Outcome) -> None:
             return
         if not _exit(run, outcome):
             return
+        if run.snapshot["event_count"] >= HISTORY_LIMIT_EVENTS:
+            _exceed_history_limit(run)
+            return
         transitions += 1
         if transitions >= TRANSITION_BUDGET:
             _yield(run, outcome)
             return
         outcome = _enter(run, outcome.next, outcome.output)
+
+
+def _exceed_history_limit(run: Run) -> None:
+    cause = f"The execution reached the maximum number of history events ({HISTORY_LIMIT_EVENTS})."
+    fail_run(run, RUNTIME, cause)
 
 
 def _exit(run: Run, transition: Transition) -> bool:

@@ -303,3 +303,16 @@ def test_idempotency_keys_differ_per_map_iteration_and_attempt():
         )
     assert len(set(keys)) == 4
     assert all(key.startswith(parent.snapshot["context"]["Execution"]["Id"]) for key in keys)
+
+
+def test_an_endless_loop_fails_at_the_history_limit():
+    from engine.testing import run
+
+    loop = {
+        "StartAt": "A",
+        "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "Next": "A"}},
+    }
+    result = run(loop, {})
+    assert (result.status, result.error) == ("FAILED", "States.Runtime")
+    assert "maximum number of history events" in result.cause
+    assert 25_000 <= len(result.history) <= 25_002
