@@ -13,7 +13,6 @@ TASK_FAILED = "States.TaskFailed"
 TIMEOUT = "States.Timeout"
 HEARTBEAT_TIMEOUT = "States.HeartbeatTimeout"
 DATA_LIMIT_EXCEEDED = "States.DataLimitExceeded"
-RESULT_PATH_MATCH_FAILURE = "States.ResultPathMatchFailure"
 NO_CHOICE_MATCHED = "States.NoChoiceMatched"
 EXCEED_TOLERATED_FAILURE_THRESHOLD = "States.ExceedToleratedFailureThreshold"
 
