@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from collections.abc import Sequence
 
 import redis
@@ -26,6 +27,7 @@ from engine.runtime import dispatch
 from engine.runtime.timers import TimerPoller
 
 log = logging.getLogger("sfn.worker")
+RECONNECT_MAX_SECONDS = 2.0
 
 
 def load_activities(specs: Sequence[str]) -> None:
@@ -52,13 +54,40 @@ def run_worker(
     log_level: str = "INFO",
     fork: bool = False,
 ) -> None:
-    """Work until stopped (or, with `burst`, until the queues are empty)."""
+    """Work until stopped (or, with `burst`, until the queues are empty).
+
+    A Redis outage does not end the worker: RQ's loop gives up when Redis drops a command (it
+    quits on a timeout, and an error while it finishes a job escapes it), so a new RQ worker
+    starts once Redis answers again. The job in hand is delivered again by its watch."""
     poller = TimerPoller(client).start()
+    cls = Worker if fork else SimpleWorker
     try:
-        cls = Worker if fork else SimpleWorker
-        make_worker(client, queues, cls).work(burst=burst, logging_level=log_level)
+        while True:
+            rq_worker = make_worker(client, queues, cls)
+            try:
+                rq_worker.work(burst=burst, logging_level=log_level)
+                if burst or rq_worker._stop_requested or _answers(client):
+                    return
+            except (redis.ConnectionError, redis.TimeoutError) as error:
+                log.warning("lost Redis (%s); working again once it answers", error)
+            _await_redis(client)
     finally:
         poller.stop()
+
+
+def _answers(client: redis.Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except (redis.ConnectionError, redis.TimeoutError):
+        return False
+
+
+def _await_redis(client: redis.Redis) -> None:
+    """Block until Redis answers PING, retrying with a capped backoff."""
+    delay = 0.1
+    while not _answers(client):
+        time.sleep(delay)
+        delay = min(delay * 2, RECONNECT_MAX_SECONDS)
 
 
 def run_pool(
