@@ -7,15 +7,18 @@ per Map) goes to stderr so stdout carries only the result; `--json` prints only 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
 import click
+import redis
 
-from engine.errors import SfnError
+from engine.errors import RedisUnavailable, SfnError
 
 Json = Any
 POLL_SECONDS = 0.2
+REDIS_PATIENCE = 60.0
 
 
 def run_durable(
@@ -61,11 +64,16 @@ def _follow(engine: Any, execution: str, worker: bool, *, show: bool) -> dict[st
     embedded = EmbeddedWorker(engine.redis).start() if worker else None
     if not worker and not _workers_running(engine):
         click.echo("warning: no `sfn worker` is running; the execution waits for one", err=True)
-    seen = 0
+    seen, outage = 0, Outage(REDIS_PATIENCE)
     try:
         while True:
-            described = engine.wait(execution, timeout=POLL_SECONDS)
-            events = engine.store.history(execution, seen)
+            try:
+                described = engine.wait(execution, timeout=POLL_SECONDS)
+                events = engine.store.history(execution, seen)
+            except (redis.ConnectionError, redis.TimeoutError) as error:
+                outage.wait(error)
+                continue
+            outage.over()
             seen += len(events)
             for event in events if progress else ():
                 progress.feed(event)
@@ -79,6 +87,26 @@ def _follow(engine: Any, execution: str, worker: bool, *, show: bool) -> dict[st
     finally:
         if embedded is not None:
             embedded.stop()
+
+
+class Outage:
+    """Rides out a Redis restart (the execution is safe in its data); gives up after a while."""
+
+    def __init__(self, patience: float):
+        self._patience = patience
+        self._since: float | None = None
+
+    def wait(self, error: Exception) -> None:
+        now = time.monotonic()
+        if self._since is None:
+            self._since = now
+            click.echo(f"Redis unreachable ({error}); waiting for it to come back", err=True)
+        if now - self._since > self._patience:
+            raise RedisUnavailable(f"Redis unreachable for {self._patience:g} s: {error}")
+        time.sleep(POLL_SECONDS)
+
+    def over(self) -> None:
+        self._since = None
 
 
 def _workers_running(engine: Any) -> bool:

@@ -162,3 +162,30 @@ def test_killed_after_the_activity_returned_before_the_commit(
     assert json.loads(described["output"]) == expected_output(given)
     # "Before" returned once before the crash, uncommitted: it ran again, and only it.
     assert starts(ledger) == {"Before": 2, "Slow": 1, "After": 1}
+
+
+def test_sfn_run_rides_out_a_redis_restart(redis_server, redis_url, tmp_path: Path) -> None:
+    ledger, marker = tmp_path / "ledger.txt", tmp_path / "marker"
+    given = {"ledger": str(ledger), "marker": str(marker)}
+    workflow = tmp_path / "steps.json"
+    workflow.write_text(json.dumps(definition(sleep=2)))
+    args = ["run", str(workflow), "--input", json.dumps(given), "--json"]
+    args += ["--activities", str(ACTIVITIES)]
+    running = subprocess.Popen(
+        sfn_command(args),
+        env=process_env(redis_url, FAST),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        wait_for_file(marker, timeout=30)
+        redis_server.restart()
+        stdout, stderr = running.communicate(timeout=90)
+    finally:
+        kill_tree(running.pid)
+    assert running.returncode == 0, stderr
+    assert json.loads(stdout)["output"] == expected_output(given)
+    counts = starts(ledger)
+    assert counts["Before"] == 1 and counts["After"] == 1 and 1 <= counts["Slow"] <= 2
