@@ -6,7 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 import click
+import redis
 
+from engine.errors import RedisUnavailable
 from engine.runtime.engine import Engine
 
 redis_url_option = click.option(
@@ -29,7 +31,10 @@ def with_engine(command: Callable[..., Any]) -> Callable[..., Any]:
 
     @redis_url_option
     def wrapper(redis_url: str | None, **kwargs: Any) -> Any:
-        return command(engine_for(redis_url), **kwargs)
+        try:
+            return command(engine_for(redis_url), **kwargs)
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            raise RedisUnavailable(f"lost the connection to Redis: {error}") from None
 
     wrapper.__name__ = command.__name__
     wrapper.__doc__ = command.__doc__
