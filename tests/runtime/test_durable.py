@@ -77,8 +77,10 @@ def test_sfn_run_order_with_its_embedded_worker(redis_url: str) -> None:
     assert [row["executionId"] for row in json.loads(listed.stdout)] == ["order:o-1"]
 
 
-def test_sfn_run_without_worker_uses_a_pool_of_remote_workers(redis_url, sfn_worker) -> None:
-    sfn_worker(activities=[ROOT / "activities"], args=["--concurrency", "4"], workers=4)
+@pytest.mark.parametrize("workers", [1, 4])
+def test_sfn_run_without_worker_uses_remote_workers(redis_url, sfn_worker, workers) -> None:
+    pool = ["--concurrency", str(workers)]
+    sfn_worker(activities=[ROOT / "activities"], args=pool, workers=workers)
     done = run_sfn(
         ["run", str(ORDER), "--input", json.dumps(ORDER_INPUT), "--no-worker", "--json"],
         redis_url=redis_url,
