@@ -1,0 +1,149 @@
+"""`python -m bench`: measure sfn, the peer and the machine's limits in one run; print one table.
+
+    python -m bench              # the full run (several minutes)
+    python -m bench --quick      # a one-minute smoke run (CI): everything once, outputs checked
+    python -m bench --scale      # 10,000 concurrent W5 executions; W3 with 100,000 items
+    python -m bench --json out.json
+
+The machine is usually shared and noisy: compare the ratios of one run, not figures across runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench import limits, peer, sfn_runs, startup, table
+from bench.redis_server import BenchRedis
+from bench.workloads import WORKLOADS
+
+Json = Any
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much of everything one run measures."""
+
+    name: str
+    reps: int
+    executions: dict[str, int]
+    w5_concurrent: int
+    peer_runs: dict[str, int]
+    peer_uncached: bool
+    limit_seconds: float
+    rq_jobs: int
+    startup_runs: int
+    modes: tuple[str, ...] = field(default=("embedded", "workers"))
+
+
+QUICK = Plan(
+    "quick", reps=1,
+    executions={"W1": 3, "W2": 1, "W3c0": 1, "W3c10": 1, "W4": 2, "W5": 5},
+    w5_concurrent=20, peer_runs={"W1": 1, "W2": 1, "W3c0": 1, "W3c10": 1, "W4": 1, "W5": 3},
+    peer_uncached=False, limit_seconds=0.5, rq_jobs=1000, startup_runs=3,
+)  # fmt: skip
+FULL = Plan(
+    "full", reps=3,
+    executions={"W1": 10, "W2": 2, "W3c0": 1, "W3c10": 1, "W4": 5, "W5": 30},
+    w5_concurrent=300, peer_runs={"W1": 3, "W2": 3, "W3c0": 3, "W3c10": 3, "W4": 5, "W5": 20},
+    peer_uncached=True, limit_seconds=3.0, rq_jobs=3000, startup_runs=15,
+)  # fmt: skip
+
+
+def measure_sfn(server: BenchRedis, plan: Plan) -> dict[str, Json]:
+    client, found = server.client(), {}
+    for workload in WORKLOADS:
+        found[workload.id] = {}
+        for mode in plan.modes:
+            spec = {"workload": workload.id, "mode": mode, "reps": plan.reps,
+                    "executions": plan.executions[workload.id], "concurrent": False}  # fmt: skip
+            measured = found[workload.id][mode] = sfn_runs.measure(client, server.url, spec)
+            _progress(f"sfn {workload.id} {mode}: {table.fmt(table.rate(measured))} t/s")
+    return found
+
+
+def measure_w5_throughput(server: BenchRedis, plan: Plan) -> dict[str, Json]:
+    found = {}
+    for mode in plan.modes:
+        spec = {"workload": "W5", "mode": mode, "reps": plan.reps,
+                "executions": plan.w5_concurrent, "concurrent": True}  # fmt: skip
+        measured = found[mode] = sfn_runs.measure(server.client(), server.url, spec)
+        _progress(
+            f"sfn W5 x{plan.w5_concurrent} at once {mode}: {table.fmt(table.rate(measured))}/s"
+        )
+    return found
+
+
+def measure_peer(plan: Plan, *, cache_parse: bool) -> dict[str, Json]:
+    if not peer.installed():
+        return {"status": "not installed"}
+    # The peer as installed is slow (see bench/peer.py): one round of it is enough.
+    reps = plan.reps if cache_parse else 1
+    runs = {workload: count * reps for workload, count in plan.peer_runs.items()}
+    spec = json.dumps({"runs": runs, "cache_parse": cache_parse})
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.peer", spec], cwd=ROOT, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"peer failed:\n{done.stderr}")
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    found["version"] = peer.moto_version()
+    _progress(f"peer (parse {'cached' if cache_parse else 'as installed'}) done")
+    return found
+
+
+def run(plan: Plan) -> dict[str, Json]:
+    results: dict[str, Json] = {"mode": plan.name, "reps": plan.reps}
+    results["machine"] = {"cpus": os.cpu_count(), "load_before": _load()}
+    with BenchRedis() as server:
+        results["server"] = server.version()
+        results["limits"] = limits.measure(
+            server.client(), server.url, seconds=plan.limit_seconds, jobs=plan.rq_jobs
+        )
+        _progress(f"limits: {results['limits']}")
+        results["sfn"] = measure_sfn(server, plan)
+        results["w5_throughput"] = measure_w5_throughput(server, plan)
+    results["peer"] = measure_peer(plan, cache_parse=True)
+    if plan.peer_uncached:
+        results["peer_uncached"] = measure_peer(plan, cache_parse=False)
+    results["startup"] = startup.measure(plan.startup_runs)
+    results["machine"]["load_after"] = _load()
+    return results
+
+
+def _load() -> str:
+    return "/".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one-minute smoke run (CI)")
+    parser.add_argument("--scale", action="store_true", help="the scale runs only")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the results here")
+    options = parser.parse_args(argv)
+    if options.scale:
+        from bench import scale
+
+        results = scale.run()
+        print(scale.render(results))
+    else:
+        results = run(QUICK if options.quick else FULL)
+        print(table.render(results))
+    if options.json:
+        options.json.write_text(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

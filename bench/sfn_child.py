@@ -1,0 +1,106 @@
+"""One sfn measurement in a fresh process (so its peak RSS is the workload's own).
+
+`python -m bench.sfn_child URL SPEC_JSON` runs executions of one workload through the Engine API
+on the benchmark's Redis, with an embedded worker (mode "embedded") or with the `sfn worker`
+processes the parent started (mode "workers"), checks every output and history, and prints one
+JSON line: seconds per repetition, transitions, commits, task latencies and peak RSS.
+
+Spec: {"workload", "mode", "executions", "reps", "concurrent"}: `executions` run one after
+another per repetition, or all started at once when `concurrent` is true.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import uuid
+from datetime import datetime
+from typing import Any
+
+import bench.activities  # noqa: F401  (registers W5's activities in this process)
+from bench.redis_server import exec_calls
+from bench.stats import own_peak_rss_mib
+from bench.workloads import BY_ID, Workload, check_output, count_transitions
+from engine.runtime.connection import connect
+from engine.runtime.engine import Engine
+from engine.runtime.worker import EmbeddedWorker
+
+Json = Any
+WAIT_SECONDS = 600
+
+
+def run_batch(engine: Engine, workload: Workload, count: int, concurrent: bool) -> list[str]:
+    """Start `count` executions (all at once, or each after the previous ended); wait for all."""
+    definition, payload = workload.load_definition(), workload.input()
+    started = []
+    for _ in range(count):
+        execution = engine.start_execution(
+            definition, payload, str(uuid.uuid4()), state_machine=workload.id
+        )
+        started.append(execution)
+        if not concurrent:
+            engine.wait(execution, timeout=WAIT_SECONDS)
+    for execution in started:
+        engine.wait(execution, timeout=WAIT_SECONDS)
+    return started
+
+
+def verify(engine: Engine, workload: Workload, executions: list[str]) -> list[float]:
+    """Check each execution's status, output and states entered; return its task latencies."""
+    latencies = []
+    for execution in executions:
+        described = engine.describe(execution)
+        if described["status"] != "SUCCEEDED":
+            raise AssertionError(
+                f"sfn {workload.id}: {execution} ended {described['status']}: "
+                f"{described.get('error')} {described.get('cause')}"
+            )
+        history = engine.history(execution)
+        check_output("sfn", workload, described["output"], count_transitions(history))
+        latencies += task_latencies(history)
+    return latencies
+
+
+def task_latencies(history: list[dict[str, Json]]) -> list[float]:
+    """Seconds from each TaskScheduled to its TaskSucceeded (history stamps: 1 ms resolution)."""
+    scheduled, found = None, []
+    for event in history:
+        if event["type"] == "TaskScheduled":
+            scheduled = _stamp(event)
+        elif event["type"] == "TaskSucceeded" and scheduled is not None:
+            found.append(_stamp(event) - scheduled)
+    return found
+
+
+def _stamp(event: dict[str, Json]) -> float:
+    return datetime.fromisoformat(event["timestamp"].replace("Z", "+00:00")).timestamp()
+
+
+def measure(url: str, spec: dict[str, Json]) -> dict[str, Json]:
+    workload = BY_ID[spec["workload"]]
+    engine = Engine(client=connect(url))
+    worker = EmbeddedWorker(engine.redis).start() if spec["mode"] == "embedded" else None
+    try:
+        seconds, commits, latencies = [], [], []
+        for _ in range(spec["reps"]):
+            before = exec_calls(engine.redis)
+            started = time.perf_counter()
+            executions = run_batch(engine, workload, spec["executions"], spec["concurrent"])
+            seconds.append(time.perf_counter() - started)
+            commits.append((exec_calls(engine.redis) - before) / len(executions))
+            latencies += verify(engine, workload, executions)
+    finally:
+        if worker is not None:
+            worker.stop()
+    return {
+        "seconds": seconds,
+        "transitions": workload.transitions * spec["executions"],
+        "execs_per_run": commits,
+        "task_latencies": latencies,
+        "peak_rss_mib": own_peak_rss_mib(),
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(measure(sys.argv[1], json.loads(sys.argv[2]))), flush=True)

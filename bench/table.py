@@ -1,0 +1,146 @@
+"""Render a benchmark run's results as one plain-text table (Markdown pipes), plus notes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.stats import median, percentile
+
+Json = Any
+NA = "-"
+
+
+def rate(result: Json) -> float | None:
+    """Median transitions/s over a measurement's repetitions."""
+    if not result or not result.get("seconds"):
+        return None
+    return median([result["transitions"] / seconds for seconds in result["seconds"]])
+
+
+def peer_rate(peer: Json, workload_id: str) -> float | None:
+    found = (peer or {}).get("workloads", {}).get(workload_id)
+    if not found:
+        return None
+    return median([found["transitions"] / seconds for seconds in found["seconds"]])
+
+
+def fmt(value: float | None, digits: int = 0, suffix: str = "") -> str:
+    if value is None:
+        return NA
+    return f"{value:,.{digits}f}{suffix}"
+
+
+def ratio(a: float | None, b: float | None, digits: int = 2, suffix: str = "x") -> str:
+    return NA if a is None or not b else f"{a / b:.{digits}f}{suffix}"
+
+
+def row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+HEADINGS = [
+    "workload", "sfn t/s embedded", "sfn t/s 2 workers", "peer t/s", "peer t/s as installed",
+    "sfn/peer (emb / 2w)", "sfn / commit limit (emb / 2w)", "EXEC per run (2w)",
+    "peak RSS MiB engine (emb / 2w) / worker",
+]  # fmt: skip
+
+
+def workload_rows(results: Json) -> list[str]:
+    lines = [row(HEADINGS), row(["---"] * len(HEADINGS))]
+    for workload_id, modes in results["sfn"].items():
+        lines.append(row(workload_cells(results, workload_id, modes)))
+    return lines
+
+
+def workload_cells(results: Json, workload_id: str, modes: Json) -> list[str]:
+    commit_limit = results["limits"]["redis_commit"]
+    peer, plain = results.get("peer"), results.get("peer_uncached")
+    embedded, workers = modes.get("embedded") or {}, modes.get("workers") or {}
+    emb, two = rate(embedded), rate(workers)
+    their = peer_rate(peer, workload_id)
+    rss = [embedded.get("peak_rss_mib"), workers.get("peak_rss_mib")]
+    rss.append(workers.get("worker_peak_rss_mib"))
+    return [
+        workload_id, fmt(emb), fmt(two), peer_status(peer, their),
+        peer_status(plain, peer_rate(plain, workload_id)),
+        f"{ratio(emb, their)} / {ratio(two, their)}",
+        f"{ratio(emb, commit_limit, 3, '')} / {ratio(two, commit_limit, 3, '')}",
+        fmt(median(workers.get("execs_per_run", [])), 1),
+        " / ".join(fmt(value) for value in rss),
+    ]  # fmt: skip
+
+
+def peer_status(peer: Json, value: float | None) -> str:
+    if peer is None:
+        return NA
+    if peer.get("status"):
+        return peer["status"]
+    return fmt(value)
+
+
+def w5_rows(results: Json) -> list[str]:
+    limits, w5 = results["limits"], results["w5_throughput"]
+    lines = [
+        row(["W5 Task round trips", "embedded", "2 workers", "raw RQ no-op 1 / 2 workers",
+             "2 workers / raw RQ (2)", "latency p50 / p99 ms (2w)", "worker RSS growth MiB"]),
+        row(["---"] * 7),
+    ]  # fmt: skip
+    trips = {mode: rate(w5.get(mode)) for mode in ("embedded", "workers")}
+    sequential = results["sfn"].get("W5", {}).get("workers") or {}
+    latencies = sequential.get("task_latencies", [])
+    p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
+    lines.append(row([
+        "per second", fmt(trips["embedded"]), fmt(trips["workers"]),
+        f"{fmt(limits['rq_1worker'])} / {fmt(limits['rq_2workers'])}",
+        ratio(trips["workers"], limits["rq_2workers"]),
+        f"{fmt(_ms(p50), 1)} / {fmt(_ms(p99), 1)}",
+        fmt((w5.get("workers") or {}).get("worker_rss_growth_mib"), 1),
+    ]))  # fmt: skip
+    return lines
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else seconds * 1000
+
+
+def limit_rows(results: Json) -> list[str]:
+    limits = results["limits"]
+    return [
+        row(["limit", "figure"]),
+        row(["---", "---"]),
+        row(["Redis commits/s, 1 client, MULTI/EXEC(HSET 1 KB + XADD 300 B + INCR)",
+             fmt(limits["redis_commit"])]),
+        row(["  same, 10 / 100 transitions per MULTI/EXEC (transitions/s)",
+             f"{fmt(limits['redis_batch10'])} / {fmt(limits['redis_batch100'])}"]),
+        row(["RQ no-op jobs/s, SimpleWorker + JSON serializer, burst: 1 in-process / 2 processes",
+             f"{fmt(limits['rq_1worker'])} / {fmt(limits['rq_2workers'])}"]),
+    ]  # fmt: skip
+
+
+def startup_rows(results: Json) -> list[str]:
+    lines = [row(["start-up", "median ms", "fastest ms"]), row(["---"] * 3)]
+    for command, times in results.get("startup", {}).items():
+        lines.append(row([command, fmt(times["median_ms"]), fmt(times["min_ms"])]))
+    return lines
+
+
+def render(results: Json) -> str:
+    """The whole report: context line, then the tables."""
+    machine = results["machine"]
+    peer = results.get("peer") or {}
+    header = (
+        f"sfn benchmark ({results['mode']}): {machine['cpus']} CPUs, load average "
+        f"{machine['load_before']} before / {machine['load_after']} after, {results['server']} "
+        f"(AOF everysec, loopback), peer moto {peer.get('version', NA)}; medians of "
+        f"{results['reps']} repetitions; t/s = states entered per second"
+    )
+    blocks = [header, "", *workload_rows(results), "", *w5_rows(results), "",
+              *limit_rows(results), ""]  # fmt: skip
+    if results.get("startup"):
+        blocks += [*startup_rows(results), ""]
+    if peer.get("first_execution_s") is not None:
+        blocks.append(
+            f"peer: first execution {fmt(peer['first_execution_s'], 2)} s, "
+            f"peak RSS {fmt(peer.get('peak_rss_mib'))} MiB"
+        )
+    return "\n".join(blocks)

@@ -1,0 +1,80 @@
+"""`python -m bench --quick` runs end to end (CI's smoke run): every workload on sfn with both
+worker set-ups, the limits, the peer or "not installed"; outputs are checked, speed never is."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from bench import __main__ as bench_main  # noqa: E402
+from bench import peer, table  # noqa: E402
+from bench.workloads import BY_ID, WORKLOADS, WrongOutput, check_output  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    out = tmp_path_factory.mktemp("bench") / "quick.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-4000:]
+    results = json.loads(out.read_text())
+    results["stdout"] = done.stdout
+    return results
+
+
+def test_every_workload_runs_on_sfn_in_both_modes(quick: dict) -> None:
+    for workload in WORKLOADS:
+        for mode in ("embedded", "workers"):
+            measured = quick["sfn"][workload.id][mode]
+            expected = workload.transitions * bench_main.QUICK.executions[workload.id]
+            assert measured["transitions"] == expected
+            assert len(measured["seconds"]) == bench_main.QUICK.reps
+            assert measured["peak_rss_mib"] > 0
+        assert quick["sfn"][workload.id]["workers"]["worker_peak_rss_mib"] > 0
+
+
+def test_w5_reports_round_trips_and_task_latencies(quick: dict) -> None:
+    sequential = quick["sfn"]["W5"]["workers"]
+    assert len(sequential["task_latencies"]) == 3 * bench_main.QUICK.executions["W5"]
+    assert set(quick["w5_throughput"]) == {"embedded", "workers"}
+
+
+def test_limits_and_peer_are_reported(quick: dict) -> None:
+    assert set(quick["limits"]) == {
+        "redis_commit", "redis_batch10", "redis_batch100", "rq_1worker", "rq_2workers",
+    }  # fmt: skip
+    if peer.installed():
+        assert set(quick["peer"]["workloads"]) == set(bench_main.QUICK.peer_runs)
+    else:
+        assert quick["peer"] == {"status": "not installed"}
+
+
+def test_the_table_names_every_workload_and_the_startup_commands(quick: dict) -> None:
+    for workload in WORKLOADS:
+        assert f"| {workload.id} |" in quick["stdout"]
+    assert "sfn validate workflows/order.yaml" in quick["stdout"]
+
+
+def test_a_wrong_output_fails_the_run() -> None:
+    w2 = BY_ID["W2"]
+    with pytest.raises(WrongOutput, match="output differs"):
+        check_output("sfn", w2, {"counter": {"i": 999}}, w2.transitions)
+    with pytest.raises(WrongOutput, match="states entered"):
+        check_output("sfn", w2, w2.expected(), w2.transitions - 1)
+    check_output("sfn", w2, json.dumps(w2.expected()), w2.transitions)
+
+
+def test_a_missing_peer_is_shown_as_not_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(peer, "installed", lambda: False)
+    found = bench_main.measure_peer(bench_main.QUICK, cache_parse=True)
+    assert found == {"status": "not installed"}
+    assert table.peer_status(found, None) == "not installed"
