@@ -1,0 +1,116 @@
+"""Crash tests for `sfn run`: SIGKILLed mid-execution and resumed, or facing a Redis restart.
+
+How a user resumes: `sfn run FILE --name NAME` with the same input picks the stored execution
+up (its embedded worker finishes it), or any `sfn worker` on the same Redis finishes it.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+from pathlib import Path
+
+import pytest
+from support.crash import (
+    ACTIVITIES,
+    FAST,
+    chain,
+    chain_output,
+    check_ledger,
+    kill_tree,
+    output_of,
+    read_ledger,
+    starts,
+)
+from support.waiting import wait_for_file
+from support.workers import process_env, run_sfn, sfn_command
+
+from engine.runtime.engine import Engine
+
+STEPS = ("Charge", "Reserve", "Ship")
+BOUND = 45
+
+
+def workflow(tmp_path: Path, gate: Path) -> Path:
+    path = tmp_path / "shop.json"
+    definition = chain(STEPS, **{name: {"gate": str(gate)} for name in STEPS})
+    path.write_text(json.dumps(definition))
+    return path
+
+
+def run_args(path: Path, given: dict, name: str) -> list[str]:
+    args = ["run", str(path), "--input", json.dumps(given), "--name", name, "--json"]
+    return [*args, "--activities", str(ACTIVITIES)]
+
+
+def start_run(args: list[str], redis_url: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        sfn_command(args),
+        env=process_env(redis_url, FAST),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def reach(gate: Path, victim: str) -> None:
+    """Open the gates before `victim` and wait until `victim` runs."""
+    for name in STEPS:
+        wait_for_file(gate / f"{name}.running", timeout=BOUND)
+        if name == victim:
+            return
+        (gate / f"{name}.go").write_text("go")
+
+
+def open_all(gate: Path) -> None:
+    for name in STEPS:
+        (gate / f"{name}.go").write_text("go")
+
+
+@pytest.mark.parametrize(("seed", "resume"), [(0, "run"), (1, "run"), (2, "worker")])
+def test_sfn_run_killed_mid_execution_is_resumed(
+    redis_url, sfn_worker, tmp_path, seed, resume
+) -> None:
+    victim = random.Random(seed).choice(STEPS)
+    ledger, gate = tmp_path / "ledger", tmp_path / "gate"
+    gate.mkdir()
+    given = {"ledger": str(ledger)}
+    path = workflow(tmp_path, gate)
+    args = run_args(path, given, f"order-{seed}")
+    first = start_run(args, redis_url)
+    reach(gate, victim)
+    kill_tree(first.pid)
+    first.wait(timeout=BOUND)
+    engine = Engine(redis_url)
+    execution = f"shop:order-{seed}"
+    assert engine.describe(execution)["status"] == "RUNNING"
+    open_all(gate)
+    if resume == "run":
+        again = run_sfn(args, redis_url=redis_url, env=FAST, timeout=BOUND)
+        assert again.returncode == 0, again.stderr
+        result = json.loads(again.stdout)
+        assert (result["executionId"], result["output"]) == (execution, chain_output(given, STEPS))
+    else:
+        sfn_worker(activities=[ACTIVITIES], env=FAST)
+        assert output_of(engine.wait(execution, timeout=BOUND)) == chain_output(given, STEPS)
+    entries = read_ledger(ledger)
+    check_ledger(entries, engine.history(execution), {first.pid})
+    expected = [2 if name == victim else 1 for name in STEPS]
+    assert [len(starts(entries, name)) for name in STEPS] == expected
+
+
+def test_sfn_run_outlives_a_redis_restart(redis_server, redis_url, tmp_path) -> None:
+    ledger, gate = tmp_path / "ledger", tmp_path / "gate"
+    gate.mkdir()
+    given = {"ledger": str(ledger)}
+    running = start_run(run_args(workflow(tmp_path, gate), given, "bounce"), redis_url)
+    reach(gate, "Reserve")
+    redis_server.restart()
+    open_all(gate)
+    out, err = running.communicate(timeout=BOUND)
+    assert running.returncode == 0, err
+    assert "Traceback" not in err
+    assert json.loads(out)["output"] == chain_output(given, STEPS)
+    assert [len(starts(read_ledger(ledger), name)) for name in STEPS] == [1, 1, 1]
