@@ -266,3 +266,30 @@ def test_distributed_map_iterations_stay_out_of_the_history(engine: Engine) -> N
     assert json.loads(described["output"]) == [{"v": 2}, {"v": 4}]
     types = [event["type"] for event in engine.history(execution)]
     assert "TaskScheduled" not in types and "MapStateSucceeded" in types
+
+
+def test_nested_children_join_into_the_right_parents(engine: Engine) -> None:
+    inner_parallel = {
+        "StartAt": "Both",
+        "States": {
+            "Both": {
+                "Type": "Parallel",
+                "Branches": [task("unit_double", "Left"), task("unit_double", "Right")],
+                "End": True,
+            }
+        },
+    }
+    outer = {
+        "StartAt": "Each",
+        "States": {
+            "Each": {
+                "Type": "Map",
+                "MaxConcurrency": 2,
+                "ItemProcessor": inner_parallel,
+                "End": True,
+            }
+        },
+    }
+    items = [{"v": n} for n in range(4)]
+    described = drain(engine, engine.start_execution(outer, items))
+    assert json.loads(described["output"]) == [[{"v": 2 * n}, {"v": 2 * n}] for n in range(4)]
