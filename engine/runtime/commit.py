@@ -54,16 +54,18 @@ class Runtime:
         create: Run | None = None,
         deliver_group: str | None = None,
         open_meta: dict[str, str] | None = None,
+        count_start: str | None = None,
     ) -> bool:
         """Apply `trigger` to a run and commit; False when it was stale (nothing written).
 
         `create` starts a run that must not exist yet; `open_meta` also creates the execution
         it belongs to (which must not exist yet); `deliver_group` marks that child group as
-        delivered in the same transaction, so the parent hears from it once.
+        delivered in the same transaction, so the parent hears from it once; `count_start`
+        counts a child start in its group in the transaction that creates the child.
         """
         watched = [keys.run(execution, run_id), keys.meta(execution)]
-        if deliver_group:
-            watched.append(keys.group(execution, deliver_group))
+        for group_id in filter(None, (deliver_group, count_start)):
+            watched.append(keys.group(execution, group_id))
         while True:
             with self.redis.pipeline() as pipe:
                 try:
@@ -78,6 +80,8 @@ class Runtime:
                     if open_meta:
                         _open_execution(pipe, execution, open_meta)
                     self._write(pipe, execution, trigger, decision, deliver_group)
+                    if count_start:
+                        pipe.hincrby(keys.group(execution, count_start), "started", 1)
                     pipe.execute()
                     return True
                 except redis.WatchError:

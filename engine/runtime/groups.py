@@ -3,7 +3,8 @@
 A `StartChildren` effect opens a *group*: a join record (total, started, delivered), the
 children's inputs, and a first `advance_group` job. Each child runs with its own snapshot; its
 final commit records its result and enqueues `advance_group` in the same transaction. That job
-starts more children (never more than MaxConcurrency running) or, once the outcome is known,
+starts more children itself (never more than MaxConcurrency running; each start is a commit
+that creates the child and counts it) or, once the outcome is known,
 delivers `ChildrenDone` / `ChildFailed` to the parent in the commit that marks the group
 delivered — so the parent hears exactly once, whichever child finishes last.
 """
@@ -109,11 +110,11 @@ def advance_group(runtime: Runtime, execution: str, group_id: str) -> None:
                 if pipe.hget(keys.meta(execution), "status") != RUNNING.encode():
                     return
                 outcome = _outcome(pipe, execution, group_id, record)
+                pipe.unwatch()
                 if outcome is not None:
-                    pipe.unwatch()
                     runtime.advance(execution, record["parent"], outcome, deliver_group=group_id)
                     return
-                _start_more(pipe, client, execution, group_id, record)
+                start_more(runtime, execution, group_id)
                 return
             except redis.WatchError:
                 continue
@@ -142,37 +143,37 @@ def _load(raw: dict[bytes, bytes]) -> dict[int, Json]:
     return {int(key): json.loads(value) for key, value in raw.items()}
 
 
-def _start_more(
-    pipe: Pipeline, client: redis.Redis, execution: str, group_id: str, record: dict[str, str]
-) -> None:
-    total, started = int(record["total"]), int(record["started"])
-    finished = int(pipe.hlen(keys.group_results(execution, group_id))) + int(
-        pipe.hlen(keys.group_failures(execution, group_id))
-    )
-    limit = int(record["maxConcurrency"])
-    room = total - started if limit == 0 else min(total - started, limit - (started - finished))
-    if room <= 0:
-        pipe.unwatch()
-        return
-    pipe.multi()
-    pipe.hincrby(keys.group(execution, group_id), "started", room)
-    for position in range(started, started + room):
-        dispatch.enqueue(
-            pipe,
-            client,
-            "start_child",
-            {"execution": execution, "group": group_id, "position": position},
-            description=f"child {execution} {group_id}#{position}",
+def start_more(runtime: Runtime, execution: str, group_id: str) -> None:
+    """Start children, in index order, while MaxConcurrency leaves room.
+
+    Each start is its own commit that creates the child and counts it in the group (WATCHing
+    the group), so two joins racing for the same child start it once. A join that dies here
+    is delivered again by its job watch and carries on where the counts say."""
+    client = runtime.redis
+    while True:
+        record = {
+            k.decode(): v.decode()
+            for k, v in client.hgetall(keys.group(execution, group_id)).items()
+        }
+        if not record or record["delivered"] == "1":
+            return
+        if client.hget(keys.meta(execution), "status") != RUNNING.encode():
+            return
+        total, started = int(record["total"]), int(record["started"])
+        finished = int(client.hlen(keys.group_results(execution, group_id))) + int(
+            client.hlen(keys.group_failures(execution, group_id))
         )
-    pipe.execute()
+        limit = int(record["maxConcurrency"])
+        if started >= total or (limit and started - finished >= limit):
+            return
+        _start_child(runtime, execution, group_id, started)
 
 
-def start_child(runtime: Runtime, execution: str, group_id: str, position: int) -> None:
-    """Start one child run from its stored spec (a second start of the same child is a no-op)."""
+def _start_child(runtime: Runtime, execution: str, group_id: str, position: int) -> None:
+    """Start the child at `position` from its stored spec (a no-op if it already started)."""
     raw = runtime.redis.hget(keys.group_specs(execution, group_id), str(position))
-    if raw is None:
-        return
     spec = json.loads(raw)
     run_id = f"{group_id}.{spec['index']}"
     run = Run(run_id, tuple(spec["machinePath"]), group_id, spec["index"], None)
-    runtime.advance(execution, run_id, Start(spec["input"], spec["context"]), create=run)
+    start = Start(spec["input"], spec["context"])
+    runtime.advance(execution, run_id, start, create=run, count_start=group_id)

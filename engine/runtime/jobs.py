@@ -1,4 +1,4 @@
-"""The functions RQ workers run: activities, child starts and joins.
+"""The functions RQ workers run: activities and joins (which also start children).
 
 Every job ends by advancing a run and committing (no extra hop). Jobs are idempotent: a result,
 timer or join for something no longer awaited is a stale trigger that commits nothing.
@@ -81,11 +81,6 @@ def run_task(**job: Any) -> None:
             runtime.advance(execution, run_id, TaskSucceeded(token, output))
     finally:
         lease.release()
-
-
-@watched
-def start_child(execution: str, group: str, position: int) -> None:
-    groups.start_child(_runtime(), execution, group, position)
 
 
 @watched
