@@ -200,3 +200,26 @@ def test_an_invalid_definition_is_reported_with_every_problem():
     with pytest.raises(DefinitionError) as raised:
         run({"StartAt": "Nowhere", "States": {"A": {"Type": "Pass", "Next": "Gone"}}})
     assert len(raised.value.diagnostics) >= 2
+
+
+def test_any_env_will_do_even_one_without_a_virtual_clock():
+    class FrozenEnv:
+        def now(self):
+            return datetime(2030, 1, 1, tzinfo=UTC)
+
+        def random(self):
+            return 0.0
+
+        def uuid(self):
+            return "00000000-0000-4000-8000-000000000000"
+
+        def token(self):
+            return "t"
+
+    definition = machine(
+        ("W", {"Type": "Wait", "Seconds": 5, "Next": "P"}),
+        ("P", {"Type": "Pass", "Parameters": {"now.$": "$$.State.EnteredTime"}, "End": True}),
+    )
+    result = run(definition, {}, env=FrozenEnv())
+    assert result.output == {"now": "2030-01-01T00:00:00.000Z"}
+    assert result.execution_id.endswith(":00000000-0000-4000-8000-000000000000")
