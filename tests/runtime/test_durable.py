@@ -185,6 +185,10 @@ def test_bad_input_gives_one_clear_message(redis_url: str, tmp_path: Path) -> No
     )
     malformed = run_sfn(["run", str(ORDER), "--input", "{oops"], redis_url=redis_url, cwd=ROOT)
     assert malformed.returncode == 2 and "Traceback" not in malformed.stderr
+    big = tmp_path / "big.json"
+    big.write_text(json.dumps({"blob": "x" * 300_000}))
+    too_big = run_sfn(["run", str(ORDER), "--input-file", str(big)], redis_url=redis_url, cwd=ROOT)
+    assert too_big.returncode == 2 and "payload limit" in too_big.stderr
     unknown = run_sfn(["executions", "describe", "order:nobody"], redis_url=redis_url)
     assert unknown.returncode == 1 and "does not exist" in unknown.stderr
     assert "Traceback" not in unknown.stderr
