@@ -95,46 +95,42 @@ def tolerance_exceeded(failed: int, total: int, count: int, percentage: float) -
 
 
 def advance_group(runtime: Runtime, execution: str, group_id: str) -> None:
-    """Start more children, or deliver the group's outcome to its parent (idempotent)."""
+    """Deliver the group's outcome to its parent, or start more children (idempotent).
+
+    Delivery is exactly-once by the commit that sets `delivered`; starts by `count_start`."""
     client = runtime.redis
-    while True:
-        with client.pipeline() as pipe:
-            try:
-                pipe.watch(keys.group(execution, group_id))
-                record = {
-                    k.decode(): v.decode()
-                    for k, v in pipe.hgetall(keys.group(execution, group_id)).items()
-                }
-                if not record or record["delivered"] == "1":
-                    return
-                if pipe.hget(keys.meta(execution), "status") != RUNNING.encode():
-                    return
-                outcome = _outcome(pipe, execution, group_id, record)
-                pipe.unwatch()
-                if outcome is not None:
-                    runtime.advance(execution, record["parent"], outcome, deliver_group=group_id)
-                    return
-                start_more(runtime, execution, group_id)
-                return
-            except redis.WatchError:
-                continue
+    record = _record(client, execution, group_id)
+    if not record or record["delivered"] == "1":
+        return
+    if client.hget(keys.meta(execution), "status") != RUNNING.encode():
+        return
+    outcome = _outcome(client, execution, group_id, record)
+    if outcome is not None:
+        runtime.advance(execution, record["parent"], outcome, deliver_group=group_id)
+    else:
+        start_more(runtime, execution, group_id)
+
+
+def _record(client: redis.Redis, execution: str, group_id: str) -> dict[str, str]:
+    raw = client.hgetall(keys.group(execution, group_id))
+    return {key.decode(): value.decode() for key, value in raw.items()}
 
 
 def _outcome(
-    pipe: Pipeline, execution: str, group_id: str, record: dict[str, str]
+    client: redis.Redis, execution: str, group_id: str, record: dict[str, str]
 ) -> ChildrenDone | ChildFailed | None:
     total = int(record["total"])
-    failed = int(pipe.hlen(keys.group_failures(execution, group_id)))
+    failed = int(client.hlen(keys.group_failures(execution, group_id)))
     count, percentage = int(record["toleratedCount"]), float(record["toleratedPercentage"])
     if tolerance_exceeded(failed, total, count, percentage):
-        failures = _load(pipe.hgetall(keys.group_failures(execution, group_id)))
+        failures = _load(client.hgetall(keys.group_failures(execution, group_id)))
         index = min(failures)
         return ChildFailed(index, failures[index]["error"], failures[index]["cause"])
-    succeeded = int(pipe.hlen(keys.group_results(execution, group_id)))
+    succeeded = int(client.hlen(keys.group_results(execution, group_id)))
     if succeeded + failed < total:
         return None
-    results = _load(pipe.hgetall(keys.group_results(execution, group_id)))
-    for index, failure in _load(pipe.hgetall(keys.group_failures(execution, group_id))).items():
+    results = _load(client.hgetall(keys.group_results(execution, group_id)))
+    for index, failure in _load(client.hgetall(keys.group_failures(execution, group_id))).items():
         results[index] = {"Error": failure["error"], "Cause": failure["cause"]}
     return ChildrenDone([results[index] for index in sorted(results)])
 
@@ -151,10 +147,7 @@ def start_more(runtime: Runtime, execution: str, group_id: str) -> None:
     is delivered again by its job watch and carries on where the counts say."""
     client = runtime.redis
     while True:
-        record = {
-            k.decode(): v.decode()
-            for k, v in client.hgetall(keys.group(execution, group_id)).items()
-        }
+        record = _record(client, execution, group_id)
         if not record or record["delivered"] == "1":
             return
         if client.hget(keys.meta(execution), "status") != RUNNING.encode():
