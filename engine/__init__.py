@@ -16,6 +16,9 @@ _EXPORTS = {
     "load_activities": "engine.activities:load_activities",
     "load_definition": "engine.definition:load_definition",
     "validate": "engine.definition:validate",
+    "Engine": "engine.runtime.engine:Engine",
+    "ExecutionAlreadyExists": "engine.runtime.store:ExecutionAlreadyExists",
+    "ExecutionDoesNotExist": "engine.runtime.store:ExecutionDoesNotExist",
 }
 
 
