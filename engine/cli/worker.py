@@ -46,7 +46,7 @@ def worker(
     from engine.runtime.connection import connect
     from engine.runtime.leases import ENV_LEASE
     from engine.runtime.server import resolve_redis_url
-    from engine.runtime.worker import run_pool, run_worker
+    from engine.runtime.worker import run_pool, run_worker, worker_client
 
     if concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
@@ -59,7 +59,8 @@ def worker(
     client = connect(url)
     level = log_level.upper()
     if concurrency == 1:
-        run_worker(client, queues, burst=burst, log_level=level, fork=fork)
+        client.close()
+        run_worker(worker_client(url), queues, burst=burst, log_level=level, fork=fork)
         return
     client.close()
     failed = run_pool(url, concurrency, queues, burst=burst, log_level=level, fork=fork)

@@ -28,6 +28,8 @@ from engine.runtime.timers import TimerPoller
 
 log = logging.getLogger("sfn.worker")
 RECONNECT_MAX_SECONDS = 2.0
+# Longer than RQ's blocking dequeue (its worker TTL of 420 s less 15 s) plus its margin.
+SOCKET_TIMEOUT_SECONDS = 420.0
 
 
 def load_activities(specs: Sequence[str]) -> None:
@@ -59,20 +61,26 @@ def run_worker(
     A Redis outage does not end the worker: RQ's loop gives up when Redis drops a command (it
     quits on a timeout, and an error while it finishes a job escapes it), so a new RQ worker
     starts once Redis answers again. The job in hand is delivered again by its watch."""
-    poller = TimerPoller(client).start()
     cls = Worker if fork else SimpleWorker
+    rq_worker = make_worker(client, queues, cls)
+    poller = TimerPoller(client).start()
     try:
         while True:
-            rq_worker = make_worker(client, queues, cls)
             try:
                 rq_worker.work(burst=burst, logging_level=log_level)
-                if burst or rq_worker._stop_requested or _answers(client):
+                if burst or _stop_requested(rq_worker):
                     return
             except (redis.ConnectionError, redis.TimeoutError) as error:
                 log.warning("lost Redis (%s); working again once it answers", error)
             _await_redis(client)
+            rq_worker = make_worker(client, queues, cls)
     finally:
         poller.stop()
+
+
+def _stop_requested(rq_worker: Worker) -> bool:
+    """Whether the worker was told to stop (a signal or a command), not cut off from Redis."""
+    return rq_worker._stop_requested or rq_worker._shutdown_requested_date is not None
 
 
 def _answers(client: redis.Redis) -> bool:
@@ -88,6 +96,14 @@ def _await_redis(client: redis.Redis) -> None:
     while not _answers(client):
         time.sleep(delay)
         delay = min(delay * 2, RECONNECT_MAX_SECONDS)
+
+
+def worker_client(url: str) -> redis.Redis:
+    """A client for `run_worker`: RQ blocks on its queues for minutes, so the socket timeout
+    must outlast that (redis-py 8 defaults to 5 s, which ended every idle worker)."""
+    from engine.runtime.connection import connect
+
+    return connect(url, socket_timeout=SOCKET_TIMEOUT_SECONDS)
 
 
 def run_pool(
@@ -119,9 +135,7 @@ def run_pool(
 
 
 def _pool_member(url: str, queues: list[str], burst: bool, log_level: str, fork: bool) -> None:
-    from engine.runtime.connection import connect
-
-    run_worker(connect(url), queues, burst=burst, log_level=log_level, fork=fork)
+    run_worker(worker_client(url), queues, burst=burst, log_level=log_level, fork=fork)
 
 
 class _ThreadWorker(SimpleWorker):
