@@ -202,6 +202,7 @@ class Runtime:
             queue_name=dispatch.queue_for(task.resource),
             job_id=task.token,
             description=f"{task.resource} ({execution} {task.state_name})",
+            timeout=dispatch.kill_after(task.timeout_seconds),
         )
         if task.timeout_seconds:
             member = dispatch.timer_member("timeout", execution, run_id, task.token)

@@ -25,6 +25,15 @@ ENV_QUEUES = "SFN_ACTIVITY_QUEUES"
 # Failed RQ jobs are kept a day for inspection; sfn itself never reads them.
 FAILURE_TTL = 24 * 3600
 TOKEN_TTL = 366 * 24 * 3600
+ENV_KILL_GRACE = "SFN_KILL_GRACE_SECONDS"
+
+
+def kill_after(timeout_seconds: int | None) -> int:
+    """RQ's timeout for a Task attempt: a while after its TimeoutSeconds (the state has failed
+    with States.Timeout by then), so a hung activity does not hold a worker forever."""
+    if not timeout_seconds:
+        return -1
+    return int(timeout_seconds + float(os.environ.get(ENV_KILL_GRACE) or 10))
 
 
 def queue(client: redis.Redis, name: str = DEFAULT_QUEUE) -> Queue:
@@ -58,8 +67,11 @@ def enqueue(
     queue_name: str = DEFAULT_QUEUE,
     job_id: str | None = None,
     description: str | None = None,
+    timeout: int = -1,
 ) -> None:
     """Add a job to `pipe` (already in MULTI): it exists only if the transaction commits.
+
+    `timeout` is RQ's: past it RQ stops the job (-1: never).
 
     A watch goes with it (`engine.runtime.watchdog`), so a job whose worker dies is not lost."""
     from engine.runtime import watchdog
@@ -71,7 +83,7 @@ def enqueue(
         f"engine.runtime.jobs.{function}",
         kwargs=kwargs,
         job_id=job_id,
-        timeout=-1,
+        timeout=timeout,
         result_ttl=0,
         failure_ttl=FAILURE_TTL,
         description=description or function,

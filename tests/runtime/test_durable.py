@@ -210,3 +210,24 @@ def test_bad_input_gives_one_clear_message(redis_url: str, tmp_path: Path) -> No
     assert "Traceback" not in unknown_resource.stderr
     assert [row["executionId"] for row in engine.list_executions()] == [kept]
     assert engine.describe(kept)["status"] == "SUCCEEDED"
+
+
+@pytest.mark.parametrize("mode", [[], ["--fork"]], ids=["in-process", "fork"])
+def test_a_hung_activity_gives_its_worker_back(redis_url, sfn_worker, mode) -> None:
+    sfn_worker(activities=[ACTIVITIES], env={**FAST, "SFN_KILL_GRACE_SECONDS": "1"}, args=mode)
+    engine = Engine(redis_url)
+    hung = {
+        "StartAt": "Hang",
+        "States": {
+            "Hang": {"Type": "Task", "Resource": "dur_sleep", "TimeoutSeconds": 1, "End": True}
+        },
+    }
+    square = {
+        "StartAt": "Sq",
+        "States": {"Sq": {"Type": "Task", "Resource": "dur_square", "End": True}},
+    }
+    stuck = engine.start_execution(hung, {"seconds": 600}, check_resources=False)
+    after = engine.start_execution(square, 7, check_resources=False)
+    assert engine.wait(stuck, timeout=30)["error"] == "States.Timeout"
+    described = engine.wait(after, timeout=30)
+    assert (described["status"], json.loads(described["output"])) == ("SUCCEEDED", 49)
