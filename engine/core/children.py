@@ -15,6 +15,7 @@ from engine.core.effects import Child, StartChildren
 from engine.core.errors import EXCEED_TOLERATED_FAILURE_THRESHOLD, RUNTIME
 from engine.core.exits import complete_result
 from engine.core.outcomes import Failure, Outcome, Suspend
+from engine.core.queries import bindings, evaluate, not_an_array
 from engine.core.run import Run
 from engine.core.triggers import INDEX_KEY, RUN_KEY, VARIABLES_KEY
 from engine.definition.model import MapState, ParallelState
@@ -39,8 +40,11 @@ def _child_context(run: Run, index: int, map_item: bool) -> Json:
 
 
 def execute_parallel(run: Run, state: ParallelState, raw: Json) -> Outcome:
-    scope = run.scope()
-    data = render(state.parameters, effective_input(state.input_path, raw, scope), scope)
+    if state.uses_jsonata:
+        data = raw if state.arguments is None else _query(run, state.arguments, raw)
+    else:
+        scope = run.scope()
+        data = render(state.parameters, effective_input(state.input_path, raw, scope), scope)
     run.emit(events.simple("ParallelStateStarted"))
     children = [
         Child(index, branch.path, data, _child_context(run, index, map_item=False))
@@ -51,13 +55,22 @@ def execute_parallel(run: Run, state: ParallelState, raw: Json) -> Outcome:
     return Suspend()
 
 
+def _query(run: Run, template: Any, raw: Json, expect: str | None = None) -> Json:
+    return evaluate(run, template, bindings(run, raw), expect)
+
+
 def execute_map(run: Run, state: MapState, raw: Json) -> Outcome:
-    scope = run.scope()
-    data = effective_input(state.input_path, raw, scope)
-    items = _items(state, data, scope)
-    run.emit(events.map_state_started(len(items)))
-    max_concurrency = _integer(state.max_concurrency, state.max_concurrency_path, data, scope)
-    count, percentage = _tolerance(state, data, scope)
+    if state.uses_jsonata:
+        data, items = raw, _query_items(run, state, raw)
+        run.emit(events.map_state_started(len(items)))
+        max_concurrency, (count, percentage) = _query_limits(run, state, raw)
+    else:
+        scope = run.scope()
+        data = effective_input(state.input_path, raw, scope)
+        items = _items(state, data, scope)
+        run.emit(events.map_state_started(len(items)))
+        max_concurrency = _integer(state.max_concurrency, state.max_concurrency_path, data, scope)
+        count, percentage = _tolerance(state, data, scope)
     if state.mode == "DISTRIBUTED":
         run.emit(events.map_run_started(_map_run_arn(run, state)))
     children = [
@@ -83,10 +96,36 @@ def _items(state: MapState, data: Json, scope: Scope) -> list[Json]:
     return items
 
 
+def _query_items(run: Run, state: MapState, raw: Json) -> list[Json]:
+    """Items (an array, or an expression giving one), else the state input."""
+    if state.items is not None:
+        return _query(run, state.items, raw, "array")
+    if not isinstance(raw, list):
+        raise not_an_array(raw)
+    return raw
+
+
+def _query_limits(run: Run, state: MapState, raw: Json) -> tuple[int, tuple[int, float]]:
+    """MaxConcurrency, ToleratedFailureCount and ToleratedFailurePercentage of a JSONata Map."""
+    fields = (
+        (state.max_concurrency, "integer"),
+        (state.tolerated_failure_count, "integer"),
+        (state.tolerated_failure_percentage, "number"),
+    )
+    maximum, count, percentage = (
+        0 if template is None else _query(run, template, raw, expect) for template, expect in fields
+    )
+    if maximum < 0:
+        raise AslError(RUNTIME, "MaxConcurrency cannot be negative.")
+    return int(maximum), _checked_tolerance(int(count), percentage)
+
+
 def _item_input(run: Run, state: MapState, data: Json, index: int, item: Json) -> Json:
     if state.item_selector is None:
         return item
     context = map_item_context(run.state_context(), index, item)
+    if state.uses_jsonata:
+        return evaluate(run, state.item_selector, bindings(run, data, context))
     return state.item_selector.render(data, run.scope(context))
 
 
@@ -126,6 +165,10 @@ def _tolerance(state: MapState, data: Json, scope: Scope) -> tuple[int, float]:
     if state.tolerated_failure_percentage_path is not None:
         path = state.tolerated_failure_percentage_path
         percentage = _path_number(path, "ToleratedFailurePercentagePath", float, data, scope)
+    return _checked_tolerance(count, percentage)
+
+
+def _checked_tolerance(count: int, percentage: float) -> tuple[int, float]:
     if count < 0:
         raise AslError(RUNTIME, "ToleratedFailureCount cannot be negative.")
     if not 0 <= percentage <= 100:

@@ -14,6 +14,7 @@ TIMEOUT = "States.Timeout"
 HEARTBEAT_TIMEOUT = "States.HeartbeatTimeout"
 DATA_LIMIT_EXCEEDED = "States.DataLimitExceeded"
 NO_CHOICE_MATCHED = "States.NoChoiceMatched"
+QUERY_EVALUATION = "States.QueryEvaluationError"
 EXCEED_TOLERATED_FAILURE_THRESHOLD = "States.ExceedToleratedFailureThreshold"
 
 # Errors a state cannot handle: they fail the execution whatever its Retry and Catch say.

@@ -11,6 +11,7 @@ from engine.core.dataflow import (
     render,
 )
 from engine.core.outcomes import Transition
+from engine.core.queries import complete_query
 from engine.core.run import Run
 from engine.definition.model import ResultState, State
 from engine.language.scope import Scope
@@ -19,7 +20,10 @@ Json = Any
 
 
 def complete_result(run: Run, state: ResultState, result: Json) -> Transition:
-    """ResultSelector, Assign, ResultPath and OutputPath of a state that produced `result`."""
+    """ResultSelector, Assign, ResultPath and OutputPath of a state that produced `result`
+    (Assign and Output in a JSONata state)."""
+    if state.uses_jsonata:
+        return complete_query(run, state, result)
     scope = run.scope()
     result = render(state.result_selector, result, scope)
     assigned = render(state.assign, result, scope) if state.assign is not None else {}

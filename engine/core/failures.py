@@ -11,8 +11,9 @@ from typing import Any
 from engine.core import events
 from engine.core.dataflow import apply_result_path, render
 from engine.core.effects import Finish, StartTimer
-from engine.core.errors import RUNTIME, error_matches, is_terminal
+from engine.core.errors import QUERY_EVALUATION, RUNTIME, error_matches, is_terminal
 from engine.core.outcomes import Failure, Outcome, Suspend, Transition
+from engine.core.queries import catch_query
 from engine.core.retry import decide_retry
 from engine.core.run import Run
 from engine.errors import AslError
@@ -23,10 +24,11 @@ Json = Any
 def failure_of(run: Run, error: AslError) -> Failure:
     """The Failure for an ASL error raised while running the current state.
 
-    States.Runtime errors get AWS's "An error occurred while executing the state ..." prefix,
-    once, where they happen.
+    States.Runtime and States.QueryEvaluationError get AWS's "An error occurred while executing
+    the state ..." prefix, once, where they happen.
     """
-    cause = run.runtime_cause(error.cause) if error.error == RUNTIME else error.cause
+    prefixed = error.error in (RUNTIME, QUERY_EVALUATION)
+    cause = run.runtime_cause(error.cause) if prefixed else error.cause
     return Failure(error.error, cause)
 
 
@@ -62,6 +64,8 @@ def handle_failure(run: Run, failure: Failure) -> Outcome | None:
 def _catch(run: Run, catcher: Any, error: str | None, cause: str | None) -> Outcome | None:
     error_output = {"Error": error, "Cause": cause}
     try:
+        if run.state.uses_jsonata:
+            return catch_query(run, catcher, error_output)
         scope = run.scope()
         assigned = render(catcher.assign, error_output, scope) if catcher.assign else {}
         output = apply_result_path(

@@ -36,7 +36,7 @@ from engine.core.triggers import (
     Trigger,
 )
 from engine.core.waiting import resume_wait
-from engine.definition.model import JSONATA, Machine
+from engine.definition.model import Machine
 from engine.errors import AslError
 
 Json = Any
@@ -85,8 +85,6 @@ def _execute(run: Run) -> Outcome:
     state = run.state
     run.snapshot["awaiting"] = None
     try:
-        if state.query_language == JSONATA:
-            raise AslError(RUNTIME, f"JSONata states are not supported yet (state {state.name!r})")
         return EXECUTE[state.type](run, state, run.current["input"])
     except AslError as error:
         return failure_of(run, error)

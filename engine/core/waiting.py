@@ -1,4 +1,5 @@
-"""The Wait state: when it ends (Seconds, SecondsPath, Timestamp, TimestampPath) and its timer."""
+"""The Wait state: when it ends (Seconds, SecondsPath, Timestamp, TimestampPath, or JSONata's
+Seconds and Timestamp expressions) and its timer."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from engine.core.errors import RUNTIME
 from engine.core.events import to_json
 from engine.core.exits import plain_exit
 from engine.core.outcomes import Outcome, Suspend
+from engine.core.queries import bindings, evaluate, query_exit
 from engine.core.run import Run
 from engine.definition.model import WaitState
-from engine.errors import AslError
+from engine.errors import AslError, QueryEvaluationError
 from engine.language.scope import Scope
 
 Json = Any
@@ -86,10 +88,33 @@ def _timestamp_from_path(state: WaitState, data: Json, scope: Scope) -> datetime
     return moment
 
 
+def query_wait_until(run: Run, state: WaitState, raw: Json) -> datetime:
+    """When a JSONata Wait ends: Seconds (a non-negative integer) or Timestamp."""
+    states = bindings(run, raw)
+    if state.seconds is not None:
+        seconds = evaluate(run, state.seconds, states, expect="integer")
+        if seconds < 0:
+            raise QueryEvaluationError(
+                f"The Seconds field must not be negative, but was: {to_json(seconds)}"
+            )
+        return run.env.now() + timedelta(seconds=seconds)
+    text = evaluate(run, state.timestamp, states, expect="string")
+    moment = parse_timestamp(text)
+    if moment is None:
+        raise QueryEvaluationError(
+            "The Timestamp field cannot be parsed as an ISO-8601 extended offset "
+            f"date-time format string: {text}"
+        )
+    return moment
+
+
 def execute_wait(run: Run, state: WaitState, raw: Json) -> Outcome:
-    scope = run.scope()
-    data = effective_input(state.input_path, raw, scope)
-    at = wait_until(state, data, scope, run.env.now())
+    if state.uses_jsonata:
+        at, data = query_wait_until(run, state, raw), raw
+    else:
+        scope = run.scope()
+        data = effective_input(state.input_path, raw, scope)
+        at = wait_until(state, data, scope, run.env.now())
     timer_id = f"wait/{run.current['entered_event']}"
     run.effect(StartTimer(timer_id, at))
     run.await_("timer", timer_id=timer_id, purpose="wait", data=data)
@@ -98,4 +123,6 @@ def execute_wait(run: Run, state: WaitState, raw: Json) -> Outcome:
 
 def resume_wait(run: Run, state: WaitState, data: Json) -> Outcome:
     """The Wait's timer fired: leave with its (InputPath-selected) input."""
+    if state.uses_jsonata:
+        return query_exit(run, state, bindings(run, data), data, state.next)
     return plain_exit(state, data, run.scope(), state.next)

@@ -1,7 +1,12 @@
 """The compiled model the interpreter runs: one frozen dataclass per state type.
 
-Paths, payload templates, intrinsic calls and Choice rules are compiled here, once per
-definition version, so a transition never parses anything.
+Paths, payload templates, intrinsic calls, Choice rules and JSONata expressions are compiled
+(by `compiler.py`) once per definition version, so a transition never parses anything.
+
+A JSONata state keeps each field that may hold expressions (Arguments, Output, Assign, Items,
+ItemSelector, Condition, Seconds, Timestamp, TimeoutSeconds, HeartbeatSeconds, MaxConcurrency,
+ToleratedFailure*, Error, Cause) as a compiled `JsonataTemplate`, in the attribute of the same
+name; its JSONPath-only attributes stay unset.
 """
 
 from __future__ import annotations
@@ -9,13 +14,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-
-from engine.errors import ExpressionError
-from engine.language.choice import compile_rule
-from engine.language.intrinsics import compile_call
-from engine.language.jsonpath import compile_path
-from engine.language.reference import compile_reference_path
-from engine.language.template import compile_template
 
 Json = Any
 JSONPATH = "JSONPath"
@@ -56,6 +54,7 @@ class Catcher:
     result_path: Any = None
     discard_result: bool = False
     assign: Any = None
+    output: Any = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +70,11 @@ class State:
     input_path: Any = None
     output_path: Any = None
     assign: Any = None
+    output: Any = None
+
+    @property
+    def uses_jsonata(self) -> bool:
+        return self.query_language == JSONATA
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,7 @@ class ResultState(State):
     """A state that produces a result: Pass, Task, Parallel, Map."""
 
     parameters: Any = None
+    arguments: Any = None
     result_selector: Any = None
     result_path: Any = None
     discard_result: bool = False
@@ -94,17 +99,21 @@ class PassState(ResultState):
 @dataclass(frozen=True)
 class TaskState(ResultState):
     resource: str = ""
-    timeout_seconds: int | None = None
+    timeout_seconds: Any = None
     timeout_seconds_path: Expression | None = None
-    heartbeat_seconds: int | None = None
+    heartbeat_seconds: Any = None
     heartbeat_seconds_path: Expression | None = None
 
 
 @dataclass(frozen=True)
 class ChoiceRule:
+    """A JSONPath rule (`rule`) or a JSONata one (`condition`, and optionally `output`)."""
+
     rule: Any
     next: str
     assign: Any = None
+    condition: Any = None
+    output: Any = None
 
 
 @dataclass(frozen=True)
@@ -115,9 +124,9 @@ class ChoiceState(State):
 
 @dataclass(frozen=True)
 class WaitState(State):
-    seconds: int | None = None
+    seconds: Any = None
     seconds_path: Expression | None = None
-    timestamp: str | None = None
+    timestamp: Any = None
     timestamp_path: Expression | None = None
 
 
@@ -128,8 +137,8 @@ class SucceedState(State):
 
 @dataclass(frozen=True)
 class FailState(State):
-    error: str | None = None
-    cause: str | None = None
+    error: Any = None
+    cause: Any = None
     error_path: Expression | None = None
     cause_path: Expression | None = None
 
@@ -144,12 +153,13 @@ class MapState(ResultState):
     processor: Machine | None = None
     mode: str = "INLINE"
     items_path: Any = None
+    items: Any = None
     item_selector: Any = None
-    max_concurrency: int = 0
+    max_concurrency: Any = 0
     max_concurrency_path: Expression | None = None
-    tolerated_failure_count: int = 0
+    tolerated_failure_count: Any = 0
     tolerated_failure_count_path: Expression | None = None
-    tolerated_failure_percentage: float = 0.0
+    tolerated_failure_percentage: Any = 0.0
     tolerated_failure_percentage_path: Expression | None = None
 
     @property
@@ -183,7 +193,10 @@ class Machine:
 
 def compile_machine(data: Mapping[str, Json]) -> Machine:
     """Compile a definition (plain JSON data) into the model the interpreter runs."""
-    return _Compiler().machine(data, (), "root", None, JSONPATH, "INLINE")
+    # The compiler builds this module's classes, so it is imported when first needed.
+    from engine.definition.compiler import compile_root
+
+    return compile_root(data)
 
 
 STATE_CLASSES: dict[str, type[State]] = {
@@ -196,198 +209,3 @@ STATE_CLASSES: dict[str, type[State]] = {
     "Parallel": ParallelState,
     "Map": MapState,
 }
-
-
-class _Compiler:
-    """Turns definition dicts into model objects; raises ExpressionError with the place."""
-
-    def machine(
-        self,
-        data: Mapping[str, Json],
-        path: MachinePath,
-        role: str,
-        owner: str | None,
-        inherited_language: str,
-        mode: str,
-    ) -> Machine:
-        language = data.get("QueryLanguage", inherited_language)
-        states = {
-            name: self.state(name, body, path, language) for name, body in data["States"].items()
-        }
-        return Machine(
-            start_at=data["StartAt"],
-            states=states,
-            query_language=language,
-            comment=data.get("Comment"),
-            timeout_seconds=data.get("TimeoutSeconds"),
-            path=path,
-            role=role,
-            owner=owner,
-            mode=mode,
-        )
-
-    def state(self, name: str, body: Mapping[str, Json], path: MachinePath, language: str) -> State:
-        kind = body["Type"]
-        language = body.get("QueryLanguage", language)
-        common: dict[str, Any] = {
-            "name": name,
-            "type": kind,
-            "query_language": language,
-            "next": body.get("Next"),
-            "end": bool(body.get("End", False)),
-            "comment": body.get("Comment"),
-        }
-        if language == JSONATA:
-            # JSONata states compile later; the interpreter fails them with a clear error.
-            return STATE_CLASSES.get(kind, State)(**common)
-        try:
-            return self._jsonpath_state(kind, body, common, path)
-        except ExpressionError as error:
-            raise ExpressionError(f"state {name!r}: {error}") from error
-
-    def _jsonpath_state(
-        self, kind: str, body: Mapping[str, Json], common: dict[str, Any], path: MachinePath
-    ) -> State:
-        common["input_path"] = self.optional_path(body, "InputPath")
-        common["output_path"] = self.optional_path(body, "OutputPath")
-        common["assign"] = self.template(body.get("Assign"))
-        build = getattr(self, f"_{kind.lower()}", None)
-        if build is None:
-            raise ExpressionError(f"unknown state type {kind!r}")
-        return build(body, common, path)
-
-    def _results(self, body: Mapping[str, Json], common: dict[str, Any]) -> dict[str, Any]:
-        result_path = body.get("ResultPath", "$")
-        common.update(
-            parameters=self.template(body.get("Parameters")),
-            result_selector=self.template(body.get("ResultSelector")),
-            result_path=None if result_path is None else compile_reference_path(result_path),
-            discard_result=result_path is None,
-            retry=tuple(self.retrier(r) for r in body.get("Retry", ())),
-            catch=tuple(self.catcher(c) for c in body.get("Catch", ())),
-        )
-        return common
-
-    def _pass(self, body: Mapping[str, Json], common: dict[str, Any], path: MachinePath) -> State:
-        return PassState(
-            **self._results(body, common), result=body.get("Result"), has_result="Result" in body
-        )
-
-    def _task(self, body: Mapping[str, Json], common: dict[str, Any], path: MachinePath) -> State:
-        return TaskState(
-            **self._results(body, common),
-            resource=body["Resource"],
-            timeout_seconds=body.get("TimeoutSeconds"),
-            timeout_seconds_path=self.expression(body.get("TimeoutSecondsPath")),
-            heartbeat_seconds=body.get("HeartbeatSeconds"),
-            heartbeat_seconds_path=self.expression(body.get("HeartbeatSecondsPath")),
-        )
-
-    def _choice(self, body: Mapping[str, Json], common: dict[str, Any], path: MachinePath) -> State:
-        choices = tuple(self.choice_rule(rule) for rule in body.get("Choices", ()))
-        return ChoiceState(**common, choices=choices, default=body.get("Default"))
-
-    def _wait(self, body: Mapping[str, Json], common: dict[str, Any], path: MachinePath) -> State:
-        return WaitState(
-            **common,
-            seconds=body.get("Seconds"),
-            seconds_path=self.expression(body.get("SecondsPath")),
-            timestamp=body.get("Timestamp"),
-            timestamp_path=self.expression(body.get("TimestampPath")),
-        )
-
-    def _succeed(
-        self, body: Mapping[str, Json], common: dict[str, Any], path: MachinePath
-    ) -> State:
-        return SucceedState(**common)
-
-    def _fail(self, body: Mapping[str, Json], common: dict[str, Any], path: MachinePath) -> State:
-        return FailState(
-            **common,
-            error=body.get("Error"),
-            cause=body.get("Cause"),
-            error_path=self.expression(body.get("ErrorPath")),
-            cause_path=self.expression(body.get("CausePath")),
-        )
-
-    def _parallel(
-        self, body: Mapping[str, Json], common: dict[str, Any], path: MachinePath
-    ) -> State:
-        name, language = common["name"], common["query_language"]
-        branches = tuple(
-            self.machine(branch, (*path, name, index), "branch", name, language, "INLINE")
-            for index, branch in enumerate(body.get("Branches", ()))
-        )
-        return ParallelState(**self._results(body, common), branches=branches)
-
-    def _map(self, body: Mapping[str, Json], common: dict[str, Any], path: MachinePath) -> State:
-        name, language = common["name"], common["query_language"]
-        processor_data = body.get("ItemProcessor") or body.get("Iterator") or {}
-        mode = processor_data.get("ProcessorConfig", {}).get("Mode", "INLINE")
-        processor = self.machine(
-            processor_data, (*path, name, 0), "iteration", name, language, mode
-        )
-        selector = body.get("ItemSelector")
-        results = self._results(body, common)
-        if selector is None and body.get("Parameters") is not None:
-            # The older Parameters of a Map is the ItemSelector of today, applied per item.
-            selector, results["parameters"] = body["Parameters"], None
-        return MapState(
-            **results,
-            processor=processor,
-            mode=mode,
-            items_path=self.optional_path(body, "ItemsPath"),
-            item_selector=self.template(selector),
-            max_concurrency=body.get("MaxConcurrency", 0),
-            max_concurrency_path=self.expression(body.get("MaxConcurrencyPath")),
-            tolerated_failure_count=body.get("ToleratedFailureCount", 0),
-            tolerated_failure_count_path=self.expression(body.get("ToleratedFailureCountPath")),
-            tolerated_failure_percentage=body.get("ToleratedFailurePercentage", 0),
-            tolerated_failure_percentage_path=self.expression(
-                body.get("ToleratedFailurePercentagePath")
-            ),
-        )
-
-    def retrier(self, data: Mapping[str, Json]) -> Retrier:
-        return Retrier(
-            error_equals=tuple(data.get("ErrorEquals", ())),
-            interval_seconds=data.get("IntervalSeconds", 1),
-            max_attempts=data.get("MaxAttempts", 3),
-            backoff_rate=data.get("BackoffRate", 2.0),
-            max_delay_seconds=data.get("MaxDelaySeconds"),
-            jitter_strategy=data.get("JitterStrategy", "NONE"),
-        )
-
-    def catcher(self, data: Mapping[str, Json]) -> Catcher:
-        result_path = data.get("ResultPath", "$")
-        return Catcher(
-            error_equals=tuple(data.get("ErrorEquals", ())),
-            next=data["Next"],
-            result_path=None if result_path is None else compile_reference_path(result_path),
-            discard_result=result_path is None,
-            assign=self.template(data.get("Assign")),
-        )
-
-    def choice_rule(self, data: Mapping[str, Json]) -> ChoiceRule:
-        condition = {k: v for k, v in data.items() if k not in ("Next", "Assign", "Comment")}
-        return ChoiceRule(
-            rule=compile_rule(condition),
-            next=data["Next"],
-            assign=self.template(data.get("Assign")),
-        )
-
-    def optional_path(self, body: Mapping[str, Json], key: str) -> Any:
-        """InputPath-like fields: absent means `$`, null means `{}` (kept as None here)."""
-        value = body.get(key, "$")
-        return None if value is None else compile_path(value)
-
-    @staticmethod
-    def template(value: Json) -> Any:
-        return None if value is None else compile_template(value)
-
-    @staticmethod
-    def expression(value: str | None) -> Expression | None:
-        if value is None:
-            return None
-        compiled = compile_call(value) if value.startswith("States.") else compile_path(value)
-        return Expression(value, compiled)

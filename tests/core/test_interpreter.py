@@ -256,14 +256,6 @@ def test_only_start_may_begin_a_run():
         advance(machine({"T": TASK}), None, TimerFired("x"), FixedEnv())
 
 
-def test_jsonata_states_fail_cleanly_for_now():
-    m = compile_machine(
-        {"QueryLanguage": "JSONata", "StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}
-    )
-    finish = only(advance(m, None, Start({}), FixedEnv()).effects, Finish)
-    assert finish.status == "FAILED" and "JSONata" in finish.cause
-
-
 def test_only_a_callback_task_sees_its_token_in_the_context():
     env = FixedEnv()
     parameters = {"token.$": "$$.Task.Token"}
