@@ -38,7 +38,10 @@ def run_durable(
 
     load_activities(activity_specs)
     engine = Engine(redis_url)
-    execution = engine.start_execution(file, execution_input, name)
+    # The embedded worker runs the tasks here, so each resource must name an activity loaded
+    # here, even when none is; remote workers (--no-worker) may know activities we do not.
+    check = True if worker else None
+    execution = engine.start_execution(file, execution_input, name, check_resources=check)
     if not wait:
         described = engine.describe(execution)
         click.echo(json.dumps(_result(described)) if as_json else execution)

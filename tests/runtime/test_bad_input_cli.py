@@ -97,6 +97,14 @@ def test_an_unknown_resource(redis_url, stored, tmp_path: Path) -> None:
     assert len(Engine(redis_url).list_executions()) == 2  # nothing was started
 
 
+def test_an_unknown_resource_with_no_activities_at_all(redis_url, stored, tmp_path) -> None:
+    workflow = tmp_path / "bogus.yaml"
+    workflow.write_text(TASK % "no_such_activity")
+    done = run_sfn(["run", str(workflow)], redis_url=redis_url, cwd=tmp_path)
+    one_clear_line(done, 2, "no_such_activity", "known: none")
+    assert len(Engine(redis_url).list_executions()) == 2  # nothing was started
+
+
 def test_a_payload_over_the_limit(redis_url, stored, tmp_path: Path) -> None:
     workflow = tmp_path / "pass.json"
     workflow.write_text(json.dumps(PASS))
