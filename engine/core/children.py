@@ -15,7 +15,7 @@ from engine.core.effects import Child, StartChildren
 from engine.core.errors import EXCEED_TOLERATED_FAILURE_THRESHOLD, RUNTIME
 from engine.core.exits import complete_result
 from engine.core.outcomes import Failure, Outcome, Suspend
-from engine.core.queries import bindings, evaluate, not_an_array
+from engine.core.queries import bindings, bounded_integer, evaluate, not_an_array
 from engine.core.run import Run
 from engine.core.triggers import INDEX_KEY, RUN_KEY, VARIABLES_KEY
 from engine.definition.model import MapState, ParallelState
@@ -107,17 +107,13 @@ def _query_items(run: Run, state: MapState, raw: Json) -> list[Json]:
 
 def _query_limits(run: Run, state: MapState, raw: Json) -> tuple[int, tuple[int, float]]:
     """MaxConcurrency, ToleratedFailureCount and ToleratedFailurePercentage of a JSONata Map."""
-    fields = (
-        (state.max_concurrency, "integer"),
-        (state.tolerated_failure_count, "integer"),
-        (state.tolerated_failure_percentage, "number"),
-    )
-    maximum, count, percentage = (
-        0 if template is None else _query(run, template, raw, expect) for template, expect in fields
-    )
-    if maximum < 0:
-        raise AslError(RUNTIME, "MaxConcurrency cannot be negative.")
-    return int(maximum), _checked_tolerance(int(count), percentage)
+    states = bindings(run, raw)
+    maximum = state.max_concurrency
+    maximum = 0 if maximum is None else bounded_integer(run, "MaxConcurrency", maximum, states)
+    count, percentage = state.tolerated_failure_count, state.tolerated_failure_percentage
+    count = 0 if count is None else evaluate(run, count, states, "integer")
+    percentage = 0 if percentage is None else evaluate(run, percentage, states, "number")
+    return maximum, _checked_tolerance(int(count), percentage)
 
 
 def _item_input(run: Run, state: MapState, data: Json, index: int, item: Json) -> Json:

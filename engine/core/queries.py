@@ -8,6 +8,7 @@ variables as they were before the state.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from engine.core.dataflow import check_state_output
@@ -16,9 +17,11 @@ from engine.core.outcomes import Transition
 from engine.core.run import Run
 from engine.definition.model import Catcher, State
 from engine.errors import QueryEvaluationError
-from engine.language.jsonata import JsonataTemplate
+from engine.language.jsonata import JsonataTemplate, json_type
 
 Json = Any
+# The most a Wait's Seconds, a timeout or MaxConcurrency may hold, as in the schema.
+LARGEST = 99_999_999
 
 
 def bindings(run: Run, raw: Json, context: Json | None = None, **more: Json) -> dict[str, Json]:
@@ -29,10 +32,25 @@ def bindings(run: Run, raw: Json, context: Json | None = None, **more: Json) -> 
 
 
 def evaluate(run: Run, template: Any, states: dict[str, Json], expect: str | None = None) -> Json:
-    """A compiled field's value (a literal field is its own value)."""
+    """A compiled field's value (a literal field is its own value), of the type `expect`."""
     if not isinstance(template, JsonataTemplate):
         return template
-    return template.evaluate(states, run.variables, run.scope(states["context"]), expect=expect)
+    value = template.evaluate(states, run.variables, run.scope(states["context"]), expect=expect)
+    # The language layer checks the type of an expression's value; a literal is checked here.
+    if expect is not None and not template.is_expression and not _is_a(value, expect):
+        raise QueryEvaluationError(
+            f"The field '{template.field}' must hold a value of type '{expect}', "
+            f"but was '{json_type(value)}' for value: {to_json(value)}",
+            template.field,
+        )
+    return value
+
+
+def _is_a(value: Json, expect: str) -> bool:
+    kind = json_type(value)
+    if expect == "integer":
+        return kind == "number" and math.isfinite(value) and value == int(value)
+    return kind == expect
 
 
 def assigned(run: Run, assign: Any, states: dict[str, Json]) -> dict[str, Json]:
@@ -64,16 +82,25 @@ def catch_query(run: Run, catcher: Catcher, error_output: Json) -> Transition:
     return Transition(output, catcher.next, variables)
 
 
+def bounded_integer(
+    run: Run, field: str, template: Any, states: dict[str, Json], least: int = 0
+) -> int:
+    """An integer field (Seconds, TimeoutSeconds, MaxConcurrency...) within AWS's bounds."""
+    value = evaluate(run, template, states, expect="integer")
+    if not least <= value <= LARGEST:
+        raise QueryEvaluationError(
+            f"The {field} field must be an integer from {least} to {LARGEST}, "
+            f"but was: {to_json(value)}",
+            field,
+        )
+    return int(value)
+
+
 def positive_integer(run: Run, field: str, template: Any, states: dict[str, Json]) -> int | None:
     """TimeoutSeconds, HeartbeatSeconds: absent, or a positive integer."""
     if template is None:
         return None
-    value = evaluate(run, template, states, expect="integer")
-    if value <= 0:
-        raise QueryEvaluationError(
-            f"The {field} field must be a positive integer, but was: {value}"
-        )
-    return int(value)
+    return bounded_integer(run, field, template, states, least=1)
 
 
 def not_an_array(value: Json) -> QueryEvaluationError:

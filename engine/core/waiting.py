@@ -13,7 +13,7 @@ from engine.core.errors import RUNTIME
 from engine.core.events import to_json
 from engine.core.exits import plain_exit
 from engine.core.outcomes import Outcome, Suspend
-from engine.core.queries import bindings, evaluate, query_exit
+from engine.core.queries import bindings, bounded_integer, evaluate, query_exit
 from engine.core.run import Run
 from engine.definition.model import WaitState
 from engine.errors import AslError, QueryEvaluationError
@@ -92,11 +92,7 @@ def query_wait_until(run: Run, state: WaitState, raw: Json) -> datetime:
     """When a JSONata Wait ends: Seconds (a non-negative integer) or Timestamp."""
     states = bindings(run, raw)
     if state.seconds is not None:
-        seconds = evaluate(run, state.seconds, states, expect="integer")
-        if seconds < 0:
-            raise QueryEvaluationError(
-                f"The Seconds field must not be negative, but was: {to_json(seconds)}"
-            )
+        seconds = bounded_integer(run, "Seconds", state.seconds, states)
         return run.env.now() + timedelta(seconds=seconds)
     text = evaluate(run, state.timestamp, states, expect="string")
     moment = parse_timestamp(text)

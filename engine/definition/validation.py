@@ -44,6 +44,8 @@ CHECKS: tuple[Check, ...] = (
     checks_language.jsonpath_fields_in_jsonata,
     checks_language.jsonata_fields_in_jsonpath,
     checks_language.jsonata_values_in_jsonpath,
+    checks_language.jsonata_expressions_valid,
+    checks_language.jsonata_values_are_expressions,
     checks_paths.paths_valid,
     checks_paths.result_paths_valid,
     checks_paths.choice_paths_valid,
