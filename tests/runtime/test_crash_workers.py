@@ -25,7 +25,11 @@ from support.crash import (
     read_ledger,
     starts,
 )
+from support.crash import (
+    moment as moment_of,
+)
 from support.waiting import wait_for_file, wait_until
+from support.workers import descendants
 
 from engine.runtime.engine import Engine
 
@@ -203,3 +207,57 @@ def test_a_worker_killed_between_dequeue_and_start_loses_nothing(
     described = engine.wait(execution, timeout=15)
     assert described["status"] == "SUCCEEDED", described
     assert output_of(described) == expected
+
+
+def iteration_map(size: int) -> tuple[dict, list[dict]]:
+    task = {"Type": "Task", "Resource": "crash_step", "End": True}
+    task["Parameters"] = {"name.$": "$.name", "ledger.$": "$.ledger", "value.$": "$.value"}
+    task["Parameters"]["sleep"] = 0.02
+    processor = {"StartAt": "Step", "States": {"Step": task}}
+    state = {"Type": "Map", "MaxConcurrency": 4, "ItemProcessor": processor, "End": True}
+    items = [{"name": f"item{n}", "value": n} for n in range(size)]
+    return {"StartAt": "Each", "States": {"Each": state}}, items
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_worker_pools_killed_at_random_moments_of_a_map(
+    redis_url, sfn_worker, tmp_path, monkeypatch, seed
+) -> None:
+    monkeypatch.setenv("SFN_LEASE_SECONDS", FAST["SFN_LEASE_SECONDS"])
+    chooser = random.Random(seed)
+    ledger = tmp_path / "ledger"
+    definition, items = iteration_map(30)
+    for item in items:
+        item["ledger"] = str(ledger)
+    engine = Engine(redis_url)
+    pool = sfn_worker(activities=[ACTIVITIES], env=FAST, args=["--concurrency", "2"], workers=2)
+    execution = engine.start_execution(definition, items, check_resources=False)
+    killed: set[int] = set()
+    for _ in range(3):
+        moment = chooser.uniform(0.05, 0.4)
+        wait_until(lambda: read_ledger(ledger), timeout=BOUND, what="work to start")
+        time.sleep(moment)  # a random moment of the run, not a synchronisation
+        killed |= descendants(pool.pid)
+        kill_tree(pool.pid)
+        pool.process.wait(timeout=BOUND)
+        pool = sfn_worker(activities=[ACTIVITIES], env=FAST, args=["--concurrency", "2"], workers=2)
+    described = engine.wait(execution, timeout=BOUND)
+    assert described["status"] == "SUCCEEDED", described
+    assert output_of(described) == [
+        {"step": item["name"], "value": item["value"]} for item in items
+    ]
+    history = engine.history(execution)
+    ended = {
+        event["mapIterationSucceededEventDetails"]["index"]: event
+        for event in history
+        if event["type"] == "MapIterationSucceeded"
+    }
+    assert sorted(ended) == list(range(len(items)))
+    entries = read_ledger(ledger)
+    survivors = {entry.pid for entry in entries} - killed
+    for item in items:
+        runs = starts(entries, item["name"])
+        assert runs, item
+        assert sum(run.pid in survivors for run in runs) <= 1, runs
+        committed = ended[item["value"]]
+        assert all(run.at <= moment_of(committed) + 0.005 for run in runs), runs
