@@ -148,7 +148,7 @@ def _map(state: dict) -> str:
 
 
 def _fail(state: dict) -> str:
-    return str(state.get("Error", state.get("ErrorPath", "")))
+    return _jsonata(state.get("Error", state.get("ErrorPath", "")))
 
 
 _SUBTITLES = {"Task": _task, "Wait": _wait, "Map": _map, "Fail": _fail}

@@ -48,7 +48,7 @@ def task_events(result: testing.Result, kind: str) -> list[tuple[str, str | None
 
 def test_there_are_examples_of_every_feature() -> None:
     names = {path.name for path in WORKFLOWS}
-    assert {"order.yaml", "approval.yaml", "fanout.yaml", "batch.yaml"} <= names
+    assert {"order.yaml", "approval.yaml", "fanout.yaml", "batch.yaml", "shipping.yaml"} <= names
     types = {
         state["Type"] for path in WORKFLOWS for state in _all_states(load_definition(path).data)
     }
@@ -170,6 +170,63 @@ def test_batch_prices_lines_and_skips_unknown_products(activities: dict[str, Any
     assert result.status == "SUCCEEDED", (result.error, result.cause)
     assert result.output == {"invoice_id": "I1", "total": 2 * 12 + 3 * 8, "skipped": ["chair"]}
     assert [e["type"] for e in result.history].count("MapIterationSucceeded") == 3
+
+
+SHIPMENT = {
+    "order_id": "S1",
+    "destination": "international",
+    "items": [{"sku": "lamp", "quantity": 2}, {"sku": "mug", "quantity": 4}],
+}
+
+
+def test_shipping_is_written_in_jsonata() -> None:
+    data = load_definition(ROOT / "workflows" / "shipping.yaml").data
+    assert data["QueryLanguage"] == "JSONata"
+    fields = {key for state in _all_states(data) for key in state}
+    assert {"Arguments", "Output", "Assign", "Items", "ItemSelector"} <= fields
+    assert not fields & {"InputPath", "Parameters", "ResultPath", "OutputPath", "ItemsPath"}
+
+
+def test_shipping_draws_jsonata_conditions_as_plain_expressions() -> None:
+    dot = to_dot(load_definition(ROOT / "workflows" / "shipping.yaml").data)
+    assert '"HasItems" -> "QuoteParcels" [label="$count($states.input.items) > 0"]' in dot
+    assert "Wait: $pickupDelay s" in dot
+    assert "{%" not in dot
+
+
+def test_shipping_quotes_retries_insures_waits_and_books(activities: dict[str, Any]) -> None:
+    result = run("shipping.yaml", SHIPMENT, activities)
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert result.output == {
+        "order_id": "S1",
+        "pickup": "pu_S1_2",
+        "parcels": ["lamp", "mug"],
+        "shipping_cost": 3 * 2 * 11 + 0.5 * 4 * 11,
+        "insurance": "pol_S1",
+    }
+    assert task_events(result, "TaskFailed") == [("quote_parcel", "CarrierBusy")] * 2
+    types = [event["type"] for event in result.history]
+    assert types.count("MapIterationSucceeded") == 2 and "WaitStateExited" in types
+
+
+def test_shipping_catches_an_insurer_refusal(activities: dict[str, Any]) -> None:
+    remote = {**SHIPMENT, "destination": "remote", "items": [{"sku": "lamp", "quantity": 6}]}
+    result = run("shipping.yaml", remote, activities)
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert result.output["insurance"] == "unavailable: no cover for remote destinations"
+    assert task_events(result, "TaskFailed") == [("insure_shipment", "InsuranceUnavailable")]
+
+
+def test_shipping_without_input_ships_the_sample_order(activities: dict[str, Any]) -> None:
+    result = run("shipping.yaml", {}, activities)
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert result.output["parcels"] == ["book"] and result.output["insurance"] == "not needed"
+
+
+def test_shipping_an_empty_order_fails_with_its_id(activities: dict[str, Any]) -> None:
+    result = run("shipping.yaml", {**SHIPMENT, "items": []}, activities)
+    assert (result.status, result.error) == ("FAILED", "EmptyOrder")
+    assert result.cause == "Order S1 has no items to ship."
 
 
 def test_examples_run_from_the_command_line(activities: dict[str, Any]) -> None:
