@@ -62,8 +62,8 @@ def _query(run: Run, template: Any, raw: Json, expect: str | None = None) -> Jso
 def execute_map(run: Run, state: MapState, raw: Json) -> Outcome:
     if state.uses_jsonata:
         data, items = raw, _query_items(run, state, raw)
-        run.emit(events.map_state_started(len(items)))
         max_concurrency, (count, percentage) = _query_limits(run, state, raw)
+        run.emit(events.map_state_started(len(items)))
     else:
         scope = run.scope()
         data = effective_input(state.input_path, raw, scope)

@@ -81,6 +81,14 @@ def state_exited(
     return {"type": f"{state_type}StateExited", "stateExitedEventDetails": details}
 
 
+def evaluation_failed(state: str, error: str, cause: str, location: str | None) -> Event:
+    """A JSONata expression (or the value it gave) failed the state: States.QueryEvaluationError."""
+    details = {"error": error, "cause": cause, "state": state}
+    if location is not None:
+        details["location"] = location
+    return {"type": "EvaluationFailed", "evaluationFailedEventDetails": details}
+
+
 def simple(event_type: str) -> Event:
     """An event without details (ParallelStateStarted, MapStateSucceeded, ...)."""
     return {"type": event_type}

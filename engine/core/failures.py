@@ -16,7 +16,7 @@ from engine.core.outcomes import Failure, Outcome, Suspend, Transition
 from engine.core.queries import catch_query
 from engine.core.retry import decide_retry
 from engine.core.run import Run
-from engine.errors import AslError
+from engine.errors import AslError, QueryEvaluationError
 
 Json = Any
 
@@ -29,7 +29,18 @@ def failure_of(run: Run, error: AslError) -> Failure:
     """
     prefixed = error.error in (RUNTIME, QUERY_EVALUATION)
     cause = run.runtime_cause(error.cause) if prefixed else error.cause
+    if error.error == QUERY_EVALUATION:
+        _evaluation_failed(run, error, cause)
     return Failure(error.error, cause)
+
+
+def _evaluation_failed(run: Run, error: AslError, cause: str) -> None:
+    """AWS records a failed JSONata evaluation as an event (and a Map or Parallel as failed)."""
+    state = run.state
+    location = error.location if isinstance(error, QueryEvaluationError) else None
+    run.emit(events.evaluation_failed(state.name, error.error, cause, location))
+    if state.type in ("Map", "Parallel"):
+        run.emit(events.simple(f"{state.type}StateFailed"))
 
 
 def handle_failure(run: Run, failure: Failure) -> Outcome | None:

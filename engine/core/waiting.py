@@ -99,7 +99,8 @@ def query_wait_until(run: Run, state: WaitState, raw: Json) -> datetime:
     if moment is None:
         raise QueryEvaluationError(
             "The Timestamp field cannot be parsed as an ISO-8601 extended offset "
-            f"date-time format string: {text}"
+            f"date-time format string: {text}",
+            "Timestamp",
         )
     return moment
 

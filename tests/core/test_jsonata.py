@@ -439,3 +439,33 @@ def test_uuid_and_random_come_from_the_env():
     assert first == one(state, {}, env=VirtualEnv(T0, 7)).output
     assert first != one(state, {}, env=VirtualEnv(T0, 8)).output
     assert 0 <= first["r"] < 1 and len(first["id"]) == 36
+
+
+def test_a_failed_evaluation_is_an_event_naming_the_state_and_the_field():
+    result = one({"Type": "Pass", "Output": {"x": "{% $nothing %}"}, "End": True}, {})
+    failed = [event for event in result.history if event["type"] == "EvaluationFailed"]
+    assert [event["evaluationFailedEventDetails"] for event in failed] == [
+        {
+            "error": "States.QueryEvaluationError",
+            "cause": result.cause,
+            "state": "S",
+            "location": "Output/x",
+        }
+    ]
+
+
+def test_a_map_whose_items_fail_records_the_evaluation_and_fails_before_starting():
+    state = {
+        "Type": "Map",
+        "Items": "{% 'text' %}",
+        "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Pass", "End": True}}},
+        "End": True,
+    }
+    types = [event["type"] for event in one(state, {}).history]
+    assert types == [
+        "ExecutionStarted",
+        "MapStateEntered",
+        "EvaluationFailed",
+        "MapStateFailed",
+        "ExecutionFailed",
+    ]
