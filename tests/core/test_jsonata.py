@@ -469,3 +469,19 @@ def test_a_map_whose_items_fail_records_the_evaluation_and_fails_before_starting
         "MapStateFailed",
         "ExecutionFailed",
     ]
+
+
+def test_a_callback_task_sees_its_token_in_states_context():
+    definition = jsonata(
+        {
+            "S": {
+                "Type": "Task",
+                "Resource": "approve.waitForTaskToken",
+                "Arguments": {"token": "{% $states.context.Task.Token %}"},
+                "End": True,
+            }
+        }
+    )
+    step = advance(compile_machine(definition), None, Start({}), VirtualEnv(T0, 1))
+    task = next(effect for effect in step.effects if isinstance(effect, RunTask))
+    assert task.input == {"token": task.token}
