@@ -12,7 +12,7 @@ from typing import Any
 
 from engine.core import events
 from engine.core.children import execute_map, execute_parallel
-from engine.core.dataflow import effective_input, effective_output, render
+from engine.core.dataflow import check_state_output, effective_input, effective_output, render
 from engine.core.effects import RunTask
 from engine.core.errors import NO_CHOICE_MATCHED, RUNTIME
 from engine.core.exits import complete_result, plain_exit
@@ -128,6 +128,7 @@ def _query_choice(run: Run, state: ChoiceState, raw: Json) -> Outcome:
             variables = assigned(run, choice.assign, states)
             output = state.output if choice.output is None else choice.output
             output = raw if output is None else evaluate(run, output, states)
+            check_state_output(state.name, output)
             return Transition(output, choice.next, variables)
     if state.default is None:
         raise AslError(NO_CHOICE_MATCHED, "No Matches!")
