@@ -52,7 +52,7 @@ QUICK = Plan(
 FULL = Plan(
     "full", reps=3,
     executions={"W1": 10, "W2": 2, "W3c0": 1, "W3c10": 1, "W4": 5, "W5": 30},
-    w5_concurrent=300, peer_runs={"W1": 3, "W2": 3, "W3c0": 3, "W3c10": 3, "W4": 5, "W5": 20},
+    w5_concurrent=300, peer_runs={"W1": 3, "W2": 1, "W3c0": 1, "W3c10": 1, "W4": 3, "W5": 20},
     peer_uncached=True, limit_seconds=3.0, rq_jobs=3000, startup_runs=15,
 )  # fmt: skip
 
@@ -102,6 +102,7 @@ def measure_peer(plan: Plan, *, cache_parse: bool) -> dict[str, Json]:
 def run(plan: Plan) -> dict[str, Json]:
     results: dict[str, Json] = {"mode": plan.name, "reps": plan.reps}
     results["machine"] = {"cpus": os.cpu_count(), "load_before": _load()}
+    results["engine"] = engine_revision()
     with BenchRedis() as server:
         results["server"] = server.version()
         results["limits"] = limits.measure(
@@ -116,6 +117,18 @@ def run(plan: Plan) -> dict[str, Json]:
     results["startup"] = startup.measure(plan.startup_runs)
     results["machine"]["load_after"] = _load()
     return results
+
+
+def engine_revision() -> str:
+    """The commit measured, and how many engine files differed from it (a shared tree moves)."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    changed = [line for line in git("status", "--porcelain", "engine").splitlines() if line]
+    return f"{head} + {len(changed)} uncommitted engine files" if changed else head
 
 
 def _load() -> str:

@@ -79,6 +79,11 @@ class BenchRedis:
         self.stop()
 
 
+def flush(client: redis.Redis) -> None:
+    """Empty the database now (FLUSHALL SYNC: a lazy flush would skew memory figures)."""
+    client.execute_command("FLUSHALL", "SYNC")
+
+
 def used_memory(client: redis.Redis) -> int:
     """Bytes of data the server holds (INFO memory's used_memory)."""
     return int(client.info("memory")["used_memory"])

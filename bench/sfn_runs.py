@@ -17,6 +17,7 @@ from typing import Any
 
 import redis
 
+from bench.redis_server import flush
 from bench.stats import proc_status_mib
 
 Json = Any
@@ -90,7 +91,7 @@ def engine_process(url: str, spec: dict[str, Json]) -> dict[str, Json]:
 
 def measure(client: redis.Redis, url: str, spec: dict[str, Json]) -> dict[str, Json]:
     """One measurement on a clean database, with worker processes when the mode asks."""
-    client.flushall()
+    flush(client)
     if spec["mode"] == "embedded":
         return engine_process(url, spec)
     workers = Workers(url).wait_ready(client)

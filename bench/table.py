@@ -129,7 +129,8 @@ def render(results: Json) -> str:
     machine = results["machine"]
     peer = results.get("peer") or {}
     header = (
-        f"sfn benchmark ({results['mode']}): {machine['cpus']} CPUs, load average "
+        f"sfn benchmark ({results['mode']}), engine {results.get('engine', NA)}: "
+        f"{machine['cpus']} CPUs, load average "
         f"{machine['load_before']} before / {machine['load_after']} after, {results['server']} "
         f"(AOF everysec, loopback), peer moto {peer.get('version', NA)}; medians of "
         f"{results['reps']} repetitions; t/s = states entered per second"
