@@ -38,6 +38,7 @@ def activities() -> dict[str, Any]:
 def test_a_retried_state_and_one_never_entered(activities: dict[str, Any]) -> None:
     result = testing.run(ROOT / "workflows" / "order.yaml", ORDER, activities=activities)
     assert state_runs(result.history, result.status) == {
+        "HasOrder": StateRun("succeeded", 1, 0),
         "ChargeCustomer": StateRun("succeeded", 1, 0),
         "ReserveInventory": StateRun("retried", 1, 1),
         "SendConfirmation": StateRun("succeeded", 1, 0),
