@@ -24,6 +24,7 @@ from engine.runtime.store import REDRIVABLE, ROOT, RUNNING, Run, Store, dumps
 from engine.runtime.system import Machines, SystemEnv
 
 Json = Any
+STEP_FIELDS = ("status", "definition", "startEpoch", "redriveCount")
 
 
 @dataclass
@@ -92,10 +93,12 @@ class Runtime:
 
         False once its result is committed, the task timed out, the execution stopped, or
         the run's child group already ended (a sibling failed): then running it is wasted."""
-        if self.redis.hget(keys.meta(execution), "status") != RUNNING.encode():
-            return False
-        run = self.store.run(execution, run_id)
-        if run is None or not run.awaits_task(token):
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hget(keys.meta(execution), "status")
+            pipe.get(keys.run(execution, run_id))
+            status, raw = pipe.execute()
+        run = Run.load(run_id, raw)
+        if status != RUNNING.encode() or run is None or not run.awaits_task(token):
             return False
         closed = run.group and self.redis.hget(keys.group(execution, run.group), "delivered")
         return closed != b"1"
@@ -110,7 +113,9 @@ class Runtime:
         deliver_group: str | None,
         open_meta: dict[str, str] | None,
     ) -> Decision | None:
-        meta = {k.decode(): v.decode() for k, v in pipe.hgetall(keys.meta(execution)).items()}
+        # Only the fields a step needs: the input and output may weigh 256 KiB each.
+        values = pipe.hmget(keys.meta(execution), STEP_FIELDS)
+        meta = {k: v.decode() for k, v in zip(STEP_FIELDS, values, strict=True) if v is not None}
         if bool(meta) == bool(open_meta):
             return None
         meta = meta or dict(open_meta or {})

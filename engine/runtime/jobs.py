@@ -68,8 +68,7 @@ def run_task(**job: Any) -> None:
         runtime.advance(execution, run_id, TaskFailed(token, UNKNOWN_ACTIVITY, str(error)))
         return
     lease = leases.Lease(runtime.redis, execution, run_id, token, job.get("delivery", 0))
-    lease.hold()
-    leases.record_heartbeat(runtime.redis, execution, token)
+    lease.hold(heartbeat=bool(job.get("heartbeat_seconds")))
     try:
         try:
             output = entry(job["input"], _context(runtime, job))

@@ -68,15 +68,18 @@ class Lease:
     ):
         self._client = client
         self._member = lease_member(execution, run_id, token, delivery)
+        self._heartbeat = keys.heartbeat(execution, token)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._renew, name="sfn-lease", daemon=True)
 
-    def hold(self) -> None:
-        self._push()
+    def hold(self, *, heartbeat: bool = False) -> None:
+        """Take the lease (and, for a HeartbeatSeconds task, start its clock) in one trip."""
+        with self._client.pipeline(transaction=False) as pipe:
+            pipe.zadd(keys.TIMERS, {self._member: time.time() + lease_seconds()})
+            if heartbeat:
+                pipe.set(self._heartbeat, time.time(), ex=dispatch.TOKEN_TTL)
+            pipe.execute()
         self._thread.start()
-
-    def _push(self) -> None:
-        self._client.zadd(keys.TIMERS, {self._member: time.time() + lease_seconds()})
 
     def _renew(self) -> None:
         while not self._stop.wait(lease_seconds() / 3):
