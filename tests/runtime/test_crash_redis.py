@@ -7,6 +7,7 @@ with no committed step run again (ledger checks from support/crash.py).
 from __future__ import annotations
 
 import random
+import time
 
 import pytest
 from support.crash import (
@@ -51,11 +52,26 @@ def bounce(server, how: str) -> None:
 
 def wait_done(redis_url: str, execution: str) -> dict:
     """Wait for the end, reconnecting after the outage (a fresh client per look)."""
-    return wait_until(
-        lambda: (d := Engine(redis_url).wait(execution, timeout=1))["status"] != "RUNNING" and d,
-        timeout=BOUND,
-        what=f"{execution} to finish",
-    )
+    try:
+        return wait_until(
+            lambda: (
+                (d := Engine(redis_url).wait(execution, timeout=1))["status"] != "RUNNING" and d
+            ),
+            timeout=BOUND,
+            what=f"{execution} to finish",
+        )
+    except TimeoutError as error:
+        raise AssertionError(f"{error}\n{state_of(Engine(redis_url), execution)}") from None
+
+
+def state_of(engine: Engine, execution: str) -> str:
+    """What a stuck execution waits for: its last events, due timers, queued jobs."""
+    client = engine.redis
+    last = [event["type"] for event in engine.history(execution)[-6:]]
+    timers = client.zrange("sfn:timers", 0, 9, withscores=True)
+    due = [(member.decode()[:120], round(score - time.time(), 1)) for member, score in timers]
+    queued = {key.decode(): client.llen(key) for key in client.keys("rq:queue:*")}
+    return f"last events {last}\ntimers (due in s) {due}\nqueues {queued}"
 
 
 @pytest.mark.parametrize(("seed", "how"), [(0, "restart"), (1, "kill"), (2, "kill")])
