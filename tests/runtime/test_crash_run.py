@@ -114,3 +114,31 @@ def test_sfn_run_outlives_a_redis_restart(redis_server, redis_url, tmp_path) -> 
     assert "Traceback" not in err
     assert json.loads(out)["output"] == chain_output(given, STEPS)
     assert [len(starts(read_ledger(ledger), name)) for name in STEPS] == [1, 1, 1]
+
+
+def test_sfn_run_and_its_embedded_server_killed_then_resumed(tmp_path: Path) -> None:
+    """The default set-up (no Redis URL): `sfn run` and the server it started both die."""
+    ledger, gate = tmp_path / "ledger", tmp_path / "gate"
+    gate.mkdir()
+    project = tmp_path / "project"
+    project.mkdir()
+    given = {"ledger": str(ledger)}
+    args = run_args(workflow(project, gate), given, "local")
+    env = {key: value for key, value in process_env(None, FAST).items() if key != "SFN_REDIS_URL"}
+    first = subprocess.Popen(
+        sfn_command(args), cwd=project, env=env, stdout=subprocess.PIPE, text=True
+    )
+    reach(gate, "Reserve")
+    server_pid = int((project / ".sfn" / "redis" / "redis.pid").read_text())
+    kill_tree(first.pid)
+    kill_tree(server_pid)
+    first.wait(timeout=BOUND)
+    open_all(gate)
+    again = subprocess.run(
+        sfn_command(args), cwd=project, env=env, capture_output=True, text=True, timeout=BOUND
+    )
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["output"] == chain_output(given, STEPS)
+    entries = read_ledger(ledger)
+    assert [len(starts(entries, name)) for name in STEPS] == [1, 2, 1]
+    assert {entry.pid for entry in starts(entries, "Reserve")} >= {first.pid}
