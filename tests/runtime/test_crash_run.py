@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import signal
 import subprocess
 from pathlib import Path
 
@@ -142,3 +143,21 @@ def test_sfn_run_and_its_embedded_server_killed_then_resumed(tmp_path: Path) -> 
     entries = read_ledger(ledger)
     assert [len(starts(entries, name)) for name in STEPS] == [1, 2, 1]
     assert {entry.pid for entry in starts(entries, "Reserve")} >= {first.pid}
+
+
+def test_sfn_run_interrupted_says_how_to_resume(redis_url, tmp_path: Path) -> None:
+    ledger, gate = tmp_path / "ledger", tmp_path / "gate"
+    gate.mkdir()
+    given = {"ledger": str(ledger)}
+    args = run_args(workflow(tmp_path, gate), given, "ctrl-c")
+    running = start_run(args, redis_url)
+    reach(gate, "Reserve")
+    running.send_signal(signal.SIGINT)
+    open_all(gate)  # the activity in hand ends; its worker thread stops after it
+    _, err = running.communicate(timeout=BOUND)
+    assert running.returncode == 1 and "Traceback" not in err, err
+    assert "interrupted" in err and "--name" in err and "shop:ctrl-c" in err
+    again = run_sfn(args, redis_url=redis_url, env=FAST, timeout=BOUND)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["output"] == chain_output(given, STEPS)
+    assert [len(starts(read_ledger(ledger), name)) for name in STEPS] == [1, 1, 1]
