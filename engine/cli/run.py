@@ -84,10 +84,15 @@ def read_input(text: str | None, file: Path | None) -> Json:
     if text is None:
         return {}
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
+        return json.loads(text, parse_constant=_not_json)
+    except ValueError as error:
         where = file or "--input"
         raise UsageError(f"the input in {where} is not JSON: {error}") from error
+
+
+def _not_json(constant: str) -> None:
+    """Python's json reads NaN and Infinity; JSON (and AWS) do not."""
+    raise ValueError(f"{constant} is not a JSON value")
 
 
 def run_in_memory(file: Path, execution_input: Json, activity_specs: tuple[str, ...]) -> dict:

@@ -41,7 +41,9 @@ def run_durable(
     # The embedded worker runs the tasks here, so each resource must name an activity loaded
     # here, even when none is; remote workers (--no-worker) may know activities we do not.
     check = True if worker else None
-    execution = engine.start_execution(file, execution_input, name, check_resources=check)
+    # As JSON text: the API reads a str as JSON text, and a JSON string input must stay one.
+    text = json.dumps(execution_input)
+    execution = engine.start_execution(file, text, name, check_resources=check)
     if not wait:
         described = engine.describe(execution)
         click.echo(json.dumps(_result(described)) if as_json else execution)

@@ -227,7 +227,7 @@ def parse_input(value: Json) -> Json:
     """Execution input from JSON data or JSON text, within AWS's payload limit."""
     if isinstance(value, str | bytes):
         try:
-            value = json.loads(value)
+            value = json.loads(value, parse_constant=_not_json)
         except ValueError as error:
             raise UsageError(f"input is not valid JSON: {error}") from None
     size = len(dumps(value).encode())
@@ -237,6 +237,11 @@ def parse_input(value: Json) -> Json:
             "(States.DataLimitExceeded)"
         )
     return value
+
+
+def _not_json(constant: str) -> None:
+    """Python's json reads NaN and Infinity; JSON (and AWS) do not."""
+    raise ValueError(f"{constant} is not a JSON value")
 
 
 def _load(definition: Json) -> tuple[Json, str]:

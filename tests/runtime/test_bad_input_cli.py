@@ -63,6 +63,27 @@ def test_malformed_input_json(redis_url, stored, tmp_path: Path) -> None:
     one_clear_line(output, 2, "not valid JSON")
 
 
+@pytest.mark.parametrize("constant", ["NaN", "[Infinity]", '{"a": -Infinity}'])
+def test_input_that_only_python_reads_as_json(redis_url, stored, tmp_path, constant) -> None:
+    workflow = tmp_path / "pass.json"
+    workflow.write_text(json.dumps(PASS))
+    done = run_sfn(["run", str(workflow), "--input", constant], redis_url=redis_url)
+    one_clear_line(done, 2, "not JSON")
+    output = run_sfn(
+        ["send-task-success", "--token", "t", "--output", constant], redis_url=redis_url
+    )
+    one_clear_line(output, 2, "not valid JSON")
+
+
+@pytest.mark.parametrize("text", ['"hello"', '"[1, 2]"', '"{}"', '"3"'])
+def test_a_json_string_input_stays_a_string(redis_url, tmp_path: Path, text: str) -> None:
+    workflow = tmp_path / "pass.json"
+    workflow.write_text(json.dumps(PASS))
+    done = run_sfn(["run", str(workflow), "--input", text, "--json"], redis_url=redis_url)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["output"] == json.loads(text)
+
+
 @pytest.mark.parametrize(
     "args",
     [
