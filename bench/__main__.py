@@ -53,7 +53,7 @@ FULL = Plan(
     "full", reps=3,
     executions={"W1": 10, "W2": 2, "W3c0": 1, "W3c10": 1, "W4": 5, "W5": 30},
     w5_concurrent=300, peer_runs={"W1": 3, "W2": 1, "W3c0": 1, "W3c10": 1, "W4": 3, "W5": 20},
-    peer_uncached=True, limit_seconds=3.0, rq_jobs=3000, startup_runs=15,
+    peer_uncached=True, limit_seconds=2.0, rq_jobs=2000, startup_runs=15,
 )  # fmt: skip
 
 
@@ -106,7 +106,11 @@ def run(plan: Plan) -> dict[str, Json]:
     with BenchRedis() as server:
         results["server"] = server.version()
         results["limits"] = limits.measure(
-            server.client(), server.url, seconds=plan.limit_seconds, jobs=plan.rq_jobs
+            server.client(),
+            server.url,
+            seconds=plan.limit_seconds,
+            jobs=plan.rq_jobs,
+            reps=plan.reps,
         )
         _progress(f"limits: {results['limits']}")
         results["sfn"] = measure_sfn(server, plan)

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import statistics
 import subprocess
 import sys
 import time
@@ -102,8 +103,16 @@ def _delete(client: redis.Redis, pattern: str) -> None:
         client.delete(*batch)
 
 
-def measure(client: redis.Redis, url: str, *, seconds: float, jobs: int) -> dict[str, float]:
-    """Every limit once: commits/s (batch 1, 10, 100) and RQ no-op jobs/s (1 and 2 workers)."""
+def measure(
+    client: redis.Redis, url: str, *, seconds: float, jobs: int, reps: int = 1
+) -> dict[str, float]:
+    """Every limit, the median of `reps` rounds: commits/s (batch 1, 10, 100) and RQ no-op
+    jobs/s (1 and 2 workers)."""
+    rounds = [_round(client, url, seconds, jobs) for _ in range(reps)]
+    return {name: statistics.median(found[name] for found in rounds) for name in rounds[0]}
+
+
+def _round(client: redis.Redis, url: str, seconds: float, jobs: int) -> dict[str, float]:
     return {
         "redis_commit": redis_commits(client, seconds, 1),
         "redis_batch10": redis_commits(client, seconds, 10),

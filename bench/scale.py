@@ -22,15 +22,14 @@ import redis
 import bench.activities  # noqa: F401  (W5's activities, for the start-time resource check)
 from bench import sfn_runs
 from bench.redis_server import BenchRedis, flush, used_memory
+from bench.sfn_child import drain
 from bench.workloads import BY_ID
-from engine.runtime import dispatch
 from engine.runtime.engine import Engine
 
 Json = Any
 W5_EXECUTIONS = 10_000
 W3_SIZES = (1_000, 10_000, 100_000)
 MAX_COMMIT_BYTES = 2 * 1024**3
-QUEUE_KEY = f"rq:queue:{dispatch.DEFAULT_QUEUE}"
 
 
 def w3_definition() -> Json:
@@ -102,14 +101,6 @@ def w3_at_size(server: BenchRedis, items: int) -> dict[str, Json]:
         "keys_left": _keys_left(client, execution),
         "worker_peak_rss_mib": worker_peak,
     }
-
-
-def drain(client: redis.Redis, timeout: float = 300) -> None:
-    """Wait until the workers have emptied the queue: jobs still queued once the execution has
-    ended (joins of children that finished early) are no-ops, but they hold memory meanwhile."""
-    deadline = time.monotonic() + timeout
-    while client.llen(QUEUE_KEY) and time.monotonic() < deadline:
-        time.sleep(0.1)
 
 
 def _keys_left(client: redis.Redis, execution: str) -> dict[str, int]:
