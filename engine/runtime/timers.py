@@ -25,12 +25,19 @@ from engine.runtime.commit import Runtime
 
 ENV_POLL = "SFN_TIMER_POLL"
 BATCH = 200
-CLAIM_SECONDS = 30
 log = logging.getLogger("sfn.timers")
 
 
 def poll_interval() -> float:
     return float(os.environ.get(ENV_POLL) or 0.1)
+
+
+def claim_milliseconds() -> int:
+    """How long a claim keeps other pollers off a timer: one lease, as for workers.
+
+    A poller that dies while delivering is then replaced as quickly as a lost worker; a
+    delivery that outlasts its claim may be repeated, which is harmless (stale triggers)."""
+    return max(1, int(leases.lease_seconds() * 1000))
 
 
 def fire_due(runtime: Runtime, now: float | None = None) -> int:
@@ -40,7 +47,7 @@ def fire_due(runtime: Runtime, now: float | None = None) -> int:
     fired = 0
     for member in due:
         claim = keys.timer_claim(hashlib.sha1(member).hexdigest())
-        if not client.set(claim, 1, nx=True, ex=CLAIM_SECONDS):
+        if not client.set(claim, 1, nx=True, px=claim_milliseconds()):
             continue
         fire(runtime, json.loads(member))
         client.zrem(keys.TIMERS, member)

@@ -7,6 +7,7 @@ process running it was killed before its result was committed.
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from pathlib import Path
@@ -261,3 +262,46 @@ def test_worker_pools_killed_at_random_moments_of_a_map(
         assert sum(run.pid in survivors for run in runs) <= 1, runs
         committed = ended[item["value"]]
         assert all(run.at <= moment_of(committed) + 0.005 for run in runs), runs
+
+
+DIE_WHILE_FIRING = """
+import os, signal, sys
+from engine.runtime import timers
+from engine.runtime.commit import Runtime
+from engine.runtime.connection import connect
+
+def die(runtime, timer):
+    print(timer["k"], flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+timers.fire = die
+runtime = Runtime(connect(sys.argv[1]))
+while not timers.fire_due(runtime):
+    pass
+"""
+
+
+def test_a_poller_killed_while_firing_a_timer_delays_it_by_a_lease_at_most(
+    redis_url, sfn_worker, monkeypatch
+) -> None:
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("SFN_LEASE_SECONDS", FAST["SFN_LEASE_SECONDS"])
+    engine = Engine(redis_url)
+    wait = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 0, "End": True}}}
+    execution = engine.start_execution(wait, {}, check_resources=False)
+    dying = subprocess.run(
+        [sys.executable, "-c", DIE_WHILE_FIRING, redis_url],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **FAST},
+        timeout=BOUND,
+    )
+    assert dying.returncode == -9 and dying.stdout.strip() == "timer", dying.stderr
+    died_at = time.time()
+    sfn_worker(activities=[ACTIVITIES], env=FAST)
+    described = engine.wait(execution, timeout=BOUND)
+    assert described["status"] == "SUCCEEDED"
+    exited = next(e for e in engine.history(execution) if e["type"] == "WaitStateExited")
+    assert moment_of(exited) - died_at < 1 + 1.5
