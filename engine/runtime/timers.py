@@ -25,6 +25,7 @@ from engine.runtime.commit import Runtime
 
 ENV_POLL = "SFN_TIMER_POLL"
 BATCH = 200
+OUTAGE_POLL_SECONDS = 1.0
 log = logging.getLogger("sfn.timers")
 
 
@@ -94,15 +95,23 @@ class TimerPoller:
         self._thread.join(timeout=5)
 
     def _loop(self) -> None:
+        pause = self._interval
         while not self._stop.is_set():
             try:
                 fired = fire_due(self._runtime)
             except (redis.RedisError, OSError) as error:
-                log.warning("timer poll failed: %s", error)
-                fired = 0
+                # Redis is away: say so once, then poll less often until it answers again.
+                if pause == self._interval:
+                    log.warning("timer poll failed: %s; retrying until Redis answers", error)
+                pause = min(pause * 2, OUTAGE_POLL_SECONDS)
+                self._stop.wait(pause)
+                continue
             except Exception:
                 # A timer that cannot be delivered stays claimed, then is retried; keep polling.
                 log.exception("delivering a timer failed")
                 fired = 0
+            if pause != self._interval:
+                log.warning("timer poll: Redis answers again")
+                pause = self._interval
             if fired < BATCH:
                 self._stop.wait(self._interval)

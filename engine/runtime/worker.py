@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 import redis
 from rq import SimpleWorker, Worker
+from rq.exceptions import StopRequested
 from rq.serializers import JSONSerializer
 from rq.timeouts import TimerDeathPenalty
 
@@ -71,9 +72,13 @@ def run_worker(
                 if burst or _stop_requested(rq_worker):
                     return
             except (redis.ConnectionError, redis.TimeoutError) as error:
+                if _stop_requested(rq_worker):
+                    return  # told to stop while Redis was away: nothing left to finish
                 log.warning("lost Redis (%s); working again once it answers", error)
             _await_redis(client)
             rq_worker = make_worker(client, queues, cls)
+    except StopRequested:
+        return  # a stop signal while waiting for Redis (RQ's handler raises it)
     finally:
         poller.stop()
 

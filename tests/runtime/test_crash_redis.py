@@ -119,3 +119,17 @@ def test_redis_goes_down_during_a_map(redis_server, redis_url, sfn_worker, seed,
     described = wait_done(redis_url, execution)
     assert described["status"] == "SUCCEEDED", described
     assert output_of(described) == [n * n for n in items]
+
+
+def test_a_worker_stopped_while_redis_is_away_stops_quietly(redis_server, sfn_worker) -> None:
+    worker = sfn_worker(activities=[ACTIVITIES], env=FAST)
+    redis_server.kill()
+    wait_until(lambda: "timer poll failed" in worker.output(), timeout=BOUND, what="the outage")
+    # It keeps waiting for Redis; a stop signal still ends it at once, cleanly.
+    wait_until(lambda: worker.output().count("could not connect") >= 1, timeout=BOUND)
+    began = time.monotonic()
+    assert worker.terminate(timeout=10) == 0
+    assert time.monotonic() - began < 5
+    log = worker.output()
+    assert "Traceback" not in log
+    assert log.count("timer poll failed") == 1  # the outage is reported once, not per poll
