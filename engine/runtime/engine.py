@@ -29,6 +29,7 @@ from engine.runtime.store import (
     RUNNING,
     ExecutionAlreadyExists,
     Run,
+    definition_digest,
     dumps,
     execution_arn,
     execution_id,
@@ -60,6 +61,9 @@ class Engine:
         self.redis = client
         self.runtime = Runtime(client)
         self.store = self.runtime.store
+        # Digests of definitions this engine has validated: validation is pure and costs more
+        # than a start (20 ms for a 100-state machine), so each definition is checked once.
+        self._validated: set[str] = set()
 
     # Starting -------------------------------------------------------------------------------
 
@@ -78,7 +82,7 @@ class Engine:
         Resources are checked against the registered activities when any are registered
         (or when `check_resources` is True).
         """
-        data, default_name = _load(definition)
+        data, default_name = _load(definition, self._validated)
         payload = parse_input(input)
         machine_name = check_name(state_machine or default_name, "state machine")
         _check_resources(data, check_resources)
@@ -244,8 +248,11 @@ def _not_json(constant: str) -> None:
     raise ValueError(f"{constant} is not a JSON value")
 
 
-def _load(definition: Json) -> tuple[Json, str]:
-    """Plain, validated definition data and the state machine name it suggests."""
+def _load(definition: Json, validated: set[str]) -> tuple[Json, str]:
+    """Plain, validated definition data and the state machine name it suggests.
+
+    `validated` holds the digests of definitions already found valid; it grows here.
+    """
     from engine.definition import load_definition, validate
 
     name = DEFAULT_STATE_MACHINE
@@ -256,9 +263,12 @@ def _load(definition: Json) -> tuple[Json, str]:
     ):
         name = re.sub(r"[^A-Za-z0-9_.\-]", "-", PurePath(definition).stem)[:80] or name
     document = load_definition(definition)
-    problems = [d for d in validate(document) if d.severity == "error"]
-    if problems:
-        raise DefinitionError(problems)
+    digest = definition_digest(document.data)
+    if digest not in validated:
+        problems = [d for d in validate(document) if d.severity == "error"]
+        if problems:
+            raise DefinitionError(problems)
+        validated.add(digest)
     return document.data, name
 
 

@@ -1,0 +1,38 @@
+"""Engine.start_execution validates a definition once per engine, and never skips a bad one."""
+
+from __future__ import annotations
+
+import pytest
+
+import engine.definition
+from engine.errors import DefinitionError
+from engine.runtime.engine import Engine
+
+PASS = {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}
+BROKEN = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Nowhere"}}}
+
+
+@pytest.fixture
+def validations(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    calls: list[object] = []
+    real = engine.definition.validate
+
+    def counting(document):
+        calls.append(document)
+        return real(document)
+
+    monkeypatch.setattr(engine.definition, "validate", counting)
+    return calls
+
+
+def test_a_definition_is_validated_once(engine: Engine, validations: list[object]) -> None:
+    for _ in range(3):
+        engine.start_execution(PASS, {})
+    assert len(validations) == 1
+
+
+def test_an_invalid_definition_fails_every_start(engine: Engine, validations: list[object]) -> None:
+    for _ in range(2):
+        with pytest.raises(DefinitionError, match="Nowhere"):
+            engine.start_execution(BROKEN, {})
+    assert len(validations) == 2
