@@ -1,11 +1,10 @@
-"""A run being advanced: a private copy of the snapshot plus the events and effects of a step.
+"""A run being advanced: a working copy of the snapshot plus the events and effects of a step.
 
 The snapshot stays plain JSON data; this class only gives its fields names.
 """
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,13 +46,31 @@ def new_snapshot(context: Json, given_context: Json) -> Json:
     }
 
 
+def working_copy(snapshot: Json) -> Json:
+    """A copy of `snapshot` that a step may change without changing `snapshot` itself.
+
+    Steps replace values rather than edit them, except for the few records copied here: the
+    variables (Assign), the current state's retry counters and the execution's RedriveCount.
+    Everything else (inputs, outputs, the context) is shared: copying it all cost a third of a
+    Map's time, and a step's cost must not grow with the size of its data.
+    """
+    copy = dict(snapshot)
+    copy["variables"] = dict(snapshot["variables"])
+    current = snapshot["current"]
+    if current is not None:
+        copy["current"] = {**current, "retry_counts": list(current["retry_counts"])}
+    context = snapshot["context"]
+    copy["context"] = {**context, "Execution": dict(context["Execution"])}
+    return copy
+
+
 class Run:
     """Mutable working copy of one run's snapshot while `advance` decides a step."""
 
     def __init__(self, machine: Machine, snapshot: Json, env: Env):
         self.machine = machine
         self.env = env
-        self.snapshot = copy.deepcopy(snapshot)
+        self.snapshot = working_copy(snapshot)
         self.events: list[dict[str, Any]] = []
         self.effects: list[Effect] = []
 

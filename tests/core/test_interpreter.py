@@ -108,6 +108,29 @@ def test_advance_does_not_mutate_the_snapshot_it_is_given():
     assert json.dumps(first.snapshot, sort_keys=True) == before
 
 
+def test_no_step_mutates_its_snapshot_retry_assign_and_redrive_included():
+    # The working copy shares what steps only replace; these steps change nested records.
+    retry = [{"ErrorEquals": ["Boom"], "MaxAttempts": 1}]
+    task = {**TASK, "Retry": retry, "Assign": {"seen.$": "$"}, "End": False, "Next": "T2"}
+    m = machine({"T": task, "T2": {**TASK, "Assign": {"more": 1}}})
+    env = FixedEnv()
+    step = advance(m, None, Start({"a": 1}), env)
+    triggers = [
+        lambda s: TaskFailed(only(s.effects, RunTask).token, "Boom"),
+        lambda s: TimerFired(only(s.effects, StartTimer).timer_id),
+        lambda s: TaskSucceeded(only(s.effects, RunTask).token, {"b": 2}),
+        lambda s: TaskFailed(only(s.effects, RunTask).token, "Other"),
+        lambda s: Redrive(),
+    ]
+    for make_trigger in triggers:
+        before = json.dumps(step.snapshot, sort_keys=True)
+        following = advance(m, step.snapshot, make_trigger(step), env)
+        assert json.dumps(step.snapshot, sort_keys=True) == before
+        assert following.snapshot != step.snapshot
+        step = following
+    assert step.snapshot["context"]["Execution"]["RedriveCount"] == 1
+
+
 def test_retry_waits_on_a_timer_and_counts_attempts():
     retry = [{"ErrorEquals": ["Boom"], "IntervalSeconds": 2, "BackoffRate": 3, "MaxAttempts": 2}]
     m = machine({"T": {**TASK, "Retry": retry}})
