@@ -160,4 +160,9 @@ def test_sfn_run_interrupted_says_how_to_resume(redis_url, tmp_path: Path) -> No
     again = run_sfn(args, redis_url=redis_url, env=FAST, timeout=BOUND)
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["output"] == chain_output(given, STEPS)
-    assert [len(starts(read_ledger(ledger), name)) for name in STEPS] == [1, 1, 1]
+    history = [
+        (event["type"], event.get("timestamp"))
+        for event in Engine(redis_url).history("shop:ctrl-c")
+    ]
+    entries = read_ledger(ledger)
+    assert [len(starts(entries, name)) for name in STEPS] == [1, 1, 1], (entries, history)
