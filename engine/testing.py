@@ -30,7 +30,7 @@ from engine.activities import (
 from engine.core import advance
 from engine.core.context import iso
 from engine.core.effects import Finish, RunTask, StartChildren, StartTimer
-from engine.core.env import Env
+from engine.core.env import Env, ExecutionEnv
 from engine.core.triggers import (
     ChildFailed,
     ChildrenDone,
@@ -124,6 +124,9 @@ class _Driver:
         self.root = root
         self.activities = activities
         self.env = env
+        # Child runs read `$$.Execution.Input` through the env: the root run's, once started.
+        self.step_env = ExecutionEnv(env, lambda: self.execution_input)
+        self.execution_input: Json = None
         self.history: list[dict[str, Any]] = []
         self.execution_id: str | None = None
 
@@ -140,9 +143,10 @@ class _Driver:
         """Drive one run (the execution or a child) until its Finish effect."""
         triggers: deque[Trigger] = deque()
         timers: list[tuple[datetime, int, str]] = []
-        step = advance(machine, None, start, self.env)
+        step = advance(machine, None, start, self.step_env)
         if machine is self.root:
-            self.execution_id = step.snapshot["context"]["Execution"]["Id"]
+            execution = step.snapshot["context"]["Execution"]
+            self.execution_id, self.execution_input = execution["Id"], execution["Input"]
         for sequence in range(MAX_STEPS):
             self.record(step.events, history)
             for effect in step.effects:
@@ -162,7 +166,7 @@ class _Driver:
                 trigger = TimerFired(timer_id)
             else:
                 raise RuntimeError("the run waits for nothing the in-memory driver can give")
-            step = advance(machine, _stored(step.snapshot), trigger, self.env)
+            step = advance(machine, _stored(step.snapshot), trigger, self.step_env)
         raise RuntimeError(f"the run did not finish within {MAX_STEPS} steps")
 
     def skip_clock_to(self, moment: datetime) -> None:

@@ -223,3 +223,20 @@ def test_any_env_will_do_even_one_without_a_virtual_clock():
     result = run(definition, {}, env=FrozenEnv())
     assert result.output == {"now": "2030-01-01T00:00:00.000Z"}
     assert result.execution_id.endswith(":00000000-0000-4000-8000-000000000000")
+
+
+def test_branches_and_nested_iterations_see_the_execution_input():
+    # Children do not carry `$$.Execution.Input`; the driver supplies the execution's.
+    seen = {"Type": "Pass", "Parameters": {"input.$": "$$.Execution.Input"}, "End": True}
+    inner = {
+        "Type": "Map",
+        "ItemsPath": "$.inner",
+        "ItemProcessor": {"StartAt": "S", "States": {"S": seen}},
+        "End": True,
+    }
+    branch = {"StartAt": "Inner", "States": {"Inner": inner}}
+    definition = machine(("P", {"Type": "Parallel", "Branches": [branch], "End": True}))
+    given = {"inner": [1, 2]}
+    assert run(definition, given).output == [[{"input": given}, {"input": given}]]
+    context = {"Execution": {"Input": {"told": True}}}
+    assert run(definition, given, context=context).output == [[{"input": {"told": True}}] * 2]

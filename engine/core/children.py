@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.core import events
-from engine.core.context import map_item_context
+from engine.core.context import map_item_context, without_execution_input
 from engine.core.dataflow import effective_input, render
 from engine.core.effects import Child, StartChildren
 from engine.core.errors import EXCEED_TOLERATED_FAILURE_THRESHOLD, RUNTIME
@@ -25,15 +25,21 @@ from engine.language.scope import Scope
 Json = Any
 
 
-def _child_context(run: Run, index: int, map_item: bool) -> Json:
-    """What a child starts with: the execution's `$$`, the variables it may read, and its run
-    id (unique per parent run, state entry, attempt and index: idempotency keys build on it)."""
+def _shared_context(run: Run) -> Json:
+    """What every child of this state starts with: the execution's `$$` without its input
+    (the env supplies it: n children must not hold n copies) and the variables it may read."""
+    return {**without_execution_input(run.snapshot["context"]), VARIABLES_KEY: run.variables}
+
+
+def _child_context(run: Run, shared: Json, index: int, map_item: bool) -> Json:
+    """A child's context: the shared part plus its run id (unique per parent run, state entry,
+    attempt and index: idempotency keys build on it) and, for a Map iteration, its index."""
     current = run.current
     run_id = (
         f"{run.snapshot['run_id']}/{current['name']}@{current['entered_event']}"
         f".{current['retry_count']}[{index}]"
     )
-    context = {**run.snapshot["context"], VARIABLES_KEY: run.variables, RUN_KEY: run_id}
+    context = {**shared, RUN_KEY: run_id}
     if map_item:
         context[INDEX_KEY] = index
     return context
@@ -46,8 +52,9 @@ def execute_parallel(run: Run, state: ParallelState, raw: Json) -> Outcome:
         scope = run.scope()
         data = render(state.parameters, effective_input(state.input_path, raw, scope), scope)
     run.emit(events.simple("ParallelStateStarted"))
+    shared = _shared_context(run)
     children = [
-        Child(index, branch.path, data, _child_context(run, index, map_item=False))
+        Child(index, branch.path, data, _child_context(run, shared, index, map_item=False))
         for index, branch in enumerate(state.branches)
     ]
     run.effect(StartChildren(state.name, children, 0, 0, 0.0))
@@ -73,12 +80,13 @@ def execute_map(run: Run, state: MapState, raw: Json) -> Outcome:
         count, percentage = _tolerance(state, data, scope)
     if state.mode == "DISTRIBUTED":
         run.emit(events.map_run_started(_map_run_arn(run, state)))
+    shared = _shared_context(run)
     children = [
         Child(
             index,
             state.processor.path,
             _item_input(run, state, data, index, item),
-            _child_context(run, index, map_item=True),
+            _child_context(run, shared, index, map_item=True),
         )
         for index, item in enumerate(items)
     ]

@@ -5,7 +5,7 @@ Built from the snapshot on demand, so it is never stored twice and never drifts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,8 +17,14 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def base_context(given: Mapping[str, Json], input: Json, now: datetime, uuid: str) -> Json:
-    """The run's `$$` without `State`: the caller's values, AWS-like defaults for the rest."""
+def base_context(
+    given: Mapping[str, Json], input: Json, now: datetime, uuid: str, *, child: bool = False
+) -> Json:
+    """The run's `$$` without `State`: the caller's values, AWS-like defaults for the rest.
+
+    A child run's `Execution.Input` is the execution's, not the child's input: it is left out
+    here and supplied by the env when the child builds its `$$` (see `with_execution_input`).
+    """
     machine = dict(given.get("StateMachine") or {})
     machine.setdefault("Name", "StateMachine")
     machine.setdefault("Id", f"arn:aws:states:local:000000000000:stateMachine:{machine['Name']}")
@@ -27,12 +33,27 @@ def base_context(given: Mapping[str, Json], input: Json, now: datetime, uuid: st
     execution.setdefault(
         "Id", f"arn:aws:states:local:000000000000:execution:{machine['Name']}:{execution['Name']}"
     )
-    execution.setdefault("Input", input)
+    if not child:
+        execution.setdefault("Input", input)
     execution.setdefault("StartTime", iso(now))
     execution.setdefault("RedriveCount", 0)
     context = {key: value for key, value in given.items() if not key.startswith("sfn:")}
     context.update(Execution=execution, StateMachine=machine)
     return context
+
+
+def with_execution_input(base: Mapping[str, Json], load: Callable[[], Json]) -> Json:
+    """`base` with `Execution.Input`; `load` gives it when `base` does not carry it (a child)."""
+    execution = base["Execution"]
+    if "Input" in execution:
+        return base
+    return {**base, "Execution": {**execution, "Input": load()}}
+
+
+def without_execution_input(base: Mapping[str, Json]) -> Json:
+    """What a child run is given of `base`: all but `Execution.Input` (the env supplies it)."""
+    execution = {key: value for key, value in base["Execution"].items() if key != "Input"}
+    return {**base, "Execution": execution}
 
 
 def state_context(

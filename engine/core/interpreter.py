@@ -58,7 +58,8 @@ def advance(machine: Machine, snapshot: Json | None, trigger: Trigger, env: Env)
 
 def _start(machine: Machine, trigger: Start, env: Env) -> Step:
     given = dict(trigger.context or {})
-    context = base_context(given, trigger.input, env.now(), env.uuid())
+    child = machine.role != "root"
+    context = base_context(given, trigger.input, env.now(), env.uuid(), child=child)
     run = Run(machine, new_snapshot(context, given), env)
     if machine.role == "root":
         role_arn = context["Execution"].get("RoleArn")

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.core import events
-from engine.core.context import iso, state_context
+from engine.core.context import iso, state_context, with_execution_input
 from engine.core.effects import Effect
 from engine.core.env import Env
 from engine.core.triggers import INDEX_KEY, RUN_KEY, VARIABLES_KEY
@@ -112,8 +112,11 @@ class Run:
 
     def state_context(self, token: str | None = None) -> Json:
         current = self.current
+        # Looked up only for a child run (a root run carries its input), so an env for root
+        # runs alone needs no `execution_input`.
+        base = with_execution_input(self.snapshot["context"], lambda: self.env.execution_input())
         return state_context(
-            self.snapshot["context"],
+            base,
             current["name"],
             current["entered_time"],
             current["retry_count"],

@@ -17,11 +17,12 @@ from redis.client import Pipeline
 
 from engine.core.context import iso
 from engine.core.effects import Finish, RunTask, StartChildren, StartTimer
+from engine.core.env import ExecutionEnv
 from engine.core.interpreter import advance
 from engine.core.triggers import Redrive, Trigger
 from engine.runtime import dispatch, groups, keys
 from engine.runtime.store import REDRIVABLE, ROOT, RUNNING, Run, Store, dumps
-from engine.runtime.system import Machines, SystemEnv
+from engine.runtime.system import ExecutionInputs, Machines, SystemEnv
 
 Json = Any
 STEP_FIELDS = ("status", "definition", "startEpoch", "redriveCount")
@@ -45,6 +46,7 @@ class Runtime:
         self.store = Store(client)
         self.env = env or SystemEnv()
         self.machines = Machines(self.store.definition)
+        self.inputs = ExecutionInputs(client, self.store.input)
 
     def advance(
         self,
@@ -134,7 +136,9 @@ class Runtime:
         if deliver_group and pipe.hget(keys.group(execution, deliver_group), "delivered") == b"1":
             return None
         machine = self.machines.find(meta["definition"], run.machine_path)
-        step = advance(machine, run.snapshot, trigger, self.env)
+        # Child runs read the execution's input through the env, only when they need it.
+        env = ExecutionEnv(self.env, lambda: self.inputs.get(execution, meta["startEpoch"]))
+        step = advance(machine, run.snapshot, trigger, env)
         unchanged = not step.events and not step.effects and step.snapshot == run.snapshot
         if create is None and unchanged:
             return None

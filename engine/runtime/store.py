@@ -133,6 +133,13 @@ class Store:
             raise ExecutionDoesNotExist(f"execution {execution!r} does not exist")
         return {key.decode(): value.decode() for key, value in raw.items()}
 
+    def input(self, execution: str) -> Json:
+        """The execution's input (what child runs see as `$$.Execution.Input`)."""
+        raw = self.redis.hget(keys.meta(execution), "input")
+        if raw is None:
+            raise ExecutionDoesNotExist(f"execution {execution!r} does not exist")
+        return json.loads(raw)
+
     def exists(self, execution: str) -> bool:
         return bool(self.redis.exists(keys.meta(execution)))
 

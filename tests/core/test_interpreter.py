@@ -28,9 +28,13 @@ T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 class FixedEnv:
-    def __init__(self, now: datetime = T0):
+    def __init__(self, now: datetime = T0, execution_input: object = None):
         self.moment = now
         self.ids = itertools.count()
+        self.input = execution_input
+
+    def execution_input(self) -> object:
+        return self.input
 
     def now(self) -> datetime:
         return self.moment
@@ -223,6 +227,31 @@ def test_parallel_starts_children_and_joins_their_outputs():
     assert child_step.events[0]["type"] == "PassStateEntered"  # a branch is not an execution
     done = advance(m, step.snapshot, ChildrenDone([{"in": 1}, 2]), env)
     assert only(done.effects, Finish).output == [{"in": 1}, 2]
+
+
+def test_children_read_the_execution_input_from_the_env_not_from_their_snapshots():
+    # n Map items must not store n copies of the execution's input.
+    big = {"blob": "x" * 1000, "items": [1, 2]}
+    reads = {"Type": "Pass", "Parameters": {"seen.$": "$$.Execution.Input.blob"}, "End": True}
+    m = machine(
+        {
+            "M": {
+                "Type": "Map",
+                "ItemsPath": "$.items",
+                "ItemProcessor": {"StartAt": "R", "States": {"R": reads}},
+                "End": True,
+            }
+        }
+    )
+    env = FixedEnv(execution_input=big)
+    parent = advance(m, None, Start(big), env)
+    children = only(parent.effects, StartChildren).children
+    assert all("Input" not in child.context["Execution"] for child in children)
+    child = children[1]
+    step = advance(m.find(child.machine_path), None, Start(child.input, child.context), env)
+    assert only(step.effects, Finish).output == {"seen": big["blob"]}
+    assert "Input" not in step.snapshot["context"]["Execution"]
+    assert "Input" in parent.snapshot["context"]["Execution"]  # the root keeps its own
 
 
 def test_a_failed_branch_fails_the_parallel_with_its_error():
