@@ -13,7 +13,8 @@ from engine.cli.runtime_options import redis_url_option
 @redis_url_option
 @click.option(
     "-q", "--queue", "queues", multiple=True, metavar="NAME",
-    help="Queue to listen on (repeatable; default: sfn).",
+    help="Also listen on this queue, for activities routed there (repeatable; always: sfn and "
+    "sfn.activity.<name> of each loaded activity).",
 )  # fmt: skip
 @click.option(
     "-a", "--activities", "activity_specs", multiple=True, metavar="MODULE|PATH",
@@ -46,7 +47,7 @@ def worker(
     from engine.runtime.connection import connect
     from engine.runtime.leases import ENV_LEASE
     from engine.runtime.server import resolve_redis_url
-    from engine.runtime.worker import run_pool, run_worker, worker_client
+    from engine.runtime.worker import listen_queues, run_pool, run_worker, worker_client
 
     if concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
@@ -55,6 +56,7 @@ def worker(
     registry = load_activities(activity_specs)
     names = ", ".join(registry.names()) or "none (give --activities MODULE|PATH)"
     click.echo(f"sfn worker: activities: {names}", err=True)
+    click.echo(f"sfn worker: queues: {', '.join(listen_queues(queues))}", err=True)
     url = resolve_redis_url(redis_url)
     client = connect(url)
     level = log_level.upper()

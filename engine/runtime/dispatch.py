@@ -20,7 +20,11 @@ from rq.serializers import JSONSerializer
 
 from engine.runtime import keys
 
+# The internal queue: joins and redeliveries of bookkeeping jobs, which any worker can run.
 DEFAULT_QUEUE = "sfn"
+# Unrouted Task jobs wait on their activity's own queue, so only a worker that loaded the
+# activity ever takes them (one Redis can serve workers with different activity sets).
+ACTIVITY_QUEUE_PREFIX = "sfn.activity."
 ENV_QUEUES = "SFN_ACTIVITY_QUEUES"
 # Failed RQ jobs are kept a day for inspection; sfn itself never reads them.
 FAILURE_TTL = 24 * 3600
@@ -40,8 +44,14 @@ def queue(client: redis.Redis, name: str = DEFAULT_QUEUE) -> Queue:
     return Queue(name, connection=client, serializer=JSONSerializer)
 
 
+def activity_queue(name: str) -> str:
+    """The queue of an unrouted activity's tasks: `sfn.activity.<name>`."""
+    return f"{ACTIVITY_QUEUE_PREFIX}{name}"
+
+
 def queue_for(resource: str) -> str:
-    """The queue an activity's jobs go to: `@activity(queue=)`, $SFN_ACTIVITY_QUEUES, or sfn.
+    """The queue an activity's jobs go to: `@activity(queue=)`, $SFN_ACTIVITY_QUEUES, or the
+    activity's own queue (`activity_queue`).
 
     $SFN_ACTIVITY_QUEUES maps activities to queues: "resize=gpu,charge=payments".
     """
@@ -55,7 +65,7 @@ def queue_for(resource: str) -> str:
         activity, _, target = pair.partition("=")
         if activity.strip() == name and target.strip():
             return target.strip()
-    return DEFAULT_QUEUE
+    return activity_queue(name)
 
 
 def enqueue(

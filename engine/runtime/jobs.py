@@ -21,7 +21,9 @@ from engine.runtime.commit import Runtime
 
 Json = Any
 CALLBACK_SUFFIX = ".waitForTaskToken"
-# The error a task fails with when no worker registered its activity.
+# The error a task fails with when the worker that took it lacks its activity. Unrouted tasks
+# wait on their activity's own queue, so this happens only on a misroute: a worker given
+# `--queue X` (or an $SFN_ACTIVITY_QUEUES route to X) without loading an activity routed to X.
 UNKNOWN_ACTIVITY = "Sfn.UnknownActivity"
 
 

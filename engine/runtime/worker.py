@@ -40,8 +40,19 @@ def load_activities(specs: Sequence[str]) -> None:
     load(list(specs))
 
 
+def listen_queues(queues: Sequence[str] = ()) -> list[str]:
+    """What a worker listens on: the internal `sfn` queue, the `queues` it was given (routed
+    activities), and the own queue of every activity it loaded, so it never takes a task
+    whose activity it lacks."""
+    from engine.activities import default_registry
+
+    own = [dispatch.activity_queue(name) for name in default_registry.names()]
+    return list(dict.fromkeys([dispatch.DEFAULT_QUEUE, *queues, *own]))
+
+
 def make_worker(client: redis.Redis, queues: Sequence[str], cls: type[Worker] = Worker) -> Worker:
-    names = list(queues) or [dispatch.DEFAULT_QUEUE]
+    """An RQ worker on `listen_queues(queues)` (read now: load activities first)."""
+    names = listen_queues(queues)
     return cls(
         [dispatch.queue(client, name) for name in names],
         connection=client,

@@ -27,8 +27,11 @@ def engine(fake: fakeredis.FakeRedis) -> Engine:
     return Engine(client=fake)
 
 
-def drain(engine: Engine, execution: str, queues: tuple[str, ...] = ("sfn",), timeout=10.0):
-    """Run queued jobs and due timers in this process until the execution ends."""
+def drain(engine: Engine, execution: str, queues: tuple[str, ...] = (), timeout=10.0):
+    """Run queued jobs and due timers in this process until the execution ends.
+
+    Like `sfn worker`, it listens on `sfn`, the queues of the registered activities and
+    `queues` (routed activities)."""
     worker = make_worker(engine.redis, queues, SimpleWorker)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

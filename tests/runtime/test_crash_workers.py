@@ -157,11 +157,13 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 client = redis.Redis.from_url(sys.argv[1])
-queue = Queue("sfn", connection=client, serializer=JSONSerializer)
-job, _ = Queue.dequeue_any([queue], 30, connection=client, serializer=JSONSerializer)
+queues = [Queue(name, connection=client, serializer=JSONSerializer) for name in sys.argv[2:]]
+job, _ = Queue.dequeue_any(queues, 30, connection=client, serializer=JSONSerializer)
 print(job.func_name, flush=True)
 os.kill(os.getpid(), signal.SIGKILL)
 """
+# Where the jobs of the two cases wait: joins on `sfn`, tasks on their activity's own queue.
+QUEUES_OF_THESE_TESTS = ["sfn", "sfn.activity.crash_step", "sfn.activity.crash_square"]
 MAP = {
     "StartAt": "Squares",
     "States": {
@@ -198,7 +200,7 @@ def test_a_worker_killed_between_dequeue_and_start_loses_nothing(
     engine = Engine(redis_url)
     execution = engine.start_execution(definition, given, check_resources=False)
     dying = subprocess.run(
-        [sys.executable, "-c", DIE_AFTER_DEQUEUE, redis_url],
+        [sys.executable, "-c", DIE_AFTER_DEQUEUE, redis_url, *QUEUES_OF_THESE_TESTS],
         capture_output=True,
         text=True,
         timeout=BOUND,

@@ -70,6 +70,7 @@ def test_a_task_runs_on_a_worker_and_its_result_is_committed(engine: Engine) -> 
     assert described["status"] == "SUCCEEDED"
     assert json.loads(described["output"]) == {"v": 42}
     assert engine.redis.llen("rq:queue:sfn") == 0
+    assert engine.redis.llen("rq:queue:sfn.activity.unit_double") == 0
 
 
 def test_retry_backoff_reruns_and_the_attempt_is_counted_from_one(engine: Engine) -> None:
@@ -103,7 +104,7 @@ def test_map_never_runs_more_children_than_max_concurrency(engine: Engine) -> No
 
     from engine.runtime.worker import make_worker
 
-    worker = make_worker(engine.redis, ["sfn"], SimpleWorker)
+    worker = make_worker(engine.redis, [], SimpleWorker)
     peak = 0
     while engine.describe(execution)["status"] == "RUNNING":
         worker.work(burst=True, max_jobs=1, logging_level="WARNING")
@@ -190,6 +191,7 @@ def test_redrive_continues_from_the_failed_state(engine: Engine) -> None:
 def test_activities_route_to_their_queue(engine: Engine) -> None:
     execution = engine.start_execution(task("unit_routed"), {})
     assert engine.redis.llen("rq:queue:special") == 1
+    assert engine.redis.llen("rq:queue:sfn.activity.unit_routed") == 0
     assert drain(engine, execution, queues=("special",))["status"] == "SUCCEEDED"
 
 
@@ -199,7 +201,7 @@ def test_a_callback_task_waits_for_send_task_success(engine: Engine) -> None:
 
     from engine.runtime.worker import make_worker
 
-    make_worker(engine.redis, ["sfn"], SimpleWorker).work(burst=True, logging_level="WARNING")
+    make_worker(engine.redis, [], SimpleWorker).work(burst=True, logging_level="WARNING")
     assert engine.describe(execution)["status"] == "RUNNING"
     token = engine.store.run(execution, ROOT).snapshot["awaiting"]["token"]
     engine.send_task_heartbeat(token)
@@ -236,7 +238,8 @@ def test_a_lost_attempt_is_redelivered_then_fails_with_worker_lost(engine: Engin
         member = timer_member("lease", execution, ROOT, f"{token}/{delivery}")
         engine.redis.zadd(keys.TIMERS, {member: time.time() - 1})
         assert fire_due(engine.runtime) == 1
-        queued = [job.decode() for job in engine.redis.lrange("rq:queue:sfn", 0, -1)]
+        own_queue = "rq:queue:sfn.activity.unit_double"  # a redelivery goes where the job was
+        queued = [job.decode() for job in engine.redis.lrange(own_queue, 0, -1)]
         if delivery < 2:
             assert queued[-1] == f"{token}-{delivery + 1}"
     described = engine.describe(execution)

@@ -93,7 +93,9 @@ def test_a_task_is_one_json_rq_job_whose_id_is_the_token(engine: Engine) -> None
     data = engine.redis.hget(f"rq:job:{token}", "data")
     # RQ zlib-compresses the serialized call; inside is plain JSON, never a pickle.
     assert json.loads(zlib.decompress(data))[3]["input"] == {"n": 1}
-    assert engine.redis.lrange("rq:queue:sfn", 0, -1) == [token.encode()]
+    # An unrouted task waits on its activity's own queue, never on the shared one.
+    assert engine.redis.llen("rq:queue:sfn") == 0
+    assert engine.redis.lrange("rq:queue:sfn.activity.unit_echo", 0, -1) == [token.encode()]
 
 
 def test_a_stale_result_commits_nothing(engine: Engine) -> None:
