@@ -76,6 +76,10 @@ def run_worker(
     cls = Worker if fork else SimpleWorker
     rq_worker = make_worker(client, queues, cls)
     poller = TimerPoller(client).start()
+    # RQ installs its signal handlers only once its start-up has talked to Redis; until then
+    # (or when Redis fails mid start-up) a stop signal must still end the worker cleanly.
+    signal.signal(signal.SIGTERM, _stop_now)
+    signal.signal(signal.SIGINT, _stop_now)
     try:
         while True:
             try:
@@ -92,6 +96,10 @@ def run_worker(
         return  # a stop signal while waiting for Redis (RQ's handler raises it)
     finally:
         poller.stop()
+
+
+def _stop_now(signum: int, _frame: object) -> None:
+    raise StopRequested(f"signal {signum}")
 
 
 def _stop_requested(rq_worker: Worker) -> bool:
