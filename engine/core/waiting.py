@@ -52,14 +52,18 @@ def wait_until(state: WaitState, data: Json, scope: Scope, now: datetime) -> dat
     return _timestamp_from_path(state, data, scope)
 
 
+def _referenced(path: Any, field: str, data: Json, scope: Scope) -> Json:
+    """The value a SecondsPath/TimestampPath selects, or AWS's error when it selects none."""
+    try:
+        return path.evaluate(data, scope)
+    except AslError as error:
+        message = f"The {field} parameter does not reference an input value: {path.source}"
+        raise AslError(RUNTIME, message) from error
+
+
 def _seconds_from_path(state: WaitState, data: Json, scope: Scope) -> int:
     source = state.seconds_path.source
-    try:
-        value = state.seconds_path.evaluate(data, scope)
-    except AslError as error:
-        raise AslError(
-            RUNTIME, f"The SecondsPath parameter does not reference an input value: {source}"
-        ) from error
+    value = _referenced(state.seconds_path, "SecondsPath", data, scope)
     shown = f"{source} == {value if isinstance(value, str) else to_json(value)}"
     if isinstance(value, bool) or not isinstance(value, int):
         raise AslError(
@@ -72,12 +76,7 @@ def _seconds_from_path(state: WaitState, data: Json, scope: Scope) -> int:
 
 def _timestamp_from_path(state: WaitState, data: Json, scope: Scope) -> datetime:
     source = state.timestamp_path.source
-    try:
-        value = state.timestamp_path.evaluate(data, scope)
-    except AslError as error:
-        raise AslError(
-            RUNTIME, f"The TimestampPath parameter does not reference an input value: {source}"
-        ) from error
+    value = _referenced(state.timestamp_path, "TimestampPath", data, scope)
     moment = parse_timestamp(value)
     if moment is None:
         raise AslError(
