@@ -1,19 +1,21 @@
 """One atomic commit per step: read a run, let the interpreter decide, write it all or nothing.
 
-`Runtime.advance` WATCHes the run (and the execution's description), calls the pure `advance`,
-then writes in one MULTI/EXEC: the new snapshot, its history events and every effect (RQ jobs,
-timers, child groups, the execution's end). If another writer moved the run on meanwhile, EXEC
-fails and the step is re-read and re-decided: a stale writer never overwrites.
+`Runtime.advance` reads what a step needs in one pipelined round trip (the execution's status,
+the run's record, its group's join record), calls the pure `advance`, then writes in one guarded
+Lua call (`engine.runtime.guarded`): the new snapshot, its history events and every effect (RQ
+jobs, timers, child groups, the execution's end). The write happens only if the execution's
+status, the run's version and its group are still what was read; else the step is re-read and
+re-decided: a stale or concurrent writer never overwrites.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import redis
-from redis.client import Pipeline
 
 from engine.core.context import iso
 from engine.core.effects import Finish, RunTask, StartChildren, StartTimer
@@ -21,11 +23,24 @@ from engine.core.env import ExecutionEnv
 from engine.core.interpreter import advance
 from engine.core.triggers import Redrive, Trigger
 from engine.runtime import dispatch, groups, keys
-from engine.runtime.store import REDRIVABLE, ROOT, RUNNING, Run, Store, dumps
+from engine.runtime.guarded import GuardedWrite
+from engine.runtime.store import REDRIVABLE, ROOT, RUNNING, Run, Store, dumps, group_of
 from engine.runtime.system import ExecutionInputs, Machines, SystemEnv
 
 Json = Any
 STEP_FIELDS = ("status", "definition", "startEpoch", "redriveCount")
+log = logging.getLogger("sfn.commit")
+
+
+@dataclass
+class Reads:
+    """What one step reads, in one round trip."""
+
+    meta: dict[str, str]
+    raw_run: bytes | None
+    group: dict[str, str]  # the run's own group (a child run), else {}
+    delivered: dict[str, str]  # the group being delivered to this run, else {}
+    live: dict[str, str]  # the execution's open groups and awaited tokens (root runs only)
 
 
 @dataclass
@@ -36,6 +51,10 @@ class Decision:
     run: Run
     step: Any
     inline: bool = True
+    before: Json = None  # the snapshot the step started from (None for a new run)
+    existed: bool = False
+    reads: Reads | None = None
+    joins: list[groups.Finished] = field(default_factory=list)
 
 
 class Runtime:
@@ -57,67 +76,120 @@ class Runtime:
         create: Run | None = None,
         deliver_group: str | None = None,
         open_meta: dict[str, str] | None = None,
-        count_start: str | None = None,
     ) -> bool:
         """Apply `trigger` to a run and commit; False when it was stale (nothing written).
 
         `create` starts a run that must not exist yet; `open_meta` also creates the execution
-        it belongs to (which must not exist yet); `deliver_group` marks that child group as
-        delivered in the same transaction, so the parent hears from it once; `count_start`
-        counts a child start in its group in the transaction that creates the child.
-        """
-        watched = [keys.run(execution, run_id), keys.meta(execution)]
-        for group_id in filter(None, (deliver_group, count_start)):
-            watched.append(keys.group(execution, group_id))
+        it belongs to (which must not exist yet); `deliver_group` closes that child group in
+        the same commit (its records go), so the parent hears from it once. A commit that ends
+        a child may complete its group or free a MaxConcurrency slot: the join runs here,
+        right after the commit (`groups.after_finish`)."""
         while True:
-            with self.redis.pipeline() as pipe:
-                try:
-                    pipe.watch(*watched)
-                    decision = self._decide(
-                        pipe, execution, run_id, trigger, create, deliver_group, open_meta
-                    )
-                    if decision is None:
-                        pipe.unwatch()
-                        return False
-                    pipe.multi()
-                    if open_meta:
-                        _open_execution(pipe, execution, open_meta)
-                    self._write(pipe, execution, trigger, decision, deliver_group)
-                    if count_start:
-                        pipe.hincrby(keys.group(execution, count_start), "started", 1)
-                    pipe.execute()
-                    return True
-                except redis.WatchError:
-                    continue
+            reads = self._read(execution, run_id, deliver_group)
+            decision = self._decide(
+                execution, run_id, trigger, reads, create, deliver_group, open_meta
+            )
+            if decision is None:
+                return False
+            write = GuardedWrite(self.redis)
+            _guard(write, execution, run_id, reads, decision, deliver_group)
+            if open_meta:
+                _open_execution(write.pipe, execution, open_meta)
+            self.write(write, execution, trigger, decision)
+            if deliver_group:
+                total = int(reads.delivered["total"])
+                groups.close_group(write.pipe, execution, deliver_group, total, reads.live)
+            replies = write.commit()
+            if replies is None:
+                continue
+            self._after(execution, decision, replies)
+            return True
 
     def awaits_task(self, execution: str, run_id: str, token: str) -> bool:
         """Whether a running execution's run still waits for the task behind `token`.
 
         False once its result is committed, the task timed out, the execution stopped, or
         the run's child group already ended (a sibling failed): then running it is wasted."""
+        group = group_of(run_id)
         with self.redis.pipeline(transaction=False) as pipe:
             pipe.hget(keys.meta(execution), "status")
             pipe.get(keys.run(execution, run_id))
-            status, raw = pipe.execute()
+            if group:
+                pipe.hget(keys.group(execution, group), "delivered")
+            status, raw, *delivered = pipe.execute()
         run = Run.load(run_id, raw)
         if status != RUNNING.encode() or run is None or not run.awaits_task(token):
             return False
-        closed = run.group and self.redis.hget(keys.group(execution, run.group), "delivered")
-        return closed != b"1"
+        return not delivered or delivered[0] == b"0"
+
+    def step(self, execution: str, meta: dict[str, str], run: Run, trigger: Trigger) -> Decision:
+        """Run the interpreter for one run of `execution` (no I/O but a cached input read)."""
+        machine = self.machines.find(meta["definition"], run.machine_path)
+        # Child runs read the execution's input through the env, only when they need it.
+        env = ExecutionEnv(self.env, lambda: self.inputs.get(execution, meta["startEpoch"]))
+        step = advance(machine, run.snapshot, trigger, env)
+        # Distributed Map iterations are executions of their own, outside this history.
+        inline = machine.mode != "DISTRIBUTED" or not run.group
+        return Decision(meta, run, step, inline, before=run.snapshot)
+
+    def write(
+        self, write: GuardedWrite, execution: str, trigger: Trigger, decision: Decision
+    ) -> None:
+        """Record a decided step's writes (snapshot, events, effects) on `write`."""
+        pipe = write.pipe
+        now = self.env.now()
+        run, step = decision.run, decision.step
+        run.snapshot = step.snapshot
+        ends_child = run.group is not None and any(isinstance(e, Finish) for e in step.effects)
+        if not ends_child:
+            pipe.set(keys.run(execution, run.id), run.dump())
+        elif decision.existed:
+            pipe.unlink(keys.run(execution, run.id))  # an ended child's record serves no one
+        if step.events:
+            stamp = iso(now)
+            lines = [dumps({"timestamp": stamp, **event}) for event in step.events]
+            where = (
+                keys.history(execution) if decision.inline else keys.run_history(execution, run.id)
+            )
+            pipe.rpush(where, *lines)
+        if isinstance(trigger, Redrive):
+            self._reopen(pipe, execution, decision.meta, now)
+        resolved = _awaited_token(decision.before)
+        if resolved and resolved != _awaited_token(step.snapshot):
+            groups.forget_token(pipe, execution, resolved)
+        for effect in step.effects:
+            self._apply(write, execution, decision, effect, now)
+
+    def _read(self, execution: str, run_id: str, deliver_group: str | None) -> Reads:
+        group = group_of(run_id)
+        with self.redis.pipeline(transaction=False) as pipe:
+            # Only the fields a step needs: the input and output may weigh 256 KiB each.
+            pipe.hmget(keys.meta(execution), STEP_FIELDS)
+            pipe.get(keys.run(execution, run_id))
+            for group_id in (group, deliver_group):
+                if group_id:
+                    pipe.hgetall(keys.group(execution, group_id))
+            if run_id == ROOT:
+                pipe.hgetall(keys.live(execution))
+            replies = pipe.execute()
+        values, raw_run, *rest = replies
+        meta = {k: v.decode() for k, v in zip(STEP_FIELDS, values, strict=True) if v is not None}
+        own = _text(rest.pop(0)) if group else {}
+        delivered = _text(rest.pop(0)) if deliver_group else {}
+        live = _text(rest.pop(0)) if run_id == ROOT else {}
+        return Reads(meta, raw_run, own, delivered, live)
 
     def _decide(
         self,
-        pipe: Pipeline,
         execution: str,
         run_id: str,
         trigger: Trigger,
+        reads: Reads,
         create: Run | None,
         deliver_group: str | None,
         open_meta: dict[str, str] | None,
     ) -> Decision | None:
-        # Only the fields a step needs: the input and output may weigh 256 KiB each.
-        values = pipe.hmget(keys.meta(execution), STEP_FIELDS)
-        meta = {k: v.decode() for k, v in zip(STEP_FIELDS, values, strict=True) if v is not None}
+        meta = reads.meta
         if bool(meta) == bool(open_meta):
             return None
         meta = meta or dict(open_meta or {})
@@ -127,54 +199,34 @@ class Runtime:
                 return None
         elif status != RUNNING:
             return None
-        run = Run.load(run_id, pipe.get(keys.run(execution, run_id)))
+        run = Run.load(run_id, reads.raw_run)
         if (create is None) == (run is None):
             return None
         run = run or create
-        if run.group and pipe.hget(keys.group(execution, run.group), "delivered") == b"1":
+        if run.group and reads.group.get("delivered") != "0":
             return None  # the group already ended (a sibling failed): this child is abandoned
-        if deliver_group and pipe.hget(keys.group(execution, deliver_group), "delivered") == b"1":
+        if deliver_group and reads.delivered.get("delivered") != "0":
             return None
-        machine = self.machines.find(meta["definition"], run.machine_path)
-        # Child runs read the execution's input through the env, only when they need it.
-        env = ExecutionEnv(self.env, lambda: self.inputs.get(execution, meta["startEpoch"]))
-        step = advance(machine, run.snapshot, trigger, env)
-        unchanged = not step.events and not step.effects and step.snapshot == run.snapshot
+        decision = self.step(execution, meta, run, trigger)
+        step = decision.step
+        unchanged = not step.events and not step.effects and step.snapshot == decision.before
         if create is None and unchanged:
             return None
-        # Distributed Map iterations are executions of their own, outside this history.
-        return Decision(meta, run, step, inline=machine.mode != "DISTRIBUTED" or not run.group)
+        decision.existed, decision.reads = reads.raw_run is not None, reads
+        return decision
 
-    def _write(
-        self,
-        pipe: Pipeline,
-        execution: str,
-        trigger: Trigger,
-        decision: Decision,
-        deliver_group: str | None,
-    ) -> None:
-        now = self.env.now()
-        run, step = decision.run, decision.step
-        run.snapshot = step.snapshot
-        pipe.set(keys.run(execution, run.id), run.dump())
-        if step.events:
-            stamp = iso(now)
-            lines = [dumps({"timestamp": stamp, **event}) for event in step.events]
-            where = (
-                keys.history(execution) if decision.inline else keys.run_history(execution, run.id)
-            )
-            pipe.rpush(where, *lines)
-        if deliver_group:
-            pipe.hset(keys.group(execution, deliver_group), "delivered", "1")
-        if isinstance(trigger, Redrive):
-            self._reopen(pipe, execution, decision.meta, now)
-        for effect in step.effects:
-            self._apply(pipe, execution, decision, effect, now)
+    def _after(self, execution: str, decision: Decision, replies: list[Any]) -> None:
+        """Joins a committed child end calls for, inline (its timer covers a crash here)."""
+        for finished in decision.joins:
+            try:
+                groups.after_finish(self, execution, finished, replies)
+            except (redis.RedisError, OSError) as error:
+                log.warning("join of group %s deferred to its timer: %s", finished.group, error)
 
     def _apply(
-        self, pipe: Pipeline, execution: str, decision: Decision, effect: Any, now: datetime
+        self, write: GuardedWrite, execution: str, decision: Decision, effect: Any, now: datetime
     ) -> None:
-        run = decision.run
+        run, pipe = decision.run, write.pipe
         if isinstance(effect, RunTask):
             self._run_task(pipe, execution, run.id, effect, now)
         elif isinstance(effect, StartTimer):
@@ -183,14 +235,16 @@ class Runtime:
         elif isinstance(effect, StartChildren):
             groups.open_group(pipe, self.redis, execution, run.id, effect)
         elif isinstance(effect, Finish) and run.id == ROOT:
-            self._finish(pipe, execution, decision.meta, effect, now)
+            self._finish(pipe, execution, decision, effect, now)
         elif isinstance(effect, Finish):
-            groups.child_finished(pipe, self.redis, execution, run, effect)
+            record = decision.reads.group if decision.reads else {}
+            decision.joins.append(groups.child_finished(write, execution, run, effect, record))
 
     def _run_task(
-        self, pipe: Pipeline, execution: str, run_id: str, task: RunTask, now: datetime
+        self, pipe: Any, execution: str, run_id: str, task: RunTask, now: datetime
     ) -> None:
         dispatch.remember_token(pipe, task.token, execution, run_id)
+        groups.track_token(pipe, execution, task.token, run_id)
         job = {
             "execution": execution,
             "run": run_id,
@@ -222,7 +276,7 @@ class Runtime:
             dispatch.add_timer(pipe, member, _after(now, task.heartbeat_seconds))
 
     def _finish(
-        self, pipe: Pipeline, execution: str, meta: dict[str, str], end: Finish, now: datetime
+        self, pipe: Any, execution: str, decision: Decision, end: Finish, now: datetime
     ) -> None:
         fields = {"status": end.status, "stopDate": iso(now)}
         if end.status == "SUCCEEDED":
@@ -232,12 +286,14 @@ class Runtime:
         if end.cause is not None:
             fields["cause"] = end.cause
         pipe.hset(keys.meta(execution), mapping=fields)
-        started = float(meta["startEpoch"])
+        started = float(decision.meta["startEpoch"])
         pipe.zrem(keys.by_status(RUNNING), execution)
         pipe.zadd(keys.by_status(end.status), {execution: started})
         pipe.rpush(keys.done(execution), end.status)
+        # The execution keeps its meta, history and root run (for redrive); the rest goes.
+        groups.sweep(pipe, execution, decision.reads.live if decision.reads else {})
 
-    def _reopen(self, pipe: Pipeline, execution: str, meta: dict[str, str], now: datetime) -> None:
+    def _reopen(self, pipe: Any, execution: str, meta: dict[str, str], now: datetime) -> None:
         count = int(meta.get("redriveCount", "0")) + 1
         pipe.hset(
             keys.meta(execution),
@@ -249,7 +305,35 @@ class Runtime:
         pipe.delete(keys.done(execution))
 
 
-def _open_execution(pipe: Pipeline, execution: str, meta: dict[str, str]) -> None:
+def _guard(
+    write: GuardedWrite,
+    execution: str,
+    run_id: str,
+    reads: Reads,
+    decision: Decision,
+    deliver_group: str | None,
+) -> None:
+    """What must still hold for this step's write: as WATCH did, but checked in the write."""
+    write.field_is(keys.meta(execution), "status", reads.meta.get("status"))
+    write.record_is(keys.run(execution, run_id), reads.raw_run)
+    for group_id in (decision.run.group, deliver_group):
+        if group_id:
+            write.field_is(keys.group(execution, group_id), "delivered", "0")
+    if run_id == ROOT and any(isinstance(e, Finish) for e in decision.step.effects):
+        # The end sweeps every open group and token: none may have appeared since the read.
+        write.field_is(keys.live(execution), groups.LIVE_REVISION, reads.live.get("rev"))
+
+
+def _awaited_token(snapshot: Json) -> str | None:
+    awaited = (snapshot or {}).get("awaiting") or {}
+    return awaited.get("token") if awaited.get("kind") == "task" else None
+
+
+def _text(raw: dict[bytes, bytes]) -> dict[str, str]:
+    return {key.decode(): value.decode() for key, value in raw.items()}
+
+
+def _open_execution(pipe: Any, execution: str, meta: dict[str, str]) -> None:
     started = float(meta["startEpoch"])
     pipe.hset(keys.meta(execution), mapping=meta)
     pipe.zadd(keys.EXECUTIONS, {execution: started})
