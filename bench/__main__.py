@@ -2,7 +2,7 @@
 
     python -m bench              # the full run (several minutes)
     python -m bench --quick      # a one-minute smoke run (CI): everything once, outputs checked
-    python -m bench --scale      # 10,000 concurrent W5 executions; W3 with 100,000 items
+    python -m bench --scale      # 10,000 W5 at once; W3 Maps up to 100,000 items, to the end
     python -m bench --json out.json
 
 The machine is usually shared and noisy: compare the ratios of one run, not figures across runs.
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import limits, peer, sfn_runs, startup, table
+from bench import limits, machine, peer, sfn_runs, startup, table
 from bench.redis_server import BenchRedis
 from bench.workloads import WORKLOADS
 
@@ -101,8 +101,8 @@ def measure_peer(plan: Plan, *, cache_parse: bool) -> dict[str, Json]:
 
 def run(plan: Plan) -> dict[str, Json]:
     results: dict[str, Json] = {"mode": plan.name, "reps": plan.reps}
-    results["machine"] = {"cpus": os.cpu_count(), "load_before": _load()}
-    results["engine"] = engine_revision()
+    results["machine"] = {"cpus": os.cpu_count(), "load_before": machine.load()}
+    results["engine"] = machine.engine_revision()
     with BenchRedis() as server:
         results["server"] = server.version()
         results["limits"] = limits.measure(
@@ -119,24 +119,8 @@ def run(plan: Plan) -> dict[str, Json]:
     if plan.peer_uncached:
         results["peer_uncached"] = measure_peer(plan, cache_parse=False)
     results["startup"] = startup.measure(plan.startup_runs)
-    results["machine"]["load_after"] = _load()
+    results["machine"]["load_after"] = machine.load()
     return results
-
-
-def engine_revision() -> str:
-    """The commit measured, and how many engine files differed from it (a shared tree moves)."""
-
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
-        return done.stdout.strip() if done.returncode == 0 else ""
-
-    head = git("rev-parse", "--short", "HEAD") or "unknown"
-    changed = [line for line in git("status", "--porcelain", "engine").splitlines() if line]
-    return f"{head} + {len(changed)} uncommitted engine files" if changed else head
-
-
-def _load() -> str:
-    return "/".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 def _progress(message: str) -> None:

@@ -15,16 +15,14 @@ import time
 from pathlib import Path
 
 import redis
-from rq import SimpleWorker
 
 from bench import rq_noop
 from engine.runtime import dispatch
-from engine.runtime.worker import make_worker
 
 SNAPSHOT = "x" * 1024
 EVENT = "y" * 300
 ROOT = Path(__file__).resolve().parent.parent
-QUEUE = "bench-noop"
+QUEUE = rq_noop.QUEUE
 
 
 def redis_commits(client: redis.Redis, seconds: float, batch: int = 1) -> float:
@@ -58,7 +56,7 @@ def enqueue_noops(client: redis.Redis, count: int) -> None:
 def rq_in_process(client: redis.Redis, jobs: int) -> float:
     """No-op jobs/s of one SimpleWorker in this process (burst)."""
     enqueue_noops(client, jobs)
-    worker = make_worker(client, [QUEUE], SimpleWorker)
+    worker = rq_noop.worker(client)
     started = time.perf_counter()
     worker.work(burst=True, logging_level="WARNING")
     return jobs / (time.perf_counter() - started)
@@ -69,7 +67,7 @@ def rq_processes(client: redis.Redis, url: str, jobs: int, processes: int = 2) -
     client.delete(rq_noop.READY, rq_noop.GO)
     children = [
         subprocess.Popen(
-            [sys.executable, "-m", "bench.rq_noop", url, QUEUE],
+            [sys.executable, "-m", "bench.rq_noop", url],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             text=True,

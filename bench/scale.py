@@ -1,16 +1,20 @@
-"""Scale runs (`python -m bench --scale`): many executions at once, and big Maps.
+"""Scale runs (`python -m bench --scale`): many executions at once, and big Maps run to the end.
 
-- 10,000 W5 executions started at once on 2 `sfn worker` processes: round trips/s, Redis memory
-  per finished execution, worker RSS growth.
-- W3 (inline Map, Pass iterator) with growing item counts up to 100,000: Redis memory at its
-  peak and per finished iteration, and the keys left once the execution has ended. Items are
-  small integers so that the input stays under the 256 KiB payload limit, and a ResultSelector
-  counts the results so that the output does too. A size whose first commit alone would exceed
-  MAX_COMMIT_BYTES is not started: the projection from the smaller sizes is reported instead.
+- 10,000 W5 executions started at once on 2 `sfn worker` processes: Task round trips/s, Redis
+  memory per execution at the peak and once all have ended, each worker's RSS growth per
+  execution, and the keys every finished execution leaves (`bench.census`).
+- W3 (inline Map, Pass iterator, unlimited concurrency) over 1,000, 10,000 and 100,000 items,
+  each run to completion: wall time, transitions/s, Redis memory at the peak and per finished
+  iteration (and how much of it is the history), and the keys left by kind once the execution
+  has ended and the queues have drained. Items are small integers so that the input stays
+  under the 256 KiB payload limit, and a ResultSelector counts the results so that the output
+  does too (the count is checked). A size is skipped only on a machine without the memory the
+  previous size projects for it, and the table says so.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 import time
@@ -20,17 +24,21 @@ from typing import Any
 import redis
 
 import bench.activities  # noqa: F401  (W5's activities, for the start-time resource check)
-from bench import sfn_runs
+from bench import census, machine, sfn_runs
 from bench.redis_server import BenchRedis, flush, used_memory
-from bench.sfn_child import drain
 from bench.workloads import BY_ID
+from engine.runtime import keys
 from engine.runtime.engine import Engine
 
 Json = Any
 W5_EXECUTIONS = 10_000
+# Untimed W5 executions on the same workers first: their first jobs import and cache.
+W5_WARMUP = 200
 W3_SIZES = (1_000, 10_000, 100_000)
-MAX_COMMIT_BYTES = 2 * 1024**3
-SPEC_BYTES = 1024
+W3_TIMEOUT = 3600
+# Room asked of the machine before a W3 size starts: Redis's projected peak times this.
+MEMORY_MARGIN = 2.0
+MIB = 1024 * 1024
 
 
 def w3_definition() -> Json:
@@ -41,16 +49,6 @@ def w3_definition() -> Json:
 
 def w3_input(items: int) -> Json:
     return {"items": [index % 10 for index in range(items)]}
-
-
-def w5_at_scale(server: BenchRedis) -> dict[str, Json]:
-    client = server.client()
-    spec = {"workload": "W5", "mode": "workers", "reps": 1,
-            "executions": W5_EXECUTIONS, "concurrent": True}  # fmt: skip
-    result = sfn_runs.measure(client, server.url, spec)
-    result["redis_bytes_per_execution"] = used_memory(client) / W5_EXECUTIONS
-    result["keys_per_execution"] = client.dbsize() / W5_EXECUTIONS
-    return result
 
 
 class MemoryWatch:
@@ -72,6 +70,19 @@ class MemoryWatch:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+        self.peak = max(self.peak, used_memory(self.client))
+
+
+def w5_at_scale(server: BenchRedis, executions: int) -> dict[str, Json]:
+    client = server.client()
+    spec = {"workload": "W5", "mode": "workers", "reps": 1,
+            "executions": executions, "concurrent": True,
+            "warmup": min(W5_WARMUP, executions)}  # fmt: skip
+    flush(client)
+    with MemoryWatch(client) as watch:
+        result = sfn_runs.measure(client, server.url, spec)
+    result["redis_peak_bytes"] = watch.peak - result["census"]["baseline_bytes"]
+    return result
 
 
 def w3_at_size(server: BenchRedis, items: int) -> dict[str, Json]:
@@ -84,85 +95,131 @@ def w3_at_size(server: BenchRedis, items: int) -> dict[str, Json]:
         engine = Engine(client=client)
         with MemoryWatch(client) as watch:
             started = time.perf_counter()
-            execution = engine.start_execution(w3_definition(), w3_input(items), str(uuid.uuid4()))
-            described = engine.wait(execution, timeout=3600)
+            execution = engine.start_execution(
+                w3_definition(), w3_input(items), str(uuid.uuid4()), state_machine="W3scale"
+            )
+            described = engine.wait(execution, timeout=W3_TIMEOUT)
             seconds = time.perf_counter() - started
-        drain(client)
+        found = census.take(client, 1, baseline)
         worker_peak = max(workers.rss("VmHWM"))
     finally:
         workers.stop()
-    if described["status"] != "SUCCEEDED":
-        raise AssertionError(f"W3 x{items}: {described['status']} {described.get('cause')}")
+    _check(items, described)
     return {
         "items": items,
         "seconds": seconds,
-        "iterations_per_s": items / seconds,
-        "peak_bytes_per_iteration": (watch.peak - baseline) / items,
-        "after_bytes_per_iteration": (used_memory(client) - baseline) / items,
-        "keys_left": _keys_left(client, execution),
+        "transitions_per_s": (items + 1) / seconds,
+        "redis_peak_bytes": watch.peak - baseline,
+        "history_events": client.llen(keys.history(execution)),
+        "history_bytes": client.memory_usage(keys.history(execution), samples=0) or 0,
+        "census": found,
         "worker_peak_rss_mib": worker_peak,
     }
 
 
-def _keys_left(client: redis.Redis, execution: str) -> dict[str, int]:
-    """Keys in the database after the end, by kind: the execution's own, RQ's, sfn's global."""
-    kinds: dict[str, int] = {}
-    for key in client.scan_iter(count=1000):
-        name = key.decode()
-        if name.startswith(f"sfn:{{{execution}}}:"):
-            kind = "execution:" + name.split("}:", 1)[1].split(":")[0]
-        elif name.startswith("rq:"):
-            kind = "rq:" + name.split(":")[1]
-        else:
-            kind = name.rsplit(":", 1)[0] if name.count(":") > 1 else name
-        kinds[kind] = kinds.get(kind, 0) + 1
-    return dict(sorted(kinds.items()))
+def _check(items: int, described: dict[str, Json]) -> None:
+    if described["status"] != "SUCCEEDED":
+        raise AssertionError(f"W3 x{items}: {described['status']} {described.get('cause')}")
+    results = json.loads(described["output"])["results"]
+    if results != {"count": items}:
+        raise AssertionError(f"W3 x{items}: results {results}, expected a count of {items}")
 
 
-def projected_first_commit(items: int) -> int:
-    """Bytes of the Map's first commit: one spec per child, its item and the execution's
-    context without Execution.Input (children read that from the execution), under 1 KiB."""
-    return items * SPEC_BYTES
+def too_big(items: int, previous: Json | None) -> str | None:
+    """Why `items` cannot run here (Redis's projected peak exceeds the memory available)."""
+    available = machine.available_bytes()
+    if previous is None or available is None or "redis_peak_bytes" not in previous:
+        return None
+    needed = previous["redis_peak_bytes"] / previous["items"] * items * MEMORY_MARGIN
+    if needed <= available:
+        return None
+    return f"needs ~{needed / 1024**3:,.1f} GiB for Redis, {available / 1024**3:,.1f} available"
 
 
-def run() -> dict[str, Json]:
-    found: dict[str, Json] = {"w3": []}
+def run(w5_executions: int = W5_EXECUTIONS, w3_sizes: tuple[int, ...] = W3_SIZES) -> Json:
+    """Every scale measurement (smaller counts only for the test of this module)."""
+    started = time.perf_counter()
+    found: dict[str, Json] = {"engine": machine.engine_revision(), "load_before": machine.load()}
     with BenchRedis() as server:
         found["server"] = server.version()
-        found["w5"] = w5_at_scale(server)
-        print(f"W5 x{W5_EXECUTIONS}: {found['w5']['seconds'][0]:.1f} s", file=sys.stderr)
-        for items in W3_SIZES:
-            projected = projected_first_commit(items)
-            if projected > MAX_COMMIT_BYTES:
-                found["w3"].append({"items": items, "skipped_projected_bytes": projected})
-                continue
-            found["w3"].append(w3_at_size(server, items))
-            print(f"W3 x{items}: {found['w3'][-1]['seconds']:.1f} s", file=sys.stderr)
+        found["w5"] = w5_at_scale(server, w5_executions)
+        _progress(f"W5 x{w5_executions}: {found['w5']['seconds'][0]:.1f} s")
+        found["w3"] = []
+        for items in w3_sizes:
+            reason = too_big(items, found["w3"][-1] if found["w3"] else None)
+            found["w3"].append(
+                {"items": items, "skipped": reason} if reason else w3_at_size(server, items)
+            )
+            _progress(f"W3 x{items}: {found['w3'][-1].get('seconds', reason)}")
+    found["load_after"] = machine.load()
+    found["total_seconds"] = time.perf_counter() - started
     return found
 
 
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 def render(found: Json) -> str:
-    w5 = found["w5"]
-    trips = 3 * W5_EXECUTIONS / w5["seconds"][0]
     lines = [
-        f"scale runs on {found['server']} (AOF everysec), 2 `sfn worker` processes",
-        f"W5 x{W5_EXECUTIONS:,} started at once: {trips:,.0f} Task round trips/s "
-        f"({w5['seconds'][0]:.1f} s), Redis {w5['redis_bytes_per_execution'] / 1024:.1f} KiB and "
-        f"{w5['keys_per_execution']:.1f} keys per finished execution, worker RSS growth "
-        f"{w5['worker_rss_growth_mib']:.1f} MiB (peak {w5['worker_peak_rss_mib']:.0f} MiB)",
+        f"scale runs, engine {found['engine']}, load {found['load_before']} before / "
+        f"{found['load_after']} after, {found['server']} (AOF everysec), 2 `sfn worker` "
+        f"processes; the whole run took {found['total_seconds']:,.0f} s",
+        "",
+        *w5_lines(found["w5"]),
+        "",
+        *w3_rows(found["w3"]),
+        "",
+        "keys left once each W3 execution had ended and the queues had drained:",
     ]
     for w3 in found["w3"]:
-        if "skipped_projected_bytes" in w3:
-            lines.append(
-                f"W3 x{w3['items']:,}: not started: its first commit alone would write "
-                f"{w3['skipped_projected_bytes'] / 1024**3:,.1f} GiB"
-            )
-            continue
-        peak, after = w3["peak_bytes_per_iteration"], w3["after_bytes_per_iteration"]
-        lines.append(
-            f"W3 x{w3['items']:,}: {w3['iterations_per_s']:,.0f} iterations/s "
-            f"({w3['seconds']:.1f} s); Redis per iteration {peak / 1024:,.1f} KiB at peak, "
-            f"{after / 1024:,.1f} KiB after the end; "
-            f"worker peak RSS {w3['worker_peak_rss_mib']:.0f} MiB; keys left {w3['keys_left']}"
-        )
+        if "census" in w3:
+            left = w3["census"]["keys"]
+            summary = census.summary(left, 1)
+            lines.append(f"  W3 x{w3['items']:,}: {sum(left.values()):,} keys: {summary}")
     return "\n".join(lines)
+
+
+def w5_lines(w5: Json) -> list[str]:
+    seconds, left = w5["seconds"][0], w5["census"]
+    growth, count = w5["worker_rss_growth_each_mib"], w5["transitions"] // 3
+    total = left["executions"]
+    return [
+        f"W5 x{count:,} started at once: {3 * count / seconds:,.0f} Task round "
+        f"trips/s = transitions/s ({seconds:.1f} s for all)",
+        f"  Redis: peak {w5['redis_peak_bytes'] / MIB:,.1f} MiB "
+        f"({w5['redis_peak_bytes'] / total / 1024:,.2f} KiB per execution); after the end "
+        f"{left['redis_bytes'] / MIB:,.1f} MiB ({left['redis_bytes_per_execution'] / 1024:,.2f} "
+        f"KiB per finished execution)",
+        f"  workers: RSS growth {' / '.join(f'{g:,.1f}' for g in growth)} MiB = "
+        f"{sum(growth) * 1024 / count:,.3f} KiB per execution; "
+        f"peak RSS {w5['worker_peak_rss_mib']:,.0f} MiB",
+        f"  left per finished execution ({total:,} with the warm-up's): "
+        f"{left['keys_per_execution']:,.1f} keys: {census.summary(left['keys'], total)}",
+    ]
+
+
+W3_HEADINGS = [
+    "W3 items", "wall s", "transitions/s", "Redis peak MiB", "peak KiB/iteration",
+    "left after end MiB", "left KiB/finished iteration", "of which history MiB (events)",
+    "worker peak RSS MiB",
+]  # fmt: skip
+
+
+def w3_rows(sizes: list[Json]) -> list[str]:
+    lines = ["| " + " | ".join(W3_HEADINGS) + " |", "|" + " --- |" * len(W3_HEADINGS)]
+    for w3 in sizes:
+        if "skipped" in w3:
+            lines.append(f"| {w3['items']:,} | not run: {w3['skipped']} |")
+            continue
+        items, left = w3["items"], w3["census"]["redis_bytes"]
+        cells = [
+            f"{items:,}", f"{w3['seconds']:,.1f}", f"{w3['transitions_per_s']:,.0f}",
+            f"{w3['redis_peak_bytes'] / MIB:,.1f}",
+            f"{w3['redis_peak_bytes'] / items / 1024:,.2f}", f"{left / MIB:,.1f}",
+            f"{left / items / 1024:,.2f}",
+            f"{w3['history_bytes'] / MIB:,.1f} ({w3['history_events']:,})",
+            f"{w3['worker_peak_rss_mib']:,.0f}",
+        ]  # fmt: skip
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines

@@ -18,20 +18,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-import redis
-
 import bench.activities  # noqa: F401  (registers W5's activities in this process)
+from bench import census
 from bench.redis_server import exec_calls
 from bench.stats import own_peak_rss_mib
 from bench.workloads import BY_ID, Workload, check_output, count_transitions
-from engine.runtime import dispatch
 from engine.runtime.connection import connect
 from engine.runtime.engine import Engine
 from engine.runtime.worker import EmbeddedWorker
 
 Json = Any
 WAIT_SECONDS = 600
-QUEUE_KEY = f"rq:queue:{dispatch.DEFAULT_QUEUE}"
 
 
 def run_batch(engine: Engine, workload: Workload, count: int, concurrent: bool) -> list[str]:
@@ -48,14 +45,6 @@ def run_batch(engine: Engine, workload: Workload, count: int, concurrent: bool) 
     for execution in started:
         engine.wait(execution, timeout=WAIT_SECONDS)
     return started
-
-
-def drain(client: redis.Redis, timeout: float = 300) -> None:
-    """Wait (untimed) until the queue is empty: join jobs of Map children can outlive their
-    execution, and must not slow the next repetition down or escape its commit count."""
-    deadline = time.monotonic() + timeout
-    while client.llen(QUEUE_KEY) and time.monotonic() < deadline:
-        time.sleep(0.05)
 
 
 def verify(engine: Engine, workload: Workload, executions: list[str]) -> list[float]:
@@ -100,7 +89,7 @@ def measure(url: str, spec: dict[str, Json]) -> dict[str, Json]:
             started = time.perf_counter()
             executions = run_batch(engine, workload, spec["executions"], spec["concurrent"])
             seconds.append(time.perf_counter() - started)
-            drain(engine.redis)
+            census.drain(engine.redis)
             commits.append((exec_calls(engine.redis) - before) / len(executions))
             latencies += verify(engine, workload, executions)
     finally:

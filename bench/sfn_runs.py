@@ -17,7 +17,8 @@ from typing import Any
 
 import redis
 
-from bench.redis_server import flush
+from bench import census
+from bench.redis_server import flush, used_memory
 from bench.stats import proc_status_mib
 
 Json = Any
@@ -90,17 +91,32 @@ def engine_process(url: str, spec: dict[str, Json]) -> dict[str, Json]:
 
 
 def measure(client: redis.Redis, url: str, spec: dict[str, Json]) -> dict[str, Json]:
-    """One measurement on a clean database, with worker processes when the mode asks."""
+    """One measurement on a clean database, with worker processes when the mode asks, and the
+    census of what its executions left in Redis once they ended and the queues drained.
+
+    `spec["warmup"]` executions (workers mode) run first, untimed, so that the workers' RSS
+    growth is that of the measured executions, not of their first jobs' imports and caches;
+    the census counts them too."""
     flush(client)
+    baseline = used_memory(client)
+    executions = spec["reps"] * spec["executions"]
     if spec["mode"] == "embedded":
-        return engine_process(url, spec)
+        result = engine_process(url, spec)
+        result["census"] = census.take(client, executions, baseline)
+        return result
     workers = Workers(url).wait_ready(client)
     try:
+        if spec.get("warmup"):
+            engine_process(url, {**spec, "executions": spec["warmup"], "reps": 1})
+            executions += spec["warmup"]
         before = workers.rss("VmRSS")
         result = engine_process(url, spec)
         result["worker_peak_rss_mib"] = max(workers.rss("VmHWM"))
         after = workers.rss("VmRSS")
-        result["worker_rss_growth_mib"] = max(a - b for a, b in zip(after, before, strict=True))
+        growth = [a - b for a, b in zip(after, before, strict=True)]
+        result["worker_rss_growth_each_mib"] = growth
+        result["worker_rss_growth_mib"] = max(growth)
+        result["census"] = census.take(client, executions, baseline)
     finally:
         workers.stop()
     return result

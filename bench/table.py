@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench import census
 from bench.stats import median, percentile
 
 Json = Any
@@ -99,6 +100,31 @@ def w5_rows(results: Json) -> list[str]:
     return lines
 
 
+def retention_rows(results: Json) -> list[str]:
+    """Keys and Redis memory each finished execution leaves once the queues have drained."""
+    lines = [
+        row(["left after the end (2 workers)", "keys per execution", "Redis KiB per execution",
+             "keys by kind (per execution; shared keys as counts)"]),
+        row(["---"] * 4),
+    ]  # fmt: skip
+    measured = [(wid, modes.get("workers") or {}) for wid, modes in results["sfn"].items()]
+    measured.append(("W5 at once", (results.get("w5_throughput") or {}).get("workers") or {}))
+    for label, result in measured:
+        found = result.get("census")
+        if found:
+            lines.append(row(census_cells(label, found)))
+    return lines
+
+
+def census_cells(label: str, found: Json) -> list[str]:
+    drained = "" if found["drained"] else " (queues not drained)"
+    return [
+        label + drained, fmt(found["keys_per_execution"], 1),
+        fmt(found["redis_bytes_per_execution"] / 1024, 1),
+        census.summary(found["keys"], found["executions"]),
+    ]  # fmt: skip
+
+
 def _ms(seconds: float | None) -> float | None:
     return None if seconds is None else seconds * 1000
 
@@ -136,7 +162,7 @@ def render(results: Json) -> str:
         f"{results['reps']} repetitions; t/s = states entered per second"
     )
     blocks = [header, "", *workload_rows(results), "", *w5_rows(results), "",
-              *limit_rows(results), ""]  # fmt: skip
+              *retention_rows(results), "", *limit_rows(results), ""]  # fmt: skip
     if results.get("startup"):
         blocks += [*startup_rows(results), ""]
     if peer.get("first_execution_s") is not None:

@@ -42,6 +42,18 @@ def test_every_workload_runs_on_sfn_in_both_modes(quick: dict) -> None:
         assert quick["sfn"][workload.id]["workers"]["worker_peak_rss_mib"] > 0
 
 
+def test_each_measurement_counts_what_its_executions_leave_in_redis(quick: dict) -> None:
+    for workload in WORKLOADS:
+        executions = bench_main.QUICK.executions[workload.id] * bench_main.QUICK.reps
+        for mode in ("embedded", "workers"):
+            left = quick["sfn"][workload.id][mode]["census"]
+            assert left["drained"]
+            assert left["executions"] == executions
+            assert left["keys"]["meta"] == left["keys"]["history"] == executions
+            assert left["keys_per_execution"] >= 2
+    assert "| W3c10 | " in quick["stdout"].split("left after the end")[1]
+
+
 def test_w5_reports_round_trips_and_task_latencies(quick: dict) -> None:
     sequential = quick["sfn"]["W5"]["workers"]
     assert len(sequential["task_latencies"]) == 3 * bench_main.QUICK.executions["W5"]
