@@ -11,12 +11,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import redis
+from redis.client import Pipeline
 from rq import get_current_job
 
 from engine import activities
-from engine.core.triggers import TaskFailed, TaskSucceeded
+from engine.core.triggers import TaskFailed, TaskSucceeded, Trigger
 from engine.errors import UnknownResource
-from engine.runtime import groups, leases, watchdog
+from engine.runtime import groups, keys, leases, watchdog
 from engine.runtime.commit import Runtime
 
 Json = Any
@@ -25,10 +27,6 @@ CALLBACK_SUFFIX = ".waitForTaskToken"
 # wait on their activity's own queue, so this happens only on a misroute: a worker given
 # `--queue X` (or an $SFN_ACTIVITY_QUEUES route to X) without loading an activity routed to X.
 UNKNOWN_ACTIVITY = "Sfn.UnknownActivity"
-
-
-def _runtime() -> Runtime:
-    return Runtime(get_current_job().connection)
 
 
 def _context(runtime: Runtime, job: dict[str, Any]) -> activities.ActivityContext:
@@ -57,33 +55,75 @@ def watched(function: Callable[..., None]) -> Callable[..., None]:
     return job
 
 
-@watched
 def run_task(**job: Any) -> None:
-    """Run one Task attempt and commit its result (callback tasks wait for send-task-*)."""
-    runtime = _runtime()
+    """Run one Task attempt and commit its result (callback tasks wait for send-task-*).
+
+    Its lease and its job watch end in the transaction that commits the result."""
+    current = get_current_job()
+    runtime = Runtime(current.connection)
     execution, run_id, token = job["execution"], job["run"], job["token"]
-    if not runtime.awaits_task(execution, run_id, token):
-        return  # a duplicate, or the task timed out / was stopped while queued
+    watch = watchdog.member(execution, current.origin, current.id)
     try:
         entry = activities.default_registry.resolve(job["resource"])
     except UnknownResource as error:
-        runtime.advance(execution, run_id, TaskFailed(token, UNKNOWN_ACTIVITY, str(error)))
+        failed = TaskFailed(token, UNKNOWN_ACTIVITY, str(error))
+        _commit(runtime, job, failed, lambda pipe: pipe.zrem(keys.TIMERS, watch))
         return
     lease = leases.Lease(runtime.redis, execution, run_id, token, job.get("delivery", 0))
-    lease.hold(heartbeat=bool(job.get("heartbeat_seconds")))
+    if not _start(runtime, lease, job):
+        _end(runtime.redis, lease, watch)  # a duplicate, or timed out / stopped while queued
+        return
+    lease.keep()
     try:
-        try:
-            output = entry(job["input"], _context(runtime, job))
-        except Exception as error:
-            kind, cause = activities.error_from_exception(error)
-            runtime.advance(execution, run_id, TaskFailed(token, kind, cause))
-            return
-        if not job["resource"].endswith(CALLBACK_SUFFIX):
-            runtime.advance(execution, run_id, TaskSucceeded(token, output))
+        result = _perform(runtime, entry, job)
+        if result is None:
+            _end(runtime.redis, lease, watch)
+        else:
+            _commit(runtime, job, result, lambda pipe: _end(pipe, lease, watch))
     finally:
-        lease.release()
+        lease.stop_renewing()
+
+
+def _start(runtime: Runtime, lease: leases.Lease, job: dict[str, Any]) -> bool:
+    """Whether the attempt is still awaited, with its lease taken in the same round trip (a
+    lease taken for an attempt not awaited is harmless, and is ended at once)."""
+    heartbeat = bool(job.get("heartbeat_seconds"))
+    return runtime.awaits_task(
+        job["execution"],
+        job["run"],
+        job["token"],
+        also=lambda p: lease.take(p, heartbeat=heartbeat),
+    )
+
+
+def _perform(runtime: Runtime, entry: Callable[..., Json], job: dict[str, Any]) -> Trigger | None:
+    """Run the activity: its result or failure, or None for a callback task (its result comes
+    with send-task-*)."""
+    try:
+        output = entry(job["input"], _context(runtime, job))
+    except Exception as error:
+        return TaskFailed(job["token"], *activities.error_from_exception(error))
+    if job["resource"].endswith(CALLBACK_SUFFIX):
+        return None
+    return TaskSucceeded(job["token"], output)
+
+
+def _commit(
+    runtime: Runtime, job: dict[str, Any], result: Trigger, ends: Callable[[Pipeline], Any]
+) -> None:
+    """Commit `result` with `ends` in its transaction; if it was stale (nothing written), run
+    `ends` in a trip of its own."""
+    if not runtime.advance(job["execution"], job["run"], result, also=ends):
+        with runtime.redis.pipeline(transaction=False) as pipe:
+            ends(pipe)
+            pipe.execute()
+
+
+def _end(target: redis.Redis | Pipeline, lease: leases.Lease, watch: str) -> None:
+    """End the lease and the job watch: in a trip of their own, or in a commit's `pipe`."""
+    target.zrem(keys.TIMERS, lease.member, watch)
 
 
 @watched
 def advance_group(execution: str, group: str) -> None:
-    groups.advance_group(_runtime(), execution, group)
+    groups.advance_group(Runtime(get_current_job().connection), execution, group)

@@ -26,6 +26,8 @@ from engine.core.triggers import TaskFailed
 from engine.runtime import dispatch, keys
 
 if TYPE_CHECKING:
+    from redis.client import Pipeline
+
     from engine.runtime.commit import Runtime
 
 WORKER_LOST = "Sfn.WorkerLost"
@@ -60,39 +62,84 @@ def lost_cause() -> str:
     )
 
 
+class Renewer:
+    """The one daemon thread of a process that renews every lease held in it.
+
+    Leases are renewed together, one pipelined trip per client every third of the lease, so
+    holding a lease costs no thread start. A forked child (RQ's work horse) renews only its own
+    leases, with a thread of its own."""
+
+    def __init__(self) -> None:
+        self._held: dict[str, redis.Redis] = {}
+        self._lock = threading.Lock()
+        self._owner: int | None = None  # the process whose thread runs
+
+    def add(self, client: redis.Redis, member: str) -> None:
+        with self._lock:
+            self._held[member] = client
+            if self._owner != os.getpid():
+                self._owner = os.getpid()
+                threading.Thread(target=self._loop, name="sfn-leases", daemon=True).start()
+
+    def discard(self, member: str) -> None:
+        with self._lock:
+            self._held.pop(member, None)
+
+    def after_fork(self) -> None:
+        """In a forked child: the parent's leases and thread are not this process's."""
+        self._held, self._lock, self._owner = {}, threading.Lock(), None
+
+    def renew(self) -> None:
+        """Push every held lease forward by one lease (a released one is not re-added)."""
+        with self._lock:
+            held = list(self._held.items())
+        by_client: dict[int, tuple[redis.Redis, dict[str, float]]] = {}
+        due = time.time() + lease_seconds()
+        for member, client in held:
+            by_client.setdefault(id(client), (client, {}))[1][member] = due
+        for client, members in by_client.values():
+            try:
+                client.zadd(keys.TIMERS, members, xx=True)
+            except redis.RedisError:
+                continue  # Redis unreachable for a moment: the next renewal may succeed
+
+    def _loop(self) -> None:
+        owner = os.getpid()
+        while self._owner == owner:
+            time.sleep(lease_seconds() / 3)
+            self.renew()
+
+
+RENEWER = Renewer()
+os.register_at_fork(after_in_child=RENEWER.after_fork)
+
+
 class Lease:
-    """Held while an activity runs; a daemon thread renews it until `release`."""
+    """Held while an activity runs: taken in the trip that checks the attempt is awaited,
+    renewed by the process's `Renewer`, ended in the transaction that commits the result."""
 
     def __init__(
         self, client: redis.Redis, execution: str, run_id: str, token: str, delivery: int = 0
     ):
         self._client = client
-        self._member = lease_member(execution, run_id, token, delivery)
+        self.member = lease_member(execution, run_id, token, delivery)
         self._heartbeat = keys.heartbeat(execution, token)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._renew, name="sfn-lease", daemon=True)
 
-    def hold(self, *, heartbeat: bool = False) -> None:
-        """Take the lease (and, for a HeartbeatSeconds task, start its clock) in one trip."""
-        with self._client.pipeline(transaction=False) as pipe:
-            pipe.zadd(keys.TIMERS, {self._member: time.time() + lease_seconds()})
-            if heartbeat:
-                pipe.set(self._heartbeat, time.time(), ex=dispatch.TOKEN_TTL)
-            pipe.execute()
-        self._thread.start()
+    def take(self, pipe: Pipeline, *, heartbeat: bool = False) -> None:
+        """Add taking the lease (and, for a HeartbeatSeconds task, starting its clock) to
+        `pipe`; call `keep` once it has run."""
+        pipe.zadd(keys.TIMERS, {self.member: time.time() + lease_seconds()})
+        if heartbeat:
+            pipe.set(self._heartbeat, time.time(), ex=dispatch.TOKEN_TTL)
 
-    def _renew(self) -> None:
-        while not self._stop.wait(lease_seconds() / 3):
-            try:
-                self._client.zadd(
-                    keys.TIMERS, {self._member: time.time() + lease_seconds()}, xx=True
-                )
-            except redis.RedisError:
-                continue  # Redis unreachable for a moment: the next renewal may succeed
+    def keep(self) -> None:
+        """Renew the lease from now on, until `stop_renewing`."""
+        RENEWER.add(self._client, self.member)
 
-    def release(self) -> None:
-        self._stop.set()
-        self._client.zrem(keys.TIMERS, self._member)
+    def stop_renewing(self) -> None:
+        """Renew no more. A lease not ended then falls due, and the attempt, if still awaited
+        (its commit failed), is delivered again."""
+        RENEWER.discard(self.member)
 
 
 def record_heartbeat(client: redis.Redis, execution: str, token: str) -> None:
