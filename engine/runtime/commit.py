@@ -11,6 +11,7 @@ re-decided: a stale or concurrent writer never overwrites.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -76,6 +77,7 @@ class Runtime:
         create: Run | None = None,
         deliver_group: str | None = None,
         open_meta: dict[str, str] | None = None,
+        also: Callable[[Any], Any] | None = None,
     ) -> bool:
         """Apply `trigger` to a run and commit; False when it was stale (nothing written).
 
@@ -83,7 +85,8 @@ class Runtime:
         it belongs to (which must not exist yet); `deliver_group` closes that child group in
         the same commit (its records go), so the parent hears from it once. A commit that ends
         a child may complete its group or free a MaxConcurrency slot: the join runs here,
-        right after the commit (`groups.after_finish`)."""
+        right after the commit (`groups.after_finish`). `also(pipe)` adds the caller's own
+        writes to the commit (a Task's lease and job watch end with its result)."""
         while True:
             reads = self._read(execution, run_id, deliver_group)
             decision = self._decide(
@@ -99,24 +102,31 @@ class Runtime:
             if deliver_group:
                 total = int(reads.delivered["total"])
                 groups.close_group(write.pipe, execution, deliver_group, total, reads.live)
+            if also:
+                also(write.pipe)
             replies = write.commit()
             if replies is None:
                 continue
-            self._after(execution, decision, replies)
+            self._join(execution, decision, replies)
             return True
 
-    def awaits_task(self, execution: str, run_id: str, token: str) -> bool:
+    def awaits_task(
+        self, execution: str, run_id: str, token: str, also: Callable[[Any], Any] | None = None
+    ) -> bool:
         """Whether a running execution's run still waits for the task behind `token`.
 
         False once its result is committed, the task timed out, the execution stopped, or
-        the run's child group already ended (a sibling failed): then running it is wasted."""
+        the run's child group already ended (a sibling failed): then running it is wasted.
+        `also(pipe)` adds the caller's own commands to the same round trip."""
         group = group_of(run_id)
         with self.redis.pipeline(transaction=False) as pipe:
             pipe.hget(keys.meta(execution), "status")
             pipe.get(keys.run(execution, run_id))
             if group:
                 pipe.hget(keys.group(execution, group), "delivered")
-            status, raw, *delivered = pipe.execute()
+            if also:
+                also(pipe)
+            status, raw, *delivered = pipe.execute()[: 3 if group else 2]
         run = Run.load(run_id, raw)
         if status != RUNNING.encode() or run is None or not run.awaits_task(token):
             return False
@@ -215,7 +225,7 @@ class Runtime:
         decision.existed, decision.reads = reads.raw_run is not None, reads
         return decision
 
-    def _after(self, execution: str, decision: Decision, replies: list[Any]) -> None:
+    def _join(self, execution: str, decision: Decision, replies: list[Any]) -> None:
         """Joins a committed child end calls for, inline (its timer covers a crash here)."""
         for finished in decision.joins:
             try:
@@ -269,11 +279,11 @@ class Runtime:
         )
         if task.timeout_seconds:
             member = dispatch.timer_member("timeout", execution, run_id, task.token)
-            dispatch.add_timer(pipe, member, _after(now, task.timeout_seconds))
+            dispatch.add_timer(pipe, member, _plus(now, task.timeout_seconds))
         if task.heartbeat_seconds:
             ident = f"{task.token}/{task.heartbeat_seconds}"
             member = dispatch.timer_member("heartbeat", execution, run_id, ident)
-            dispatch.add_timer(pipe, member, _after(now, task.heartbeat_seconds))
+            dispatch.add_timer(pipe, member, _plus(now, task.heartbeat_seconds))
 
     def _finish(
         self, pipe: Any, execution: str, decision: Decision, end: Finish, now: datetime
@@ -321,7 +331,9 @@ def _guard(
             write.field_is(keys.group(execution, group_id), "delivered", "0")
     if run_id == ROOT and any(isinstance(e, Finish) for e in decision.step.effects):
         # The end sweeps every open group and token: none may have appeared since the read.
-        write.field_is(keys.live(execution), groups.LIVE_REVISION, reads.live.get("rev"))
+        write.field_is(
+            keys.live(execution), groups.LIVE_REVISION, reads.live.get(groups.LIVE_REVISION)
+        )
 
 
 def _awaited_token(snapshot: Json) -> str | None:
@@ -341,5 +353,5 @@ def _open_execution(pipe: Any, execution: str, meta: dict[str, str]) -> None:
     pipe.zadd(keys.by_status(RUNNING), {execution: started})
 
 
-def _after(now: datetime, seconds: float) -> datetime:
+def _plus(now: datetime, seconds: float) -> datetime:
     return now + timedelta(seconds=seconds)

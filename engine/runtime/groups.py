@@ -1,18 +1,25 @@
 """Parallel branches and Map iterations as child runs, joined atomically into their parent.
 
-A `StartChildren` effect opens a *group*: a join record (total, started, delivered), the
-children's inputs, and a first `advance_group` job. Each child runs with its own snapshot; its
-final commit records its result and enqueues `advance_group` in the same transaction. That job
-starts more children itself (never more than MaxConcurrency running; each start is a commit
-that creates the child and counts it) or, once the outcome is known,
-delivers `ChildrenDone` / `ChildFailed` to the parent in the commit that marks the group
-delivered — so the parent hears exactly once, whichever child finishes last.
+A `StartChildren` effect opens a *group* in the parent's commit: a join record (total, started,
+finished, failed, delivered), the children's inputs, and one `advance_group` job. A join
+(`advance_group`) starts children in batches: one guarded commit creates up to `BATCH` of them
+(the free MaxConcurrency slots), running each one's first step in memory, so a child whose
+first step ends it (a Pass iterator) ends inside that same commit; the commit counts `started`
+and is guarded by it, so two racing joins start each child once. A child's final commit stores
+its result and counts it (`finished`); the committing process learns the count from the reply
+and joins inline only when that end completes the group or frees a slot. Once the outcome is
+known, the join delivers `ChildrenDone` / `ChildFailed` to the parent in the commit that closes
+the group (its records and its children's run records go; DISTRIBUTED run histories stay), so
+the parent hears exactly once. Crash safety: every commit that ends or starts children pushes
+the group's join timer to now + SFN_LEASE_SECONDS; the delivering commit removes it.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import redis
@@ -20,13 +27,27 @@ from redis.client import Pipeline
 
 from engine.core.effects import Finish, StartChildren
 from engine.core.triggers import ChildFailed, ChildrenDone, Start
-from engine.runtime import dispatch, keys
-from engine.runtime.store import RUNNING, Run, dumps
+from engine.runtime import dispatch, keys, leases
+from engine.runtime.guarded import GuardedWrite
+from engine.runtime.store import RUNNING, Run, child_run_id, dumps
 
 if TYPE_CHECKING:
     from engine.runtime.commit import Runtime
 
 Json = Any
+BATCH = 100  # children started per commit at most
+LIVE_REVISION = "rev"
+META_FIELDS = ("status", "definition", "startEpoch", "redriveCount")
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A child end recorded in a commit, and where its counts are among the replies."""
+
+    group: str
+    record: dict[str, str]
+    finished_reply: int
+    failed_reply: int
 
 
 def open_group(
@@ -42,6 +63,8 @@ def open_group(
         "toleratedCount": effect.tolerated_failure_count or 0,
         "toleratedPercentage": effect.tolerated_failure_percentage or 0.0,
         "started": 0,
+        "finished": 0,
+        "failed": 0,
         "delivered": 0,
     }
     pipe.hset(keys.group(execution, group_id), mapping=record)
@@ -58,24 +81,8 @@ def open_group(
     }
     if specs:
         pipe.hset(keys.group_specs(execution, group_id), mapping=specs)
-    _enqueue_advance(pipe, client, execution, group_id)
-    return group_id
-
-
-def child_finished(
-    pipe: Pipeline, client: redis.Redis, execution: str, run: Run, end: Finish
-) -> None:
-    """Record a child's end in its own final commit, and wake the group."""
-    assert run.group is not None
-    if end.status == "SUCCEEDED":
-        pipe.hset(keys.group_results(execution, run.group), str(run.index), dumps(end.output))
-    else:
-        failure = {"error": end.error, "cause": end.cause}
-        pipe.hset(keys.group_failures(execution, run.group), str(run.index), dumps(failure))
-    _enqueue_advance(pipe, client, execution, run.group)
-
-
-def _enqueue_advance(pipe: Pipeline, client: redis.Redis, execution: str, group_id: str) -> None:
+    pipe.hset(keys.live(execution), f"g:{group_id}", len(effect.children))
+    pipe.hincrby(keys.live(execution), LIVE_REVISION, 1)
     dispatch.enqueue(
         pipe,
         client,
@@ -83,6 +90,62 @@ def _enqueue_advance(pipe: Pipeline, client: redis.Redis, execution: str, group_
         {"execution": execution, "group": group_id},
         description=f"join {execution} {group_id}",
     )
+    return group_id
+
+
+def child_finished(
+    write: GuardedWrite, execution: str, run: Run, end: Finish, record: dict[str, str]
+) -> Finished:
+    """Record a child's end in its own final commit, count it, and push the join timer."""
+    assert run.group is not None
+    pipe = write.pipe
+    if end.status == "SUCCEEDED":
+        pipe.hset(keys.group_results(execution, run.group), str(run.index), dumps(end.output))
+    else:
+        failure = {"error": end.error, "cause": end.cause}
+        pipe.hset(keys.group_failures(execution, run.group), str(run.index), dumps(failure))
+    finished_reply = write.mark()
+    pipe.hincrby(keys.group(execution, run.group), "finished", 1)
+    failed_reply = write.mark()
+    pipe.hincrby(keys.group(execution, run.group), "failed", int(end.status != "SUCCEEDED"))
+    push_join_timer(write, execution, run.group)
+    return Finished(run.group, record, finished_reply, failed_reply)
+
+
+def push_join_timer(write: GuardedWrite, execution: str, group_id: str) -> None:
+    """Due one lease from now (once per commit): fires a join if this process dies first."""
+    if write.first(("join", group_id)):
+        due = time.time() + leases.lease_seconds()
+        write.pipe.zadd(keys.TIMERS, {join_member(execution, group_id): due})
+
+
+def join_member(execution: str, group_id: str, recheck: str = "") -> str:
+    return dispatch.timer_member("join", execution, group_id, recheck)
+
+
+def after_finish(runtime: Runtime, execution: str, finished: Finished, replies: list[Any]) -> None:
+    """After a child's final commit: join when that end completes the group, exceeds its
+    tolerance or frees a MaxConcurrency slot; otherwise nothing is left to do."""
+    record = finished.record
+    done, failed = int(replies[finished.finished_reply]), int(replies[finished.failed_reply])
+    total, limit = int(record["total"]), int(record["maxConcurrency"])
+    if (
+        done >= total
+        or _exceeded(failed, record)
+        or (limit and int(record.get("started", total)) < total)
+    ):
+        advance_group(runtime, execution, finished.group)
+
+
+def join_due(runtime: Runtime, execution: str, group_id: str, recheck: str) -> None:
+    """A join timer fell due (the process that should have joined may have died): join.
+
+    The poller removes the member after this returns, even if a child's commit pushed it
+    meanwhile; a one-off recheck member a lease later covers such a commit."""
+    advance_group(runtime, execution, group_id)
+    if not recheck and runtime.redis.exists(keys.group(execution, group_id)):
+        member = join_member(execution, group_id, secrets.token_hex(4))
+        runtime.redis.zadd(keys.TIMERS, {member: time.time() + leases.lease_seconds()})
 
 
 def tolerance_exceeded(failed: int, total: int, count: int, percentage: float) -> bool:
@@ -94,43 +157,115 @@ def tolerance_exceeded(failed: int, total: int, count: int, percentage: float) -
     return over_count or over_percentage
 
 
+def _exceeded(failed: int, record: dict[str, str]) -> bool:
+    count, percentage = int(record["toleratedCount"]), float(record["toleratedPercentage"])
+    return tolerance_exceeded(failed, int(record["total"]), count, percentage)
+
+
 def advance_group(runtime: Runtime, execution: str, group_id: str) -> None:
-    """Deliver the group's outcome to its parent, or start more children (idempotent).
+    """Deliver the group's outcome to its parent, or start more children (idempotent)."""
+    positions: list[int] = []
+    while True:
+        record, meta, specs = _read(runtime.redis, execution, group_id, positions)
+        if record.get("delivered") != "0" or meta.get("status") != RUNNING:
+            return
+        total, started = int(record["total"]), int(record["started"])
+        finished, failed = int(record["finished"]), int(record["failed"])
+        if finished >= total or _exceeded(failed, record):
+            outcome = _outcome(runtime.redis, execution, group_id, failed, record)
+            runtime.advance(execution, record["parent"], outcome, deliver_group=group_id)
+            return
+        free = _free_slots(record, started, finished)
+        if free <= 0:
+            return
+        wanted = list(range(started, started + free))
+        if positions[: len(wanted)] != wanted:
+            specs = _specs(runtime.redis, execution, group_id, wanted)
+        else:
+            specs = specs[: len(wanted)]
+        if _start_batch(runtime, execution, group_id, record, meta, specs):
+            nxt = started + len(specs)
+            positions = list(range(nxt, min(total, nxt + _prefetch(record))))
+        else:
+            positions = []
 
-    Delivery is exactly-once by the commit that sets `delivered`; starts by `count_start`."""
-    client = runtime.redis
-    record = _record(client, execution, group_id)
-    if not record or record["delivered"] == "1":
-        return
-    if client.hget(keys.meta(execution), "status") != RUNNING.encode():
-        return
-    outcome = _outcome(client, execution, group_id, record)
-    if outcome is not None:
-        runtime.advance(execution, record["parent"], outcome, deliver_group=group_id)
-    else:
-        start_more(runtime, execution, group_id)
+
+def _free_slots(record: dict[str, str], started: int, finished: int) -> int:
+    total, limit = int(record["total"]), int(record["maxConcurrency"])
+    free = total - started
+    if limit:
+        free = min(free, limit - (started - finished))
+    return min(free, BATCH)
 
 
-def _record(client: redis.Redis, execution: str, group_id: str) -> dict[str, str]:
-    raw = client.hgetall(keys.group(execution, group_id))
-    return {key.decode(): value.decode() for key, value in raw.items()}
+def _prefetch(record: dict[str, str]) -> int:
+    limit = int(record["maxConcurrency"])
+    return min(limit, BATCH) if limit else BATCH
+
+
+def _read(
+    client: redis.Redis, execution: str, group_id: str, positions: list[int]
+) -> tuple[dict[str, str], dict[str, str], list[Json]]:
+    """The join record, the execution's step fields and (prefetched) child specs: one trip."""
+    with client.pipeline(transaction=False) as pipe:
+        pipe.hgetall(keys.group(execution, group_id))
+        pipe.hmget(keys.meta(execution), META_FIELDS)
+        if positions:
+            pipe.hmget(keys.group_specs(execution, group_id), [str(p) for p in positions])
+        raw, values, *specs = pipe.execute()
+    record = {key.decode(): value.decode() for key, value in raw.items()}
+    meta = {k: v.decode() for k, v in zip(META_FIELDS, values, strict=True) if v is not None}
+    return record, meta, [json.loads(spec) for spec in (specs[0] if specs else [])]
+
+
+def _specs(client: redis.Redis, execution: str, group_id: str, positions: list[int]) -> list[Json]:
+    raw = client.hmget(keys.group_specs(execution, group_id), [str(p) for p in positions])
+    return [json.loads(spec) for spec in raw]
+
+
+def _start_batch(
+    runtime: Runtime,
+    execution: str,
+    group_id: str,
+    record: dict[str, str],
+    meta: dict[str, str],
+    specs: list[Json],
+) -> bool:
+    """Start `specs`' children in one commit, guarded by the group's `started` count.
+
+    Each child's first step runs here; its events go to the history in index order. A child
+    whose failure exceeds the tolerance ends the batch: no child after it starts."""
+    write = GuardedWrite(runtime.redis)
+    group_key = keys.group(execution, group_id)
+    write.field_is(keys.meta(execution), "status", RUNNING)
+    write.field_is(group_key, "started", record["started"])
+    write.field_is(group_key, "delivered", "0")
+    failed, count = int(record["failed"]), 0
+    for spec in specs:
+        index = spec["index"]
+        run = Run(child_run_id(group_id, index), tuple(spec["machinePath"]), group_id, index)
+        trigger = Start(spec["input"], spec["context"])
+        decision = runtime.step(execution, meta, run, trigger)
+        runtime.write(write, execution, trigger, decision)
+        count += 1
+        ends = [e for e in decision.step.effects if isinstance(e, Finish)]
+        failed += sum(e.status != "SUCCEEDED" for e in ends)
+        if _exceeded(failed, record):
+            break
+    write.pipe.hincrby(group_key, "started", count)
+    push_join_timer(write, execution, group_id)
+    return write.commit() is not None
 
 
 def _outcome(
-    client: redis.Redis, execution: str, group_id: str, record: dict[str, str]
-) -> ChildrenDone | ChildFailed | None:
-    total = int(record["total"])
-    failed = int(client.hlen(keys.group_failures(execution, group_id)))
-    count, percentage = int(record["toleratedCount"]), float(record["toleratedPercentage"])
-    if tolerance_exceeded(failed, total, count, percentage):
-        failures = _load(client.hgetall(keys.group_failures(execution, group_id)))
+    client: redis.Redis, execution: str, group_id: str, failed: int, record: dict[str, str]
+) -> ChildrenDone | ChildFailed:
+    failures = _load(client.hgetall(keys.group_failures(execution, group_id))) if failed else {}
+    if _exceeded(len(failures), record):
         index = min(failures)
         return ChildFailed(index, failures[index]["error"], failures[index]["cause"])
-    succeeded = int(client.hlen(keys.group_results(execution, group_id)))
-    if succeeded + failed < total:
-        return None
     results = _load(client.hgetall(keys.group_results(execution, group_id)))
-    for index, failure in _load(client.hgetall(keys.group_failures(execution, group_id))).items():
+    for index, failure in failures.items():
         results[index] = {"Error": failure["error"], "Cause": failure["cause"]}
     return ChildrenDone([results[index] for index in sorted(results)])
 
@@ -139,34 +274,46 @@ def _load(raw: dict[bytes, bytes]) -> dict[int, Json]:
     return {int(key): json.loads(value) for key, value in raw.items()}
 
 
-def start_more(runtime: Runtime, execution: str, group_id: str) -> None:
-    """Start children, in index order, while MaxConcurrency leaves room.
-
-    Each start is its own commit that creates the child and counts it in the group (WATCHing
-    the group), so two joins racing for the same child start it once. A join that dies here
-    is delivered again by its job watch and carries on where the counts say."""
-    client = runtime.redis
-    while True:
-        record = _record(client, execution, group_id)
-        if not record or record["delivered"] == "1":
-            return
-        if client.hget(keys.meta(execution), "status") != RUNNING.encode():
-            return
-        total, started = int(record["total"]), int(record["started"])
-        finished = int(client.hlen(keys.group_results(execution, group_id))) + int(
-            client.hlen(keys.group_failures(execution, group_id))
-        )
-        limit = int(record["maxConcurrency"])
-        if started >= total or (limit and started - finished >= limit):
-            return
-        _start_child(runtime, execution, group_id, started)
+# Retention ----------------------------------------------------------------------------------
 
 
-def _start_child(runtime: Runtime, execution: str, group_id: str, position: int) -> None:
-    """Start the child at `position` from its stored spec (a no-op if it already started)."""
-    raw = runtime.redis.hget(keys.group_specs(execution, group_id), str(position))
-    spec = json.loads(raw)
-    run_id = f"{group_id}.{spec['index']}"
-    run = Run(run_id, tuple(spec["machinePath"]), group_id, spec["index"], None)
-    start = Start(spec["input"], spec["context"])
-    runtime.advance(execution, run_id, start, create=run, count_start=group_id)
+def close_group(
+    pipe: Pipeline, execution: str, group_id: str, total: int, live: dict[str, str]
+) -> None:
+    """Delete a delivered (or abandoned) group: its records, its children's run records, its
+    join timer and the tokens its children still awaited (those `live` lists)."""
+    names = [keys.group(execution, group_id)]
+    names += [keys.group_specs(execution, group_id), keys.group_results(execution, group_id)]
+    names.append(keys.group_failures(execution, group_id))
+    names += [keys.run(execution, child_run_id(group_id, i)) for i in range(total)]
+    pipe.unlink(*names)
+    pipe.zrem(keys.TIMERS, join_member(execution, group_id))
+    pipe.hdel(keys.live(execution), f"g:{group_id}")
+    prefix = f"{group_id}."
+    for name, run_id in live.items():
+        if name.startswith("t:") and run_id.startswith(prefix):
+            forget_token(pipe, execution, name[2:])
+
+
+def sweep(pipe: Pipeline, execution: str, live: dict[str, str]) -> None:
+    """At the execution's end: close every group still open and forget every awaited token."""
+    for name, value in live.items():
+        if name.startswith("g:"):
+            close_group(pipe, execution, name[2:], int(value), {})
+        elif name.startswith("t:"):
+            forget_token(pipe, execution, name[2:])
+    pipe.unlink(keys.live(execution))
+
+
+def track_token(pipe: Pipeline, execution: str, token: str, run_id: str) -> None:
+    """List an awaited token among what the execution holds (forgotten when resolved)."""
+    pipe.hset(keys.live(execution), f"t:{token}", run_id)
+    pipe.hincrby(keys.live(execution), LIVE_REVISION, 1)
+
+
+def forget_token(pipe: Pipeline, execution: str, token: str) -> None:
+    """A task is no longer awaited: its token index, heartbeat and redelivery markers go."""
+    names = [keys.token(token), keys.heartbeat(execution, token)]
+    names += [keys.redelivery(execution, token, n) for n in range(1, leases.max_redeliveries() + 1)]
+    pipe.unlink(*names)
+    pipe.hdel(keys.live(execution), f"t:{token}")

@@ -77,6 +77,13 @@ def group_failures(execution: str, group_id: str) -> str:
     return f"{_tag(execution)}:group:{group_id}:failures"
 
 
+def live(execution: str) -> str:
+    """Hash: what the execution holds beyond its history while it runs, swept at its end:
+    open child groups (`g:<group>` -> child count), awaited task tokens (`t:<token>` -> run
+    id) and `rev` (counts additions, so the end sees them all)."""
+    return f"{_tag(execution)}:live"
+
+
 def heartbeat(execution: str, task_token: str) -> str:
     """String: the time of the last heartbeat a task sent (for HeartbeatSeconds)."""
     return f"{_tag(execution)}:heartbeat:{task_token}"

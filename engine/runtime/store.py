@@ -48,8 +48,10 @@ class Run:
     snapshot: Json = None
 
     def dump(self) -> str:
+        # The version comes first: commits compare this prefix to guard against stale writers.
         return dumps(
             {
+                "v": (self.snapshot or {}).get("version", 0),
                 "machinePath": list(self.machine_path),
                 "group": self.group,
                 "index": self.index,
@@ -72,6 +74,17 @@ class Run:
         return cls(
             run_id, tuple(data["machinePath"]), data["group"], data["index"], data["snapshot"]
         )
+
+
+def child_run_id(group_id: str, index: int) -> str:
+    """A child run's id: its group and its index (Map item or Parallel branch)."""
+    return f"{group_id}.{index}"
+
+
+def group_of(run_id: str) -> str | None:
+    """The group a run id belongs to (None for the root run)."""
+    group_id, dot, _ = run_id.rpartition(".")
+    return group_id if dot else None
 
 
 def dumps(value: Json) -> str:

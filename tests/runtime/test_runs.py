@@ -88,13 +88,17 @@ def test_map_respects_max_concurrency_and_keeps_order(engine: Engine) -> None:
     execution = engine.start_execution(map_of("unit_double", MaxConcurrency=2), items)
     described = drain(engine, execution)
     assert json.loads(described["output"]) == [{"v": 2 * n} for n in range(7)]
-    prefix = keys.group(execution, "")
-    groups = {
-        key.decode()[len(prefix) :].split(":")[0] for key in engine.redis.scan_iter(prefix + "*")
-    }
-    assert len(groups) == 1
-    record = engine.store.group(execution, groups.pop())
-    assert record["started"] == "7" and record["delivered"] == "1"
+    started = [
+        e["mapIterationStartedEventDetails"]["index"]
+        for e in engine.history(execution)
+        if e["type"] == "MapIterationStarted"
+    ]
+    assert started == list(range(7))
+    # The delivered group took its records and its children's run records with it.
+    assert not list(engine.redis.scan_iter(keys.group(execution, "*")))
+    assert [k.decode() for k in engine.redis.scan_iter(keys.run(execution, "*"))] == [
+        keys.run(execution, ROOT)
+    ]
 
 
 def test_map_never_runs_more_children_than_max_concurrency(engine: Engine) -> None:

@@ -1,0 +1,133 @@
+"""Guarded writes: a commit's commands, applied by one Lua call only if what it read still holds.
+
+A step reads what it needs in one pipelined round trip, decides, and records its writes on a
+redis-py transaction pipeline (so RQ's `enqueue_call(pipeline=)` records its commands there
+too). `GuardedWrite.commit` then sends the guards and the recorded commands in one EVALSHA: the
+script checks every guard (a hash field still has the value read, a run record still starts
+with the version read, or is still absent) and runs the commands only if all hold. Two round
+trips per commit, and a stale or concurrent writer never overwrites.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import redis
+from redis.client import Pipeline
+
+# Write commands name their keys in ARGV: standalone Redis allows it (sfn is not cluster-ready).
+SCRIPT = """
+local i = 2
+for _ = 1, tonumber(ARGV[1]) do
+  local kind, key, field, want = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  i = i + 4
+  local holds
+  if kind == 'h' then
+    holds = (redis.call('HGET', key, field) or '') == want
+  elseif want == '' then
+    holds = redis.call('EXISTS', key) == 0
+  else
+    holds = redis.call('GETRANGE', key, 0, #want - 1) == want
+  end
+  if not holds then
+    return false
+  end
+end
+local replies = {}
+while i <= #ARGV do
+  local count = tonumber(ARGV[i])
+  replies[#replies + 1] = redis.call(unpack(ARGV, i + 1, i + count)) or 0
+  i = i + count + 1
+end
+return replies
+"""
+SHA = hashlib.sha1(SCRIPT.encode()).hexdigest()
+# Lua's unpack takes at most ~8,000 values: longer variadic commands are sent in pieces.
+MAX_ARGS = 4000
+# Command name -> (arguments before the repeated part, size of one repeated unit).
+VARIADIC = {
+    b"HSET": (2, 2),
+    b"RPUSH": (2, 1),
+    b"UNLINK": (1, 1),
+    b"DEL": (1, 1),
+    b"HDEL": (2, 1),
+    b"SADD": (2, 1),
+    b"SREM": (2, 1),
+    b"ZREM": (2, 1),
+}
+
+
+class GuardedWrite:
+    """Record writes on `pipe` (a transaction pipeline), add guards, then `commit`."""
+
+    def __init__(self, client: redis.Redis):
+        self.client = client
+        self.pipe: Pipeline = client.pipeline(transaction=True)
+        self.pipe.multi()
+        self._guards: list[Any] = []
+        self._seen: set[Any] = set()
+
+    def field_is(self, key: str, field: str, value: str | bytes | None) -> None:
+        """Guard: the hash field still holds `value` (None: the field or hash is absent)."""
+        self._guards += ["h", key, field, value or ""]
+
+    def record_is(self, key: str, raw: bytes | None) -> None:
+        """Guard: the string key still holds the run record read as `raw` (None: absent).
+
+        A record starts with its version (`{"v":12,`), which every step changes; comparing that
+        prefix is as exact as comparing the whole record. A record without one is compared
+        whole."""
+        self._guards += ["r", key, "", _version_prefix(raw) if raw else ""]
+
+    def first(self, what: Any) -> bool:
+        """True the first time `what` is asked about in this write (to write something once)."""
+        if what in self._seen:
+            return False
+        self._seen.add(what)
+        return True
+
+    def mark(self) -> int:
+        """The position of the next command recorded, to find its reply after `commit`."""
+        return len(self.pipe.command_stack)
+
+    def commit(self) -> list[Any] | None:
+        """Apply the recorded commands if every guard holds: one reply per recorded command
+        (a command sent in pieces gets its last piece's), else None."""
+        args: list[Any] = [len(self._guards) // 4, *self._guards]
+        owners = []
+        for position, (command, _options) in enumerate(self.pipe.command_stack):
+            for piece in _pieces(command):
+                args += [len(piece), *piece]
+                owners.append(position)
+        count = len(self.pipe.command_stack)
+        self.pipe.reset()
+        try:
+            replies = self.client.evalsha(SHA, 0, *args)
+        except redis.exceptions.NoScriptError:
+            self.client.script_load(SCRIPT)
+            replies = self.client.evalsha(SHA, 0, *args)
+        if replies is None:
+            return None
+        per_command: list[Any] = [None] * count
+        for owner, reply in zip(owners, replies, strict=True):
+            per_command[owner] = reply
+        return per_command
+
+
+def _version_prefix(raw: bytes) -> bytes:
+    if raw.startswith(b'{"v":'):
+        return raw[: raw.index(b",") + 1]
+    return raw
+
+
+def _pieces(command: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    if len(command) <= MAX_ARGS:
+        return [command]
+    name = command[0].encode() if isinstance(command[0], str) else command[0]
+    shape = VARIADIC.get(name.upper())
+    if shape is None:
+        raise ValueError(f"{name.decode()} with {len(command)} arguments is too long to commit")
+    head, unit = shape
+    step = (MAX_ARGS - head) // unit * unit
+    return [command[:head] + command[at : at + step] for at in range(head, len(command), step)]
