@@ -90,6 +90,8 @@ def used_memory(client: redis.Redis) -> int:
 
 
 def exec_calls(client: redis.Redis) -> int:
-    """How many MULTI/EXEC transactions the server has run (commits, for sfn)."""
-    stats = client.info("commandstats").get("cmdstat_exec") or {}
-    return int(stats.get("calls", 0))
+    """How many commits the server has run: MULTI/EXEC transactions and Lua calls (sfn
+    commits with one EVALSHA each)."""
+    stats = client.info("commandstats")
+    names = ("cmdstat_exec", "cmdstat_evalsha", "cmdstat_eval")
+    return sum(int((stats.get(name) or {}).get("calls", 0)) for name in names)
