@@ -25,17 +25,24 @@ POLL_SECONDS = 0.05
 PER_JOB = ("rq:job", "rq:results", "rq:executions")
 
 
-def drain(client: redis.Redis, timeout: float = 600) -> bool:
+def drain(client: redis.Redis, timeout: float = 600) -> float | None:
     """Wait (untimed) until every RQ queue is empty and no worker is busy, several polls in a
     row: join jobs of Map children can outlive their execution, and must neither slow the next
-    measurement down nor escape its counts. False if it did not happen within `timeout`."""
-    deadline, quiet = time.monotonic() + timeout, 0
+    measurement down nor escape its counts. Returns the seconds until the queues went quiet,
+    None if they did not within `timeout`."""
+    started = time.perf_counter()
+    quiet_since = None
+    quiet = 0
     while quiet < QUIET_CHECKS:
-        if time.monotonic() > deadline:
-            return False
-        quiet = quiet + 1 if _idle(client) else 0
+        if time.perf_counter() - started > timeout:
+            return None
+        if _idle(client):
+            quiet += 1
+            quiet_since = quiet_since or time.perf_counter()
+        else:
+            quiet, quiet_since = 0, None
         time.sleep(POLL_SECONDS)
-    return True
+    return quiet_since - started
 
 
 def _idle(client: redis.Redis) -> bool:
@@ -96,11 +103,12 @@ def per_execution(kinds: dict[str, int], executions: int) -> dict[str, float]:
 
 def take(client: redis.Redis, executions: int, baseline_bytes: int) -> dict[str, object]:
     """The census after `executions` ended: keys by kind, per execution, and Redis bytes."""
-    drained = drain(client)
+    drain_seconds = drain(client)
     kinds = count_keys(client)
     return {
         "executions": executions,
-        "drained": drained,
+        "drained": drain_seconds is not None,
+        "drain_seconds": drain_seconds,
         "keys": kinds,
         "keys_per_execution": sum(per_execution(kinds, executions).values()),
         "baseline_bytes": baseline_bytes,

@@ -127,8 +127,10 @@ def _check(items: int, described: dict[str, Json]) -> None:
 
 def too_big(items: int, previous: Json | None) -> str | None:
     """Why `items` cannot run here (Redis's projected peak exceeds the memory available)."""
+    if previous is not None and "skipped" in previous:
+        return "a smaller size was not run either"
     available = machine.available_bytes()
-    if previous is None or available is None or "redis_peak_bytes" not in previous:
+    if previous is None or available is None:
         return None
     needed = previous["redis_peak_bytes"] / previous["items"] * items * MEMORY_MARGIN
     if needed <= available:
@@ -150,7 +152,8 @@ def run(w5_executions: int = W5_EXECUTIONS, w3_sizes: tuple[int, ...] = W3_SIZES
             found["w3"].append(
                 {"items": items, "skipped": reason} if reason else w3_at_size(server, items)
             )
-            _progress(f"W3 x{items}: {found['w3'][-1].get('seconds', reason)}")
+            done = found["w3"][-1]
+            _progress(f"W3 x{items}: " + (reason or f"{done['seconds']:.1f} s"))
     found["load_after"] = machine.load()
     found["total_seconds"] = time.perf_counter() - started
     return found
@@ -174,9 +177,7 @@ def render(found: Json) -> str:
     ]
     for w3 in found["w3"]:
         if "census" in w3:
-            left = w3["census"]["keys"]
-            summary = census.summary(left, 1)
-            lines.append(f"  W3 x{w3['items']:,}: {sum(left.values()):,} keys: {summary}")
+            lines.append(f"  W3 x{w3['items']:,}: {_left(w3['census'])}")
     return "\n".join(lines)
 
 
@@ -196,7 +197,19 @@ def w5_lines(w5: Json) -> list[str]:
         f"peak RSS {w5['worker_peak_rss_mib']:,.0f} MiB",
         f"  left per finished execution ({total:,} with the warm-up's): "
         f"{left['keys_per_execution']:,.1f} keys: {census.summary(left['keys'], total)}",
+        f"  {_drained(left)}",
     ]
+
+
+def _left(found: Json) -> str:
+    kinds = found["keys"]
+    return f"{sum(kinds.values()):,} keys: {census.summary(kinds, 1)}; {_drained(found)}"
+
+
+def _drained(found: Json) -> str:
+    if not found["drained"]:
+        return "queues NOT drained when the census was taken"
+    return f"queues quiet {found['drain_seconds']:,.1f} s after the end"
 
 
 W3_HEADINGS = [

@@ -3,7 +3,8 @@
 `python -m bench.sfn_child URL SPEC_JSON` runs executions of one workload through the Engine API
 on the benchmark's Redis, with an embedded worker (mode "embedded") or with the `sfn worker`
 processes the parent started (mode "workers"), checks every output and history, and prints one
-JSON line: seconds per repetition, transitions, commits, task latencies and peak RSS.
+JSON line: seconds per repetition, transitions, commits, task latencies, peak RSS, and how long
+the queues took to drain after each repetition's executions had ended (untimed).
 
 Spec: {"workload", "mode", "executions", "reps", "concurrent"}: `executions` run one after
 another per repetition, or all started at once when `concurrent` is true.
@@ -83,13 +84,13 @@ def measure(url: str, spec: dict[str, Json]) -> dict[str, Json]:
     engine = Engine(client=connect(url))
     worker = EmbeddedWorker(engine.redis).start() if spec["mode"] == "embedded" else None
     try:
-        seconds, commits, latencies = [], [], []
+        seconds, commits, latencies, drains = [], [], [], []
         for _ in range(spec["reps"]):
             before = exec_calls(engine.redis)
             started = time.perf_counter()
             executions = run_batch(engine, workload, spec["executions"], spec["concurrent"])
             seconds.append(time.perf_counter() - started)
-            census.drain(engine.redis)
+            drains.append(census.drain(engine.redis))
             commits.append((exec_calls(engine.redis) - before) / len(executions))
             latencies += verify(engine, workload, executions)
     finally:
@@ -99,6 +100,7 @@ def measure(url: str, spec: dict[str, Json]) -> dict[str, Json]:
         "seconds": seconds,
         "transitions": workload.transitions * spec["executions"],
         "execs_per_run": commits,
+        "drain_seconds": drains,
         "task_latencies": latencies,
         "peak_rss_mib": own_peak_rss_mib(),
     }

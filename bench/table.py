@@ -104,23 +104,25 @@ def retention_rows(results: Json) -> list[str]:
     """Keys and Redis memory each finished execution leaves once the queues have drained."""
     lines = [
         row(["left after the end (2 workers)", "keys per execution", "Redis KiB per execution",
-             "keys by kind (per execution; shared keys as counts)"]),
-        row(["---"] * 4),
+             "queues quiet after s", "keys by kind (per execution; shared keys as counts)"]),
+        row(["---"] * 5),
     ]  # fmt: skip
     measured = [(wid, modes.get("workers") or {}) for wid, modes in results["sfn"].items()]
     measured.append(("W5 at once", (results.get("w5_throughput") or {}).get("workers") or {}))
     for label, result in measured:
-        found = result.get("census")
-        if found:
-            lines.append(row(census_cells(label, found)))
+        if result.get("census"):
+            lines.append(row(census_cells(label, result)))
     return lines
 
 
-def census_cells(label: str, found: Json) -> list[str]:
-    drained = "" if found["drained"] else " (queues not drained)"
+def census_cells(label: str, result: Json) -> list[str]:
+    found = result["census"]
+    drains = result.get("drain_seconds") or []
+    drained = found["drained"] and None not in drains
     return [
-        label + drained, fmt(found["keys_per_execution"], 1),
+        label + ("" if drained else " (queues not drained)"), fmt(found["keys_per_execution"], 1),
         fmt(found["redis_bytes_per_execution"] / 1024, 1),
+        fmt(median([d for d in drains if d is not None]), 2),
         census.summary(found["keys"], found["executions"]),
     ]  # fmt: skip
 

@@ -48,6 +48,7 @@ def test_each_measurement_counts_what_its_executions_leave_in_redis(quick: dict)
         for mode in ("embedded", "workers"):
             left = quick["sfn"][workload.id][mode]["census"]
             assert left["drained"]
+            assert None not in quick["sfn"][workload.id][mode]["drain_seconds"]
             assert left["executions"] == executions
             assert left["keys"]["meta"] == left["keys"]["history"] == executions
             assert left["keys_per_execution"] >= 2

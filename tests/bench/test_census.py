@@ -68,9 +68,9 @@ def test_drain_waits_for_empty_queues_and_idle_workers() -> None:
     client = fakeredis.FakeRedis()
     client.sadd("rq:workers", "rq:worker:a")
     client.hset("rq:worker:a", "state", "idle")
-    assert census.drain(client, timeout=5)
+    assert census.drain(client, timeout=5) is not None
     client.rpush("rq:queue:sfn", "job")
-    assert not census.drain(client, timeout=0.3)
+    assert census.drain(client, timeout=0.3) is None
     client.delete("rq:queue:sfn")
     client.hset("rq:worker:a", "state", "busy")
-    assert not census.drain(client, timeout=0.3)
+    assert census.drain(client, timeout=0.3) is None

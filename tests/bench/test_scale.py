@@ -59,4 +59,5 @@ def test_a_size_is_skipped_only_without_the_memory(monkeypatch: pytest.MonkeyPat
     assert scale.too_big(100_000, previous) is None
     monkeypatch.setattr(machine, "available_bytes", lambda: 1024**3)
     assert scale.too_big(100_000, previous) == "needs ~2.0 GiB for Redis, 1.0 available"
+    assert scale.too_big(1_000_000, {"items": 100_000, "skipped": "..."}) is not None
     assert scale.too_big(1_000, None) is None
