@@ -1,0 +1,181 @@
+"""Key census on a real Redis: once executions end and the queues drain, each keeps only its
+meta, history, root run record and done marker (plus DISTRIBUTED iterations' run histories);
+groups, child runs, task tokens and their markers are gone, and RQ keeps only bounded keys."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import redis
+from support.crash import ACTIVITIES, FAST
+from support.waiting import wait_until
+
+from engine.runtime import keys
+from engine.runtime.engine import Engine, TaskNotAwaited
+from engine.runtime.store import ROOT
+
+KEPT = {"meta", "history", f"run:{ROOT}", "done"}
+# RQ's own keys, with ids stripped: queues, worker registrations and job registries, all
+# bounded by the number of queues and workers (sfn's jobs are deleted when they finish). Which
+# of them exist depends on the RQ version.
+RQ_KINDS = {
+    "rq:queues",
+    "rq:workers",
+    "rq:workers:*",
+    "rq:worker:*",
+    "rq:wip:*",
+    "rq:finished:*",
+    "rq:active:*",
+    "rq:clean_registries:*",
+    "rq:clean_groups",
+    "rq:scheduler-lock:*",
+    "rq:scheduler_instance:*",
+    "rq:intermediate:*",
+}
+# Indexes and definitions; no token, claim or timer is left (`sfn:timers` is empty, so gone).
+SFN_GLOBAL = {"sfn:definition:*", "sfn:executions", "sfn:statemachine:*", "sfn:status:*"}
+
+
+def machine(state: dict, name: str = "S") -> dict:
+    return {"StartAt": name, "States": {name: {**state, "End": True}}}
+
+
+def task(resource: str, **extra) -> dict:
+    return {"Type": "Task", "Resource": resource, **extra}
+
+
+def inline_map(processor_state: dict, mode: str = "INLINE", **extra) -> dict:
+    processor = {"ProcessorConfig": {"Mode": mode}, **machine(processor_state, "It")}
+    return {"Type": "Map", "ItemProcessor": processor, **extra}
+
+
+PASS_MAP = machine(inline_map({"Type": "Pass"}, MaxConcurrency=10))
+TASK_MAP = machine(inline_map(task("crash_square")))
+DISTRIBUTED_MAP = machine(inline_map({"Type": "Pass"}, mode="DISTRIBUTED"))
+PARALLEL = machine(
+    {
+        "Type": "Parallel",
+        "Branches": [
+            machine({"Type": "Pass", "Result": "a"}, "A"),
+            machine(task("crash_square", InputPath="$.n"), "B"),
+        ],
+    }
+)
+RETRIED = machine(
+    task(
+        "crash_flaky",
+        Retry=[{"ErrorEquals": ["Flaky"], "IntervalSeconds": 1, "BackoffRate": 1.0}],
+    )
+)
+FAILING_MAP = machine(
+    inline_map(
+        task("crash_fail", Parameters={"name": "F", "ledger.$": "$.ledger"}),
+        ItemsPath="$.items",
+        ItemSelector={"ledger.$": "$.ledger"},
+    )
+)
+CALLBACK = machine(task("crash_square.waitForTaskToken"))
+CALLBACK_MAP = machine(inline_map(task("crash_square.waitForTaskToken")))
+
+
+def execution_keys(client: redis.Redis, execution: str) -> set[str]:
+    tag = keys.meta(execution)[: -len("meta")]
+    return {key.decode()[len(tag) :] for key in client.scan_iter(tag + "*")}
+
+
+def kinds(client: redis.Redis, executions: list[str]) -> set[str]:
+    """Every key outside the executions' own, with ids replaced by `*`."""
+    found = set()
+    tags = tuple(keys.meta(e)[: -len("meta")] for e in executions)
+    for raw in client.scan_iter("*"):
+        key = raw.decode()
+        if key.startswith(tags):
+            continue
+        head = re.match(r"(rq:[a-z_-]+|sfn:[a-z-]+)(:)?", key)
+        assert head, key
+        found.add(head.group(1) + (":*" if head.group(2) else ""))
+    return found
+
+
+def awaited_token(engine: Engine, execution: str, run_id: str = ROOT) -> str:
+    def token() -> str | None:
+        run = engine.store.run(execution, run_id)
+        awaited = (run.snapshot or {}).get("awaiting") if run else None
+        return (awaited or {}).get("token")
+
+    return wait_until(token, what=f"{execution} to await a task")
+
+
+def quiet(client: redis.Redis, executions: list[str]) -> bool:
+    """No job queued or running and no timer left for these executions."""
+    members = [m.decode() for m in client.zrange(keys.TIMERS, 0, -1)]
+    if any(any(json.dumps(e) in m for e in executions) for m in members):
+        return False
+    queued = sum(client.llen(q) for q in client.scan_iter("rq:queue:*"))
+    return queued == 0 and not list(client.scan_iter("rq:job:*"))
+
+
+@pytest.fixture
+def engine(redis_url: str, sfn_worker) -> Engine:
+    sfn_worker(activities=[ACTIVITIES], env=FAST)
+    return Engine(redis_url)
+
+
+def test_ended_executions_keep_only_their_history_and_description(engine: Engine, tmp_path):
+    ledger = str(tmp_path / "ledger")
+    ended = {
+        "pass-map": engine.start_execution(PASS_MAP, list(range(60)), "pass-map"),
+        "task-map": engine.start_execution(TASK_MAP, list(range(30)), "task-map"),
+        "parallel": engine.start_execution(PARALLEL, {"n": 3}, "parallel"),
+        "retried": engine.start_execution(RETRIED, {"ledger": ledger, "succeed_on": 2}, "retry"),
+        "failed": engine.start_execution(
+            FAILING_MAP, {"ledger": ledger, "items": [1, 2, 3]}, "failed"
+        ),
+        "distributed": engine.start_execution(DISTRIBUTED_MAP, [1, 2, 3], "distributed"),
+    }
+    callback = engine.start_execution(CALLBACK, 4, "callback")
+    token = awaited_token(engine, callback)
+    engine.send_task_success(token, 16)
+    stopped = engine.start_execution(CALLBACK_MAP, [1, 2, 3], "stopped")
+    group = wait_until(
+        lambda: (
+            engine.store.run(stopped, ROOT).snapshot.get("awaiting", {}).get("kind") == "children"
+            and [k for k in engine.redis.scan_iter(keys.run(stopped, "*")) if b"." in k]
+        ),
+        what="the stopped Map's children",
+    )
+    child = group[0].decode().rpartition(":run:")[2]
+    abandoned = awaited_token(engine, stopped, child)
+    engine.stop(stopped, "Halted", "by the test")
+    described = {name: engine.wait(e, timeout=60) for name, e in ended.items()}
+    statuses = {name: d["status"] for name, d in described.items()}
+    succeeded = ["pass-map", "task-map", "parallel", "retried", "distributed"]
+    assert statuses == {**dict.fromkeys(succeeded, "SUCCEEDED"), "failed": "FAILED"}
+    assert json.loads(described["task-map"]["output"]) == [n * n for n in range(30)]
+    assert engine.wait(callback, timeout=30)["status"] == "SUCCEEDED"
+    assert engine.describe(stopped)["status"] == "ABORTED"
+
+    # A redriven failed Map runs its iterations again, from its own kept records.
+    engine.redrive(ended["failed"])
+    assert engine.wait(ended["failed"], timeout=30)["status"] == "FAILED"
+    history = engine.history(ended["failed"])
+    assert len([e for e in history if e["type"] == "MapIterationStarted"]) == 6
+
+    everything = [*ended.values(), callback, stopped]
+    wait_until(lambda: quiet(engine.redis, everything), timeout=30, what="queues and timers")
+    for name, execution in [*ended.items(), ("callback", callback), ("stopped", stopped)]:
+        found = execution_keys(engine.redis, execution)
+        if name == "distributed":
+            histories = {k for k in found if k.startswith("history:")}
+            assert len(histories) == 3, found
+            found -= histories
+        assert found == KEPT, (name, found)
+    others = kinds(engine.redis, everything)
+    assert {kind for kind in others if kind.startswith("sfn:")} == SFN_GLOBAL
+    assert {kind for kind in others if kind.startswith("rq:")} <= RQ_KINDS
+    assert not list(engine.redis.scan_iter(keys.token("*")))
+    for finished in (token, abandoned):
+        with pytest.raises(TaskNotAwaited):
+            engine.send_task_success(finished, 0)
