@@ -1,0 +1,216 @@
+"""Guarded commits and batched joins: stale writers refused, children started once and in
+batches, joins only when needed, a join lost with its process done by the group's timer."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import fakeredis
+import pytest
+from rq import SimpleWorker
+from rq.serializers import JSONSerializer
+
+from engine import activities
+from engine.runtime import dispatch, groups, keys
+from engine.runtime.engine import Engine, TaskNotAwaited
+from engine.runtime.guarded import GuardedWrite
+from engine.runtime.timers import fire_due
+from engine.runtime.worker import make_worker
+
+from .conftest import drain
+
+
+@activities.activity("commit_echo")
+def echo(value: object) -> object:
+    return value
+
+
+@activities.activity("commit_fail")
+def fail(value: object) -> object:
+    raise ValueError(f"no {value}")
+
+
+def pass_map(**extra) -> dict:
+    processor = {"StartAt": "It", "States": {"It": {"Type": "Pass", "End": True}}}
+    state = {"Type": "Map", "ItemProcessor": processor, "End": True, **extra}
+    return {"StartAt": "M", "States": {"M": state}}
+
+
+def task_map(resource: str, **extra) -> dict:
+    processor = {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": resource}}}
+    processor["States"]["T"]["End"] = True
+    state = {"Type": "Map", "ItemProcessor": processor, "End": True, **extra}
+    return {"StartAt": "M", "States": {"M": state}}
+
+
+def count_commits(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each commit from now on wrote (False: a guard refused it)."""
+    commits: list[bool] = []
+    original = GuardedWrite.commit
+
+    def counted(self: GuardedWrite):
+        replies = original(self)
+        commits.append(replies is not None)
+        return replies
+
+    monkeypatch.setattr(GuardedWrite, "commit", counted)
+    return commits
+
+
+def iteration_indexes(history: list[dict], kind: str) -> list[int]:
+    return [e["mapIterationStartedEventDetails"]["index"] for e in history if e["type"] == kind]
+
+
+def test_stale_versions_are_refused_and_nothing_is_written(fake: fakeredis.FakeRedis) -> None:
+    fake.set("run", b'{"v":3,"snapshot":{}}')
+    stale = GuardedWrite(fake)
+    stale.record_is("run", b'{"v":2,"snapshot":{}}')
+    stale.pipe.set("other", 1)
+    assert stale.commit() is None
+    assert fake.get("other") is None
+    current = GuardedWrite(fake)
+    current.record_is("run", b'{"v":3,"snapshot":{}}')
+    current.field_is("meta", "status", None)
+    current.pipe.set("other", 1)
+    assert current.commit() == [b"OK"]
+
+
+def test_records_without_a_version_are_compared_whole(fake: fakeredis.FakeRedis) -> None:
+    fake.set("run", b'{"snapshot":{"n":1}}')
+    write = GuardedWrite(fake)
+    write.record_is("run", b'{"snapshot":{"n":2}}')
+    write.pipe.set("run", b"{}")
+    assert write.commit() is None
+    write = GuardedWrite(fake)
+    write.record_is("run", b'{"snapshot":{"n":1}}')
+    write.pipe.set("run", b"{}")
+    assert write.commit() == [b"OK"]
+
+
+def test_long_commands_go_in_pieces_within_one_commit(fake: fakeredis.FakeRedis) -> None:
+    write = GuardedWrite(fake)
+    write.pipe.hset("h", mapping={str(n): n for n in range(10_000)})
+    write.pipe.rpush("l", *range(9_000))
+    mark = write.mark()
+    write.pipe.hincrby("c", "n", 5)
+    replies = write.commit()
+    assert replies is not None and replies[mark] == 5
+    assert fake.hlen("h") == 10_000 and fake.llen("l") == 9_000
+
+
+def test_a_pass_map_starts_its_children_in_batches_in_index_order(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    commits = count_commits(monkeypatch)
+    execution = engine.start_execution(pass_map(), list(range(250)))
+    described = drain(engine, execution)
+    assert json.loads(described["output"]) == list(range(250))
+    # The start, 3 batches of at most 100 children, the delivery.
+    assert len(commits) == 5
+    history = engine.history(execution)
+    assert iteration_indexes(history, "MapIterationStarted") == list(range(250))
+    kinds = [e["type"] for e in history if e["type"].startswith("MapIteration")]
+    assert kinds == ["MapIterationStarted", "MapIterationSucceeded"] * 250
+
+
+def test_max_concurrency_limits_each_batch(engine: Engine, monkeypatch) -> None:
+    commits = count_commits(monkeypatch)
+    execution = engine.start_execution(pass_map(MaxConcurrency=10), list(range(45)))
+    assert json.loads(drain(engine, execution)["output"]) == list(range(45))
+    assert len(commits) == 1 + 5 + 1
+
+
+def test_racing_joins_start_each_child_once(engine: Engine, monkeypatch) -> None:
+    execution = engine.start_execution(task_map("commit_echo"), list(range(5)))
+    group = _group_of(engine, execution)
+    original = engine.runtime.step
+    raced: list[int] = []
+
+    def step_then_race(*args):
+        if not raced:
+            raced.append(1)
+            groups.advance_group(engine.runtime, execution, group)  # commits first
+        return original(*args)
+
+    monkeypatch.setattr(engine.runtime, "step", step_then_race)
+    commits = count_commits(monkeypatch)
+    groups.advance_group(engine.runtime, execution, group)
+    assert commits == [True, False]  # the racer's batch, then ours, refused: all had started
+    assert engine.store.group(execution, group)["started"] == "5"
+    monkeypatch.undo()
+    described = drain(engine, execution)
+    assert json.loads(described["output"]) == list(range(5))
+    history = engine.history(execution)
+    assert iteration_indexes(history, "MapIterationStarted") == list(range(5))
+    assert len([e for e in history if e["type"] == "TaskScheduled"]) == 5
+
+
+def test_a_join_lost_with_its_process_is_done_by_the_groups_timer(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SFN_LEASE_SECONDS", "5")
+    monkeypatch.setattr(groups, "after_finish", lambda *args: None)  # "dies" after each commit
+    execution = engine.start_execution(task_map("commit_echo", MaxConcurrency=1), [7, 8])
+    worker = make_worker(engine.redis, [], SimpleWorker)
+    for _ in range(3):
+        worker.work(burst=True, logging_level="WARNING")
+        fire_due(engine.runtime)
+    assert engine.describe(execution)["status"] == "RUNNING"
+    assert len([e for e in engine.history(execution) if e["type"] == "TaskSucceeded"]) == 1
+    for _ in range(3):
+        fire_due(engine.runtime, now=time.time() + 6)
+        worker.work(burst=True, logging_level="WARNING")
+    described = engine.describe(execution)
+    assert described["status"] == "SUCCEEDED" and json.loads(described["output"]) == [7, 8]
+
+
+def test_a_due_join_timer_leaves_a_recheck_while_its_group_is_open(engine: Engine) -> None:
+    execution = engine.start_execution(task_map("commit_echo"), [1])
+    group = _group_of(engine, execution)
+    groups.join_due(engine.runtime, execution, group, "")
+    members = [json.loads(m) for m in engine.redis.zrange(keys.TIMERS, 0, -1)]
+    rechecks = [m for m in members if m["k"] == "join" and m["r"] == group and m["id"]]
+    assert len(rechecks) == 1
+    drain(engine, execution)
+    groups.join_due(engine.runtime, execution, group, rechecks[0]["id"])
+    assert not engine.redis.exists(keys.group(execution, group))
+
+
+def test_an_abandoned_childs_late_result_is_not_awaited(engine: Engine) -> None:
+    callback = {"Type": "Task", "Resource": "commit_echo.waitForTaskToken", "End": True}
+    failing = {"Type": "Task", "Resource": "commit_fail", "End": True}
+    branches = [
+        {"StartAt": "Wait", "States": {"Wait": callback}},
+        {"StartAt": "Fail", "States": {"Fail": failing}},
+    ]
+    definition = {
+        "StartAt": "P",
+        "States": {"P": {"Type": "Parallel", "Branches": branches, "End": True}},
+    }
+    execution = engine.start_execution(definition, 1)
+    _run_joins(engine)
+    live = engine.redis.hgetall(keys.live(execution))
+    tokens = [name.decode()[2:] for name in live if name.startswith(b"t:")]
+    assert len(tokens) == 2
+    assert drain(engine, execution)["status"] == "FAILED"
+    assert not list(engine.redis.scan_iter(keys.token("*")))
+    assert not engine.redis.exists(keys.live(execution))
+    for token in tokens:
+        with pytest.raises(TaskNotAwaited):
+            engine.send_task_success(token, {})
+
+
+def _group_of(engine: Engine, execution: str) -> str:
+    prefix = keys.group(execution, "")
+    found = {k.decode()[len(prefix) :].split(":")[0] for k in engine.redis.scan_iter(prefix + "*")}
+    assert len(found) == 1, found
+    return found.pop()
+
+
+def _run_joins(engine: Engine) -> None:
+    """Run only the queued joins: children start, their tasks stay queued."""
+    queue = dispatch.queue(engine.redis)
+    SimpleWorker([queue], connection=engine.redis, serializer=JSONSerializer).work(
+        burst=True, logging_level="WARNING"
+    )
