@@ -100,8 +100,8 @@ class Runtime:
                 _open_execution(write.pipe, execution, open_meta)
             self.write(write, execution, trigger, decision)
             if deliver_group:
-                total = int(reads.delivered["total"])
-                groups.close_group(write.pipe, execution, deliver_group, total, reads.live)
+                records = groups.child_records(reads.delivered)
+                groups.close_group(write.pipe, execution, deliver_group, records, reads.live)
             if also:
                 also(write.pipe)
             replies = write.commit()
@@ -329,6 +329,9 @@ def _guard(
     for group_id in (decision.run.group, deliver_group):
         if group_id:
             write.field_is(keys.group(execution, group_id), "delivered", "0")
+    if deliver_group:
+        # Which child records may exist depends on how many started (`child_records`).
+        write.field_is(keys.group(execution, deliver_group), "started", reads.delivered["started"])
     if run_id == ROOT and any(isinstance(e, Finish) for e in decision.step.effects):
         # The end sweeps every open group and token: none may have appeared since the read.
         write.field_is(

@@ -277,15 +277,25 @@ def _load(raw: dict[bytes, bytes]) -> dict[int, Json]:
 # Retention ----------------------------------------------------------------------------------
 
 
+def child_records(record: dict[str, str]) -> int:
+    """How many child run records a group may still have (0..n-1), from its join record.
+
+    A child's record exists from its start until its end (a child that ends in its start
+    commit never has one), so none is left once every started child has finished."""
+    started, finished = int(record["started"]), int(record["finished"])
+    return started if finished < started else 0
+
+
 def close_group(
-    pipe: Pipeline, execution: str, group_id: str, total: int, live: dict[str, str]
+    pipe: Pipeline, execution: str, group_id: str, records: int, live: dict[str, str]
 ) -> None:
-    """Delete a delivered (or abandoned) group: its records, its children's run records, its
-    join timer and the tokens its children still awaited (those `live` lists)."""
+    """Delete a delivered (or abandoned) group: its records, the run records of its first
+    `records` children, its join timer and the tokens its children still awaited (those `live`
+    lists)."""
     names = [keys.group(execution, group_id)]
     names += [keys.group_specs(execution, group_id), keys.group_results(execution, group_id)]
     names.append(keys.group_failures(execution, group_id))
-    names += [keys.run(execution, child_run_id(group_id, i)) for i in range(total)]
+    names += [keys.run(execution, child_run_id(group_id, i)) for i in range(records)]
     pipe.unlink(*names)
     pipe.zrem(keys.TIMERS, join_member(execution, group_id))
     pipe.hdel(keys.live(execution), f"g:{group_id}")

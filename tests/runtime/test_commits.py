@@ -15,6 +15,7 @@ from engine import activities
 from engine.runtime import dispatch, groups, keys
 from engine.runtime.engine import Engine, TaskNotAwaited
 from engine.runtime.guarded import GuardedWrite
+from engine.runtime.store import ROOT
 from engine.runtime.timers import fire_due
 from engine.runtime.worker import make_worker
 
@@ -177,28 +178,40 @@ def test_a_due_join_timer_leaves_a_recheck_while_its_group_is_open(engine: Engin
     assert not engine.redis.exists(keys.group(execution, group))
 
 
-def test_an_abandoned_childs_late_result_is_not_awaited(engine: Engine) -> None:
+def test_a_group_closed_early_leaves_no_records_and_its_tokens_are_not_awaited(
+    engine: Engine,
+) -> None:
     callback = {"Type": "Task", "Resource": "commit_echo.waitForTaskToken", "End": True}
     failing = {"Type": "Task", "Resource": "commit_fail", "End": True}
     branches = [
         {"StartAt": "Wait", "States": {"Wait": callback}},
         {"StartAt": "Fail", "States": {"Fail": failing}},
     ]
-    definition = {
-        "StartAt": "P",
-        "States": {"P": {"Type": "Parallel", "Branches": branches, "End": True}},
-    }
+    caught = [{"ErrorEquals": ["States.ALL"], "Next": "Later"}]
+    parallel = {"Type": "Parallel", "Branches": branches, "Catch": caught, "End": True}
+    later = {"Type": "Wait", "Seconds": 3600, "End": True}
+    definition = {"StartAt": "P", "States": {"P": parallel, "Later": later}}
     execution = engine.start_execution(definition, 1)
     _run_joins(engine)
     live = engine.redis.hgetall(keys.live(execution))
-    tokens = [name.decode()[2:] for name in live if name.startswith(b"t:")]
+    tokens = sorted(name.decode()[2:] for name in live if name.startswith(b"t:"))
     assert len(tokens) == 2
-    assert drain(engine, execution)["status"] == "FAILED"
+    worker = make_worker(engine.redis, [], SimpleWorker)
+    worker.work(burst=True, logging_level="WARNING")
+    snapshot = engine.store.run(execution, ROOT).snapshot
+    assert snapshot["awaiting"]["kind"] == "timer"  # caught: waiting in Later
+    # The delivery closed the group: the waiting branch's record and token went with it.
+    assert not list(engine.redis.scan_iter(keys.group(execution, "*")))
+    assert [k.decode() for k in engine.redis.scan_iter(keys.run(execution, "*"))] == [
+        keys.run(execution, ROOT)
+    ]
     assert not list(engine.redis.scan_iter(keys.token("*")))
-    assert not engine.redis.exists(keys.live(execution))
+    assert set(engine.redis.hkeys(keys.live(execution))) == {b"rev"}
     for token in tokens:
         with pytest.raises(TaskNotAwaited):
             engine.send_task_success(token, {})
+    engine.stop(execution)
+    assert not engine.redis.exists(keys.live(execution))
 
 
 def _group_of(engine: Engine, execution: str) -> str:
