@@ -41,7 +41,7 @@ def row(cells: list[str]) -> str:
 
 HEADINGS = [
     "workload", "sfn t/s embedded", "sfn t/s 2 workers", "peer t/s", "peer t/s as installed",
-    "sfn/peer (emb / 2w)", "sfn / commit limit (emb / 2w)", "EXEC per run (2w)",
+    "sfn/peer (emb / 2w)", "sfn / commit limit (emb / 2w)", "commits per run (2w)",
     "peak RSS MiB engine (emb / 2w) / worker",
 ]  # fmt: skip
 
