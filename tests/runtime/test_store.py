@@ -135,3 +135,14 @@ def test_names_are_checked_and_file_names_made_safe(engine: Engine, tmp_path) ->
     path = tmp_path / "my flow.json"
     path.write_text(json.dumps(PASS))
     assert engine.start_execution(str(path), {}, name="n1") == "my-flow:n1"
+
+
+def test_a_run_record_starts_with_its_version_which_every_step_changes(engine: Engine) -> None:
+    execution = engine.start_execution(TASK, {}, name="versioned", check_resources=False)
+    raw = engine.redis.get(keys.run(execution, ROOT))
+    version = engine.store.run(execution, ROOT).snapshot["version"]
+    assert raw.startswith(f'{{"v":{version},'.encode())
+    token = engine.store.run(execution, ROOT).snapshot["awaiting"]["token"]
+    assert engine.runtime.advance(execution, ROOT, TaskSucceeded(token, {}))
+    after = engine.redis.get(keys.run(execution, ROOT))
+    assert after.startswith(f'{{"v":{version + 1},'.encode())
