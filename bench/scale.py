@@ -187,7 +187,8 @@ def w5_lines(w5: Json) -> list[str]:
     total = left["executions"]
     return [
         f"W5 x{count:,} started at once: {3 * count / seconds:,.0f} Task round "
-        f"trips/s = transitions/s ({seconds:.1f} s for all)",
+        f"trips/s = transitions/s ({seconds:.1f} s for all; the engine process took "
+        f"{w5['start_seconds'][0]:.1f} s to start them)",
         f"  Redis: peak {w5['redis_peak_bytes'] / MIB:,.1f} MiB "
         f"({w5['redis_peak_bytes'] / total / 1024:,.2f} KiB per execution); after the end "
         f"{left['redis_bytes'] / MIB:,.1f} MiB ({left['redis_bytes_per_execution'] / 1024:,.2f} "

@@ -32,10 +32,13 @@ Json = Any
 WAIT_SECONDS = 600
 
 
-def run_batch(engine: Engine, workload: Workload, count: int, concurrent: bool) -> list[str]:
-    """Start `count` executions (all at once, or each after the previous ended); wait for all."""
+def run_batch(
+    engine: Engine, workload: Workload, count: int, concurrent: bool
+) -> tuple[list[str], float]:
+    """Start `count` executions (all at once, or each after the previous ended); wait for all.
+    Returns them and the seconds the engine took to start them all."""
     definition, payload = workload.load_definition(), workload.input()
-    started = []
+    started, began = [], time.perf_counter()
     for _ in range(count):
         execution = engine.start_execution(
             definition, payload, str(uuid.uuid4()), state_machine=workload.id
@@ -43,9 +46,10 @@ def run_batch(engine: Engine, workload: Workload, count: int, concurrent: bool) 
         started.append(execution)
         if not concurrent:
             engine.wait(execution, timeout=WAIT_SECONDS)
+    starting = time.perf_counter() - began
     for execution in started:
         engine.wait(execution, timeout=WAIT_SECONDS)
-    return started
+    return started, starting
 
 
 def verify(engine: Engine, workload: Workload, executions: list[str]) -> list[float]:
@@ -84,12 +88,15 @@ def measure(url: str, spec: dict[str, Json]) -> dict[str, Json]:
     engine = Engine(client=connect(url))
     worker = EmbeddedWorker(engine.redis).start() if spec["mode"] == "embedded" else None
     try:
-        seconds, commits, latencies, drains = [], [], [], []
+        seconds, starts, commits, latencies, drains = [], [], [], [], []
         for _ in range(spec["reps"]):
             before = exec_calls(engine.redis)
             started = time.perf_counter()
-            executions = run_batch(engine, workload, spec["executions"], spec["concurrent"])
+            executions, starting = run_batch(
+                engine, workload, spec["executions"], spec["concurrent"]
+            )
             seconds.append(time.perf_counter() - started)
+            starts.append(starting)
             drains.append(census.drain(engine.redis))
             commits.append((exec_calls(engine.redis) - before) / len(executions))
             latencies += verify(engine, workload, executions)
@@ -98,6 +105,7 @@ def measure(url: str, spec: dict[str, Json]) -> dict[str, Json]:
             worker.stop()
     return {
         "seconds": seconds,
+        "start_seconds": starts,
         "transitions": workload.transitions * spec["executions"],
         "execs_per_run": commits,
         "drain_seconds": drains,

@@ -24,6 +24,7 @@ def found() -> dict:
 def test_w5_reports_throughput_memory_and_what_each_execution_leaves(found: dict) -> None:
     w5 = found["w5"]
     assert w5["transitions"] == 3 * W5_COUNT
+    assert 0 < w5["start_seconds"][0] <= w5["seconds"][0]
     assert w5["redis_peak_bytes"] > 0
     assert len(w5["worker_rss_growth_each_mib"]) == 2
     left = w5["census"]
