@@ -25,11 +25,19 @@ from engine.core.interpreter import advance
 from engine.core.triggers import Redrive, Trigger
 from engine.runtime import dispatch, groups, keys
 from engine.runtime.guarded import GuardedWrite
-from engine.runtime.store import REDRIVABLE, ROOT, RUNNING, Run, Store, dumps, group_of
+from engine.runtime.store import (
+    REDRIVABLE,
+    ROOT,
+    RUNNING,
+    STEP_FIELDS,
+    Run,
+    Store,
+    dumps,
+    group_of,
+)
 from engine.runtime.system import ExecutionInputs, Machines, SystemEnv
 
 Json = Any
-STEP_FIELDS = ("status", "definition", "startEpoch", "redriveCount")
 log = logging.getLogger("sfn.commit")
 
 
@@ -173,7 +181,6 @@ class Runtime:
     def _read(self, execution: str, run_id: str, deliver_group: str | None) -> Reads:
         group = group_of(run_id)
         with self.redis.pipeline(transaction=False) as pipe:
-            # Only the fields a step needs: the input and output may weigh 256 KiB each.
             pipe.hmget(keys.meta(execution), STEP_FIELDS)
             pipe.get(keys.run(execution, run_id))
             for group_id in (group, deliver_group):

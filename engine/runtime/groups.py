@@ -29,7 +29,7 @@ from engine.core.effects import Finish, StartChildren
 from engine.core.triggers import ChildFailed, ChildrenDone, Start
 from engine.runtime import dispatch, keys, leases
 from engine.runtime.guarded import GuardedWrite
-from engine.runtime.store import RUNNING, Run, child_run_id, dumps
+from engine.runtime.store import RUNNING, STEP_FIELDS, Run, child_run_id, dumps
 
 if TYPE_CHECKING:
     from engine.runtime.commit import Runtime
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 Json = Any
 BATCH = 100  # children started per commit at most
 LIVE_REVISION = "rev"
-META_FIELDS = ("status", "definition", "startEpoch", "redriveCount")
 
 
 @dataclass(frozen=True)
@@ -209,12 +208,12 @@ def _read(
     """The join record, the execution's step fields and (prefetched) child specs: one trip."""
     with client.pipeline(transaction=False) as pipe:
         pipe.hgetall(keys.group(execution, group_id))
-        pipe.hmget(keys.meta(execution), META_FIELDS)
+        pipe.hmget(keys.meta(execution), STEP_FIELDS)
         if positions:
             pipe.hmget(keys.group_specs(execution, group_id), [str(p) for p in positions])
         raw, values, *specs = pipe.execute()
     record = {key.decode(): value.decode() for key, value in raw.items()}
-    meta = {k: v.decode() for k, v in zip(META_FIELDS, values, strict=True) if v is not None}
+    meta = {k: v.decode() for k, v in zip(STEP_FIELDS, values, strict=True) if v is not None}
     return record, meta, [json.loads(spec) for spec in (specs[0] if specs else [])]
 
 
