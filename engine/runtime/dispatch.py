@@ -28,6 +28,10 @@ ACTIVITY_QUEUE_PREFIX = "sfn.activity."
 ENV_QUEUES = "SFN_ACTIVITY_QUEUES"
 # Failed RQ jobs are kept a day for inspection; sfn itself never reads them.
 FAILURE_TTL = 24 * 3600
+# A finished job (its work is committed by then; sfn never reads its result) expires after this.
+# Not 0: RQ deletes a job kept 0 s at once, looking up its status and executions one by one
+# (9 round trips more per job than an expiry, which is one command in its own transaction).
+RESULT_TTL = 1
 TOKEN_TTL = 366 * 24 * 3600
 ENV_KILL_GRACE = "SFN_KILL_GRACE_SECONDS"
 
@@ -94,7 +98,7 @@ def enqueue(
         kwargs=kwargs,
         job_id=job_id,
         timeout=timeout,
-        result_ttl=0,
+        result_ttl=RESULT_TTL,
         failure_ttl=FAILURE_TTL,
         description=description or function,
         pipeline=pipe,

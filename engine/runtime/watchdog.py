@@ -66,7 +66,7 @@ def _fetch(client: redis.Redis, job_id: str) -> Job | None:
     try:
         job = Job.fetch(job_id, connection=client, serializer=JSONSerializer)
     except NoSuchJobError:
-        return None  # finished jobs are deleted at once (result_ttl=0)
+        return None  # finished jobs expire a moment later (dispatch.RESULT_TTL)
     return None if job.get_status(refresh=False) == "finished" else job
 
 
