@@ -44,12 +44,15 @@ def redis_commits(client: redis.Redis, seconds: float, batch: int = 1) -> float:
 
 
 def enqueue_noops(client: redis.Redis, count: int) -> None:
-    """`count` no-op jobs on the bench queue, enqueued the way sfn enqueues (JSON, no result)."""
+    """`count` no-op jobs on the bench queue, enqueued the way sfn enqueues (JSON, its result
+    TTL)."""
     queue = dispatch.queue(client, QUEUE)
     for start in range(0, count, 500):
         with client.pipeline() as pipe:
             for _ in range(start, min(count, start + 500)):
-                queue.enqueue_call("bench.rq_noop.noop", result_ttl=0, timeout=-1, pipeline=pipe)
+                queue.enqueue_call(
+                    "bench.rq_noop.noop", result_ttl=dispatch.RESULT_TTL, timeout=-1, pipeline=pipe
+                )
             pipe.execute()
 
 
