@@ -122,7 +122,9 @@ def join_member(execution: str, group_id: str, recheck: str = "") -> str:
     return dispatch.timer_member("join", execution, group_id, recheck)
 
 
-def after_finish(runtime: Runtime, execution: str, finished: Finished, replies: list[Any]) -> None:
+def after_finish(
+    runtime: Runtime, execution: str, finished: Finished, replies: dict[int, Any]
+) -> None:
     """After a child's final commit: join when that end completes the group, exceeds its
     tolerance or frees a MaxConcurrency slot; otherwise nothing is left to do."""
     record = finished.record

@@ -34,11 +34,15 @@ for _ = 1, tonumber(ARGV[1]) do
     return false
   end
 end
+-- Each command comes after its argument count, negative when its reply is wanted back.
 local replies = {}
 while i <= #ARGV do
   local count = tonumber(ARGV[i])
-  replies[#replies + 1] = redis.call(unpack(ARGV, i + 1, i + count)) or 0
-  i = i + count + 1
+  local reply = redis.call(unpack(ARGV, i + 1, i + math.abs(count)))
+  if count < 0 then
+    replies[#replies + 1] = reply or 0
+  end
+  i = i + math.abs(count) + 1
 end
 return replies
 """
@@ -67,6 +71,7 @@ class GuardedWrite:
         self.pipe.multi()
         self._guards: list[Any] = []
         self._seen: set[Any] = set()
+        self._wanted: set[int] = set()
 
     def field_is(self, key: str, field: str, value: str | bytes | None) -> None:
         """Guard: the hash field still holds `value` (None: the field or hash is absent)."""
@@ -88,19 +93,24 @@ class GuardedWrite:
         return True
 
     def mark(self) -> int:
-        """The position of the next command recorded, to find its reply after `commit`."""
-        return len(self.pipe.command_stack)
+        """The position of the next command recorded; `commit` returns its reply."""
+        position = len(self.pipe.command_stack)
+        self._wanted.add(position)
+        return position
 
-    def commit(self) -> list[Any] | None:
-        """Apply the recorded commands if every guard holds: one reply per recorded command
-        (a command sent in pieces gets its last piece's), else None."""
+    def commit(self) -> dict[int, Any] | None:
+        """Apply the recorded commands if every guard holds and return the replies of the
+        marked ones by position (a command sent in pieces gives its last piece's); None if a
+        guard failed (nothing was written)."""
         args: list[Any] = [len(self._guards) // 4, *self._guards]
-        owners = []
+        wanted = []
         for position, (command, _options) in enumerate(self.pipe.command_stack):
-            for piece in _pieces(command):
-                args += [len(piece), *piece]
-                owners.append(position)
-        count = len(self.pipe.command_stack)
+            pieces = _pieces(command)
+            for number, piece in enumerate(pieces, 1):
+                keep = position in self._wanted and number == len(pieces)
+                args += [-len(piece) if keep else len(piece), *piece]
+            if position in self._wanted:
+                wanted.append(position)
         self.pipe.reset()
         try:
             replies = self.client.evalsha(SHA, 0, *args)
@@ -109,10 +119,7 @@ class GuardedWrite:
             replies = self.client.evalsha(SHA, 0, *args)
         if replies is None:
             return None
-        per_command: list[Any] = [None] * count
-        for owner, reply in zip(owners, replies, strict=True):
-            per_command[owner] = reply
-        return per_command
+        return dict(zip(wanted, replies, strict=True))
 
 
 def _version_prefix(raw: bytes) -> bytes:
