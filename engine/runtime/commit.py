@@ -169,7 +169,7 @@ class Runtime:
             where = (
                 keys.history(execution) if decision.inline else keys.run_history(execution, run.id)
             )
-            pipe.rpush(where, *lines)
+            write.push(where, lines)
         if isinstance(trigger, Redrive):
             self._reopen(pipe, execution, decision.meta, now)
         resolved = _awaited_token(decision.before)
@@ -232,7 +232,7 @@ class Runtime:
         decision.existed, decision.reads = reads.raw_run is not None, reads
         return decision
 
-    def _join(self, execution: str, decision: Decision, replies: list[Any]) -> None:
+    def _join(self, execution: str, decision: Decision, replies: dict[Any, Any]) -> None:
         """Joins a committed child end calls for, inline (its timer covers a crash here)."""
         for finished in decision.joins:
             try:

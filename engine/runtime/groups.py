@@ -45,8 +45,8 @@ class Finished:
 
     group: str
     record: dict[str, str]
-    finished_reply: int
-    failed_reply: int
+    finished_reply: tuple[str, str]
+    failed_reply: tuple[str, str]
 
 
 def open_group(
@@ -97,16 +97,14 @@ def child_finished(
 ) -> Finished:
     """Record a child's end in its own final commit, count it, and push the join timer."""
     assert run.group is not None
-    pipe = write.pipe
     if end.status == "SUCCEEDED":
-        pipe.hset(keys.group_results(execution, run.group), str(run.index), dumps(end.output))
+        write.put(keys.group_results(execution, run.group), str(run.index), dumps(end.output))
     else:
         failure = {"error": end.error, "cause": end.cause}
-        pipe.hset(keys.group_failures(execution, run.group), str(run.index), dumps(failure))
-    finished_reply = write.mark()
-    pipe.hincrby(keys.group(execution, run.group), "finished", 1)
-    failed_reply = write.mark()
-    pipe.hincrby(keys.group(execution, run.group), "failed", int(end.status != "SUCCEEDED"))
+        write.put(keys.group_failures(execution, run.group), str(run.index), dumps(failure))
+    group_key = keys.group(execution, run.group)
+    finished_reply = write.add(group_key, "finished", 1)
+    failed_reply = write.add(group_key, "failed", int(end.status != "SUCCEEDED"))
     push_join_timer(write, execution, run.group)
     return Finished(run.group, record, finished_reply, failed_reply)
 
@@ -123,7 +121,7 @@ def join_member(execution: str, group_id: str, recheck: str = "") -> str:
 
 
 def after_finish(
-    runtime: Runtime, execution: str, finished: Finished, replies: dict[int, Any]
+    runtime: Runtime, execution: str, finished: Finished, replies: dict[Any, Any]
 ) -> None:
     """After a child's final commit: join when that end completes the group, exceeds its
     tolerance or frees a MaxConcurrency slot; otherwise nothing is left to do."""
@@ -253,7 +251,7 @@ def _start_batch(
         failed += sum(e.status != "SUCCEEDED" for e in ends)
         if _exceeded(failed, record):
             break
-    write.pipe.hincrby(group_key, "started", count)
+    write.add(group_key, "started", count)
     push_join_timer(write, execution, group_id)
     return write.commit() is not None
 

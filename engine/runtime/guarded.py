@@ -72,6 +72,9 @@ class GuardedWrite:
         self._guards: list[Any] = []
         self._seen: set[Any] = set()
         self._wanted: set[int] = set()
+        self._pushes: dict[str, list[str]] = {}
+        self._puts: dict[str, dict[str, str]] = {}
+        self._adds: dict[tuple[str, str], int] = {}
 
     def field_is(self, key: str, field: str, value: str | bytes | None) -> None:
         """Guard: the hash field still holds `value` (None: the field or hash is absent)."""
@@ -98,10 +101,34 @@ class GuardedWrite:
         self._wanted.add(position)
         return position
 
-    def commit(self) -> dict[int, Any] | None:
+    # Merged writes: many children's events, results and counts in one batch become one command
+    # per key, run after the recorded commands (for keys no recorded command of this write uses).
+
+    def push(self, key: str, lines: list[str]) -> None:
+        """RPUSH `lines` to the list `key`, after the lines pushed before in this write."""
+        self._pushes.setdefault(key, []).extend(lines)
+
+    def put(self, key: str, field: str, value: str) -> None:
+        """HSET one field of the hash `key`."""
+        self._puts.setdefault(key, {})[field] = value
+
+    def add(self, key: str, field: str, amount: int) -> tuple[str, str]:
+        """HINCRBY a hash field; `commit`'s replies give its new value under the returned key."""
+        self._adds[key, field] = self._adds.get((key, field), 0) + amount
+        return key, field
+
+    def commit(self) -> dict[Any, Any] | None:
         """Apply the recorded commands if every guard holds and return the replies of the
-        marked ones by position (a command sent in pieces gives its last piece's); None if a
-        guard failed (nothing was written)."""
+        marked ones by position (a command sent in pieces gives its last piece's) and of the
+        `add`s by their key; None if a guard failed (nothing was written)."""
+        for key, lines in self._pushes.items():
+            self.pipe.rpush(key, *lines)
+        for key, mapping in self._puts.items():
+            self.pipe.hset(key, mapping=mapping)
+        added = {}
+        for (key, field), amount in self._adds.items():
+            added[self.mark()] = (key, field)
+            self.pipe.hincrby(key, field, amount)
         args: list[Any] = [len(self._guards) // 4, *self._guards]
         wanted = []
         for position, (command, _options) in enumerate(self.pipe.command_stack):
@@ -119,7 +146,9 @@ class GuardedWrite:
             replies = self.client.evalsha(SHA, 0, *args)
         if replies is None:
             return None
-        return dict(zip(wanted, replies, strict=True))
+        found = dict(zip(wanted, replies, strict=True))
+        found.update({handle: found[position] for position, handle in added.items()})
+        return found
 
 
 def _version_prefix(raw: bytes) -> bytes:
