@@ -100,6 +100,19 @@ def test_long_commands_go_in_pieces_within_one_commit(fake: fakeredis.FakeRedis)
     assert fake.hlen("h") == 10_000 and fake.llen("l") == 9_000
 
 
+def test_merged_writes_keep_their_order_and_give_the_counts(fake: fakeredis.FakeRedis) -> None:
+    write = GuardedWrite(fake)
+    write.pipe.rpush("l", "before")
+    for n in range(3):
+        write.push("l", [f"a{n}", f"b{n}"])
+        write.put("h", str(n), f"v{n}")
+        handle = write.add("c", "n", 2)
+    replies = write.commit()
+    assert replies is not None and replies[handle] == 6
+    assert fake.lrange("l", 0, -1) == [b"before", b"a0", b"b0", b"a1", b"b1", b"a2", b"b2"]
+    assert fake.hgetall("h") == {b"0": b"v0", b"1": b"v1", b"2": b"v2"}
+
+
 def test_a_pass_map_starts_its_children_in_batches_in_index_order(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
