@@ -16,7 +16,7 @@ from collections import Counter
 import redis
 
 from bench.redis_server import used_memory
-from engine.runtime import keys
+from engine.runtime import dispatch, keys
 
 QUIET_CHECKS = 3
 POLL_SECONDS = 0.05
@@ -42,6 +42,8 @@ def drain(client: redis.Redis, timeout: float = 600) -> float | None:
         else:
             quiet, quiet_since = 0, None
         time.sleep(POLL_SECONDS)
+    # Finished RQ jobs expire a moment after they end (dispatch.RESULT_TTL): not left over.
+    time.sleep(dispatch.RESULT_TTL + POLL_SECONDS)
     return quiet_since - started
 
 
