@@ -89,9 +89,8 @@ class Engine:
         name = check_name(name or str(uuid.uuid4()), "execution")
         execution = execution_id(machine_name, name)
         input_text = dumps(payload)
-        if self.store.exists(execution):
-            return self._existing(execution, input_text)
-        digest = self.store.put_definition(data)
+        digest = definition_digest(data)
+        self.runtime.machines.root(digest, data)  # compiled before its commit stores it
         now = self.runtime.env.now()
         meta = {
             "executionArn": execution_arn(execution),
@@ -115,8 +114,14 @@ class Engine:
             },
             "StateMachine": {"Id": meta["stateMachineArn"], "Name": machine_name},
         }
+        # One commit stores the definition and opens the execution (an existing name: False).
         started = self.runtime.advance(
-            execution, ROOT, Start(payload, context), create=Run(ROOT), open_meta=meta
+            execution,
+            ROOT,
+            Start(payload, context),
+            create=Run(ROOT),
+            open_meta=meta,
+            also=lambda pipe: self.store.put_definition(data, pipe),
         )
         return execution if started else self._existing(execution, input_text)
 

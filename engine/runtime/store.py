@@ -127,10 +127,13 @@ class Store:
 
     # Definitions ----------------------------------------------------------------------------
 
-    def put_definition(self, data: Json) -> str:
-        """Store a definition immutably (first writer wins) and return its content hash."""
+    def put_definition(self, data: Json, pipe: Any = None) -> str:
+        """Store a definition immutably (first writer wins) and return its content hash.
+
+        With `pipe`, the write joins that pipeline (a start's commit) instead of its own trip."""
         digest = definition_digest(data)
-        self.redis.set(keys.definition(digest), dumps(data), nx=True)
+        target = pipe if pipe is not None else self.redis
+        target.set(keys.definition(digest), dumps(data), nx=True)
         return digest
 
     def definition(self, digest: str) -> Json:
@@ -154,9 +157,6 @@ class Store:
         if raw is None:
             raise ExecutionDoesNotExist(f"execution {execution!r} does not exist")
         return json.loads(raw)
-
-    def exists(self, execution: str) -> bool:
-        return bool(self.redis.exists(keys.meta(execution)))
 
     def run(self, execution: str, run_id: str) -> Run | None:
         return Run.load(run_id, self.redis.get(keys.run(execution, run_id)))

@@ -48,10 +48,12 @@ class Machines:
     def __init__(self, load: Any):
         self._load = load
 
-    def root(self, digest: str) -> Machine:
+    def root(self, digest: str, data: Any = None) -> Machine:
+        """The machine of `digest`; `data` is its definition when the caller has it at hand
+        (a start, whose commit is what stores the definition)."""
         machine = self._compiled.get(digest)
         if machine is None:
-            machine = compile_machine(self._load(digest))
+            machine = compile_machine(self._load(digest) if data is None else data)
             self._compiled[digest] = machine
             if len(self._compiled) > self.LIMIT:
                 self._compiled.popitem(last=False)
