@@ -34,9 +34,10 @@ WAIT_SECONDS = 600
 
 def run_batch(
     engine: Engine, workload: Workload, count: int, concurrent: bool
-) -> tuple[list[str], float]:
+) -> tuple[list[str], float, float]:
     """Start `count` executions (all at once, or each after the previous ended); wait for all.
-    Returns them and the seconds the engine took to start them all."""
+    Returns them, the seconds the engine took to start them all and the (wall-clock) time it
+    was done starting."""
     definition, payload = workload.load_definition(), workload.input()
     started, began = [], time.perf_counter()
     for _ in range(count):
@@ -46,15 +47,18 @@ def run_batch(
         started.append(execution)
         if not concurrent:
             engine.wait(execution, timeout=WAIT_SECONDS)
-    starting = time.perf_counter() - began
+    starting, starts_done = time.perf_counter() - began, time.time()
     for execution in started:
         engine.wait(execution, timeout=WAIT_SECONDS)
-    return started, starting
+    return started, starting, starts_done
 
 
-def verify(engine: Engine, workload: Workload, executions: list[str]) -> list[float]:
-    """Check each execution's status, output and states entered; return its task latencies."""
-    latencies = []
+def verify(
+    engine: Engine, workload: Workload, executions: list[str]
+) -> tuple[list[float], list[float]]:
+    """Check each execution's status, output and states entered; return the task latencies
+    and the times the tasks succeeded."""
+    latencies, ends = [], []
     for execution in executions:
         described = engine.describe(execution)
         if described["status"] != "SUCCEEDED":
@@ -65,7 +69,18 @@ def verify(engine: Engine, workload: Workload, executions: list[str]) -> list[fl
         history = engine.history(execution)
         check_output("sfn", workload, described["output"], count_transitions(history))
         latencies += task_latencies(history)
-    return latencies
+        ends += [_stamp(event) for event in history if event["type"] == "TaskSucceeded"]
+    return latencies, ends
+
+
+def rate_after(moment: float, ends: list[float]) -> float | None:
+    """Tasks/s from `moment` to the last task's end, counting only tasks that ended after it:
+    the workers' rate once the engine has stopped starting executions (no other process
+    busy, as when raw RQ drains its queued jobs)."""
+    later = [end for end in ends if end > moment]
+    if len(later) < 2 or max(later) <= moment:
+        return None
+    return len(later) / (max(later) - moment)
 
 
 def task_latencies(history: list[dict[str, Json]]) -> list[float]:
@@ -88,18 +103,20 @@ def measure(url: str, spec: dict[str, Json]) -> dict[str, Json]:
     engine = Engine(client=connect(url))
     worker = EmbeddedWorker(engine.redis).start() if spec["mode"] == "embedded" else None
     try:
-        seconds, starts, commits, latencies, drains = [], [], [], [], []
+        seconds, starts, commits, latencies, drains, after = [], [], [], [], [], []
         for _ in range(spec["reps"]):
             before = exec_calls(engine.redis)
             started = time.perf_counter()
-            executions, starting = run_batch(
+            executions, starting, starts_done = run_batch(
                 engine, workload, spec["executions"], spec["concurrent"]
             )
             seconds.append(time.perf_counter() - started)
             starts.append(starting)
             drains.append(census.drain(engine.redis))
             commits.append((exec_calls(engine.redis) - before) / len(executions))
-            latencies += verify(engine, workload, executions)
+            found, ends = verify(engine, workload, executions)
+            latencies += found
+            after.append(rate_after(starts_done, ends))
     finally:
         if worker is not None:
             worker.stop()
@@ -110,6 +127,7 @@ def measure(url: str, spec: dict[str, Json]) -> dict[str, Json]:
         "execs_per_run": commits,
         "drain_seconds": drains,
         "task_latencies": latencies,
+        "task_rate_after_starts": after,
         "peak_rss_mib": own_peak_rss_mib(),
     }
 

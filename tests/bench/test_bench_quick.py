@@ -59,6 +59,9 @@ def test_w5_reports_round_trips_and_task_latencies(quick: dict) -> None:
     sequential = quick["sfn"]["W5"]["workers"]
     assert len(sequential["task_latencies"]) == 3 * bench_main.QUICK.executions["W5"]
     assert set(quick["w5_throughput"]) == {"embedded", "workers"}
+    at_once = quick["w5_throughput"]["workers"]["task_rate_after_starts"]
+    assert len(at_once) == bench_main.QUICK.reps
+    assert "| per second after the last start | " in quick["stdout"]
 
 
 def test_limits_and_peer_are_reported(quick: dict) -> None:
