@@ -82,14 +82,13 @@ class Engine:
         Resources are checked against the registered activities when any are registered
         (or when `check_resources` is True).
         """
-        data, default_name = _load(definition, self._validated)
+        data, digest, default_name = _load(definition, self._validated)
         payload = parse_input(input)
         machine_name = check_name(state_machine or default_name, "state machine")
         _check_resources(data, check_resources)
         name = check_name(name or str(uuid.uuid4()), "execution")
         execution = execution_id(machine_name, name)
         input_text = dumps(payload)
-        digest = definition_digest(data)
         self.runtime.machines.root(digest, data)  # compiled before its commit stores it
         now = self.runtime.env.now()
         meta = {
@@ -121,7 +120,7 @@ class Engine:
             Start(payload, context),
             create=Run(ROOT),
             open_meta=meta,
-            also=lambda pipe: self.store.put_definition(data, pipe),
+            also=lambda pipe: self.store.put_definition(pipe, digest, data),
         )
         return execution if started else self._existing(execution, input_text)
 
@@ -253,8 +252,9 @@ def _not_json(constant: str) -> None:
     raise ValueError(f"{constant} is not a JSON value")
 
 
-def _load(definition: Json, validated: set[str]) -> tuple[Json, str]:
-    """Plain, validated definition data and the state machine name it suggests.
+def _load(definition: Json, validated: set[str]) -> tuple[Json, str, str]:
+    """Plain, validated definition data, its content hash and the state machine name it
+    suggests.
 
     `validated` holds the digests of definitions already found valid; it grows here.
     """
@@ -274,7 +274,7 @@ def _load(definition: Json, validated: set[str]) -> tuple[Json, str]:
         if problems:
             raise DefinitionError(problems)
         validated.add(digest)
-    return document.data, name
+    return document.data, digest, name
 
 
 def task_resources(data: Json) -> set[str]:

@@ -127,14 +127,11 @@ class Store:
 
     # Definitions ----------------------------------------------------------------------------
 
-    def put_definition(self, data: Json, pipe: Any = None) -> str:
-        """Store a definition immutably (first writer wins) and return its content hash.
-
-        With `pipe`, the write joins that pipeline (a start's commit) instead of its own trip."""
-        digest = definition_digest(data)
-        target = pipe if pipe is not None else self.redis
-        target.set(keys.definition(digest), dumps(data), nx=True)
-        return digest
+    @staticmethod
+    def put_definition(pipe: Any, digest: str, data: Json) -> None:
+        """Add storing a definition under its content hash `digest` to `pipe` (a start's
+        commit): immutable, the first writer wins."""
+        pipe.set(keys.definition(digest), dumps(data), nx=True)
 
     def definition(self, digest: str) -> Json:
         raw = self.redis.get(keys.definition(digest))
