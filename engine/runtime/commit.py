@@ -23,7 +23,7 @@ from engine.core.effects import Finish, RunTask, StartChildren, StartTimer
 from engine.core.env import ExecutionEnv
 from engine.core.interpreter import advance
 from engine.core.triggers import Redrive, Trigger
-from engine.runtime import dispatch, groups, keys
+from engine.runtime import dispatch, eager, groups, keys
 from engine.runtime.guarded import GuardedWrite
 from engine.runtime.store import (
     REDRIVABLE,
@@ -64,6 +64,8 @@ class Decision:
     existed: bool = False
     reads: Reads | None = None
     joins: list[groups.Finished] = field(default_factory=list)
+    chain: eager.Chain | None = None  # the worker's, if it may run a scheduled Task itself
+    claimed: dict[str, Json] | None = None  # the Task job it will run, if it claimed one
 
 
 class Runtime:
@@ -86,6 +88,7 @@ class Runtime:
         deliver_group: str | None = None,
         open_meta: dict[str, str] | None = None,
         also: Callable[[Any], Any] | None = None,
+        chain: eager.Chain | None = None,
     ) -> bool:
         """Apply `trigger` to a run and commit; False when it was stale (nothing written).
 
@@ -94,7 +97,8 @@ class Runtime:
         the same commit (its records go), so the parent hears from it once. A commit that ends
         a child may complete its group or free a MaxConcurrency slot: the join runs here,
         right after the commit (`groups.after_finish`). `also(pipe)` adds the caller's own
-        writes to the commit (a Task's lease and job watch end with its result)."""
+        writes to the commit (a Task's lease and job watch end with its result). With a
+        worker's `chain`, a Task the step schedules may be claimed by that worker (`eager`)."""
         while True:
             reads = self._read(execution, run_id, deliver_group)
             decision = self._decide(
@@ -102,6 +106,7 @@ class Runtime:
             )
             if decision is None:
                 return False
+            decision.chain = chain
             write = GuardedWrite(self.redis)
             _guard(write, execution, run_id, reads, decision, deliver_group)
             if open_meta:
@@ -115,6 +120,8 @@ class Runtime:
             replies = write.commit()
             if replies is None:
                 continue
+            if decision.claimed is not None and chain is not None:
+                chain.claim(decision.claimed)
             self._join(execution, decision, replies)
             return True
 
@@ -245,7 +252,7 @@ class Runtime:
     ) -> None:
         run, pipe = decision.run, write.pipe
         if isinstance(effect, RunTask):
-            self._run_task(pipe, execution, run.id, effect, now)
+            self._run_task(pipe, execution, decision, effect, now)
         elif isinstance(effect, StartTimer):
             member = dispatch.timer_member("timer", execution, run.id, effect.timer_id)
             dispatch.add_timer(pipe, member, effect.at)
@@ -258,8 +265,9 @@ class Runtime:
             decision.joins.append(groups.child_finished(write, execution, run, effect, record))
 
     def _run_task(
-        self, pipe: Any, execution: str, run_id: str, task: RunTask, now: datetime
+        self, pipe: Any, execution: str, decision: Decision, task: RunTask, now: datetime
     ) -> None:
+        run_id = decision.run.id
         dispatch.remember_token(pipe, task.token, execution, run_id)
         groups.track_token(pipe, execution, task.token, run_id)
         job = {
@@ -274,16 +282,23 @@ class Runtime:
             "timeout_seconds": task.timeout_seconds,
             "heartbeat_seconds": task.heartbeat_seconds,
         }
-        dispatch.enqueue(
-            pipe,
-            self.redis,
-            "run_task",
-            job,
-            queue_name=dispatch.queue_for(task.resource),
-            job_id=task.token,
-            description=f"{task.resource} ({execution} {task.state_name})",
-            timeout=dispatch.kill_after(task.timeout_seconds),
-        )
+        queue_name = dispatch.queue_for(task.resource)
+        description = f"{task.resource} ({execution} {task.state_name})"
+        chain = decision.chain
+        if chain and decision.claimed is None and chain.can_claim(task.resource, queue_name):
+            eager.hold(pipe, self.redis, job, queue_name, description)
+            decision.claimed = job
+        else:
+            dispatch.enqueue(
+                pipe,
+                self.redis,
+                "run_task",
+                job,
+                queue_name=queue_name,
+                job_id=task.token,
+                description=description,
+                timeout=dispatch.kill_after(task.timeout_seconds),
+            )
         if task.timeout_seconds:
             member = dispatch.timer_member("timeout", execution, run_id, task.token)
             dispatch.add_timer(pipe, member, _plus(now, task.timeout_seconds))

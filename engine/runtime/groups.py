@@ -321,8 +321,10 @@ def track_token(pipe: Pipeline, execution: str, token: str, run_id: str) -> None
 
 
 def forget_token(pipe: Pipeline, execution: str, token: str) -> None:
-    """A task is no longer awaited: its token index, heartbeat and redelivery markers go."""
+    """A task is no longer awaited: its token index, heartbeat, claimed payload and
+    redelivery markers go."""
     names = [keys.token(token), keys.heartbeat(execution, token)]
+    names.append(keys.claimed_task(execution, token))
     names += [keys.redelivery(execution, token, n) for n in range(1, leases.max_redeliveries() + 1)]
     pipe.unlink(*names)
     pipe.hdel(keys.live(execution), f"t:{token}")

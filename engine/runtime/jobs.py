@@ -1,7 +1,9 @@
 """The functions RQ workers run: activities and joins (which also start children).
 
 Every job ends by advancing a run and committing (no extra hop). Jobs are idempotent: a result,
-timer or join for something no longer awaited is a stale trigger that commits nothing.
+timer or join for something no longer awaited is a stale trigger that commits nothing. A Task
+whose result commit schedules the run's next Task may claim it (`engine.runtime.eager`): the
+worker then runs it with `run_claimed` once the RQ job ends.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from rq import get_current_job
 from engine import activities
 from engine.core.triggers import TaskFailed, TaskSucceeded, Trigger
 from engine.errors import UnknownResource
-from engine.runtime import groups, keys, leases, watchdog
+from engine.runtime import eager, groups, keys, leases, watchdog
 from engine.runtime.commit import Runtime
 
 Json = Any
@@ -73,13 +75,36 @@ def run_task(**job: Any) -> None:
     if not _start(runtime, lease, job):
         _end(runtime.redis, lease, watch)  # a duplicate, or timed out / stopped while queued
         return
+    chain = eager.current()
+    _attempt(runtime, entry, job, lease, lambda target: _end(target, lease, watch), chain)
+
+
+def run_claimed(runtime: Runtime, job: dict[str, Any], chain: eager.Chain | None) -> None:
+    """Run a Task attempt this worker claimed in its last commit, which also took its lease
+    (a worker claims only Tasks whose activity it has). Its claimed payload goes with the
+    token when the result is committed (`groups.forget_token`)."""
+    entry = activities.default_registry.resolve(job["resource"])
+    lease = leases.Lease(runtime.redis, job["execution"], job["run"], job["token"])
+    _attempt(runtime, entry, job, lease, lambda target: _end(target, lease), chain)
+
+
+def _attempt(
+    runtime: Runtime,
+    entry: Callable[..., Json],
+    job: dict[str, Any],
+    lease: leases.Lease,
+    ends: Callable[[Any], Any],
+    chain: eager.Chain | None,
+) -> None:
+    """Run the activity under `lease` and commit its result with `ends` (the lease and what
+    else the attempt holds); a callback task's result comes later, so it only ends them."""
     lease.keep()
     try:
         result = _perform(runtime, entry, job)
         if result is None:
-            _end(runtime.redis, lease, watch)
+            ends(runtime.redis)
         else:
-            _commit(runtime, job, result, lambda pipe: _end(pipe, lease, watch))
+            _commit(runtime, job, result, ends, chain)
     finally:
         lease.stop_renewing()
 
@@ -109,19 +134,23 @@ def _perform(runtime: Runtime, entry: Callable[..., Json], job: dict[str, Any]) 
 
 
 def _commit(
-    runtime: Runtime, job: dict[str, Any], result: Trigger, ends: Callable[[Pipeline], Any]
+    runtime: Runtime,
+    job: dict[str, Any],
+    result: Trigger,
+    ends: Callable[[Pipeline], Any],
+    chain: eager.Chain | None = None,
 ) -> None:
     """Commit `result` with `ends` in its transaction; if it was stale (nothing written), run
     `ends` in a trip of its own."""
-    if not runtime.advance(job["execution"], job["run"], result, also=ends):
+    if not runtime.advance(job["execution"], job["run"], result, also=ends, chain=chain):
         with runtime.redis.pipeline(transaction=False) as pipe:
             ends(pipe)
             pipe.execute()
 
 
-def _end(target: redis.Redis | Pipeline, lease: leases.Lease, watch: str) -> None:
+def _end(target: redis.Redis | Pipeline, lease: leases.Lease, *watch: str) -> None:
     """End the lease and the job watch: in a trip of their own, or in a commit's `pipe`."""
-    target.zrem(keys.TIMERS, lease.member, watch)
+    target.zrem(keys.TIMERS, lease.member, *watch)
 
 
 @watched

@@ -89,6 +89,12 @@ def heartbeat(execution: str, task_token: str) -> str:
     return f"{_tag(execution)}:heartbeat:{task_token}"
 
 
+def claimed_task(execution: str, task_token: str) -> str:
+    """String: the job payload of a Task attempt a worker claimed to run itself (no RQ job),
+    read only to send the attempt again should that worker die (`engine.runtime.eager`)."""
+    return f"{_tag(execution)}:task:{task_token}"
+
+
 def done(execution: str) -> str:
     """List holding one marker once the execution has finished (waiters block on it)."""
     return f"{_tag(execution)}:done"

@@ -12,10 +12,11 @@ The lease is dropped after the result is committed; a lease that outlives its re
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import redis
 from rq.exceptions import NoSuchJobError
@@ -176,11 +177,10 @@ def lost(runtime: Runtime, execution: str, run_id: str, token: str, delivery: in
 
 def redeliver(client: redis.Redis, execution: str, token: str, delivery: int) -> bool:
     """Enqueue the next delivery of a lost attempt, once (False if there is nothing to resend)."""
-    try:
-        job = Job.fetch(job_id(token, delivery), connection=client, serializer=JSONSerializer)
-    except NoSuchJobError:
+    found = _delivered(client, execution, token, delivery)
+    if found is None:
         return False
-    payload = {**job.kwargs, "delivery": delivery + 1}
+    payload, queue_name, description = found
     marker = keys.redelivery(execution, token, delivery + 1)
     with client.pipeline() as pipe:
         try:
@@ -193,12 +193,30 @@ def redeliver(client: redis.Redis, execution: str, token: str, delivery: int) ->
                 pipe,
                 client,
                 "run_task",
-                payload,
-                queue_name=job.origin,
+                {**payload, "delivery": delivery + 1},
+                queue_name=queue_name,
                 job_id=job_id(token, delivery + 1),
-                description=job.description,
+                description=description,
+                timeout=dispatch.kill_after(payload.get("timeout_seconds")),
             )
             pipe.execute()
         except redis.WatchError:
             pass  # another poller redelivered it at the same moment
     return True
+
+
+def _delivered(
+    client: redis.Redis, execution: str, token: str, delivery: int
+) -> tuple[dict[str, Any], str, str] | None:
+    """A delivery's job payload, queue and description: from its RQ job, or, for an attempt a
+    worker claimed to run itself (`engine.runtime.eager`), from the claiming commit's record."""
+    try:
+        job = Job.fetch(job_id(token, delivery), connection=client, serializer=JSONSerializer)
+        return job.kwargs, job.origin, job.description
+    except NoSuchJobError:
+        pass
+    raw = client.get(keys.claimed_task(execution, token)) if delivery == 0 else None
+    if raw is None:
+        return None
+    record = json.loads(raw)
+    return record["job"], record["queue"], record["description"]

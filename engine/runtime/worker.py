@@ -2,10 +2,11 @@
 
 `run_worker` is what `sfn worker` runs in each process: an RQ worker and a `TimerPoller`
 thread that fires due timers and expired leases. By default the worker runs jobs in its own
-process (RQ's SimpleWorker): most of sfn's jobs are short bookkeeping steps, and forking a work
+process (`SfnWorker`, RQ's SimpleWorker that also runs the Tasks its jobs claim, see
+`engine.runtime.eager`): most of sfn's jobs are short bookkeeping steps, and forking a work
 horse per job costs more than the job (a 1,000-item Map runs ~8x faster). `fork=True` gives
-each job a work horse of its own (RQ's Worker), isolating activities that leak or crash.
-`EmbeddedWorker` runs the same loop in a thread of the current process (for `sfn run`).
+each job a work horse of its own (RQ's Worker, no eager Tasks), isolating activities that leak
+or crash. `EmbeddedWorker` runs the same loop in a thread of the current process (for `sfn run`).
 """
 
 from __future__ import annotations
@@ -22,17 +23,20 @@ from collections.abc import Sequence
 import redis
 from rq import SimpleWorker, Worker
 from rq.exceptions import StopRequested
+from rq.job import Job
+from rq.queue import Queue
 from rq.serializers import JSONSerializer
-from rq.timeouts import TimerDeathPenalty
+from rq.timeouts import JobTimeoutException, TimerDeathPenalty
 
-from engine.runtime import dispatch
+from engine.runtime import dispatch, eager, jobs
+from engine.runtime.commit import Runtime
 from engine.runtime.timers import TimerPoller
 
 log = logging.getLogger("sfn.worker")
 RECONNECT_MAX_SECONDS = 2.0
-# What a worker's first job would otherwise import (the job functions, and the definition
-# compiler that `sfn --help` leaves out): ~40 ms added to the first Task's latency.
-WARM_MODULES = ("engine.runtime.jobs", "engine.definition.compiler")
+# What a worker's first job would otherwise import (the definition compiler, which `sfn --help`
+# leaves out): ~40 ms added to the first Task's latency.
+WARM_MODULES = ("engine.definition.compiler",)
 # Longer than RQ's blocking dequeue (its worker TTL of 420 s less 15 s) plus its margin.
 SOCKET_TIMEOUT_SECONDS = 420.0
 
@@ -60,7 +64,34 @@ def warm_up() -> None:
         importlib.import_module(name)
 
 
-def make_worker(client: redis.Redis, queues: Sequence[str], cls: type[Worker] = Worker) -> Worker:
+class SfnWorker(SimpleWorker):
+    """RQ's SimpleWorker that, once a job ends, runs the Tasks the job claimed (`eager`)."""
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        with eager.chain(self.queue_names(), lambda: _stop_requested(self)) as chain:
+            super().execute_job(job, queue)
+            if chain is not None:
+                self._run_claimed(chain)
+
+    def _run_claimed(self, chain: eager.Chain) -> None:
+        """Run claimed Tasks until none is left, each under the time limit RQ would set. A
+        Task that fails here is left to its lease, which sends it again once it falls due."""
+        runtime = Runtime(self.connection)
+        while (claimed := chain.take()) is not None:
+            limit = dispatch.kill_after(claimed.get("timeout_seconds"))
+            try:
+                with self.death_penalty_class(limit, JobTimeoutException, job_id=claimed["token"]):
+                    jobs.run_claimed(runtime, claimed, chain)
+            except Exception:
+                log.exception(
+                    "claimed task %s failed; its lease will send it again", claimed["token"]
+                )
+                return
+
+
+def make_worker(
+    client: redis.Redis, queues: Sequence[str], cls: type[Worker] = SfnWorker
+) -> Worker:
     """An RQ worker on `listen_queues(queues)` (read now: load activities first)."""
     names = listen_queues(queues)
     return cls(
@@ -83,7 +114,7 @@ def run_worker(
     A Redis outage does not end the worker: RQ's loop gives up when Redis drops a command (it
     quits on a timeout, and an error while it finishes a job escapes it), so a new RQ worker
     starts once Redis answers again. The job in hand is delivered again by its watch."""
-    cls = Worker if fork else SimpleWorker
+    cls = Worker if fork else SfnWorker
     warm_up()
     rq_worker = make_worker(client, queues, cls)
     poller = TimerPoller(client).start()
@@ -173,7 +204,7 @@ def _pool_member(url: str, queues: list[str], burst: bool, log_level: str, fork:
     run_worker(worker_client(url), queues, burst=burst, log_level=log_level, fork=fork)
 
 
-class _ThreadWorker(SimpleWorker):
+class _ThreadWorker(SfnWorker):
     """A non-forking worker that can live in a thread and stops within a second when asked."""
 
     death_penalty_class = TimerDeathPenalty

@@ -1,0 +1,109 @@
+"""Eager tasks: a worker that commits a Task's result runs the run's next Task itself.
+
+Temporal calls this eager activity execution. A run's Tasks happen one after another, so the
+worker that just committed one is free for the next, and sending it through the queue would
+only add RQ's own cost (pop, bookkeeping, heartbeats) to every step of the chain. The commit
+that schedules a claimed Task writes, instead of an RQ job and its watch, the worker's lease on
+the attempt and the attempt's job payload (`keys.claimed_task`): if the worker dies, the lease
+falls due and the attempt is sent again through the queue like any lost one (`leases.lost`).
+
+A worker claims at most `SFN_EAGER_TASKS` Tasks in a row (default 10; 0: never) before the next
+one goes through the queue, so long chains still take turns with other queued work; it claims
+only Tasks whose activity it has loaded and whose queue it listens on, and none once told to stop.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import redis
+
+from engine import activities
+from engine.runtime import dispatch, keys, leases
+
+if TYPE_CHECKING:
+    from redis.client import Pipeline
+
+Json = Any
+ENV_EAGER = "SFN_EAGER_TASKS"
+DEFAULT_EAGER_TASKS = 10
+
+
+def limit() -> int:
+    return int(os.environ.get(ENV_EAGER) or DEFAULT_EAGER_TASKS)
+
+
+class Chain:
+    """The Tasks one worker claims in a row, from the RQ job it runs: one at a time."""
+
+    def __init__(self, queues: Collection[str], stopping: Callable[[], bool], most: int):
+        self._queues = set(queues)
+        self._stopping = stopping
+        self._most = most
+        self._next: dict[str, Json] | None = None
+        self.claimed = 0
+
+    def can_claim(self, resource: str, queue_name: str) -> bool:
+        """Whether this worker may run a Task of `resource` (routed to `queue_name`) itself."""
+        return (
+            self._next is None
+            and self.claimed < self._most
+            and queue_name in self._queues
+            and _has_activity(resource)
+            and not self._stopping()
+        )
+
+    def claim(self, job: dict[str, Json]) -> None:
+        """The commit that scheduled `job` (claimed with `hold`) succeeded: run it next."""
+        self._next = job
+        self.claimed += 1
+
+    def take(self) -> dict[str, Json] | None:
+        """The claimed Task to run now, if any (each is taken once)."""
+        job, self._next = self._next, None
+        return job
+
+
+def _has_activity(resource: str) -> bool:
+    registry = activities.default_registry
+    return resource in registry or activities.strip_integration_suffix(resource) in registry
+
+
+_local = threading.local()
+
+
+@contextmanager
+def chain(queues: Collection[str], stopping: Callable[[], bool]) -> Iterator[Chain | None]:
+    """While a worker runs one RQ job and the Tasks it claims (None when eager tasks are off)."""
+    most = limit()
+    _local.chain = Chain(queues, stopping, most) if most > 0 else None
+    try:
+        yield _local.chain
+    finally:
+        _local.chain = None
+
+
+def current() -> Chain | None:
+    """The chain of the job this thread is running (None outside an eager-capable worker)."""
+    return getattr(_local, "chain", None)
+
+
+def hold(
+    pipe: Pipeline,
+    client: redis.Redis,
+    job: dict[str, Json],
+    queue_name: str,
+    description: str,
+) -> None:
+    """Record in a commit's `pipe` that this worker runs the Task attempt `job` itself: its
+    payload (to send it again should the worker die) and the worker's lease on it."""
+    execution, token = job["execution"], job["token"]
+    record = {"queue": queue_name, "description": description, "job": job}
+    pipe.set(keys.claimed_task(execution, token), json.dumps(record), ex=dispatch.TOKEN_TTL)
+    lease = leases.Lease(client, execution, job["run"], token)
+    lease.take(pipe, heartbeat=bool(job.get("heartbeat_seconds")))
