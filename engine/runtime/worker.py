@@ -27,6 +27,7 @@ from rq.job import Job
 from rq.queue import Queue
 from rq.serializers import JSONSerializer
 from rq.timeouts import JobTimeoutException, TimerDeathPenalty
+from rq.worker import WorkerStatus
 
 from engine.runtime import dispatch, eager, jobs
 from engine.runtime.commit import Runtime
@@ -37,6 +38,8 @@ RECONNECT_MAX_SECONDS = 2.0
 # What a worker's first job would otherwise import (the definition compiler, which `sfn --help`
 # leaves out): ~40 ms added to the first Task's latency.
 WARM_MODULES = ("engine.definition.compiler",)
+# How often a worker running claimed Tasks tells RQ it lives (RQ forgets it after 420 s + 60 s).
+HEARTBEAT_SECONDS = 60.0
 # Longer than RQ's blocking dequeue (its worker TTL of 420 s less 15 s) plus its margin.
 SOCKET_TIMEOUT_SECONDS = 420.0
 
@@ -70,22 +73,31 @@ class SfnWorker(SimpleWorker):
     def execute_job(self, job: Job, queue: Queue) -> None:
         with eager.chain(self.queue_names(), lambda: _stop_requested(self)) as chain:
             super().execute_job(job, queue)
-            if chain is not None:
+            if chain is not None and chain.claimed:
+                self.set_state(WorkerStatus.BUSY)
                 self._run_claimed(chain)
+                self.set_state(WorkerStatus.IDLE)
 
     def _run_claimed(self, chain: eager.Chain) -> None:
         """Run claimed Tasks until none is left, each under the time limit RQ would set. A
         Task that fails here is left to its lease, which sends it again once it falls due."""
         runtime = Runtime(self.connection)
+        beat = time.monotonic()
         while (claimed := chain.take()) is not None:
+            if time.monotonic() - beat > HEARTBEAT_SECONDS:
+                self.heartbeat()  # RQ's own beat comes between jobs: a long chain needs it too
+                beat = time.monotonic()
             limit = dispatch.kill_after(claimed.get("timeout_seconds"))
             try:
                 with self.death_penalty_class(limit, JobTimeoutException, job_id=claimed["token"]):
                     jobs.run_claimed(runtime, claimed, chain)
+            except (redis.ConnectionError, redis.TimeoutError) as error:
+                log.warning("lost Redis in claimed task %s (%s); its lease will send it again",
+                            claimed["token"], error)  # fmt: skip
+                return
             except Exception:
-                log.exception(
-                    "claimed task %s failed; its lease will send it again", claimed["token"]
-                )
+                log.exception("claimed task %s failed; its lease will send it again",
+                              claimed["token"])  # fmt: skip
                 return
 
 
