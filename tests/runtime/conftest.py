@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 import fakeredis
 import pytest
-from rq import SimpleWorker
 
 from engine.runtime.engine import Engine
 from engine.runtime.store import FINAL_STATUSES
@@ -32,7 +31,7 @@ def drain(engine: Engine, execution: str, queues: tuple[str, ...] = (), timeout=
 
     Like `sfn worker`, it listens on `sfn`, the queues of the registered activities and
     `queues` (routed activities)."""
-    worker = make_worker(engine.redis, queues, SimpleWorker)
+    worker = make_worker(engine.redis, queues)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         worker.work(burst=True, logging_level="WARNING")
