@@ -70,13 +70,19 @@ def measure_sfn(server: BenchRedis, plan: Plan) -> dict[str, Json]:
 
 
 def measure_w5_throughput(server: BenchRedis, plan: Plan) -> dict[str, Json]:
+    """W5 started `plan.w5_concurrent` at once in each mode, then once more on the 2 workers
+    with eager tasks off (`QUEUE_ONLY`: every Task through the RQ queue), so the table shows
+    what eager tasks add."""
     found = {}
-    for mode in plan.modes:
-        spec = {"workload": "W5", "mode": mode, "reps": plan.reps,
+    runs = [(mode, mode, True) for mode in plan.modes]
+    if "workers" in plan.modes:
+        runs.append((table.QUEUE_ONLY, "workers", False))
+    for key, mode, eager in runs:
+        spec = {"workload": "W5", "mode": mode, "reps": plan.reps, "eager": eager,
                 "executions": plan.w5_concurrent, "concurrent": True}  # fmt: skip
-        measured = found[mode] = sfn_runs.measure(server.client(), server.url, spec)
+        measured = found[key] = sfn_runs.measure(server.client(), server.url, spec)
         _progress(
-            f"sfn W5 x{plan.w5_concurrent} at once {mode}: {table.fmt(table.rate(measured))}/s"
+            f"sfn W5 x{plan.w5_concurrent} at once {key}: {table.fmt(table.rate(measured))}/s"
         )
     return found
 
@@ -114,6 +120,7 @@ def run(plan: Plan) -> dict[str, Json]:
         )
         _progress(f"limits: {results['limits']}")
         results["sfn"] = measure_sfn(server, plan)
+        results["w5_concurrent"] = plan.w5_concurrent
         results["w5_throughput"] = measure_w5_throughput(server, plan)
     results["peer"] = measure_peer(plan, cache_parse=True)
     if plan.peer_uncached:

@@ -2,8 +2,9 @@
 
 - Redis: one client commits one transition's worth of data per MULTI/EXEC (HSET ~1 KB,
   XADD ~300 B, INCR), then batches of 10 and 100 transitions per MULTI/EXEC.
-- RQ: no-op jobs through the worker class sfn uses (SimpleWorker, JSON serializer), burst mode,
-  one worker in this process and two worker processes.
+- RQ: no-op jobs through the worker class sfn uses (`SfnWorker`: RQ's SimpleWorker plus the
+  eager-task check after each job; JSON serializer), burst mode, one worker in this process and
+  two worker processes.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def enqueue_noops(client: redis.Redis, count: int) -> None:
 
 
 def rq_in_process(client: redis.Redis, jobs: int) -> float:
-    """No-op jobs/s of one SimpleWorker in this process (burst)."""
+    """No-op jobs/s of one SfnWorker in this process (burst)."""
     enqueue_noops(client, jobs)
     worker = rq_noop.worker(client)
     started = time.perf_counter()

@@ -1,9 +1,9 @@
 """Profile sfn on one workload: `python -m bench.profile W3c10 [--executions N] [--top 30]`.
 
 Everything runs in this process and thread so that cProfile sees it all: executions start
-through the Engine, then an RQ SimpleWorker (burst) and the timer poller's `fire_due` alternate
-until every execution has ended. Prints the functions with the most own time and the most
-cumulative time.
+through the Engine, then sfn's worker (`SfnWorker` in burst mode, so eager tasks show as in
+`sfn worker`) and the timer poller's `fire_due` alternate until every execution has ended.
+Prints the functions with the most own time and the most cumulative time.
 """
 
 from __future__ import annotations
@@ -14,15 +14,13 @@ import io
 import pstats
 import uuid
 
-from rq import SimpleWorker
-
 import bench.activities  # noqa: F401  (W5's activities)
 from bench.redis_server import BenchRedis
 from bench.workloads import BY_ID, check_output, count_transitions
 from engine.runtime.engine import Engine
 from engine.runtime.store import FINAL_STATUSES
 from engine.runtime.timers import fire_due
-from engine.runtime.worker import make_worker
+from engine.runtime.worker import SfnWorker, make_worker
 
 
 def run_to_end(engine: Engine, workload_id: str, executions: int) -> list[str]:
@@ -32,7 +30,7 @@ def run_to_end(engine: Engine, workload_id: str, executions: int) -> list[str]:
         engine.start_execution(definition, payload, str(uuid.uuid4()), state_machine=workload_id)
         for _ in range(executions)
     ]
-    worker = make_worker(engine.redis, ["sfn"], SimpleWorker)
+    worker = make_worker(engine.redis, ["sfn"], SfnWorker)
     pending = set(started)
     while pending:
         worker.work(burst=True, logging_level="WARNING")

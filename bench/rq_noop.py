@@ -1,8 +1,10 @@
 """Raw RQ no-op jobs: the job function, and a worker process that starts on a signal.
 
-`python -m bench.rq_noop URL` builds the same worker sfn's `sfn worker` runs (RQ's
-SimpleWorker with the JSON serializer, `engine.runtime.worker.make_worker`), reports ready, waits
-for the go signal, works in burst mode and prints the time it finished.
+`python -m bench.rq_noop URL` builds the same worker sfn's `sfn worker` runs (`SfnWorker`, RQ's
+SimpleWorker that also runs the Tasks its jobs claim, with the JSON serializer, built by
+`engine.runtime.worker.make_worker`), reports ready, waits for the go signal, works in burst
+mode and prints the time it finished. A no-op job claims nothing, so each job pays what every
+sfn job pays for the eager-task check and nothing more.
 
 The jobs go to sfn's internal queue, the only one such a worker listens on when no activity is
 loaded: a burst worker LPOPs its queues one by one, so a worker listening on an empty `sfn`
@@ -16,11 +18,10 @@ import sys
 import time
 
 import redis
-from rq import SimpleWorker
 
 from engine.runtime import dispatch
 from engine.runtime.connection import connect
-from engine.runtime.worker import make_worker
+from engine.runtime.worker import SfnWorker, make_worker
 
 READY = "bench:rq:ready"
 GO = "bench:rq:go"
@@ -31,9 +32,9 @@ def noop() -> None:
     """The job: nothing, so what is measured is RQ's own cost per job."""
 
 
-def worker(client: redis.Redis) -> SimpleWorker:
+def worker(client: redis.Redis) -> SfnWorker:
     """sfn's worker on the no-op queue alone (it fails if it would listen on more)."""
-    built = make_worker(client, [], SimpleWorker)
+    built = make_worker(client, [], SfnWorker)
     if built.queue_names() != [QUEUE]:
         raise RuntimeError(f"the no-op worker listens on {built.queue_names()}, not [{QUEUE}]")
     return built

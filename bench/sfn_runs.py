@@ -2,7 +2,9 @@
 
 Mode "embedded": the engine process runs an in-process worker (what `sfn run` does). Mode
 "workers": two separate `sfn worker` processes do the work; the engine process only starts
-executions and waits. The database is flushed between measurements, so each starts clean.
+executions and waits. With `"eager": false` in the spec every process of the measurement runs
+with SFN_EAGER_TASKS=0, so every Task goes through the RQ queue. The database is flushed between
+measurements, so each starts clean.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import redis
 from bench import census
 from bench.redis_server import flush, used_memory
 from bench.stats import proc_status_mib
+from engine.runtime import eager
 
 Json = Any
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,11 +32,12 @@ READY_TIMEOUT = 60.0
 
 
 class Workers:
-    """`count` separate `sfn worker` processes on `url`, ready once RQ has registered them."""
+    """`count` separate `sfn worker` processes on `url`, ready once RQ has registered them;
+    `env` adds to (or overrides) the environment they inherit."""
 
-    def __init__(self, url: str, count: int = 2):
+    def __init__(self, url: str, count: int = 2, env: dict[str, str] | None = None):
         self.url = url
-        environment = {**os.environ, "SFN_REDIS_URL": url}
+        environment = {**os.environ, "SFN_REDIS_URL": url, **(env or {})}
         argv = [*SFN, "worker", "--activities", str(ACTIVITIES), "--log-level", "WARNING"]
         self.processes = [self._start(argv, environment) for _ in range(count)]
 
@@ -79,11 +83,26 @@ class Workers:
                 process.wait()
 
 
-def engine_process(url: str, spec: dict[str, Json]) -> dict[str, Json]:
-    """Run bench.sfn_child for `spec` and return its JSON result (it fails loudly)."""
+def eager_env(spec: dict[str, Json]) -> dict[str, str]:
+    """What a measurement adds to its processes' environment: SFN_EAGER_TASKS=0 when the spec
+    says `"eager": false`, else nothing (they inherit this process's setting)."""
+    return {} if spec.get("eager", True) else {eager.ENV_EAGER: "0"}
+
+
+def eager_tasks(env: dict[str, str]) -> int:
+    """How many Tasks in a row a worker claims with `env` added (as `eager.limit` reads it)."""
+    setting = {**os.environ, **env}.get(eager.ENV_EAGER)
+    return int(setting or eager.DEFAULT_EAGER_TASKS)
+
+
+def engine_process(
+    url: str, spec: dict[str, Json], env: dict[str, str] | None = None
+) -> dict[str, Json]:
+    """Run bench.sfn_child for `spec` (`env` added to its environment) and return its JSON
+    result (it fails loudly)."""
     done = subprocess.run(
         [sys.executable, "-m", "bench.sfn_child", url, json.dumps(spec)],
-        cwd=ROOT, capture_output=True, text=True,
+        cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True,
     )  # fmt: skip
     if done.returncode != 0:
         raise RuntimeError(f"sfn {spec['workload']} ({spec['mode']}) failed:\n{done.stderr}")
@@ -96,27 +115,31 @@ def measure(client: redis.Redis, url: str, spec: dict[str, Json]) -> dict[str, J
 
     `spec["warmup"]` executions (workers mode) run first, untimed, so that the workers' RSS
     growth is that of the measured executions, not of their first jobs' imports and caches;
-    the census counts them too."""
+    the census counts them too. The result says how many Tasks in a row a worker could claim
+    (`eager_tasks`: 0 when the spec says `"eager": false`)."""
     flush(client)
     baseline = used_memory(client)
     executions = spec["reps"] * spec["executions"]
+    env = eager_env(spec)
     if spec["mode"] == "embedded":
-        result = engine_process(url, spec)
+        result = engine_process(url, spec, env)
         result["census"] = census.take(client, executions, baseline)
+        result["eager_tasks"] = eager_tasks(env)
         return result
-    workers = Workers(url).wait_ready(client)
+    workers = Workers(url, env=env).wait_ready(client)
     try:
         if spec.get("warmup"):
-            engine_process(url, {**spec, "executions": spec["warmup"], "reps": 1})
+            engine_process(url, {**spec, "executions": spec["warmup"], "reps": 1}, env)
             executions += spec["warmup"]
         before = workers.rss("VmRSS")
-        result = engine_process(url, spec)
+        result = engine_process(url, spec, env)
         result["worker_peak_rss_mib"] = max(workers.rss("VmHWM"))
         after = workers.rss("VmRSS")
         growth = [a - b for a, b in zip(after, before, strict=True)]
         result["worker_rss_growth_each_mib"] = growth
         result["worker_rss_growth_mib"] = max(growth)
         result["census"] = census.take(client, executions, baseline)
+        result["eager_tasks"] = eager_tasks(env)
     finally:
         workers.stop()
     return result

@@ -79,33 +79,59 @@ def peer_status(peer: Json, value: float | None) -> str:
     return fmt(value)
 
 
+QUEUE_ONLY = "workers_queue_only"  # W5 at once on 2 workers with SFN_EAGER_TASKS=0
+
+
 def w5_rows(results: Json) -> list[str]:
-    limits, w5 = results["limits"], results["w5_throughput"]
+    """W5 started all at once: Task round trips/s with eager tasks as configured (the default)
+    and with every Task through the queue, each over the whole run and counted from the
+    engine's last start, against the raw RQ no-op rate; the sequential run's latencies."""
+    w5 = results["w5_throughput"]
     lines = [
-        row(["W5 Task round trips", "embedded", "2 workers", "raw RQ no-op 1 / 2 workers",
-             "2 workers / raw RQ (2)", "latency p50 / p99 ms (2w)", "worker RSS growth MiB"]),
+        row(["Task round trips/s", "embedded", "2 workers", "raw RQ no-op 1 / 2 workers",
+             "2 workers / raw RQ (2)", "latency p50 / p99 ms (2w, one at a time)",
+             "worker RSS growth MiB"]),
         row(["---"] * 7),
     ]  # fmt: skip
-    trips = {mode: rate(w5.get(mode)) for mode in ("embedded", "workers")}
     sequential = results["sfn"].get("W5", {}).get("workers") or {}
     latencies = sequential.get("task_latencies", [])
     p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
-    lines.append(row([
-        "per second", fmt(trips["embedded"]), fmt(trips["workers"]),
-        f"{fmt(limits['rq_1worker'])} / {fmt(limits['rq_2workers'])}",
-        ratio(trips["workers"], limits["rq_2workers"]),
-        f"{fmt(_ms(p50), 1)} / {fmt(_ms(p99), 1)}",
-        fmt((w5.get("workers") or {}).get("worker_rss_growth_mib"), 1),
-    ]))  # fmt: skip
-    # The same runs counted only from the engine's last start: raw RQ's jobs are all queued
-    # before its clock starts, while the row above also pays for starting the executions.
-    after = {mode: _after_starts(w5.get(mode)) for mode in ("embedded", "workers")}
-    lines.append(row([
-        "per second after the last start", fmt(after["embedded"]), fmt(after["workers"]),
-        f"{fmt(limits['rq_1worker'])} / {fmt(limits['rq_2workers'])}",
-        ratio(after["workers"], limits["rq_2workers"]), "", "",
-    ]))  # fmt: skip
+    at_once = f"W5 x{fmt(results.get('w5_concurrent'))} at once"
+    eager = f"eager tasks (SFN_EAGER_TASKS={fmt(_eager_tasks(w5))})"
+    latency = f"{fmt(_ms(p50), 1)} / {fmt(_ms(p99), 1)}"
+    lines += w5_mode_rows(
+        results, f"{at_once}, {eager}", w5.get("embedded"), w5.get("workers"), latency
+    )
+    if w5.get(QUEUE_ONLY):
+        label = f"{at_once}, every Task through the queue (SFN_EAGER_TASKS=0)"
+        lines += w5_mode_rows(results, label, None, w5[QUEUE_ONLY], NA)
     return lines
+
+
+def w5_mode_rows(
+    results: Json, label: str, embedded: Json, workers: Json, latency: str
+) -> list[str]:
+    """One W5 set-up's two rows: over the whole run, then counted from the engine's last start
+    (raw RQ's jobs are all queued before its clock starts, while the whole run also pays for
+    starting the executions on the same cores)."""
+    limits = results["limits"]
+    raw = f"{fmt(limits['rq_1worker'])} / {fmt(limits['rq_2workers'])}"
+    whole = [rate(embedded), rate(workers)]
+    after = [_after_starts(embedded), _after_starts(workers)]
+    return [
+        row([label, fmt(whole[0]), fmt(whole[1]), raw, ratio(whole[1], limits["rq_2workers"]),
+             latency, fmt((workers or {}).get("worker_rss_growth_mib"), 1)]),
+        row(["  same, counted from the last start", fmt(after[0]), fmt(after[1]), raw,
+             ratio(after[1], limits["rq_2workers"]), "", ""]),
+    ]  # fmt: skip
+
+
+def _eager_tasks(w5: Json) -> int | None:
+    """The SFN_EAGER_TASKS the default W5 runs had (None in results from before it existed)."""
+    for mode in ("workers", "embedded"):
+        if (w5.get(mode) or {}).get("eager_tasks") is not None:
+            return w5[mode]["eager_tasks"]
+    return None
 
 
 def _after_starts(result: Json) -> float | None:
@@ -121,7 +147,9 @@ def retention_rows(results: Json) -> list[str]:
         row(["---"] * 5),
     ]  # fmt: skip
     measured = [(wid, modes.get("workers") or {}) for wid, modes in results["sfn"].items()]
-    measured.append(("W5 at once", (results.get("w5_throughput") or {}).get("workers") or {}))
+    w5 = results.get("w5_throughput") or {}
+    measured.append(("W5 at once", w5.get("workers") or {}))
+    measured.append(("W5 at once, every Task through the queue", w5.get(QUEUE_ONLY) or {}))
     for label, result in measured:
         if result.get("census"):
             lines.append(row(census_cells(label, result)))
@@ -153,7 +181,7 @@ def limit_rows(results: Json) -> list[str]:
              fmt(limits["redis_commit"])]),
         row(["  same, 10 / 100 transitions per MULTI/EXEC (transitions/s)",
              f"{fmt(limits['redis_batch10'])} / {fmt(limits['redis_batch100'])}"]),
-        row(["RQ no-op jobs/s, SimpleWorker + JSON serializer, burst: 1 in-process / 2 processes",
+        row(["RQ no-op jobs/s, SfnWorker + JSON serializer, burst: 1 in-process / 2 processes",
              f"{fmt(limits['rq_1worker'])} / {fmt(limits['rq_2workers'])}"]),
     ]  # fmt: skip
 

@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from bench import __main__ as bench_main  # noqa: E402
-from bench import peer, table  # noqa: E402
+from bench import peer, sfn_runs, table  # noqa: E402
+from bench.stats import median  # noqa: E402
 from bench.workloads import BY_ID, WORKLOADS, WrongOutput, check_output  # noqa: E402
 
 
@@ -58,10 +59,30 @@ def test_each_measurement_counts_what_its_executions_leave_in_redis(quick: dict)
 def test_w5_reports_round_trips_and_task_latencies(quick: dict) -> None:
     sequential = quick["sfn"]["W5"]["workers"]
     assert len(sequential["task_latencies"]) == 3 * bench_main.QUICK.executions["W5"]
-    assert set(quick["w5_throughput"]) == {"embedded", "workers"}
-    at_once = quick["w5_throughput"]["workers"]["task_rate_after_starts"]
-    assert len(at_once) == bench_main.QUICK.reps
-    assert "| per second after the last start | " in quick["stdout"]
+    assert set(quick["w5_throughput"]) == {"embedded", "workers", table.QUEUE_ONLY}
+    for measured in quick["w5_throughput"].values():
+        assert measured["transitions"] == BY_ID["W5"].transitions * bench_main.QUICK.w5_concurrent
+        assert len(measured["task_rate_after_starts"]) == bench_main.QUICK.reps
+    assert "|   same, counted from the last start | " in quick["stdout"]
+
+
+def test_w5_at_once_runs_with_eager_tasks_and_with_every_task_through_the_queue(
+    quick: dict,
+) -> None:
+    eager, queue_only = quick["w5_throughput"]["workers"], quick["w5_throughput"][table.QUEUE_ONLY]
+    assert eager["eager_tasks"] == sfn_runs.eager_tasks({}) > 0
+    assert queue_only["eager_tasks"] == 0
+    # A claimed Task has no RQ job, and each RQ job costs the server MULTI/EXECs of its own.
+    assert median(queue_only["execs_per_run"]) > median(eager["execs_per_run"])
+    at_once = f"| W5 x{bench_main.QUICK.w5_concurrent} at once"
+    rows = [line for line in quick["stdout"].splitlines() if line.startswith(at_once)]
+    assert [row.split(" | ")[0] for row in rows] == [
+        f"{at_once}, eager tasks (SFN_EAGER_TASKS={eager['eager_tasks']})",
+        f"{at_once}, every Task through the queue (SFN_EAGER_TASKS=0)",
+    ]
+    for line in rows:
+        raw_rq_ratio = line.split(" | ")[4]
+        assert raw_rq_ratio.endswith("x") and float(raw_rq_ratio[:-1]) > 0
 
 
 def test_limits_and_peer_are_reported(quick: dict) -> None:
