@@ -1,0 +1,436 @@
+"""Eager tasks: a worker that commits a Task's result runs the run's next Task itself.
+
+An activity tells how it was delivered: inside the RQ job whose id is its task token (queued),
+or with no RQ job at all (claimed by the worker's previous commit, run after that job ended).
+In-process `SfnWorker`s on fakeredis cover the choice of what to claim; real `sfn worker`
+processes on a real Redis cover a worker killed or told to stop while it runs a claimed Task.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import redis
+from rq import SimpleWorker, get_current_job
+from rq.job import Job
+from support.crash import FAST, Entry, check_ledger, kill_tree, output_of
+from support.waiting import wait_for_file, wait_until
+from support.workers import descendants
+
+from engine.activities import ActivityContext, activity
+from engine.runtime import dispatch, eager, keys, leases
+from engine.runtime.engine import Engine
+from engine.runtime.store import ROOT
+from engine.runtime.worker import make_worker
+
+ACTIVITIES = Path(__file__).resolve().parents[1] / "support" / "eager_activities.py"
+PROBE = "eager_probe"
+ELSEWHERE = "eager.elsewhere"  # a queue the in-process workers do not listen on by default
+KEPT = {"meta", "history", f"run:{ROOT}", "done"}
+BOUND = 30  # seconds: nothing may wait longer than this
+ITERATION = (("A", "queued"), ("B", "claimed"))  # how a two-Task Map iteration runs
+
+RUNS: list[dict] = []
+HOOKS: dict[str, Callable[[ActivityContext], None]] = {}
+
+
+def _record(task: dict, context: ActivityContext) -> dict:
+    job = get_current_job()
+    run = {"name": task["name"], "item": task.get("item"), "job": job.id if job else None}
+    RUNS.append({**run, "token": context.task_token, "key": context.idempotency_key})
+    if task["name"] in HOOKS:
+        HOOKS[task["name"]](context)
+    return {"step": task["name"]}
+
+
+@activity(PROBE)
+def probe(task: dict, context: ActivityContext) -> dict:
+    return _record(task, context)
+
+
+@activity("eager_routed", queue=ELSEWHERE)
+def routed(task: dict, context: ActivityContext) -> dict:
+    return _record(task, context)
+
+
+@activity("eager_env_routed")
+def env_routed(task: dict, context: ActivityContext) -> dict:
+    return _record(task, context)
+
+
+@pytest.fixture(autouse=True)
+def _clean() -> None:
+    RUNS.clear()
+    HOOKS.clear()
+
+
+def chain(names: list[str], resources: dict[str, str] | None = None, **fields: dict) -> dict:
+    """Tasks in a row, each result kept under `$.<name>`; `fields` adds Parameters per state."""
+    states = {}
+    for position, name in enumerate(names):
+        parameters = {"name": name, **fields.get(name, {})}
+        resource = (resources or {}).get(name, PROBE)
+        state = {"Type": "Task", "Resource": resource, "Parameters": parameters}
+        state["ResultPath"] = f"$.{name}"
+        if position + 1 < len(names):
+            state["Next"] = names[position + 1]
+        else:
+            state["End"] = True
+        states[name] = state
+    return {"StartAt": names[0], "States": states}
+
+
+def how(run: dict) -> str:
+    """`queued` for a Task run by the RQ job named by its token, `claimed` for one run with no
+    RQ job, else the id of the job that ran it (a redelivery: `<token>-<n>`)."""
+    if run["job"] == run["token"]:
+        return "queued"
+    return "claimed" if run["job"] is None else run["job"]
+
+
+def work(engine: Engine, queues: tuple[str, ...] = ()) -> None:
+    """Run queued jobs (and the Tasks they claim) in an `SfnWorker` until the queues are empty."""
+    make_worker(engine.redis, queues).work(burst=True, logging_level="WARNING")
+
+
+def without_timestamps(history: list[dict]) -> list[dict]:
+    return [{k: v for k, v in event.items() if k != "timestamp"} for event in history]
+
+
+def execution_keys(client: redis.Redis, execution: str) -> set[str]:
+    tag = keys.meta(execution)[: -len("meta")]
+    return {key.decode()[len(tag) :] for key in client.scan_iter(tag + "*")}
+
+
+def timers_of(client: redis.Redis, execution: str) -> list[dict]:
+    members = [json.loads(member) for member in client.zrange(keys.TIMERS, 0, -1)]
+    return [member for member in members if member["e"] == execution]
+
+
+def awaited_token(engine: Engine, execution: str) -> str:
+    return engine.store.run(execution, ROOT).snapshot["awaiting"]["token"]
+
+
+def test_a_worker_runs_the_next_tasks_of_a_run_itself(engine: Engine) -> None:
+    seen = {}
+
+    def in_flight(context: ActivityContext) -> None:
+        token, execution = context.task_token, context.execution_id
+        raw = engine.redis.get(keys.claimed_task(execution, token))
+        lease = leases.lease_member(execution, ROOT, token, 0)
+        seen["payload"] = json.loads(raw) if raw is not None else None
+        seen["lease"] = engine.redis.zscore(keys.TIMERS, lease) is not None
+        seen["job"] = Job.exists(token, connection=engine.redis)
+        seen["timers"] = sorted(timer["k"] for timer in timers_of(engine.redis, execution))
+
+    HOOKS["B"] = in_flight
+    execution = engine.start_execution(chain(["A", "B", "C"]), {"given": 1}, "eager")
+    work(engine)
+    described = engine.describe(execution)
+    assert described["status"] == "SUCCEEDED"
+    expected = {"given": 1, "A": {"step": "A"}, "B": {"step": "B"}, "C": {"step": "C"}}
+    assert output_of(described) == expected
+    assert [(run["name"], how(run)) for run in RUNS] == [
+        ("A", "queued"),
+        ("B", "claimed"),
+        ("C", "claimed"),
+    ]
+    # While B ran: its payload and the worker's lease were there, and no RQ job or watch.
+    token_b = RUNS[1]["token"]
+    assert seen["payload"]["queue"] == dispatch.activity_queue(PROBE)
+    assert (seen["payload"]["job"]["token"], seen["payload"]["job"]["state"]) == (token_b, "B")
+    assert (seen["lease"], seen["job"], seen["timers"]) == (True, False, ["lease"])
+    assert execution_keys(engine.redis, execution) == KEPT
+    assert timers_of(engine.redis, execution) == []
+
+    # The same machine with every Task queued writes the same history.
+    eager_history = without_timestamps(engine.history(execution))
+    RUNS.clear()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(eager.ENV_EAGER, "0")
+        plain = engine.start_execution(chain(["A", "B", "C"]), {"given": 1}, "plain")
+        work(engine)
+    assert [how(run) for run in RUNS] == ["queued"] * 3
+    assert without_timestamps(engine.history(plain)) == eager_history
+    kinds = [event["type"] for event in eager_history]
+    for kind in ("TaskScheduled", "TaskStarted", "TaskSucceeded"):
+        assert kinds.count(kind) == 3, kind
+
+
+@pytest.mark.parametrize(
+    ("limit", "expected"),
+    [
+        ("0", ["queued", "queued", "queued", "queued"]),
+        ("1", ["queued", "claimed", "queued", "claimed"]),
+        ("2", ["queued", "claimed", "claimed", "queued"]),
+        ("", ["queued", "claimed", "claimed", "claimed"]),  # the default: 10
+    ],
+)
+def test_a_worker_claims_at_most_sfn_eager_tasks_in_a_row(
+    engine: Engine, monkeypatch, limit: str, expected: list[str]
+) -> None:
+    monkeypatch.setenv(eager.ENV_EAGER, limit)
+    names = ["A", "B", "C", "D"]
+    execution = engine.start_execution(chain(names), {})
+    work(engine)
+    assert engine.describe(execution)["status"] == "SUCCEEDED"
+    assert [run["name"] for run in RUNS] == names
+    assert [how(run) for run in RUNS] == expected
+    assert execution_keys(engine.redis, execution) == KEPT
+
+
+def test_plain_rq_workers_never_claim(engine: Engine) -> None:
+    execution = engine.start_execution(chain(["A", "B", "C"]), {})
+    make_worker(engine.redis, [], SimpleWorker).work(burst=True, logging_level="WARNING")
+    assert engine.describe(execution)["status"] == "SUCCEEDED"
+    assert [how(run) for run in RUNS] == ["queued"] * 3
+
+
+@pytest.mark.parametrize("routing", ["decorator", "environment"])
+def test_a_task_routed_to_a_queue_the_worker_lacks_is_not_claimed(
+    engine: Engine, monkeypatch, routing: str
+) -> None:
+    resource = "eager_routed" if routing == "decorator" else "eager_env_routed"
+    monkeypatch.setenv(dispatch.ENV_QUEUES, f"eager_env_routed={ELSEWHERE}")
+    execution = engine.start_execution(chain(["A", "B", "C"], {"B": resource}), {})
+    work(engine)
+    assert engine.describe(execution)["status"] == "RUNNING"
+    assert [(run["name"], how(run)) for run in RUNS] == [("A", "queued")]
+    token_b = awaited_token(engine, execution)
+    assert dispatch.queue(engine.redis, ELSEWHERE).job_ids == [token_b]
+    assert engine.redis.get(keys.claimed_task(execution, token_b)) is None
+
+    work(engine, (ELSEWHERE,))  # a worker that listens there takes B, then claims C
+    assert engine.describe(execution)["status"] == "SUCCEEDED"
+    assert [(run["name"], how(run)) for run in RUNS] == [
+        ("A", "queued"),
+        ("B", "queued"),
+        ("C", "claimed"),
+    ]
+    assert RUNS[1]["token"] == token_b
+    assert execution_keys(engine.redis, execution) == KEPT
+
+
+def test_each_map_iteration_claims_its_own_next_task(engine: Engine) -> None:
+    processor = chain(["A", "B"], **{name: {"item.$": "$.n"} for name in ("A", "B")})
+    processor["States"]["B"]["ResultPath"] = None
+    each = {"Type": "Map", "MaxConcurrency": 2, "ItemProcessor": processor, "End": True}
+    items = [{"n": n} for n in range(4)]
+    execution = engine.start_execution({"StartAt": "Each", "States": {"Each": each}}, items)
+    work(engine)
+    described = engine.describe(execution)
+    assert described["status"] == "SUCCEEDED"
+    assert output_of(described) == [{"n": n, "A": {"step": "A"}} for n in range(4)]
+    by_item = {(run["item"], run["name"]): how(run) for run in RUNS}
+    assert len(RUNS) == len(by_item) == 8
+    assert by_item == {(n, name): how_ for n in range(4) for name, how_ in ITERATION}
+    assert execution_keys(engine.redis, execution) == KEPT
+
+
+def test_a_claimed_callback_task_waits_for_its_token(engine: Engine) -> None:
+    resources = {"B": f"{PROBE}.waitForTaskToken"}
+    execution = engine.start_execution(chain(["A", "B"], resources), {})
+    work(engine)
+    assert [(run["name"], how(run)) for run in RUNS] == [("A", "queued"), ("B", "claimed")]
+    assert engine.describe(execution)["status"] == "RUNNING"
+    assert timers_of(engine.redis, execution) == []  # the activity returned: its lease ended
+    token = RUNS[1]["token"]
+    engine.send_task_success(token, {"called": "back"})
+    described = engine.describe(execution)
+    assert described["status"] == "SUCCEEDED"
+    assert output_of(described)["B"] == {"called": "back"}
+    assert execution_keys(engine.redis, execution) == KEPT  # the payload went with the token
+
+
+def test_a_stop_while_a_claimed_task_runs_ends_the_execution_and_drops_the_late_result(
+    engine: Engine,
+) -> None:
+    leased = []
+
+    def stop(context: ActivityContext) -> None:
+        lease = leases.lease_member(context.execution_id, ROOT, context.task_token, 0)
+        leased.append(engine.redis.zscore(keys.TIMERS, lease) is not None)
+        engine.stop(context.execution_id, "Halted", "by the test")
+
+    HOOKS["B"] = stop
+    execution = engine.start_execution(chain(["A", "B", "C"]), {})
+    work(engine)
+    described = engine.describe(execution)
+    assert (described["status"], described["error"]) == ("ABORTED", "Halted")
+    assert [(run["name"], how(run)) for run in RUNS] == [("A", "queued"), ("B", "claimed")]
+    assert leased == [True]
+    history = engine.history(execution)
+    assert [event["type"] for event in history].count("TaskSucceeded") == 1  # A's only
+    assert history[-1]["type"] == "ExecutionAborted"
+    # No poller ran: only the late result's own trip can have ended B's lease.
+    assert timers_of(engine.redis, execution) == []
+    assert execution_keys(engine.redis, execution) == KEPT
+    assert dispatch.queue(engine.redis, dispatch.activity_queue(PROBE)).job_ids == []  # no C
+
+
+def test_a_chain_claims_only_what_this_worker_may_run_itself() -> None:
+    own, shared = dispatch.activity_queue(PROBE), "eager.shared"
+    stopping = [False]
+    claims = eager.Chain([dispatch.DEFAULT_QUEUE, own, shared], lambda: stopping[0], most=2)
+    assert claims.can_claim(PROBE, own)
+    assert claims.can_claim(f"{PROBE}.waitForTaskToken", own)
+    assert not claims.can_claim(PROBE, ELSEWHERE)  # a queue it does not listen on
+    assert not claims.can_claim("eager_nobody_has_this", shared)  # an activity it lacks
+    stopping[0] = True
+    assert not claims.can_claim(PROBE, own)  # told to stop
+    stopping[0] = False
+    assert claims.can_claim(PROBE, own)
+    spent = eager.Chain([own], lambda: False, most=0)
+    assert not spent.can_claim(PROBE, own)  # no claims left in this chain
+
+
+@pytest.mark.parametrize(("setting", "most"), [("0", 0), ("3", 3), ("", 10)])
+def test_a_worker_holds_a_chain_only_while_it_runs_a_job(monkeypatch, setting, most) -> None:
+    monkeypatch.setenv(eager.ENV_EAGER, setting)
+    assert eager.limit() == most
+    assert eager.current() is None
+    with eager.chain([dispatch.DEFAULT_QUEUE], lambda: False) as held:
+        assert eager.current() is held
+        assert (held is None) == (most == 0)
+        assert held is None or held.can_claim(PROBE, dispatch.DEFAULT_QUEUE)
+    assert eager.current() is None
+
+
+def ledger_of(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def started(entries: list[dict], name: str) -> list[dict]:
+    return [entry for entry in entries if entry["kind"] == "start" and entry["name"] == name]
+
+
+def as_crash_entries(entries: list[dict]) -> list[Entry]:
+    return [Entry(e["kind"], e["name"], e["key"], e["pid"], e["at"]) for e in entries]
+
+
+def stepped(names: list[str], ledger: Path, gate: Path | None = None, gated: str = "") -> dict:
+    """A chain of `eager_step` Tasks (support/eager_activities.py); `gated` waits at `gate`."""
+    fields = {name: {"ledger": str(ledger), "value": n} for n, name in enumerate(names)}
+    if gate is not None:
+        fields[gated]["gate"] = str(gate)
+    resources = dict.fromkeys(names, "eager_step")
+    return chain(names, resources, **fields)
+
+
+def stepped_output(names: list[str]) -> dict:
+    return {name: {"step": name, "value": n} for n, name in enumerate(names)}
+
+
+def no_leftovers(client: redis.Redis, execution: str) -> None:
+    """An ended execution keeps only its meta, history, root run and done marker."""
+    assert execution_keys(client, execution) == KEPT
+    assert not list(client.scan_iter(keys.token("*")))
+
+
+def test_a_worker_killed_running_a_claimed_task_is_replaced_through_the_queue(
+    redis_url, sfn_worker, tmp_path
+) -> None:
+    names = ["A", "B", "C"]
+    ledger, gate = tmp_path / "ledger", tmp_path / "gate"
+    gate.mkdir()
+    victim = sfn_worker(activities=[ACTIVITIES], env=FAST)
+    engine = Engine(redis_url)
+    execution = engine.start_execution(stepped(names, ledger, gate, "B"), {}, check_resources=False)
+    wait_for_file(gate / "B.running", timeout=BOUND)
+    (first_a,), (first_b,) = started(ledger_of(ledger), "A"), started(ledger_of(ledger), "B")
+    assert (how(first_a), how(first_b)) == ("queued", "claimed")
+    token = first_b["token"]
+    assert engine.redis.get(keys.claimed_task(execution, token)) is not None
+    assert not Job.exists(token, connection=engine.redis)
+    kill_tree(victim.pid)
+    victim.process.wait(timeout=BOUND)
+    (gate / "B.go").write_text("go")
+    rescuer = sfn_worker(activities=[ACTIVITIES], env=FAST)
+    described = engine.wait(execution, timeout=BOUND)
+    assert described["status"] == "SUCCEEDED", described
+    assert output_of(described) == stepped_output(names)
+
+    entries = ledger_of(ledger)
+    assert [len(started(entries, name)) for name in names] == [1, 2, 1]
+    again = started(entries, "B")[1]
+    # Sent again through the queue as delivery 1 of the same attempt (job `<token>-1`).
+    assert (again["token"], again["key"]) == (token, first_b["key"])
+    assert how(again) == f"{token}-1"
+    assert again["pid"] in descendants(rescuer.pid)
+    (last,) = started(entries, "C")
+    assert (how(last), last["pid"]) == ("claimed", again["pid"])
+    check_ledger(as_crash_entries(entries), engine.history(execution), {victim.pid})
+
+    no_leftovers(engine.redis, execution)
+    # Only the dead worker's lease may still be listed: the poller that fired it removes it.
+    lost = leases.lease_member(execution, ROOT, token, 0)
+    members = {json.dumps(t, sort_keys=True) for t in timers_of(engine.redis, execution)}
+    assert members <= {lost}
+    wait_until(lambda: not timers_of(engine.redis, execution), what="the lost lease to go")
+
+
+def rq_worker_key(client: redis.Redis, pid: int) -> str:
+    """The Redis hash of the RQ worker running in process `pid` or below it."""
+    family = descendants(pid)
+    for key in client.smembers("rq:workers"):
+        if int(client.hget(key, "pid") or 0) in family:
+            return key.decode()
+    raise AssertionError(f"no RQ worker registered for {pid}")
+
+
+@pytest.mark.parametrize(("victim", "expected"), [("A", "queued"), ("B", "claimed")])
+def test_a_worker_told_to_stop_finishes_its_task_and_claims_no_more(
+    redis_url, sfn_worker, tmp_path, victim: str, expected: str
+) -> None:
+    names = ["A", "B", "C"]
+    after = names[names.index(victim) + 1]
+    ledger, gate = tmp_path / "ledger", tmp_path / "gate"
+    gate.mkdir()
+    stopping = sfn_worker(activities=[ACTIVITIES], env=FAST)
+    engine = Engine(redis_url)
+    definition = stepped(names, ledger, gate, victim)
+    execution = engine.start_execution(definition, {}, check_resources=False)
+    wait_for_file(gate / f"{victim}.running", timeout=BOUND)
+    assert [how(entry) for entry in started(ledger_of(ledger), victim)] == [expected]
+    worker_key = rq_worker_key(engine.redis, stopping.pid)
+    stopping.process.send_signal(signal.SIGTERM)
+    wait_until(
+        lambda: engine.redis.hget(worker_key, "shutdown_requested_date"),
+        timeout=BOUND,
+        what="the worker to take the stop request",
+    )
+    (gate / f"{victim}.go").write_text("go")
+    assert stopping.process.wait(timeout=BOUND) == 0
+
+    # The task in hand was committed; the next one waits in the queue, not claimed.
+    assert engine.describe(execution)["status"] == "RUNNING"
+    assert [entry["name"] for entry in ledger_of(ledger) if entry["kind"] == "done"] == names[
+        : names.index(victim) + 1
+    ]
+    token = awaited_token(engine, execution)
+    assert dispatch.queue(engine.redis, dispatch.activity_queue("eager_step")).job_ids == [token]
+    assert engine.redis.get(keys.claimed_task(execution, token)) is None
+
+    sfn_worker(activities=[ACTIVITIES], env=FAST)
+    described = engine.wait(execution, timeout=BOUND)
+    assert described["status"] == "SUCCEEDED", described
+    assert output_of(described) == stepped_output(names)
+    (next_run,) = started(ledger_of(ledger), after)
+    assert (next_run["token"], how(next_run)) == (token, "queued")
+    no_leftovers(engine.redis, execution)
+
+
+def test_forking_workers_never_claim(redis_url, sfn_worker, tmp_path) -> None:
+    names, ledger = ["A", "B", "C"], tmp_path / "ledger"
+    sfn_worker(activities=[ACTIVITIES], env=FAST, args=["--fork"])
+    engine = Engine(redis_url)
+    execution = engine.start_execution(stepped(names, ledger), {}, check_resources=False)
+    described = engine.wait(execution, timeout=BOUND)
+    assert described["status"] == "SUCCEEDED", described
+    assert [how(entry) for entry in ledger_of(ledger) if entry["kind"] == "start"] == ["queued"] * 3
