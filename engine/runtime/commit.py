@@ -66,6 +66,7 @@ class Decision:
     joins: list[groups.Finished] = field(default_factory=list)
     chain: eager.Chain | None = None  # the worker's, if it may run a scheduled Task itself
     claimed: dict[str, Json] | None = None  # the Task job it will run, if it claimed one
+    record: str | None = None  # the run record written
 
 
 class Runtime:
@@ -89,6 +90,7 @@ class Runtime:
         open_meta: dict[str, str] | None = None,
         also: Callable[[Any], Any] | None = None,
         chain: eager.Chain | None = None,
+        reads: Reads | None = None,
     ) -> bool:
         """Apply `trigger` to a run and commit; False when it was stale (nothing written).
 
@@ -98,9 +100,12 @@ class Runtime:
         a child may complete its group or free a MaxConcurrency slot: the join runs here,
         right after the commit (`groups.after_finish`). `also(pipe)` adds the caller's own
         writes to the commit (a Task's lease and job watch end with its result). With a
-        worker's `chain`, a Task the step schedules may be claimed by that worker (`eager`)."""
+        worker's `chain`, a Task the step schedules may be claimed by that worker (`eager`).
+        `reads`: what an earlier trip read for this step (`task_reads`); the commit's guards
+        catch whatever changed since, and the step is then read again."""
+        given = reads
         while True:
-            reads = self._read(execution, run_id, deliver_group)
+            reads, given = given or self._read(execution, run_id, deliver_group), None
             decision = self._decide(
                 execution, run_id, trigger, reads, create, deliver_group, open_meta
             )
@@ -121,31 +126,30 @@ class Runtime:
             if replies is None:
                 continue
             if decision.claimed is not None and chain is not None:
-                chain.claim(decision.claimed)
+                chain.claim(decision.claimed, _reads_after(reads, decision))
             self._join(execution, decision, replies)
             return True
 
-    def awaits_task(
-        self, execution: str, run_id: str, token: str, also: Callable[[Any], Any] | None = None
-    ) -> bool:
-        """Whether a running execution's run still waits for the task behind `token`.
+    def awaits_task(self, execution: str, run_id: str, token: str) -> bool:
+        """Whether a running execution's run still waits for the task behind `token`."""
+        return self.task_reads(execution, run_id, token) is not None
 
-        False once its result is committed, the task timed out, the execution stopped, or
-        the run's child group already ended (a sibling failed): then running it is wasted.
-        `also(pipe)` adds the caller's own commands to the same round trip."""
-        group = group_of(run_id)
-        with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hget(keys.meta(execution), "status")
-            pipe.get(keys.run(execution, run_id))
-            if group:
-                pipe.hget(keys.group(execution, group), "delivered")
-            if also:
-                also(pipe)
-            status, raw, *delivered = pipe.execute()[: 3 if group else 2]
-        run = Run.load(run_id, raw)
-        if status != RUNNING.encode() or run is None or not run.awaits_task(token):
-            return False
-        return not delivered or delivered[0] == b"0"
+    def task_reads(
+        self, execution: str, run_id: str, token: str, also: Callable[[Any], Any] | None = None
+    ) -> Reads | None:
+        """What a step of the run reads, if the run still waits for the task behind `token`.
+
+        None once its result is committed, the task timed out, the execution stopped, or the
+        run's child group already ended (a sibling failed): then running it is wasted.
+        `also(pipe)` adds the caller's own commands to the same round trip. The attempt's
+        result can be committed on these reads (`advance(reads=)`)."""
+        reads = self._read(execution, run_id, None, also)
+        run = Run.load(run_id, reads.raw_run)
+        if reads.meta.get("status") != RUNNING or run is None or not run.awaits_task(token):
+            return None
+        if group_of(run_id) and reads.group.get("delivered") != "0":
+            return None
+        return reads
 
     def step(self, execution: str, meta: dict[str, str], run: Run, trigger: Trigger) -> Decision:
         """Run the interpreter for one run of `execution` (no I/O but a cached input read)."""
@@ -167,7 +171,8 @@ class Runtime:
         run.snapshot = step.snapshot
         ends_child = run.group is not None and any(isinstance(e, Finish) for e in step.effects)
         if not ends_child:
-            pipe.set(keys.run(execution, run.id), run.dump())
+            decision.record = run.dump()
+            pipe.set(keys.run(execution, run.id), decision.record)
         elif decision.existed:
             pipe.unlink(keys.run(execution, run.id))  # an ended child's record serves no one
         if step.events:
@@ -181,11 +186,17 @@ class Runtime:
             self._reopen(pipe, execution, decision.meta, now)
         resolved = _awaited_token(decision.before)
         if resolved and resolved != _awaited_token(step.snapshot):
-            groups.forget_token(pipe, execution, resolved)
+            groups.forget_token(pipe, execution, resolved, tracked=run.id != ROOT)
         for effect in step.effects:
             self._apply(write, execution, decision, effect, now)
 
-    def _read(self, execution: str, run_id: str, deliver_group: str | None) -> Reads:
+    def _read(
+        self,
+        execution: str,
+        run_id: str,
+        deliver_group: str | None,
+        also: Callable[[Any], Any] | None = None,
+    ) -> Reads:
         group = group_of(run_id)
         with self.redis.pipeline(transaction=False) as pipe:
             pipe.hmget(keys.meta(execution), STEP_FIELDS)
@@ -195,7 +206,10 @@ class Runtime:
                     pipe.hgetall(keys.group(execution, group_id))
             if run_id == ROOT:
                 pipe.hgetall(keys.live(execution))
-            replies = pipe.execute()
+            count = len(pipe.command_stack)
+            if also:
+                also(pipe)
+            replies = pipe.execute()[:count]
         values, raw_run, *rest = replies
         meta = {k: v.decode() for k, v in zip(STEP_FIELDS, values, strict=True) if v is not None}
         own = _text(rest.pop(0)) if group else {}
@@ -269,7 +283,8 @@ class Runtime:
     ) -> None:
         run_id = decision.run.id
         dispatch.remember_token(pipe, task.token, execution, run_id)
-        groups.track_token(pipe, execution, task.token, run_id)
+        if run_id != ROOT:  # the root's token is in its record, which its end reads
+            groups.track_token(pipe, execution, task.token, run_id)
         job = {
             "execution": execution,
             "run": run_id,
@@ -359,6 +374,13 @@ def _guard(
         write.field_is(
             keys.live(execution), groups.LIVE_REVISION, reads.live.get(groups.LIVE_REVISION)
         )
+
+
+def _reads_after(reads: Reads, decision: Decision) -> Reads:
+    """What the step after a committed `decision` would read, as far as this process knows:
+    the record it wrote. Anything else changed since is caught by that step's guards."""
+    raw = decision.record.encode() if decision.record is not None else None
+    return Reads(decision.meta, raw, reads.group, {}, reads.live)
 
 
 def _awaited_token(snapshot: Json) -> str | None:

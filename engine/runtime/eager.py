@@ -45,7 +45,7 @@ class Chain:
         self._queues = set(queues)
         self._stopping = stopping
         self._most = most
-        self._next: dict[str, Json] | None = None
+        self._next: tuple[dict[str, Json], Any] | None = None
         self.claimed = 0
 
     def can_claim(self, resource: str, queue_name: str) -> bool:
@@ -58,15 +58,16 @@ class Chain:
             and not self._stopping()
         )
 
-    def claim(self, job: dict[str, Json]) -> None:
-        """The commit that scheduled `job` (claimed with `hold`) succeeded: run it next."""
-        self._next = job
+    def claim(self, job: dict[str, Json], reads: Any) -> None:
+        """The commit that scheduled `job` (claimed with `hold`) succeeded: run it next, and
+        commit its result on `reads` (what that commit wrote: `commit.Reads`)."""
+        self._next = (job, reads)
         self.claimed += 1
 
-    def take(self) -> dict[str, Json] | None:
-        """The claimed Task to run now, if any (each is taken once)."""
-        job, self._next = self._next, None
-        return job
+    def take(self) -> tuple[dict[str, Json], Any] | None:
+        """The claimed Task to run now and its reads, if any (each is taken once)."""
+        claimed, self._next = self._next, None
+        return claimed
 
 
 def _has_activity(resource: str) -> bool:

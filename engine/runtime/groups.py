@@ -315,16 +315,18 @@ def sweep(pipe: Pipeline, execution: str, live: dict[str, str]) -> None:
 
 
 def track_token(pipe: Pipeline, execution: str, token: str, run_id: str) -> None:
-    """List an awaited token among what the execution holds (forgotten when resolved)."""
+    """List a child run's awaited token among what the execution holds (forgotten when
+    resolved); the root run's token needs no entry: its record names it."""
     pipe.hset(keys.live(execution), f"t:{token}", run_id)
     pipe.hincrby(keys.live(execution), LIVE_REVISION, 1)
 
 
-def forget_token(pipe: Pipeline, execution: str, token: str) -> None:
+def forget_token(pipe: Pipeline, execution: str, token: str, tracked: bool = True) -> None:
     """A task is no longer awaited: its token index, heartbeat, claimed payload and
-    redelivery markers go."""
+    redelivery markers go, and its `live` entry if it has one (`tracked`)."""
     names = [keys.token(token), keys.heartbeat(execution, token)]
     names.append(keys.claimed_task(execution, token))
     names += [keys.redelivery(execution, token, n) for n in range(1, leases.max_redeliveries() + 1)]
     pipe.unlink(*names)
-    pipe.hdel(keys.live(execution), f"t:{token}")
+    if tracked:
+        pipe.hdel(keys.live(execution), f"t:{token}")

@@ -21,7 +21,7 @@ from engine import activities
 from engine.core.triggers import TaskFailed, TaskSucceeded, Trigger
 from engine.errors import UnknownResource
 from engine.runtime import eager, groups, keys, leases, watchdog
-from engine.runtime.commit import Runtime
+from engine.runtime.commit import Reads, Runtime
 
 Json = Any
 CALLBACK_SUFFIX = ".waitForTaskToken"
@@ -72,20 +72,22 @@ def run_task(**job: Any) -> None:
         _commit(runtime, job, failed, lambda pipe: pipe.zrem(keys.TIMERS, watch))
         return
     lease = leases.Lease(runtime.redis, execution, run_id, token, job.get("delivery", 0))
-    if not _start(runtime, lease, job):
-        _end(runtime.redis, lease, watch)  # a duplicate, or timed out / stopped while queued
+    reads = _start(runtime, lease, job)
+    if reads is None:
+        _end(runtime.redis, lease, (watch,))  # a duplicate, or timed out / stopped while queued
         return
-    chain = eager.current()
-    _attempt(runtime, entry, job, lease, lambda target: _end(target, lease, watch), chain)
+    ends = functools.partial(_end, lease=lease, watch=(watch,))
+    _attempt(runtime, entry, job, lease, ends, eager.current(), reads)
 
 
-def run_claimed(runtime: Runtime, job: dict[str, Any], chain: eager.Chain | None) -> None:
+def run_claimed(runtime: Runtime, job: dict[str, Any], reads: Reads, chain: eager.Chain) -> None:
     """Run a Task attempt this worker claimed in its last commit, which also took its lease
-    (a worker claims only Tasks whose activity it has). Its claimed payload goes with the
-    token when the result is committed (`groups.forget_token`)."""
+    (a worker claims only Tasks whose activity it has), and commit the result on `reads`,
+    what that commit wrote. The claimed payload goes with the token when the result is
+    committed (`groups.forget_token`)."""
     entry = activities.default_registry.resolve(job["resource"])
     lease = leases.Lease(runtime.redis, job["execution"], job["run"], job["token"])
-    _attempt(runtime, entry, job, lease, lambda target: _end(target, lease), chain)
+    _attempt(runtime, entry, job, lease, lambda target: _end(target, lease), chain, reads)
 
 
 def _attempt(
@@ -95,6 +97,7 @@ def _attempt(
     lease: leases.Lease,
     ends: Callable[[Any], Any],
     chain: eager.Chain | None,
+    reads: Reads,
 ) -> None:
     """Run the activity under `lease` and commit its result with `ends` (the lease and what
     else the attempt holds); a callback task's result comes later, so it only ends them."""
@@ -104,16 +107,16 @@ def _attempt(
         if result is None:
             ends(runtime.redis)
         else:
-            _commit(runtime, job, result, ends, chain)
+            _commit(runtime, job, result, ends, chain, reads)
     finally:
         lease.stop_renewing()
 
 
-def _start(runtime: Runtime, lease: leases.Lease, job: dict[str, Any]) -> bool:
-    """Whether the attempt is still awaited, with its lease taken in the same round trip (a
-    lease taken for an attempt not awaited is harmless, and is ended at once)."""
+def _start(runtime: Runtime, lease: leases.Lease, job: dict[str, Any]) -> Reads | None:
+    """The run's reads if the attempt is still awaited, with its lease taken in the same
+    round trip (a lease taken for an attempt not awaited is harmless, and is ended at once)."""
     heartbeat = bool(job.get("heartbeat_seconds"))
-    return runtime.awaits_task(
+    return runtime.task_reads(
         job["execution"],
         job["run"],
         job["token"],
@@ -139,16 +142,18 @@ def _commit(
     result: Trigger,
     ends: Callable[[Pipeline], Any],
     chain: eager.Chain | None = None,
+    reads: Reads | None = None,
 ) -> None:
     """Commit `result` with `ends` in its transaction; if it was stale (nothing written), run
     `ends` in a trip of its own."""
-    if not runtime.advance(job["execution"], job["run"], result, also=ends, chain=chain):
+    execution, run_id = job["execution"], job["run"]
+    if not runtime.advance(execution, run_id, result, also=ends, chain=chain, reads=reads):
         with runtime.redis.pipeline(transaction=False) as pipe:
             ends(pipe)
             pipe.execute()
 
 
-def _end(target: redis.Redis | Pipeline, lease: leases.Lease, *watch: str) -> None:
+def _end(target: redis.Redis | Pipeline, lease: leases.Lease, watch: tuple[str, ...] = ()) -> None:
     """End the lease and the job watch: in a trip of their own, or in a commit's `pipe`."""
     target.zrem(keys.TIMERS, lease.member, *watch)
 

@@ -79,8 +79,8 @@ def group_failures(execution: str, group_id: str) -> str:
 
 def live(execution: str) -> str:
     """Hash: what the execution holds beyond its history while it runs, swept at its end:
-    open child groups (`g:<group>` -> child count), awaited task tokens (`t:<token>` -> run
-    id) and `rev` (counts additions, so the end sees them all)."""
+    open child groups (`g:<group>` -> child count), child runs' awaited task tokens
+    (`t:<token>` -> run id) and `rev` (counts additions, so the end sees them all)."""
     return f"{_tag(execution)}:live"
 
 

@@ -84,20 +84,21 @@ class SfnWorker(SimpleWorker):
         runtime = Runtime(self.connection)
         beat = time.monotonic()
         while (claimed := chain.take()) is not None:
+            job, reads = claimed
             if time.monotonic() - beat > HEARTBEAT_SECONDS:
                 self.heartbeat()  # RQ's own beat comes between jobs: a long chain needs it too
                 beat = time.monotonic()
-            limit = dispatch.kill_after(claimed.get("timeout_seconds"))
+            limit = dispatch.kill_after(job.get("timeout_seconds"))
             try:
-                with self.death_penalty_class(limit, JobTimeoutException, job_id=claimed["token"]):
-                    jobs.run_claimed(runtime, claimed, chain)
+                with self.death_penalty_class(limit, JobTimeoutException, job_id=job["token"]):
+                    jobs.run_claimed(runtime, job, reads, chain)
             except (redis.ConnectionError, redis.TimeoutError) as error:
                 log.warning("lost Redis in claimed task %s (%s); its lease will send it again",
-                            claimed["token"], error)  # fmt: skip
+                            job["token"], error)  # fmt: skip
                 return
             except Exception:
                 log.exception("claimed task %s failed; its lease will send it again",
-                              claimed["token"])  # fmt: skip
+                              job["token"])  # fmt: skip
                 return
 
 

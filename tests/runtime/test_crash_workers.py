@@ -107,7 +107,8 @@ def test_a_worker_killed_after_the_activity_returned_before_the_commit(
     execution = engine.start_execution(gated(gate), given, check_resources=False)
     run_gated_until(engine, gate, victim_step)
     with frozen(redis_server):
-        # Redis answers nothing now: the activity ends, its worker cannot commit, then dies.
+        # Redis answers nothing now: the activity ends, its worker cannot hear back from its
+        # commit, then dies.
         open_gate(gate, victim_step)
         wait_until(
             lambda: [e for e in read_ledger(ledger) if e.kind == "done" and e.name == victim_step],
@@ -116,14 +117,15 @@ def test_a_worker_killed_after_the_activity_returned_before_the_commit(
         )
         kill_tree(victim.pid)
         victim.process.wait(timeout=BOUND)
-    assert committed_at(engine.history(execution), victim_step) is None
     sfn_worker(activities=[ACTIVITIES], env=FAST)
     described = finish(engine, execution, gate, victim_step)
     assert output_of(described) == chain_output(given, STEPS)
     entries = read_ledger(ledger)
     check_ledger(entries, engine.history(execution), {victim.pid})
-    # The step's work was done but not committed, so it ran once more, with the same key.
-    assert [e.kind for e in entries if e.name == victim_step] == ["start", "done"] * 2
+    # A commit is one write: if the worker had sent it before it died, Redis applies it once
+    # it wakes and the step is done; if not, the step runs once more, with the same key.
+    runs = [e.kind for e in entries if e.name == victim_step]
+    assert runs in (["start", "done"], ["start", "done"] * 2)
     for name in STEPS:
         if name != victim_step:
             assert len(starts(entries, name)) == 1, name
