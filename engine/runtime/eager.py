@@ -29,6 +29,8 @@ from engine.runtime import dispatch, keys, leases
 if TYPE_CHECKING:
     from redis.client import Pipeline
 
+    from engine.runtime.commit import Reads
+
 Json = Any
 ENV_EAGER = "SFN_EAGER_TASKS"
 DEFAULT_EAGER_TASKS = 10
@@ -45,7 +47,7 @@ class Chain:
         self._queues = set(queues)
         self._stopping = stopping
         self._most = most
-        self._next: tuple[dict[str, Json], Any] | None = None
+        self._next: tuple[dict[str, Json], Reads] | None = None
         self.claimed = 0
 
     def can_claim(self, resource: str, queue_name: str) -> bool:
@@ -58,13 +60,13 @@ class Chain:
             and not self._stopping()
         )
 
-    def claim(self, job: dict[str, Json], reads: Any) -> None:
+    def claim(self, job: dict[str, Json], reads: Reads) -> None:
         """The commit that scheduled `job` (claimed with `hold`) succeeded: run it next, and
-        commit its result on `reads` (what that commit wrote: `commit.Reads`)."""
+        commit its result on `reads` (what that commit wrote)."""
         self._next = (job, reads)
         self.claimed += 1
 
-    def take(self) -> tuple[dict[str, Json], Any] | None:
+    def take(self) -> tuple[dict[str, Json], Reads] | None:
         """The claimed Task to run now and its reads, if any (each is taken once)."""
         claimed, self._next = self._next, None
         return claimed

@@ -87,7 +87,7 @@ def run_claimed(runtime: Runtime, job: dict[str, Any], reads: Reads, chain: eage
     committed (`groups.forget_token`)."""
     entry = activities.default_registry.resolve(job["resource"])
     lease = leases.Lease(runtime.redis, job["execution"], job["run"], job["token"])
-    _attempt(runtime, entry, job, lease, lambda target: _end(target, lease), chain, reads)
+    _attempt(runtime, entry, job, lease, functools.partial(_end, lease=lease), chain, reads)
 
 
 def _attempt(
