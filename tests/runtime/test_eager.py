@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import signal
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from support.waiting import wait_for_file, wait_until
 from support.workers import descendants
 
 from engine.activities import ActivityContext, activity
-from engine.runtime import dispatch, eager, keys, leases
+from engine.runtime import dispatch, eager, keys, leases, timers
 from engine.runtime.engine import Engine
 from engine.runtime.store import ROOT
 from engine.runtime.worker import make_worker
@@ -215,6 +216,27 @@ def test_a_task_routed_to_a_queue_the_worker_lacks_is_not_claimed(
     assert execution_keys(engine.redis, execution) == KEPT
 
 
+@pytest.mark.parametrize("routing", ["decorator", "environment"])
+def test_a_task_routed_to_a_queue_the_worker_listens_on_is_claimed(
+    engine: Engine, monkeypatch, routing: str
+) -> None:
+    resource = "eager_routed" if routing == "decorator" else "eager_env_routed"
+    monkeypatch.setenv(dispatch.ENV_QUEUES, f"eager_env_routed={ELSEWHERE}")
+    payloads = []
+
+    def payload(context: ActivityContext) -> None:
+        raw = engine.redis.get(keys.claimed_task(context.execution_id, context.task_token))
+        payloads.append(json.loads(raw))
+
+    HOOKS["B"] = payload
+    execution = engine.start_execution(chain(["A", "B"], {"B": resource}), {})
+    work(engine, (ELSEWHERE,))
+    assert engine.describe(execution)["status"] == "SUCCEEDED"
+    assert [(run["name"], how(run)) for run in RUNS] == [("A", "queued"), ("B", "claimed")]
+    # Should this worker die, the attempt is sent again to the queue it is routed to.
+    assert [record["queue"] for record in payloads] == [ELSEWHERE]
+
+
 def test_each_map_iteration_claims_its_own_next_task(engine: Engine) -> None:
     processor = chain(["A", "B"], **{name: {"item.$": "$.n"} for name in ("A", "B")})
     processor["States"]["B"]["ResultPath"] = None
@@ -270,6 +292,59 @@ def test_a_stop_while_a_claimed_task_runs_ends_the_execution_and_drops_the_late_
     assert timers_of(engine.redis, execution) == []
     assert execution_keys(engine.redis, execution) == KEPT
     assert dispatch.queue(engine.redis, dispatch.activity_queue(PROBE)).job_ids == []  # no C
+
+
+def test_a_claimed_task_that_times_out_is_caught_and_its_late_result_dropped(
+    engine: Engine,
+) -> None:
+    def time_out(context: ActivityContext) -> None:
+        # The poller's turn, while B runs: its TimeoutSeconds timer falls due.
+        assert timers.fire_due(engine.runtime, now=time.time() + 2) == 1
+
+    HOOKS["B"] = time_out
+    definition = chain(["A", "B", "C"])
+    catch = {"ErrorEquals": ["States.Timeout"], "ResultPath": "$.error", "Next": "C"}
+    definition["States"]["B"].update(TimeoutSeconds=1, Catch=[catch])
+    execution = engine.start_execution(definition, {})
+    work(engine)
+    described = engine.describe(execution)
+    assert described["status"] == "SUCCEEDED"
+    assert output_of(described)["error"]["Error"] == "States.Timeout"
+    assert "B" not in output_of(described)
+    # C was scheduled by the timeout's commit, which has no worker's chain: it was queued.
+    assert [(run["name"], how(run)) for run in RUNS] == [
+        ("A", "queued"),
+        ("B", "claimed"),
+        ("C", "queued"),
+    ]
+    kinds = [event["type"] for event in engine.history(execution)]
+    assert (kinds.count("TaskTimedOut"), kinds.count("TaskSucceeded")) == (1, 2)  # A and C
+    assert timers_of(engine.redis, execution) == []
+    assert execution_keys(engine.redis, execution) == KEPT
+
+
+def test_a_claimed_task_whose_sibling_branch_fails_meanwhile_commits_nothing(
+    engine: Engine,
+) -> None:
+    def sibling_fails(context: ActivityContext) -> None:
+        # The poller's turn, while B runs: the other branch's Wait ends, then it fails.
+        assert timers.fire_due(engine.runtime, now=time.time() + 2) >= 1
+        assert engine.describe(context.execution_id)["status"] == "FAILED"
+
+    HOOKS["B"] = sibling_fails
+    waits = {"Type": "Wait", "Seconds": 1, "Next": "Broke"}
+    broke = {"Type": "Fail", "Error": "Branch.Broke", "Cause": "by the test"}
+    failing = {"StartAt": "W", "States": {"W": waits, "Broke": broke}}
+    both = {"Type": "Parallel", "Branches": [chain(["A", "B"]), failing], "End": True}
+    execution = engine.start_execution({"StartAt": "Both", "States": {"Both": both}}, {})
+    work(engine)
+    described = engine.describe(execution)
+    assert (described["status"], described["error"]) == ("FAILED", "Branch.Broke")
+    assert [(run["name"], how(run)) for run in RUNS] == [("A", "queued"), ("B", "claimed")]
+    kinds = [event["type"] for event in engine.history(execution)]
+    assert kinds.count("TaskSucceeded") == 1  # A's only: B's late result was not committed
+    assert timers_of(engine.redis, execution) == []  # B's lease ended with that late result
+    assert execution_keys(engine.redis, execution) == KEPT
 
 
 def test_a_chain_claims_only_what_this_worker_may_run_itself() -> None:
