@@ -12,13 +12,30 @@ import json
 import signal
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
-import redis
 from rq import SimpleWorker, get_current_job
 from rq.job import Job
-from support.crash import FAST, Entry, check_ledger, kill_tree, output_of
+from support.crash import FAST, check_ledger, kill_tree, output_of
+from support.eager import (
+    ACTIVITIES,
+    KEPT,
+    PROBE,
+    as_crash_entries,
+    awaited_token,
+    chain,
+    execution_keys,
+    how,
+    in_a_map,
+    ledger_of,
+    no_leftovers,
+    rq_worker_key,
+    started,
+    stepped,
+    stepped_output,
+    timers_of,
+    without_timestamps,
+)
 from support.waiting import wait_for_file, wait_until
 from support.workers import descendants
 
@@ -28,10 +45,7 @@ from engine.runtime.engine import Engine
 from engine.runtime.store import ROOT
 from engine.runtime.worker import make_worker
 
-ACTIVITIES = Path(__file__).resolve().parents[1] / "support" / "eager_activities.py"
-PROBE = "eager_probe"
 ELSEWHERE = "eager.elsewhere"  # a queue the in-process workers do not listen on by default
-KEPT = {"meta", "history", f"run:{ROOT}", "done"}
 BOUND = 30  # seconds: nothing may wait longer than this
 ITERATION = (("A", "queued"), ("B", "claimed"))  # how a two-Task Map iteration runs
 
@@ -69,51 +83,9 @@ def _clean() -> None:
     HOOKS.clear()
 
 
-def chain(names: list[str], resources: dict[str, str] | None = None, **fields: dict) -> dict:
-    """Tasks in a row, each result kept under `$.<name>`; `fields` adds Parameters per state."""
-    states = {}
-    for position, name in enumerate(names):
-        parameters = {"name": name, **fields.get(name, {})}
-        resource = (resources or {}).get(name, PROBE)
-        state = {"Type": "Task", "Resource": resource, "Parameters": parameters}
-        state["ResultPath"] = f"$.{name}"
-        if position + 1 < len(names):
-            state["Next"] = names[position + 1]
-        else:
-            state["End"] = True
-        states[name] = state
-    return {"StartAt": names[0], "States": states}
-
-
-def how(run: dict) -> str:
-    """`queued` for a Task run by the RQ job named by its token, `claimed` for one run with no
-    RQ job, else the id of the job that ran it (a redelivery: `<token>-<n>`)."""
-    if run["job"] == run["token"]:
-        return "queued"
-    return "claimed" if run["job"] is None else run["job"]
-
-
 def work(engine: Engine, queues: tuple[str, ...] = ()) -> None:
     """Run queued jobs (and the Tasks they claim) in an `SfnWorker` until the queues are empty."""
     make_worker(engine.redis, queues).work(burst=True, logging_level="WARNING")
-
-
-def without_timestamps(history: list[dict]) -> list[dict]:
-    return [{k: v for k, v in event.items() if k != "timestamp"} for event in history]
-
-
-def execution_keys(client: redis.Redis, execution: str) -> set[str]:
-    tag = keys.meta(execution)[: -len("meta")]
-    return {key.decode()[len(tag) :] for key in client.scan_iter(tag + "*")}
-
-
-def timers_of(client: redis.Redis, execution: str) -> list[dict]:
-    members = [json.loads(member) for member in client.zrange(keys.TIMERS, 0, -1)]
-    return [member for member in members if member["e"] == execution]
-
-
-def awaited_token(engine: Engine, execution: str) -> str:
-    return engine.store.run(execution, ROOT).snapshot["awaiting"]["token"]
 
 
 def test_a_worker_runs_the_next_tasks_of_a_run_itself(engine: Engine) -> None:
@@ -238,7 +210,7 @@ def test_a_task_routed_to_a_queue_the_worker_listens_on_is_claimed(
 
 
 def test_each_map_iteration_claims_its_own_next_task(engine: Engine) -> None:
-    processor = chain(["A", "B"], **{name: {"item.$": "$.n"} for name in ("A", "B")})
+    processor = chain(["A", "B"], fields={name: {"item.$": "$.n"} for name in ("A", "B")})
     processor["States"]["B"]["ResultPath"] = None
     each = {"Type": "Map", "MaxConcurrency": 2, "ItemProcessor": processor, "End": True}
     items = [{"n": n} for n in range(4)]
@@ -375,45 +347,6 @@ def test_a_worker_holds_a_chain_only_while_it_runs_a_job(monkeypatch, setting, m
     assert eager.current() is None
 
 
-def ledger_of(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-
-
-def started(entries: list[dict], name: str) -> list[dict]:
-    return [entry for entry in entries if entry["kind"] == "start" and entry["name"] == name]
-
-
-def as_crash_entries(entries: list[dict]) -> list[Entry]:
-    return [Entry(e["kind"], e["name"], e["key"], e["pid"], e["at"]) for e in entries]
-
-
-def stepped(names: list[str], ledger: Path, gate: Path | None = None, gated: str = "") -> dict:
-    """A chain of `eager_step` Tasks (support/eager_activities.py); `gated` waits at `gate`."""
-    fields = {name: {"ledger": str(ledger), "value": n} for n, name in enumerate(names)}
-    if gate is not None:
-        fields[gated]["gate"] = str(gate)
-    resources = dict.fromkeys(names, "eager_step")
-    return chain(names, resources, **fields)
-
-
-def stepped_output(names: list[str]) -> dict:
-    return {name: {"step": name, "value": n} for n, name in enumerate(names)}
-
-
-def no_leftovers(client: redis.Redis, execution: str) -> None:
-    """An ended execution keeps only its meta, history, root run and done marker."""
-    assert execution_keys(client, execution) == KEPT
-    assert not list(client.scan_iter(keys.token("*")))
-
-
-def in_a_map(processor: dict) -> dict:
-    """A Map over one item whose iteration is `processor` (its Tasks run in a child run)."""
-    each = {"Type": "Map", "ItemProcessor": processor, "End": True}
-    return {"StartAt": "Each", "States": {"Each": each}}
-
-
 @pytest.mark.parametrize("where", ["root", "iteration"])
 def test_a_worker_killed_running_a_claimed_task_is_replaced_through_the_queue(
     redis_url, sfn_worker, tmp_path, where: str
@@ -459,15 +392,6 @@ def test_a_worker_killed_running_a_claimed_task_is_replaced_through_the_queue(
     left = {(t["k"], t["id"]) for t in timers_of(engine.redis, execution)}
     assert {kind for kind, ident in left if (kind, ident) != ("lease", f"{token}/0")} <= {"join"}
     wait_until(lambda: not timers_of(engine.redis, execution), what="the last timers to go")
-
-
-def rq_worker_key(client: redis.Redis, pid: int) -> str:
-    """The Redis hash of the RQ worker running in process `pid` or below it."""
-    family = descendants(pid)
-    for key in client.smembers("rq:workers"):
-        if int(client.hget(key, "pid") or 0) in family:
-            return key.decode()
-    raise AssertionError(f"no RQ worker registered for {pid}")
 
 
 @pytest.mark.parametrize(("victim", "expected"), [("A", "queued"), ("B", "claimed")])
