@@ -31,6 +31,11 @@ from engine.cli.runtime_options import redis_url_option
     "--lease-seconds", type=float, metavar="S",
     help="Lost-worker detection: a task whose worker is silent this long is lost (default 15).",
 )  # fmt: skip
+@click.option(
+    "--eager-tasks", type=click.IntRange(min=0), metavar="N",
+    help="Tasks a worker runs in a row without the queue, after one it took from it "
+    "(default 10, $SFN_EAGER_TASKS; 0: every Task is queued).",
+)  # fmt: skip
 def worker(
     redis_url: str | None,
     queues: tuple[str, ...],
@@ -40,10 +45,12 @@ def worker(
     fork: bool,
     log_level: str,
     lease_seconds: float | None,
+    eager_tasks: int | None,
 ) -> None:
     """Run workers: they run Task activities and advance executions (Ctrl+C stops)."""
     from engine.activities import load_activities
     from engine.errors import UsageError
+    from engine.runtime import eager
     from engine.runtime.connection import connect
     from engine.runtime.leases import ENV_LEASE
     from engine.runtime.server import resolve_redis_url
@@ -53,6 +60,9 @@ def worker(
         raise UsageError("--concurrency must be at least 1")
     if lease_seconds is not None:
         os.environ[ENV_LEASE] = str(lease_seconds)
+    if eager_tasks is not None:
+        os.environ[eager.ENV_EAGER] = str(eager_tasks)
+    eager.limit()  # a bad $SFN_EAGER_TASKS is a usage error here, not in every worker
     registry = load_activities(activity_specs)
     names = ", ".join(registry.names()) or "none (give --activities MODULE|PATH)"
     click.echo(f"sfn worker: activities: {names}", err=True)

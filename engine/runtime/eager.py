@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import redis
 
 from engine import activities
+from engine.errors import UsageError
 from engine.runtime import dispatch, keys, leases
 
 if TYPE_CHECKING:
@@ -37,7 +38,13 @@ DEFAULT_EAGER_TASKS = 10
 
 
 def limit() -> int:
-    return int(os.environ.get(ENV_EAGER) or DEFAULT_EAGER_TASKS)
+    """$SFN_EAGER_TASKS, or the default; a UsageError if it is not a count."""
+    raw = os.environ.get(ENV_EAGER, "").strip()
+    if not raw:
+        return DEFAULT_EAGER_TASKS
+    if not raw.isdigit():
+        raise UsageError(f"${ENV_EAGER} must be a whole number, 0 or more (it is {raw!r})")
+    return int(raw)
 
 
 class Chain:
@@ -81,9 +88,11 @@ _local = threading.local()
 
 
 @contextmanager
-def chain(queues: Collection[str], stopping: Callable[[], bool]) -> Iterator[Chain | None]:
-    """While a worker runs one RQ job and the Tasks it claims (None when eager tasks are off)."""
-    most = limit()
+def chain(
+    queues: Collection[str], stopping: Callable[[], bool], most: int
+) -> Iterator[Chain | None]:
+    """While a worker runs one RQ job and the Tasks it claims, at most `most` (None when eager
+    tasks are off)."""
     _local.chain = Chain(queues, stopping, most) if most > 0 else None
     try:
         yield _local.chain

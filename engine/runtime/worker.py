@@ -19,6 +19,7 @@ import signal
 import threading
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import redis
 from rq import SimpleWorker, Worker
@@ -70,13 +71,20 @@ def warm_up() -> None:
 class SfnWorker(SimpleWorker):
     """RQ's SimpleWorker that, once a job ends, runs the Tasks the job claimed (`eager`)."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.eager_tasks = eager.limit()  # read once: a bad value stops the worker at its start
+
     def execute_job(self, job: Job, queue: Queue) -> None:
-        with eager.chain(self.queue_names(), lambda: _stop_requested(self)) as chain:
+        with eager.chain(self.queue_names(), self._stopping, self.eager_tasks) as chain:
             super().execute_job(job, queue)
             if chain is not None and chain.claimed:
                 self.set_state(WorkerStatus.BUSY)
                 self._run_claimed(chain)
                 self.set_state(WorkerStatus.IDLE)
+
+    def _stopping(self) -> bool:
+        return _stop_requested(self)
 
     def _run_claimed(self, chain: eager.Chain) -> None:
         """Run claimed Tasks until none is left, each under the time limit RQ would set. A

@@ -37,9 +37,10 @@ from support.eager import (
     without_timestamps,
 )
 from support.waiting import wait_for_file, wait_until
-from support.workers import descendants
+from support.workers import descendants, run_sfn
 
 from engine.activities import ActivityContext, activity
+from engine.errors import UsageError
 from engine.runtime import dispatch, eager, keys, leases, timers
 from engine.runtime.engine import Engine
 from engine.runtime.store import ROOT
@@ -340,11 +341,24 @@ def test_a_worker_holds_a_chain_only_while_it_runs_a_job(monkeypatch, setting, m
     monkeypatch.setenv(eager.ENV_EAGER, setting)
     assert eager.limit() == most
     assert eager.current() is None
-    with eager.chain([dispatch.DEFAULT_QUEUE], lambda: False) as held:
+    with eager.chain([dispatch.DEFAULT_QUEUE], lambda: False, eager.limit()) as held:
         assert eager.current() is held
         assert (held is None) == (most == 0)
         assert held is None or held.can_claim(PROBE, dispatch.DEFAULT_QUEUE)
     assert eager.current() is None
+
+
+@pytest.mark.parametrize("setting", ["abc", "-1", "2.5"])
+def test_a_bad_eager_setting_is_a_usage_error_before_any_work(
+    monkeypatch, redis_url, setting
+) -> None:
+    monkeypatch.setenv(eager.ENV_EAGER, setting)
+    with pytest.raises(UsageError, match=f"SFN_EAGER_TASKS must be a whole number.*{setting}"):
+        eager.limit()
+    done = run_sfn(["worker", "--burst"], redis_url=redis_url, env={eager.ENV_EAGER: setting})
+    assert done.returncode == 2, done.stderr
+    assert "SFN_EAGER_TASKS must be a whole number" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 @pytest.mark.parametrize("where", ["root", "iteration"])
@@ -436,9 +450,12 @@ def test_a_worker_told_to_stop_finishes_its_task_and_claims_no_more(
     no_leftovers(engine.redis, execution)
 
 
-def test_forking_workers_never_claim(redis_url, sfn_worker, tmp_path) -> None:
+@pytest.mark.parametrize("args", [["--fork"], ["--eager-tasks", "0"]])
+def test_forking_workers_and_eager_tasks_0_never_claim(
+    redis_url, sfn_worker, tmp_path, args
+) -> None:
     names, ledger = ["A", "B", "C"], tmp_path / "ledger"
-    sfn_worker(activities=[ACTIVITIES], env=FAST, args=["--fork"])
+    sfn_worker(activities=[ACTIVITIES], env=FAST, args=args)
     engine = Engine(redis_url)
     execution = engine.start_execution(stepped(names, ledger), {}, check_resources=False)
     described = engine.wait(execution, timeout=BOUND)
