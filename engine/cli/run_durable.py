@@ -34,8 +34,11 @@ def run_durable(
 ) -> int:
     """Run FILE durably and print how it ended; return the exit code (0 SUCCEEDED, 1 not)."""
     from engine.activities import load_activities
+    from engine.runtime import eager
     from engine.runtime.engine import Engine
 
+    if worker:
+        eager.limit()  # a bad $SFN_EAGER_TASKS stops the run before it starts anything
     load_activities(activity_specs)
     engine = Engine(redis_url)
     # The embedded worker runs the tasks here, so each resource must name an activity loaded

@@ -12,6 +12,7 @@ import json
 import signal
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from rq import SimpleWorker, get_current_job
@@ -46,6 +47,7 @@ from engine.runtime.engine import Engine
 from engine.runtime.store import ROOT
 from engine.runtime.worker import make_worker
 
+EXAMPLE = Path(__file__).resolve().parents[2] / "workflows" / "order.yaml"
 ELSEWHERE = "eager.elsewhere"  # a queue the in-process workers do not listen on by default
 BOUND = 30  # seconds: nothing may wait longer than this
 ITERATION = (("A", "queued"), ("B", "claimed"))  # how a two-Task Map iteration runs
@@ -355,10 +357,12 @@ def test_a_bad_eager_setting_is_a_usage_error_before_any_work(
     monkeypatch.setenv(eager.ENV_EAGER, setting)
     with pytest.raises(UsageError, match=f"SFN_EAGER_TASKS must be a whole number.*{setting}"):
         eager.limit()
-    done = run_sfn(["worker", "--burst"], redis_url=redis_url, env={eager.ENV_EAGER: setting})
-    assert done.returncode == 2, done.stderr
-    assert "SFN_EAGER_TASKS must be a whole number" in done.stderr
-    assert "Traceback" not in done.stderr
+    for args in (["worker", "--burst"], ["run", str(EXAMPLE)]):
+        done = run_sfn(args, redis_url=redis_url, env={eager.ENV_EAGER: setting})
+        assert done.returncode == 2, done.stderr
+        assert "SFN_EAGER_TASKS must be a whole number" in done.stderr
+        assert "Traceback" not in done.stderr
+    assert Engine(redis_url).list_executions() == []  # `sfn run` started nothing
 
 
 @pytest.mark.parametrize("where", ["root", "iteration"])
