@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import limits, machine, peer, sfn_runs, startup, table
+from bench import limits, machine, peer, sfn_runs, startup, table, w5_paired
 from bench.redis_server import BenchRedis
 from bench.workloads import WORKLOADS
 
@@ -35,6 +35,7 @@ class Plan:
     reps: int
     executions: dict[str, int]
     w5_concurrent: int
+    w5_warmup: int
     peer_runs: dict[str, int]
     peer_uncached: bool
     limit_seconds: float
@@ -46,13 +47,15 @@ class Plan:
 QUICK = Plan(
     "quick", reps=1,
     executions={"W1": 3, "W2": 1, "W3c0": 1, "W3c10": 1, "W4": 2, "W5": 5},
-    w5_concurrent=20, peer_runs={"W1": 1, "W2": 1, "W3c0": 1, "W3c10": 1, "W4": 1, "W5": 3},
+    w5_concurrent=20, w5_warmup=5,
+    peer_runs={"W1": 1, "W2": 1, "W3c0": 1, "W3c10": 1, "W4": 1, "W5": 3},
     peer_uncached=False, limit_seconds=0.5, rq_jobs=1000, startup_runs=3,
 )  # fmt: skip
 FULL = Plan(
     "full", reps=3,
     executions={"W1": 10, "W2": 2, "W3c0": 1, "W3c10": 1, "W4": 5, "W5": 30},
-    w5_concurrent=300, peer_runs={"W1": 3, "W2": 1, "W3c0": 1, "W3c10": 1, "W4": 3, "W5": 20},
+    w5_concurrent=300, w5_warmup=30,
+    peer_runs={"W1": 3, "W2": 1, "W3c0": 1, "W3c10": 1, "W4": 3, "W5": 20},
     peer_uncached=True, limit_seconds=2.0, rq_jobs=2000, startup_runs=15,
 )  # fmt: skip
 
@@ -69,22 +72,28 @@ def measure_sfn(server: BenchRedis, plan: Plan) -> dict[str, Json]:
     return found
 
 
-def measure_w5_throughput(server: BenchRedis, plan: Plan) -> dict[str, Json]:
-    """W5 started `plan.w5_concurrent` at once in each mode, then once more on the 2 workers
-    with eager tasks off (`QUEUE_ONLY`: every Task through the RQ queue), so the table shows
-    what eager tasks add."""
-    found = {}
-    runs = [(mode, mode, True) for mode in plan.modes]
-    if "workers" in plan.modes:
-        runs.append((table.QUEUE_ONLY, "workers", False))
-    for key, mode, eager in runs:
-        spec = {"workload": "W5", "mode": mode, "reps": plan.reps, "eager": eager,
+def measure_w5_throughput(
+    server: BenchRedis, plan: Plan
+) -> tuple[dict[str, Json], dict[str, Json]]:
+    """W5 started `plan.w5_concurrent` at once in each mode; on the 2 workers both with eager
+    tasks and with them off (`QUEUE_ONLY`: every Task through the RQ queue), so the table shows
+    what eager tasks add, each repetition paired with a raw RQ run just before it (see
+    bench/w5_paired.py). Returns the results by mode, and the pairing's raw RQ figures."""
+    found, pairing = {}, {}
+    if "embedded" in plan.modes:
+        spec = {"workload": "W5", "mode": "embedded", "reps": plan.reps,
                 "executions": plan.w5_concurrent, "concurrent": True}  # fmt: skip
-        measured = found[key] = sfn_runs.measure(server.client(), server.url, spec)
+        measured = found["embedded"] = sfn_runs.measure(server.client(), server.url, spec)
         _progress(
-            f"sfn W5 x{plan.w5_concurrent} at once {key}: {table.fmt(table.rate(measured))}/s"
+            f"sfn W5 x{plan.w5_concurrent} at once embedded: {table.fmt(table.rate(measured))}/s"
         )
-    return found
+    if "workers" in plan.modes:
+        plan_pairing = w5_paired.Pairing(
+            plan.reps, plan.w5_concurrent, plan.w5_warmup, plan.rq_jobs
+        )
+        paired, pairing = w5_paired.measure(server.client(), server.url, plan_pairing, _progress)
+        found.update(paired)
+    return found, pairing
 
 
 def measure_peer(plan: Plan, *, cache_parse: bool) -> dict[str, Json]:
@@ -121,7 +130,7 @@ def run(plan: Plan) -> dict[str, Json]:
         _progress(f"limits: {results['limits']}")
         results["sfn"] = measure_sfn(server, plan)
         results["w5_concurrent"] = plan.w5_concurrent
-        results["w5_throughput"] = measure_w5_throughput(server, plan)
+        results["w5_throughput"], results["w5_pairing"] = measure_w5_throughput(server, plan)
     results["peer"] = measure_peer(plan, cache_parse=True)
     if plan.peer_uncached:
         results["peer_uncached"] = measure_peer(plan, cache_parse=False)

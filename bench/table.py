@@ -85,12 +85,14 @@ QUEUE_ONLY = "workers_queue_only"  # W5 at once on 2 workers with SFN_EAGER_TASK
 def w5_rows(results: Json) -> list[str]:
     """W5 started all at once: Task round trips/s with eager tasks as configured (the default)
     and with every Task through the queue, each over the whole run and counted from the
-    engine's last start, against the raw RQ no-op rate; the sequential run's latencies."""
-    w5 = results["w5_throughput"]
+    engine's last start, against the raw RQ no-op rate measured alongside (each repetition's
+    ratio to the raw RQ run just before it; the median of those); the sequential run's
+    latencies."""
+    w5, pairs = results["w5_throughput"], len(results["w5_pairing"]["rq_2workers"])
     lines = [
-        row(["Task round trips/s", "embedded", "2 workers", "raw RQ no-op 1 / 2 workers",
-             "2 workers / raw RQ (2)", "latency p50 / p99 ms (2w, one at a time)",
-             "worker RSS growth MiB"]),
+        row(["Task round trips/s", "embedded", "2 workers", "raw RQ no-op 2 workers alongside",
+             f"2 workers / raw RQ alongside (median of {pairs} pair{'s' * (pairs != 1)})",
+             "latency p50 / p99 ms (2w, one at a time)", "worker RSS growth MiB"]),
         row(["---"] * 7),
     ]  # fmt: skip
     sequential = results["sfn"].get("W5", {}).get("workers") or {}
@@ -99,31 +101,51 @@ def w5_rows(results: Json) -> list[str]:
     at_once = f"W5 x{fmt(results.get('w5_concurrent'))} at once"
     eager = f"eager tasks (SFN_EAGER_TASKS={fmt(_eager_tasks(w5))})"
     latency = f"{fmt(_ms(p50), 1)} / {fmt(_ms(p99), 1)}"
-    lines += w5_mode_rows(
-        results, f"{at_once}, {eager}", w5.get("embedded"), w5.get("workers"), latency
-    )
-    if w5.get(QUEUE_ONLY):
-        label = f"{at_once}, every Task through the queue (SFN_EAGER_TASKS=0)"
-        lines += w5_mode_rows(results, label, None, w5[QUEUE_ONLY], NA)
-    return lines
+    lines += w5_mode_rows(f"{at_once}, {eager}", w5.get("embedded"), w5["workers"], latency)
+    label = f"{at_once}, every Task through the queue (SFN_EAGER_TASKS=0)"
+    lines += w5_mode_rows(label, None, w5[QUEUE_ONLY], NA)
+    return [*lines, "", pairing_note(results)]
 
 
-def w5_mode_rows(
-    results: Json, label: str, embedded: Json, workers: Json, latency: str
-) -> list[str]:
+def w5_mode_rows(label: str, embedded: Json, workers: Json, latency: str) -> list[str]:
     """One W5 set-up's two rows: over the whole run, then counted from the engine's last start
     (raw RQ's jobs are all queued before its clock starts, while the whole run also pays for
     starting the executions on the same cores)."""
-    limits = results["limits"]
-    raw = f"{fmt(limits['rq_1worker'])} / {fmt(limits['rq_2workers'])}"
-    whole = [rate(embedded), rate(workers)]
-    after = [_after_starts(embedded), _after_starts(workers)]
+    raw = workers["paired_raw_rq"]
+    whole, after = rep_rates(workers), workers["task_rate_after_starts"]
     return [
-        row([label, fmt(whole[0]), fmt(whole[1]), raw, ratio(whole[1], limits["rq_2workers"]),
-             latency, fmt((workers or {}).get("worker_rss_growth_mib"), 1)]),
-        row(["  same, counted from the last start", fmt(after[0]), fmt(after[1]), raw,
-             ratio(after[1], limits["rq_2workers"]), "", ""]),
+        row([label, fmt(rate(embedded)), fmt(rate(workers)), fmt(median(raw)),
+             fmt(paired_ratio(whole, raw), 2, "x"), latency,
+             fmt(workers.get("worker_rss_growth_mib"), 1)]),
+        row(["  same, counted from the last start", fmt(_after_starts(embedded)),
+             fmt(_after_starts(workers)), fmt(median(raw)),
+             fmt(paired_ratio(after, raw), 2, "x"), "", ""]),
     ]  # fmt: skip
+
+
+def rep_rates(result: Json) -> list[float]:
+    """Transitions/s of each repetition."""
+    return [result["transitions"] / seconds for seconds in result["seconds"]]
+
+
+def paired_ratio(rates: list[float | None], raw: list[float]) -> float | None:
+    """The median of each repetition's rate divided by the raw RQ rate paired with it."""
+    ratios = [r / q for r, q in zip(rates, raw, strict=True) if r is not None and q]
+    return median(ratios)
+
+
+def pairing_note(results: Json) -> str:
+    pairing, limits = results["w5_pairing"], results["limits"]
+    orders = ", ".join(" then ".join(_MODE_NAMES[m] for m in order) for order in pairing["orders"])
+    return (
+        f"Raw RQ alongside: {fmt(pairing['rq_jobs'])} no-op jobs on 2 SfnWorker processes, run "
+        f"right before each repetition's W5 runs on 2 workers ({orders}); each ratio is the "
+        f"median of the repetitions' own sfn / raw RQ ratios. The limits table's raw RQ "
+        f"2-worker figure ({fmt(limits['rq_2workers'])}) was measured at the start of the run."
+    )
+
+
+_MODE_NAMES = {"workers": "eager", QUEUE_ONLY: "queue-only"}
 
 
 def _eager_tasks(w5: Json) -> int | None:
@@ -173,7 +195,7 @@ def _ms(seconds: float | None) -> float | None:
 
 
 def limit_rows(results: Json) -> list[str]:
-    limits = results["limits"]
+    limits, raw = results["limits"], results["w5_pairing"]["rq_2workers"]
     return [
         row(["limit", "figure"]),
         row(["---", "---"]),
@@ -183,6 +205,8 @@ def limit_rows(results: Json) -> list[str]:
              f"{fmt(limits['redis_batch10'])} / {fmt(limits['redis_batch100'])}"]),
         row(["RQ no-op jobs/s, SfnWorker + JSON serializer, burst: 1 in-process / 2 processes",
              f"{fmt(limits['rq_1worker'])} / {fmt(limits['rq_2workers'])}"]),
+        row(["  same, 2 processes, alongside W5: each repetition (median)",
+             f"{' / '.join(fmt(r) for r in raw)} ({fmt(median(raw))})"]),
     ]  # fmt: skip
 
 

@@ -80,9 +80,27 @@ def test_w5_at_once_runs_with_eager_tasks_and_with_every_task_through_the_queue(
         f"{at_once}, eager tasks (SFN_EAGER_TASKS={eager['eager_tasks']})",
         f"{at_once}, every Task through the queue (SFN_EAGER_TASKS=0)",
     ]
-    for line in rows:
-        raw_rq_ratio = line.split(" | ")[4]
-        assert raw_rq_ratio.endswith("x") and float(raw_rq_ratio[:-1]) > 0
+
+
+def test_w5_on_2_workers_is_paired_with_a_raw_rq_run_in_each_repetition(quick: dict) -> None:
+    raw = quick["w5_pairing"]["rq_2workers"]
+    assert len(raw) == len(quick["w5_pairing"]["orders"]) == bench_main.QUICK.reps
+    assert all(figure > 0 for figure in raw)
+    rows = iter(quick["stdout"].split("| Task round trips/s |")[1].splitlines()[2:6])
+    for mode in ("workers", table.QUEUE_ONLY):
+        measured = quick["w5_throughput"][mode]
+        assert measured["paired_raw_rq"] == raw
+        seconds, after_starts = measured["seconds"], measured["task_rate_after_starts"]
+        whole = [measured["transitions"] / s / q for s, q in zip(seconds, raw, strict=True)]
+        after = [r / q for r, q in zip(after_starts, raw, strict=True) if r]
+        for ratios in (whole, after):
+            cells = next(rows).split(" | ")
+            assert cells[3] == f"{median(raw):,.0f}"
+            assert cells[4] == (f"{median(ratios):.2f}x" if ratios else table.NA)
+        census = measured["census"]
+        assert census["drained"]
+        assert census["executions"] == bench_main.QUICK.w5_concurrent + bench_main.QUICK.w5_warmup
+    assert "| 2 workers / raw RQ alongside (median of 1 pair) |" in quick["stdout"]
 
 
 def test_limits_and_peer_are_reported(quick: dict) -> None:
