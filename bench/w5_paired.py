@@ -15,7 +15,7 @@ from typing import Any
 
 import redis
 
-from bench import limits, sfn_runs
+from bench import limits, sfn_runs, table
 from bench.table import QUEUE_ONLY
 
 Json = Any
@@ -61,7 +61,8 @@ def measure(
         progress(f"raw RQ 2 workers (alongside W5): {raw[-1]:,.0f} jobs/s")
         for mode in order:
             runs[mode].append(sfn_runs.measure(client, url, spec(mode, pairing)))
-            progress(f"sfn W5 x{pairing.executions} at once {mode}: {_rate(runs[mode][-1])}/s")
+            rate = table.fmt(table.rate(runs[mode][-1]))
+            progress(f"sfn W5 x{pairing.executions} at once {mode}: {rate}/s")
     found = {mode: merge(runs[mode], raw) for mode in MODES}
     return found, {"rq_jobs": pairing.rq_jobs, "rq_2workers": raw, "orders": rep_orders}
 
@@ -87,7 +88,3 @@ def merge(runs: list[Json], raw: list[float]) -> dict[str, Json]:
         paired_raw_rq=raw,
     )
     return merged
-
-
-def _rate(result: Json) -> str:
-    return f"{result['transitions'] / result['seconds'][0]:,.0f}"

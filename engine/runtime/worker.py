@@ -93,20 +93,21 @@ class SfnWorker(SimpleWorker):
         beat = time.monotonic()
         while (claimed := chain.take()) is not None:
             job, reads = claimed
+            token = job["token"]
             if time.monotonic() - beat > HEARTBEAT_SECONDS:
                 self.heartbeat()  # RQ's own beat comes between jobs: a long chain needs it too
                 beat = time.monotonic()
             limit = dispatch.kill_after(job.get("timeout_seconds"))
             try:
-                with self.death_penalty_class(limit, JobTimeoutException, job_id=job["token"]):
+                with self.death_penalty_class(limit, JobTimeoutException, job_id=token):
                     jobs.run_claimed(runtime, job, reads, chain)
             except (redis.ConnectionError, redis.TimeoutError) as error:
-                log.warning("lost Redis in claimed task %s (%s); its lease will send it again",
-                            job["token"], error)  # fmt: skip
+                log.warning(
+                    "lost Redis in claimed task %s (%s); its lease resends it", token, error
+                )
                 return
             except Exception:
-                log.exception("claimed task %s failed; its lease will send it again",
-                              job["token"])  # fmt: skip
+                log.exception("claimed task %s failed; its lease resends it", token)
                 return
 
 
