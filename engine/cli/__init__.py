@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "executions": ("engine.cli.executions:executions", "List and inspect executions."),
     "stop": ("engine.cli.executions:stop", "Stop a running execution."),
     "redrive": ("engine.cli.executions:redrive", "Continue a failed execution."),
+    "serve": ("engine.cli.serve:serve", "Serve the web UI on http://127.0.0.1:8083/."),
     "send-task-success": ("engine.cli.tasks:send_task_success", "Complete a callback task."),
     "send-task-failure": ("engine.cli.tasks:send_task_failure", "Fail a callback task."),
     "send-task-heartbeat": ("engine.cli.tasks:send_task_heartbeat", "Heartbeat a callback task."),

@@ -1,0 +1,37 @@
+"""`sfn serve`: the web UI (and later the AWS API) on one HTTP port."""
+
+from __future__ import annotations
+
+import click
+import uvicorn
+
+from engine.cli.runtime_options import engine_for, redis_url_option
+from engine.serve.app import create_app
+from engine.serve.config import DEFAULT_HOST, DEFAULT_PORT, ENV_TOKEN, serve_config
+from engine.serve.context import ServeContext
+
+
+@click.command()
+@click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on.")
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=int, help="TCP port.")
+@click.option(
+    "--token",
+    envvar=ENV_TOKEN,
+    metavar="TOKEN",
+    help=f"Require this token (Basic auth password or Bearer); default ${ENV_TOKEN}. "
+    "Needed for any host other than 127.0.0.1/localhost.",
+)
+@redis_url_option
+def serve(host: str, port: int, token: str | None, redis_url: str | None) -> None:
+    """Serve the web UI on http://HOST:PORT/ (Ctrl-C to stop)."""
+    config = serve_config(host, port, token)
+    context = ServeContext(engine_for(redis_url), config)
+    click.echo(f"sfn serve: {config.url}" + (" (auth token required)" if config.token else ""))
+    uvicorn.run(
+        create_app(context),
+        host=config.host,
+        port=config.port,
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+    )
