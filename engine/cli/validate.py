@@ -30,7 +30,8 @@ def check_file(name: str) -> tuple[int, list[Diagnostic]]:
     except DefinitionError as error:
         return INVALID, error.diagnostics
     diagnostics = validate(document)
-    return (INVALID if diagnostics else VALID), diagnostics
+    errors = any(diagnostic.severity == "error" for diagnostic in diagnostics)
+    return (INVALID if errors else VALID), diagnostics
 
 
 def _as_json(name: str, status: int, diagnostics: list[Diagnostic]) -> dict:
@@ -64,7 +65,8 @@ def _as_json(name: str, status: int, diagnostics: list[Diagnostic]) -> dict:
 def validate(files: tuple[str, ...], output_format: str) -> None:
     """Check workflow definitions (YAML or JSON) against the ASL schema and rules.
 
-    Exits 0 when all are valid, 1 when any is not, 2 when a file does not exist.
+    Exits 0 when all are valid (warnings, for what AWS accepts but cannot run as written, do not
+    count), 1 when any is not, 2 when a file does not exist.
     """
     results = [(name, *check_file(name)) for name in files]
     worst = max(status for _, status, _ in results)
@@ -83,7 +85,8 @@ def _summary(results: list[tuple[str, int, list[Diagnostic]]]) -> str:
     bad = [name for name, status, _ in results if status != VALID]
     problems = sum(len(diagnostics) for _, _, diagnostics in results)
     if not bad:
-        return f"{len(results)} file{'s' if len(results) > 1 else ''} valid"
+        warned = f" ({problems} warning{'s' if problems > 1 else ''})" if problems else ""
+        return f"{len(results)} file{'s' if len(results) > 1 else ''} valid{warned}"
     noun = "problem" if problems == 1 else "problems"
     return (
         f"{problems} {noun} in {len(bad)} of {len(results)} file{'s' if len(results) > 1 else ''}"

@@ -12,7 +12,7 @@ from typing import Any
 
 from engine.definition.checks_choice import choice_rules
 from engine.definition.document import Document, NodePath
-from engine.definition.walk import states
+from engine.definition.walk import State, states
 from engine.definition.wording import field_path
 from engine.errors import Diagnostic, ExpressionError
 
@@ -111,6 +111,41 @@ def template_fields_valid(document: Document) -> Iterator[Diagnostic]:
             for path, key, value in _dollar_fields(root, template):
                 if error := _expression_error(key, value):
                     yield _problem(document, path, state.path, state.name, error)
+
+
+def path_warnings(document: Document) -> Iterator[Diagnostic]:
+    """Paths AWS accepts that cannot work when evaluated (a filter comparing with a bare word)."""
+    from engine.language.jsonpath import compile_path
+
+    for state in states(document):
+        if state.language != "JSONPath":
+            continue
+        for path, text in _path_strings(state):
+            if not (isinstance(text, str) and text.startswith("$")):
+                continue
+            try:
+                warning = compile_path(text).warning
+            except ExpressionError:
+                continue  # reported as an error by the other checks
+            if warning:
+                where = field_path(path[len(state.path) :])
+                message = f"state {state.name!r}: {where}: {warning}"
+                yield document.diagnostic(message, path, severity="warning")
+
+
+def _path_strings(state: State) -> Iterator[tuple[NodePath, str]]:
+    """Every string of a JSONPath state that is evaluated as a path."""
+    for field in PATH_FIELDS:
+        yield state.at(field), state.body.get(field)
+    for path, rule, _ in choice_rules(state):
+        for key, value in rule.items():
+            if key == "Variable" or key.endswith("Path"):
+                yield (*path, key), value
+    for field in TEMPLATE_FIELDS:
+        yield from (
+            (path, value)
+            for path, _, value in _dollar_fields(state.at(field), state.body.get(field))
+        )
 
 
 def _dollar_fields(root: NodePath, template: Any) -> Iterator[tuple[NodePath, str, Any]]:

@@ -42,13 +42,15 @@ class Document:
                 return found
         return None
 
-    def diagnostic(self, message: str, path: NodePath = (), *, at_key: bool = False) -> Diagnostic:
+    def diagnostic(
+        self, message: str, path: NodePath = (), *, at_key: bool = False, severity: str = "error"
+    ) -> Diagnostic:
         """A Diagnostic about the node at `path`, placed at its key or value."""
         path = tuple(path)
         where = self.key_position(path) if at_key else None
         where = where or self.nearest_position(path)
         line, column = where if where else (None, None)
-        return Diagnostic(message, file=self.file, line=line, column=column, path=path)
+        return Diagnostic(message, self.file, line, column, path, severity)
 
 
 def problem(

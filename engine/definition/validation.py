@@ -50,6 +50,7 @@ CHECKS: tuple[Check, ...] = (
     checks_paths.result_paths_valid,
     checks_paths.choice_paths_valid,
     checks_paths.template_fields_valid,
+    checks_paths.path_warnings,
 )
 
 

@@ -19,12 +19,22 @@ _WORD_OPERATORS = ("subsetof", "anyof", "noneof", "empty", "size", "nin", "in")
 _SYMBOL_OPERATORS = ("==", "!=", "<=", ">=", "=~", "<", ">")
 _REGEX_FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE}
 _NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?")
+_WORD = re.compile(r"[A-Za-z_][\w-]*")
 # Parentheses, negations and nested filters deeper than this are refused, not recursed into.
 MAX_NESTING = 32
 
 
 class FilterSyntaxError(ValueError):
     """Raised while parsing; the path compiler turns it into an ExpressionError."""
+
+
+class UnquotedWord(FilterSyntaxError):
+    """A bare word where a value belongs (`@.Name == Receipt`). AWS accepts such a definition,
+    but Jayway reads the word as a number and cannot compile the filter when it is evaluated."""
+
+    def __init__(self, word: str):
+        self.word = word
+        super().__init__(f"{word!r} is not quoted")
 
 
 # A path operand is compiled by the caller (it knows path syntax); this is its signature:
@@ -169,6 +179,9 @@ class _Parser:
             if self.text.startswith(word, self.at):
                 self.at += len(word)
                 return Operand(value)
+        word = _WORD.match(self.text, self.at)
+        if word:
+            raise UnquotedWord(word.group())
         number = _NUMBER.match(self.text, self.at)
         if number:
             self.at = number.end()

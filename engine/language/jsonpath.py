@@ -10,7 +10,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from engine.errors import AslError, ExpressionError
-from engine.language.filters import UNDEFINED, FilterSyntaxError, PathEvaluator, parse_filter
+from engine.language.filters import (
+    UNDEFINED,
+    FilterSyntaxError,
+    PathEvaluator,
+    UnquotedWord,
+    parse_filter,
+)
 from engine.language.scope import Json, Scope
 from engine.language.tokens import (
     Filter,
@@ -68,11 +74,27 @@ class JsonPath:
     definite: bool
     # The plain keys of a definite path, for the fast walk that most selections take.
     keys: tuple[str | int, ...] | None = None
+    # Set when a filter compares with an unquoted word: AWS accepts the definition, but Jayway
+    # cannot compile the filter, so every evaluation fails with this reason.
+    failure: str | None = None
+
+    @property
+    def warning(self) -> str | None:
+        """What a validator should say about a path AWS accepts but cannot evaluate."""
+        if self.failure is None:
+            return None
+        return (
+            f"JSONPath {self.text!r} compares with an unquoted word, which AWS accepts but "
+            f"Jayway cannot compile: every evaluation fails with States.Runtime "
+            f"({self.failure}); quote the word ('...') to compare with text"
+        )
 
     def select(self, data: Json, scope: Scope) -> Json:
         """The selected value (definite path) or list of values (indefinite path)."""
         root = data if self.root == "data" else self._root_value(data, scope)
         if self.keys is None:
+            if self.failure is not None:
+                raise AslError("States.Runtime", f"Invalid path '{self.text}' : {self.failure}")
             if self.definite:
                 return _walk_definite(self.text, self.tokens, root)
             return self._select_all(root)
@@ -100,6 +122,8 @@ class JsonPath:
 
     def exists(self, data: Json, scope: Scope) -> bool:
         """Whether the path selects something (IsPresent); never raises for missing data."""
+        if self.failure is not None:
+            raise AslError("States.Runtime", f"Invalid path '{self.text}' : {self.failure}")
         try:
             value = self._root_value(data, scope)
         except AslError:
@@ -140,7 +164,15 @@ def compile_path(text: str) -> JsonPath:
     keys = None
     if definite and all(len(getattr(token, "names", "-")) == 1 for token in tokens):
         keys = tuple(t.names[0] if isinstance(t, Property) else t.indices[0] for t in tokens)
-    return JsonPath(text, root, variable, tokens, definite, keys)
+    failure = next(
+        (
+            t.compiled.reason
+            for t in tokens
+            if isinstance(getattr(t, "compiled", None), _Uncompiled)
+        ),
+        None,
+    )
+    return JsonPath(text, root, variable, tokens, definite, keys, failure)
 
 
 def _split_root(text: str) -> tuple[str, str | None, str]:
@@ -154,9 +186,22 @@ def _split_root(text: str) -> tuple[str, str | None, str]:
     return "variable", text[1:end], text[end:]
 
 
+@dataclass(frozen=True)
+class _Uncompiled:
+    """A filter Jayway cannot compile (an unquoted word): testing it fails as AWS does."""
+
+    reason: str
+
+    def test(self, item: Json, root: Json) -> bool:
+        raise AslError("States.Runtime", self.reason)
+
+
 def _compile_filter(text: str, expression: str) -> object:
     try:
         return parse_filter(expression, _operand_path)
+    except UnquotedWord:
+        # Jayway's FilterCompiler reads a bare word as a number literal and fails.
+        return _Uncompiled(f"Could not compile inline filter : [{expression}]")
     except (FilterSyntaxError, ExpressionError) as error:
         message = f"invalid filter [{expression}] in JSONPath {text!r}: {error}"
         raise ExpressionError(message) from None

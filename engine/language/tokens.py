@@ -106,6 +106,9 @@ class _Reader:
         if self.text[self.at] == "*":
             self.at += 1
             return Wildcard()
+        if self.text[self.at] == "[":
+            # Jayway reads `.[0]`, `.['a']`, `.[?(...)]` as the bracket alone; AWS accepts them.
+            return self._bracket()
         start = self.at
         while self.at < len(self.text) and self.text[self.at] not in _NAME_END:
             self.at += 1

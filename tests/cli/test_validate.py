@@ -156,3 +156,32 @@ def test_a_directory_is_a_usage_error(tmp_path: Path) -> None:
     code, out, _ = run(str(tmp_path))
     assert code == 2
     assert out == f"{tmp_path}: error: is a directory, not a definition file\n"
+
+
+QUIRKS = """{
+  "StartAt": "A",
+  "States": {
+    "A": {"Type": "Pass", "InputPath": "$.[0]", "Next": "B"},
+    "B": {"Type": "Pass", "Parameters": {"x.$": "$.[?(@.OU > 0)]", "y.$": "$.[*].['a','b']"},
+          "Next": "C"},
+    "C": {"Type": "Pass", "Parameters": {"r.$": "$.Labels[?(@.Name==Receipt)]"}, "End": true}
+  }
+}
+"""
+
+
+def test_jayway_forms_aws_accepts_validate_with_a_warning_where_they_cannot_run(
+    tmp_path: Path,
+) -> None:
+    name = write(tmp_path, "quirks.json", QUIRKS)
+    code, out, err = run(name)
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"{name}:7:49: warning: state 'C': Parameters.r.$: ")
+    assert "unquoted word" in lines[0]
+    assert "1 file valid (1 warning)" in err
+    code, out, _ = run("--format", "json", name)
+    report = json.loads(out)
+    assert code == 0 and report["valid"] is True
+    assert [d["severity"] for d in report["files"][0]["diagnostics"]] == ["warning"]
