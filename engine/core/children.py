@@ -51,15 +51,39 @@ def execute_parallel(run: Run, state: ParallelState, raw: Json) -> Outcome:
     else:
         scope = run.scope()
         data = render(state.parameters, effective_input(state.input_path, raw, scope), scope)
+    kept = _kept(run, state.name)
     run.emit(events.simple("ParallelStateStarted"))
     shared = _shared_context(run)
     children = [
         Child(index, branch.path, data, _child_context(run, shared, index, map_item=False))
         for index, branch in enumerate(state.branches)
+        if index not in kept
     ]
     run.effect(StartChildren(state.name, children, 0, 0, 0.0))
-    run.await_("children")
+    run.await_("children", **_kept_record(kept, len(state.branches)))
     return Suspend()
+
+
+def _kept(run: Run, name: str) -> dict[int, Json]:
+    """Outputs of the children a redrive does not run again (they succeeded before)."""
+    redrive = run.take_redrive(name)
+    return redrive["kept"] if redrive else {}
+
+
+def _kept_record(kept: dict[int, Json], total: int) -> Json:
+    """What the awaiting record holds to merge kept outputs with the new ones."""
+    return {"kept": {str(i): output for i, output in kept.items()}, "total": total} if kept else {}
+
+
+def _merged(run: Run, results: list[Json]) -> list[Json]:
+    """All children's outputs in index order: the kept ones and those of the children that ran
+    (which started, and report, in index order)."""
+    awaited = run.snapshot["awaiting"] or {}
+    kept = awaited.get("kept")
+    if not kept:
+        return list(results)
+    fresh = iter(results)
+    return [kept[str(i)] if str(i) in kept else next(fresh) for i in range(awaited["total"])]
 
 
 def _query(run: Run, template: Any, raw: Json, expect: str | None = None) -> Json:
@@ -67,6 +91,8 @@ def _query(run: Run, template: Any, raw: Json, expect: str | None = None) -> Jso
 
 
 def execute_map(run: Run, state: MapState, raw: Json) -> Outcome:
+    redrive = run.take_redrive(state.name)
+    kept = redrive["kept"] if redrive else {}
     if state.uses_jsonata:
         data, items = raw, _query_items(run, state, raw)
         max_concurrency, (count, percentage) = _query_limits(run, state, raw)
@@ -78,8 +104,9 @@ def execute_map(run: Run, state: MapState, raw: Json) -> Outcome:
         run.emit(events.map_state_started(len(items)))
         max_concurrency = _integer(state.max_concurrency, state.max_concurrency_path, data, scope)
         count, percentage = _tolerance(state, data, scope)
+    awaited = _kept_record(kept, len(items))
     if state.mode == "DISTRIBUTED":
-        run.emit(events.map_run_started(_map_run_arn(run, state)))
+        awaited.update(_map_run(run, state, redrive))
     shared = _shared_context(run)
     children = [
         Child(
@@ -89,10 +116,22 @@ def execute_map(run: Run, state: MapState, raw: Json) -> Outcome:
             _child_context(run, shared, index, map_item=True),
         )
         for index, item in enumerate(items)
+        if index not in kept
     ]
     run.effect(StartChildren(state.name, children, max_concurrency, count, percentage))
-    run.await_("children")
+    run.await_("children", **awaited)
     return Suspend()
+
+
+def _map_run(run: Run, state: MapState, redrive: Json) -> Json:
+    """Start a DISTRIBUTED Map's Map Run, or redrive the one its last attempt started."""
+    if redrive and redrive.get("map_run"):
+        arn, count = redrive["map_run"], redrive["map_run_redrives"] + 1
+        run.emit(events.map_run_redriven(arn, count))
+        return {"map_run": arn, "map_run_redrives": count}
+    arn = _map_run_arn(run, state)
+    run.emit(events.map_run_started(arn))
+    return {"map_run": arn, "map_run_redrives": 0}
 
 
 def _items(state: MapState, data: Json, scope: Scope) -> list[Json]:
@@ -188,14 +227,14 @@ def _map_run_arn(run: Run, state: MapState) -> str:
 
 def resume_parallel(run: Run, state: ParallelState, results: list[Json]) -> Outcome:
     run.emit(events.simple("ParallelStateSucceeded"))
-    return complete_result(run, state, list(results))
+    return complete_result(run, state, _merged(run, results))
 
 
 def resume_map(run: Run, state: MapState, results: list[Json]) -> Outcome:
     if state.mode == "DISTRIBUTED":
         run.emit(events.simple("MapRunSucceeded"))
     run.emit(events.simple("MapStateSucceeded"))
-    return complete_result(run, state, list(results))
+    return complete_result(run, state, _merged(run, results))
 
 
 def fail_parallel(run: Run, state: ParallelState, error: str | None, cause: str | None) -> Outcome:

@@ -148,5 +148,10 @@ def map_run_started(map_run_arn: str) -> Event:
     return {"type": "MapRunStarted", "mapRunStartedEventDetails": {"mapRunArn": map_run_arn}}
 
 
+def map_run_redriven(map_run_arn: str, redrive_count: int) -> Event:
+    details = {"mapRunArn": map_run_arn, "redriveCount": redrive_count}
+    return {"type": "MapRunRedriven", "mapRunRedrivenEventDetails": details}
+
+
 def map_run_failed(error: str | None, cause: str | None) -> Event:
     return {"type": "MapRunFailed", "mapRunFailedEventDetails": _error_details(error, cause)}

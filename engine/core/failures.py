@@ -91,9 +91,7 @@ def _catch(run: Run, catcher: Any, error: str | None, cause: str | None) -> Outc
 def fail_run(run: Run, error: str | None, cause: str | None, status: str = "FAILED") -> None:
     """End the run FAILED (or ABORTED / TIMED_OUT) with `error` and `cause`."""
     snapshot = run.snapshot
-    current = snapshot["current"]
-    if status == "FAILED" and current is not None:
-        snapshot["failed"] = {"name": current["name"], "input": current["input"]}
+    snapshot["failed"] = _resume_point(snapshot)
     snapshot.update(status=status, awaiting=None, error=error, cause=cause)
     role = run.machine.role
     if role == "root":
@@ -102,6 +100,21 @@ def fail_run(run: Run, error: str | None, cause: str | None, status: str = "FAIL
         kind = "Aborted" if status == "ABORTED" else "Failed"
         run.emit(events.map_iteration(kind, run.machine.owner, snapshot["index"]))
     run.effect(Finish(status, error=error, cause=cause))
+
+
+def _resume_point(snapshot: Json) -> Json:
+    """Where a redrive continues: the state the run was in (or, between two states, the next
+    one), with its input; a DISTRIBUTED Map keeps its Map Run, which a redrive continues."""
+    current, awaited = snapshot["current"], snapshot["awaiting"] or {}
+    if awaited.get("purpose") == "yield":
+        return {"name": awaited["next"], "input": awaited["data"]}
+    if current is None:
+        return None
+    point = {"name": current["name"], "input": current["input"]}
+    if awaited.get("map_run"):
+        point["map_run"] = awaited["map_run"]
+        point["map_run_redrives"] = awaited.get("map_run_redrives", 0)
+    return point
 
 
 def _root_failure_event(status: str, error: str | None, cause: str | None) -> dict[str, Any]:

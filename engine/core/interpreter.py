@@ -232,15 +232,22 @@ def _on_stop(run: Run, trigger: Stop) -> bool:
     return True
 
 
+REDRIVABLE = ("FAILED", "TIMED_OUT", "ABORTED")
+
+
 def _on_redrive(run: Run, trigger: Redrive) -> bool:
     failed = run.snapshot.get("failed")
-    if run.snapshot["status"] != "FAILED" or not failed:
+    if run.snapshot["status"] not in REDRIVABLE or not failed:
         return False
     execution = run.snapshot["context"]["Execution"]
     execution["RedriveCount"] = execution.get("RedriveCount", 0) + 1
-    run.snapshot.update(status="RUNNING", failed=None)
+    run.snapshot.update(status="RUNNING", failed=None, error=None, cause=None)
     if run.machine.role == "root":
         run.emit(events.execution_redriven(execution["RedriveCount"]))
+        if run.machine.timeout_seconds:
+            # The same timer id: a redrive moves the old deadline instead of adding one.
+            _start_execution_timer(run, run.machine.timeout_seconds)
+    run.redrive = {**failed, "kept": {int(i): output for i, output in trigger.kept.items()}}
     _continue(run, _enter(run, failed["name"], failed["input"]))
     return True
 

@@ -73,6 +73,9 @@ class Run:
         self.snapshot = working_copy(snapshot)
         self.events: list[dict[str, Any]] = []
         self.effects: list[Effect] = []
+        # Set by a redrive: the state it re-enters, with the child outputs kept from that
+        # state's last attempt (a Map/Parallel) and its Map Run (a DISTRIBUTED Map).
+        self.redrive: Json = None
 
     def emit(self, event: dict[str, Any]) -> int:
         """Record an event; its id within this run's history."""
@@ -135,6 +138,12 @@ class Run:
             "retry_counts": [0] * len(getattr(state, "retry", ())),
             "retry_count": 0,
         }
+
+    def take_redrive(self, name: str) -> Json:
+        """What a redrive kept for the state `name` (once; None if it is not the state the
+        redrive re-entered)."""
+        redrive, self.redrive = self.redrive, None
+        return redrive if redrive is not None and redrive["name"] == name else None
 
     def assign(self, values: dict[str, Json]) -> None:
         self.snapshot["variables"].update(values)

@@ -86,7 +86,11 @@ class Stop:
 
 @dataclass(frozen=True)
 class Redrive:
-    """Restart a FAILED run from the state that failed, with that state's input."""
+    """Continue a FAILED, TIMED_OUT or ABORTED run from the state it ended in, with that
+    state's input. `kept`: when that state is a Map or Parallel, the outputs (by child index)
+    of its children that succeeded in the last attempt; only the others run again."""
+
+    kept: dict[int, Json] = field(default_factory=dict)
 
 
 Trigger = (

@@ -338,7 +338,10 @@ class Runtime:
         pipe.zadd(keys.by_status(end.status), {execution: started})
         pipe.rpush(keys.done(execution), end.status)
         # The execution keeps its meta, history and root run (for redrive); the rest goes.
-        groups.sweep(pipe, execution, decision.reads.live if decision.reads else {})
+        live = decision.reads.live if decision.reads else {}
+        if end.status != "SUCCEEDED":
+            groups.keep_for_redrive(pipe, execution, live)
+        groups.sweep(pipe, execution, live)
 
     def _reopen(self, pipe: Any, execution: str, meta: dict[str, str], now: datetime) -> None:
         count = int(meta.get("redriveCount", "0")) + 1
@@ -349,7 +352,7 @@ class Runtime:
         pipe.hdel(keys.meta(execution), "stopDate", "output", "error", "cause")
         pipe.zrem(keys.by_status(meta["status"]), execution)
         pipe.zadd(keys.by_status(RUNNING), {execution: float(meta["startEpoch"])})
-        pipe.delete(keys.done(execution))
+        pipe.unlink(keys.done(execution), keys.redrive_results(execution))
 
 
 def _guard(

@@ -9,6 +9,7 @@ import json
 import re
 import time
 import uuid
+from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import Any
 
@@ -46,7 +47,13 @@ class TaskNotAwaited(SfnError):
 
 
 class ExecutionNotRedrivable(SfnError):
-    """Only a FAILED, TIMED_OUT or ABORTED execution can be redriven."""
+    """AWS's ExecutionNotRedrivable: the message is AWS's `redriveStatusReason`."""
+
+
+REDRIVABLE_DAYS = 14  # AWS: a redrive within 14 days of the execution's end
+MAX_OPEN_DAYS = 365  # AWS: an execution is open at most one year, redrives included
+# AWS: a redriven execution needs room for ExecutionRedriven and at least one more event.
+REDRIVE_HISTORY_LIMIT = 24_999
 
 
 class Engine:
@@ -144,7 +151,26 @@ class Engine:
         described: dict[str, Json] = {"executionId": execution}
         described.update({key: meta[key] for key in fields if key in meta})
         described["redriveCount"] = int(meta.get("redriveCount", "0"))
+        reason = self._not_redrivable(execution, meta)
+        described["redriveStatus"] = "NOT_REDRIVABLE" if reason else "REDRIVABLE"
+        if reason:
+            described["redriveStatusReason"] = reason
         return described
+
+    def _not_redrivable(self, execution: str, meta: dict[str, str]) -> str | None:
+        """Why RedriveExecution would refuse this execution (AWS's wording), or None."""
+        status = meta["status"]
+        if status not in REDRIVABLE:
+            return f"Execution is {status} and cannot be redriven."
+        now = self.runtime.env.now()
+        if now - parse_time(meta["startDate"]) > timedelta(days=MAX_OPEN_DAYS):
+            return "Execution has exceeded the max execution time."
+        stopped = meta.get("stopDate")
+        if stopped and now - parse_time(stopped) > timedelta(days=REDRIVABLE_DAYS):
+            return "Execution redrivable period exceeded."
+        if self.store.history_length(execution) >= REDRIVE_HISTORY_LIMIT:
+            return "Execution history event limit exceeded."
+        return None
 
     def history(self, ref: str, *, reverse: bool = False) -> list[Json]:
         execution = parse_execution(ref)
@@ -182,15 +208,21 @@ class Engine:
         return self.describe(execution)
 
     def redrive(self, ref: str) -> Json:
-        """RedriveExecution: continue a failed execution from the state that failed."""
+        """RedriveExecution: continue a FAILED, TIMED_OUT or ABORTED execution from the state
+        it ended in; of a Map or Parallel state, only the children that did not succeed run
+        again (the others' outputs were kept at the end)."""
         execution = parse_execution(ref)
-        status = self.store.meta(execution)["status"]
-        if status not in REDRIVABLE:
+        reason = self._not_redrivable(execution, self.store.meta(execution))
+        if reason:
+            raise ExecutionNotRedrivable(f"{execution}: {reason}")
+        raw = self.redis.hgetall(keys.redrive_results(execution))
+        kept = {int(index): json.loads(output) for index, output in raw.items()}
+        # The commit is guarded by the status read: of two redrives at once, one wins.
+        if not self.runtime.advance(execution, ROOT, Redrive(kept)):
+            status = self.store.meta(execution)["status"]
             raise ExecutionNotRedrivable(
-                f"execution {execution!r} is {status}; only {', '.join(REDRIVABLE)} can be redriven"
+                f"{execution}: Execution is {status} and cannot be redriven."
             )
-        if not self.runtime.advance(execution, ROOT, Redrive()):
-            raise ExecutionNotRedrivable(f"execution {execution!r} could not be redriven")
         return self.describe(execution)
 
     def send_task_success(self, token: str, output: Json) -> None:
@@ -221,6 +253,11 @@ def _not_awaited(token: str) -> TaskNotAwaited:
     return TaskNotAwaited(
         f"task token {token[:8]}... is not awaited: unknown, or its task already finished"
     )
+
+
+def parse_time(text: str) -> datetime:
+    """A stored ISO 8601 time ("2026-01-02T03:04:05.678Z")."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def check_name(name: str, what: str) -> str:

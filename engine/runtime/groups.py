@@ -29,7 +29,7 @@ from engine.core.effects import Finish, StartChildren
 from engine.core.triggers import ChildFailed, ChildrenDone, Start
 from engine.runtime import dispatch, keys, leases
 from engine.runtime.guarded import GuardedWrite
-from engine.runtime.store import RUNNING, STEP_FIELDS, Run, child_run_id, dumps
+from engine.runtime.store import ROOT, RUNNING, STEP_FIELDS, Run, child_run_id, dumps
 
 if TYPE_CHECKING:
     from engine.runtime.commit import Runtime
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 Json = Any
 BATCH = 100  # children started per commit at most
 LIVE_REVISION = "rev"
+ROOT_GROUP = "root"
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,8 @@ def open_group(
     if specs:
         pipe.hset(keys.group_specs(execution, group_id), mapping=specs)
     pipe.hset(keys.live(execution), f"g:{group_id}", len(effect.children))
+    if parent == ROOT:
+        pipe.hset(keys.live(execution), ROOT_GROUP, group_id)
     pipe.hincrby(keys.live(execution), LIVE_REVISION, 1)
     dispatch.enqueue(
         pipe,
@@ -302,6 +305,17 @@ def close_group(
     for name, run_id in live.items():
         if name.startswith("t:") and run_id.startswith(prefix):
             forget_token(pipe, execution, name[2:])
+
+
+def keep_for_redrive(pipe: Pipeline, execution: str, live: dict[str, str]) -> None:
+    """At an unsuccessful end: if the root run was waiting for a group (its Map/Parallel
+    failed, or the execution stopped or timed out meanwhile), keep the outputs of the children
+    that succeeded, so that a redrive runs only the others. COPY, not RENAME: a group where no
+    child succeeded has no results, and a failing command would stop the commit half-way."""
+    group_id = live.get(ROOT_GROUP)
+    if group_id and f"g:{group_id}" in live:
+        source = keys.group_results(execution, group_id)
+        pipe.copy(source, keys.redrive_results(execution), replace=True)
 
 
 def sweep(pipe: Pipeline, execution: str, live: dict[str, str]) -> None:

@@ -80,8 +80,15 @@ def group_failures(execution: str, group_id: str) -> str:
 def live(execution: str) -> str:
     """Hash: what the execution holds beyond its history while it runs, swept at its end:
     open child groups (`g:<group>` -> child count), child runs' awaited task tokens
-    (`t:<token>` -> run id) and `rev` (counts additions, so the end sees them all)."""
+    (`t:<token>` -> run id), `rev` (counts additions, so the end sees them all) and `root`
+    (the last group the root run opened: the one a redrive may partly keep)."""
     return f"{_tag(execution)}:live"
+
+
+def redrive_results(execution: str) -> str:
+    """Hash: child index -> output of each child that succeeded in the Map/Parallel attempt an
+    execution ended in (a copy of its group's results); a redrive runs only the others."""
+    return f"{_tag(execution)}:redrive"
 
 
 def heartbeat(execution: str, task_token: str) -> str:

@@ -293,6 +293,88 @@ def test_redrive_restarts_the_failed_state_with_its_input():
     assert [e["type"] for e in redriven.events][:2] == ["ExecutionRedriven", "TaskStateEntered"]
 
 
+def test_redrive_of_a_stopped_or_timed_out_run_restarts_its_state():
+    m = machine({"A": {"Type": "Pass", "Next": "T"}, "T": TASK}, TimeoutSeconds=60)
+    env = FixedEnv()
+    step = advance(m, None, Start({"n": 1}), env)
+    timer = only(step.effects, StartTimer)
+    ended = [
+        advance(m, step.snapshot, Stop("Halt"), env),
+        advance(m, step.snapshot, TimerFired(timer.timer_id), env),
+    ]
+    assert [e.snapshot["status"] for e in ended] == ["ABORTED", "TIMED_OUT"]
+    for end in ended:
+        redriven = advance(m, end.snapshot, Redrive(), env)
+        assert redriven.snapshot["status"] == "RUNNING"
+        assert only(redriven.effects, RunTask).input == {"n": 1}
+        # The execution's timeout starts again, under the same timer id (it moves the old one).
+        assert only(redriven.effects, StartTimer).timer_id == timer.timer_id
+
+
+def test_redrive_refuses_a_succeeded_or_running_run():
+    m = machine({"P": {"Type": "Pass", "End": True}})
+    env = FixedEnv()
+    done = advance(m, None, Start({}), env)
+    assert done.snapshot["status"] == "SUCCEEDED"
+    assert advance(m, done.snapshot, Redrive(), env).events == []
+    running = advance(machine({"T": TASK}), None, Start({}), env)
+    assert advance(machine({"T": TASK}), running.snapshot, Redrive(), env).events == []
+
+
+MAP_OF_TASKS = {
+    "Type": "Map",
+    "ItemProcessor": {"StartAt": "It", "States": {"It": TASK}},
+    "End": True,
+}
+
+
+def test_a_redriven_map_runs_only_the_iterations_that_did_not_succeed():
+    m = machine({"M": MAP_OF_TASKS})
+    env = FixedEnv()
+    step = advance(m, None, Start(list(range(5))), env)
+    failed = advance(m, step.snapshot, ChildFailed(1, "Boom", "no"), env)
+    assert failed.snapshot["status"] == "FAILED"
+    kept = {0: "r0", 3: "r3"}
+    redriven = advance(m, failed.snapshot, Redrive(kept), env)
+    started = only(redriven.effects, StartChildren)
+    assert [child.index for child in started.children] == [1, 2, 4]
+    types = [e["type"] for e in redriven.events]
+    assert types == ["ExecutionRedriven", "MapStateEntered", "MapStateStarted"]
+    assert redriven.events[-1]["mapStateStartedEventDetails"] == {"length": 5}
+    done = advance(m, redriven.snapshot, ChildrenDone(["r1", "r2", "r4"]), env)
+    assert only(done.effects, Finish).output == ["r0", "r1", "r2", "r3", "r4"]
+
+
+def test_a_redriven_parallel_runs_only_its_failed_branch():
+    branch = {"StartAt": "B", "States": {"B": TASK}}
+    m = machine({"P": {"Type": "Parallel", "Branches": [branch, branch, branch], "End": True}})
+    env = FixedEnv()
+    step = advance(m, None, Start({}), env)
+    failed = advance(m, step.snapshot, ChildFailed(2, "Boom"), env)
+    redriven = advance(m, failed.snapshot, Redrive({0: "a", 1: "b"}), env)
+    assert [child.index for child in only(redriven.effects, StartChildren).children] == [2]
+    done = advance(m, redriven.snapshot, ChildrenDone(["c"]), env)
+    assert only(done.effects, Finish).output == ["a", "b", "c"]
+
+
+def test_a_redriven_distributed_map_redrives_its_map_run():
+    processor = {**MAP_OF_TASKS["ItemProcessor"], "ProcessorConfig": {"Mode": "DISTRIBUTED"}}
+    m = machine({"M": {**MAP_OF_TASKS, "ItemProcessor": processor}})
+    env = FixedEnv()
+    step = advance(m, None, Start([1, 2]), env)
+    arn = next(e for e in step.events if e["type"] == "MapRunStarted")["mapRunStartedEventDetails"]
+    failed = advance(m, step.snapshot, ChildFailed(0, "Boom"), env)
+    for count in (1, 2):
+        redriven = advance(m, failed.snapshot, Redrive({1: "kept"}), env)
+        event = next(e for e in redriven.events if e["type"] == "MapRunRedriven")
+        assert event["mapRunRedrivenEventDetails"] == {
+            "mapRunArn": arn["mapRunArn"],
+            "redriveCount": count,
+        }
+        assert "MapRunStarted" not in [e["type"] for e in redriven.events]
+        failed = advance(m, redriven.snapshot, ChildFailed(0, "Boom"), env)
+
+
 def test_execution_timeout_ends_the_run_timed_out():
     m = machine({"T": TASK}, TimeoutSeconds=60)
     env = FixedEnv()
