@@ -31,6 +31,7 @@ from engine.core import advance
 from engine.core.context import iso
 from engine.core.effects import Finish, RunTask, StartChildren, StartTimer
 from engine.core.env import Env, ExecutionEnv
+from engine.core.event_ids import previous_event_id
 from engine.core.triggers import (
     ChildFailed,
     ChildrenDone,
@@ -135,9 +136,9 @@ class _Driver:
             return
         for event in events:
             event_id = len(history) + 1
-            stamped = {"id": event_id, "previousEventId": event_id - 1}
-            stamped["timestamp"] = iso(self.env.now())
-            history.append({**stamped, **event})
+            previous = previous_event_id(history[-1] if history else None, event, event_id)
+            stamped = {"id": event_id, "previousEventId": previous}
+            history.append({**stamped, "timestamp": iso(self.env.now()), **event})
 
     def execute(self, machine: Machine, start: Start, history: list | None) -> Finish:
         """Drive one run (the execution or a child) until its Finish effect."""

@@ -162,7 +162,7 @@ def test_history_events_have_ids_previous_ids_and_timestamps():
     result = run(machine(("P", {"Type": "Pass", "End": True})), {})
     assert [(e["id"], e["previousEventId"]) for e in result.history] == [
         (1, 0),
-        (2, 1),
+        (2, 0),
         (3, 2),
         (4, 3),
     ]

@@ -101,8 +101,9 @@ def execute_map(run: Run, state: MapState, raw: Json) -> Outcome:
         scope = run.scope()
         data = effective_input(state.input_path, raw, scope)
         items = _items(state, data, scope)
-        run.emit(events.map_state_started(len(items)))
+        # AWS checks MaxConcurrencyPath before the Map starts, the tolerance after.
         max_concurrency = _integer(state.max_concurrency, state.max_concurrency_path, data, scope)
+        run.emit(events.map_state_started(len(items)))
         count, percentage = _tolerance(state, data, scope)
     awaited = _kept_record(kept, len(items))
     if state.mode == "DISTRIBUTED":
@@ -238,8 +239,7 @@ def resume_map(run: Run, state: MapState, results: list[Json]) -> Outcome:
 
 
 def fail_parallel(run: Run, state: ParallelState, error: str | None, cause: str | None) -> Outcome:
-    run.emit(events.simple("ParallelStateFailed"))
-    return Failure(error, cause)
+    return Failure(error, cause, unless_retried=(events.simple("ParallelStateFailed"),))
 
 
 def fail_map(run: Run, state: MapState, error: str | None, cause: str | None) -> Outcome:
@@ -248,8 +248,7 @@ def fail_map(run: Run, state: MapState, error: str | None, cause: str | None) ->
         cause = "The specified tolerated failure threshold was exceeded"
     if state.mode == "DISTRIBUTED":
         run.emit(events.map_run_failed(error, cause))
-    run.emit(events.simple("MapStateFailed"))
-    return Failure(error, cause)
+    return Failure(error, cause, unless_retried=(events.simple("MapStateFailed"),))
 
 
 def _has_tolerance(state: MapState) -> bool:

@@ -48,6 +48,7 @@ def handle_failure(run: Run, failure: Failure) -> Outcome | None:
     state = run.state
     error, cause = failure.error, failure.cause
     if is_terminal(error, failure.from_task):
+        _give_up(run, failure)
         fail_run(run, error, cause)
         return None
     current = run.current
@@ -65,11 +66,18 @@ def handle_failure(run: Run, failure: Failure) -> Outcome | None:
         run.effect(StartTimer(timer_id, run.env.now() + timedelta(seconds=decision.delay_seconds)))
         run.await_("timer", timer_id=timer_id, purpose="retry")
         return Suspend()
+    _give_up(run, failure)
     for catcher in getattr(state, "catch", ()):
         if error_matches(catcher.error_equals, error, failure.from_task):
             return _catch(run, catcher, error, cause)
     fail_run(run, error, cause)
     return None
+
+
+def _give_up(run: Run, failure: Failure) -> None:
+    """The state failed for good: the events it writes only then."""
+    for event in failure.unless_retried:
+        run.emit(event)
 
 
 def _catch(run: Run, catcher: Any, error: str | None, cause: str | None) -> Outcome | None:

@@ -24,11 +24,14 @@ class Suspend:
 
 @dataclass(frozen=True)
 class Failure:
-    """The state failed; Retry and Catch decide what follows. `from_task` for a task error."""
+    """The state failed; Retry and Catch decide what follows. `from_task` for a task error.
+    `unless_retried`: events written only when no retry follows (AWS writes MapStateFailed /
+    ParallelStateFailed only when the state gives up)."""
 
     error: str | None
     cause: str | None
     from_task: bool = False
+    unless_retried: tuple[dict[str, Any], ...] = ()
 
 
 Outcome = Transition | Suspend | Failure

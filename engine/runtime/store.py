@@ -14,6 +14,7 @@ from typing import Any
 
 import redis
 
+from engine.core.event_ids import LOOKBACK, numbered
 from engine.errors import SfnError
 from engine.runtime import keys
 
@@ -160,13 +161,10 @@ class Store:
 
     def history(self, execution: str, start: int = 0) -> list[Json]:
         """History events from position `start`, with AWS's id/previousEventId filled in."""
-        raw = self.redis.lrange(keys.history(execution), start, -1)
-        events = []
-        for offset, item in enumerate(raw):
-            event_id = start + offset + 1
-            event = json.loads(item)
-            events.append({"id": event_id, "previousEventId": event_id - 1, **event})
-        return events
+        first = max(start - LOOKBACK, 0)
+        raw = self.redis.lrange(keys.history(execution), first, -1)
+        events = numbered((json.loads(item) for item in raw), first + 1)
+        return list(events)[start - first :]
 
     def history_length(self, execution: str) -> int:
         return int(self.redis.llen(keys.history(execution)))

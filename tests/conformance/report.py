@@ -1,4 +1,5 @@
-"""Conformance scoreboard: run the cases and print pass rates and first differences.
+"""Conformance scoreboard: run the cases and print pass rates and first differences, for
+outputs and for recorded histories (ids + previousEventId, and whole events).
 
 python tests/conformance/report.py [--category X] [--jsonpath-only] [-v]
 python tests/conformance/report.py --via-cli [--jobs N]   # each case through `sfn run`
@@ -14,6 +15,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,20 +31,43 @@ from case_runner import (
 )
 from cli_runner import run_case_via_cli
 from compare import compare
+from compare_history import event_differences, id_differences
 
 Runner = Callable[[dict, float], Any]
 
 
+@dataclass
+class CaseReport:
+    """A case's differences: outputs, and (None when there is no history to compare) the
+    history's ids/previousEventIds and its whole events."""
+
+    outputs: list[str]
+    ids: list[str] | None = None
+    events: list[str] | None = None
+
+
 def case_differences(case: dict, timeout: float, runner: Runner = run_case) -> list[str]:
-    """The case's differences; an engine that raises or hangs is a failure, never a crash."""
+    """The case's output differences; an engine that raises or hangs is a failure."""
+    return case_report(case, timeout, runner).outputs
+
+
+def case_report(case: dict, timeout: float, runner: Runner = run_case) -> CaseReport:
+    """Compare the case's run at every level; never a crash, whatever the engine does."""
     try:
         result = runner(case, timeout)
     except Exception as error:
-        return [f"engine raised {type(error).__name__}: {error}".splitlines()[0]]
+        failed = [f"engine raised {type(error).__name__}: {error}".splitlines()[0]]
+        compared = failed if case["history"] else None
+        return CaseReport(failed, compared, compared)
     try:
-        return compare(case, result)
+        report = CaseReport(compare(case, result))
+        history = getattr(result, "history", None)
+        if case["history"] and history is not None:
+            report.ids = id_differences(case, history)
+            report.events = event_differences(case, history)
+        return report
     except Exception as error:
-        return [f"result not comparable ({type(error).__name__}: {error})"]
+        return CaseReport([f"result not comparable ({type(error).__name__}: {error})"])
 
 
 def _rate(passed: int, total: int) -> str:
@@ -86,21 +111,40 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def run_all(cases: list[dict], args: argparse.Namespace) -> dict[str, list[str]]:
-    """`case id -> differences` for every failing case. In-process runs go one at a time (they
-    share this process); `sfn run` processes go `--jobs` at a time."""
+def run_all(cases: list[dict], args: argparse.Namespace) -> dict[str, CaseReport]:
+    """`case id -> report` for every case. In-process runs go one at a time (they share this
+    process); `sfn run` processes go `--jobs` at a time."""
     runner = run_case_via_cli if args.via_cli else run_case
 
-    def timed(case: dict) -> list[str]:
+    def timed(case: dict) -> CaseReport:
         started = time.monotonic()
-        differences = case_differences(case, args.timeout, runner)
+        report = case_report(case, args.timeout, runner)
         if args.verbose:
             print(f"{time.monotonic() - started:6.2f}s {case['id']}", file=sys.stderr)
-        return differences
+        return report
 
     with ThreadPoolExecutor(max_workers=args.jobs if args.via_cli else 1) as pool:
-        outcomes = list(pool.map(timed, cases))
-    return {case["id"]: found for case, found in zip(cases, outcomes, strict=True) if found}
+        reports = list(pool.map(timed, cases))
+    return {case["id"]: report for case, report in zip(cases, reports, strict=True)}
+
+
+def print_history_report(reports: dict[str, CaseReport], verbose: bool) -> None:
+    """How many recorded histories match, at the id/previousEventId level and as a whole."""
+    compared = {case_id: r for case_id, r in reports.items() if r.ids is not None}
+    if not compared:
+        print("histories: none compared (this runner returns no history)")
+        return
+    for case_id, report in compared.items():
+        if report.events and verbose:
+            level = "ids" if report.ids else "events"
+            print(f"HISTORY {level} {case_id}\n     {(report.ids or report.events)[0]}")
+    print()
+    print_table(
+        {
+            "histories: ids+previous": [not r.ids for r in compared.values()],
+            "histories: whole events": [not r.events for r in compared.values()],
+        }
+    )
 
 
 def print_report(cases: list[dict], failures: dict[str, list[str]], verbose: bool) -> None:
@@ -131,8 +175,10 @@ def main(argv: list[str] | None = None) -> int:
         print("no cases selected", file=sys.stderr)
         return 2
     started = time.monotonic()
-    failures = run_all(cases, args)
+    reports = run_all(cases, args)
+    failures = {case_id: r.outputs for case_id, r in reports.items() if r.outputs}
     print_report(cases, failures, args.verbose)
+    print_history_report(reports, args.verbose)
     print(f"\n{len(cases)} cases in {time.monotonic() - started:.1f} s")
     known, ran = load_known_failures(), {case["id"] for case in cases}
     new = set(failures) - set(known)

@@ -35,9 +35,12 @@ def test_history_ids_chain_and_carry_a_timestamp(engine: Engine) -> None:
     execution = engine.start_execution(PASS, {}, name="ids")
     history = engine.history(execution)
     assert [event["id"] for event in history] == [1, 2, 3, 4]
-    assert [event["previousEventId"] for event in history] == [0, 1, 2, 3]
+    # AWS's numbering: the first state shares ExecutionStarted's previousEventId (0).
+    assert [event["previousEventId"] for event in history] == [0, 0, 2, 3]
     assert all(event["timestamp"].endswith("Z") for event in history)
     assert engine.history(execution, reverse=True)[0]["id"] == 4
+    # Read from the middle, the numbering is the same.
+    assert engine.store.history(execution, 1) == history[1:]
 
 
 def test_same_name_and_input_returns_the_existing_execution(engine: Engine) -> None:
