@@ -1,11 +1,15 @@
 """Draw a state machine definition with Graphviz: DOT source from plain data, files at the edge.
 
 `to_dot(definition)` is a pure function of the definition dict (no Graphviz program needed);
-`render` writes DOT, or SVG/PNG through Graphviz's `dot` program, found by the `graphviz` package.
+`render` writes DOT, or SVG/PNG through Graphviz's `dot` program when there is one, else the
+`graphviz-pure` program that pip installs with sfn (a dot-compatible port in a wheel).
 """
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,10 +27,11 @@ START = "(start)"
 END = "(end)"
 FORMATS = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png"}
 INSTALL_HINT = (
-    "drawing SVG or PNG needs Graphviz's `dot` program, which is not installed or not on PATH; "
-    "install Graphviz (Debian/Ubuntu: apt-get install graphviz, macOS: brew install graphviz) "
-    "or write DOT instead (-o FILE.dot)"
+    "drawing SVG or PNG needs Graphviz's `dot` program or graphviz-pure, and neither was found; "
+    "pip install graphviz-pure, or install Graphviz (apt-get install graphviz, brew install "
+    "graphviz), or write DOT instead (-o FILE.dot)"
 )
+DOT_PROGRAMS = ("dot", "graphviz-pure")
 
 # One look per state type, so a reader tells a Choice from a Task at a glance.
 STATE_STYLES: dict[str, dict[str, str]] = {
@@ -275,13 +280,39 @@ def render(dot_source: str, path: Path) -> None:
         raise SfnError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
 
 
-def _run_dot(dot_source: str, fmt: str) -> bytes:
-    import graphviz
+def to_svg(dot_source: str) -> str:
+    """SVG text of a drawing (for pages that inline it)."""
+    return _run_dot(dot_source, "svg").decode()
 
-    try:
-        return graphviz.Source(dot_source).pipe(format=fmt)
-    except graphviz.ExecutableNotFound:
-        raise SfnError(INSTALL_HINT) from None
-    except graphviz.CalledProcessError as error:
-        detail = (error.stderr or b"").decode(errors="replace").strip()
-        raise SfnError(f"Graphviz's dot failed: {detail or error}") from None
+
+def state_nodes(definition: Json) -> dict[str, str]:
+    """The DOT node id of every state drawn (SVG `<title>`s) -> the state's name."""
+    found: dict[str, str] = {}
+    clusters = [draw(definition).root]
+    while clusters:
+        cluster = clusters.pop()
+        found.update({node.id: node.state for node in cluster.nodes if node.state is not None})
+        clusters += cluster.clusters
+    return found
+
+
+def dot_program() -> str | None:
+    """Graphviz's `dot` when installed, else graphviz-pure (on PATH or beside this Python)."""
+    for name in DOT_PROGRAMS:
+        found = shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
+        if found:
+            return found
+    return None
+
+
+def _run_dot(dot_source: str, fmt: str) -> bytes:
+    program = dot_program()
+    if program is None:
+        raise SfnError(INSTALL_HINT)
+    done = subprocess.run(
+        [program, f"-T{fmt}"], input=dot_source.encode(), capture_output=True, timeout=60
+    )
+    if done.returncode != 0:
+        detail = done.stderr.decode(errors="replace").strip()
+        raise SfnError(f"{Path(program).name} failed: {detail or done.returncode}")
+    return done.stdout

@@ -400,6 +400,7 @@ def _open_execution(pipe: Any, execution: str, meta: dict[str, str]) -> None:
     pipe.hset(keys.meta(execution), mapping=meta)
     pipe.zadd(keys.EXECUTIONS, {execution: started})
     pipe.zadd(keys.by_state_machine(meta["stateMachineName"]), {execution: started})
+    pipe.sadd(keys.STATE_MACHINES, meta["stateMachineName"])
     pipe.zadd(keys.by_status(RUNNING), {execution: started})
 
 

@@ -11,6 +11,7 @@ PREFIX = "sfn"
 # Global keys (not tied to one execution).
 TIMERS = f"{PREFIX}:timers"  # sorted set: timer member JSON -> due time (epoch seconds)
 EXECUTIONS = f"{PREFIX}:executions"  # sorted set: execution id -> start time
+STATE_MACHINES = f"{PREFIX}:statemachines"  # set: names of state machines with executions
 
 
 def timer_claim(member_digest: str) -> str:

@@ -1,4 +1,4 @@
-"""The ASGI application: routes collected from `ROUTE_MODULES`, static files, auth.
+"""The ASGI application: routes collected from `ROUTE_MODULES`, static files, auth, errors.
 
 A module joins the server by exposing `routes(context: ServeContext) -> list[BaseRoute]` and
 being listed in `ROUTE_MODULES`; pages never need editing for it. `POST /` is left free for
@@ -11,14 +11,28 @@ from types import ModuleType
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from engine.serve import pages
+from engine.errors import SfnError, UsageError
+from engine.runtime.engine import ExecutionNotRedrivable, TaskNotAwaited
+from engine.runtime.store import ExecutionAlreadyExists, ExecutionDoesNotExist
+from engine.serve import actions, endpoints, metrics, pages, workers
 from engine.serve.auth import TokenAuth
 from engine.serve.context import ServeContext
 
-ROUTE_MODULES: tuple[ModuleType, ...] = (pages,)
+ROUTE_MODULES: tuple[ModuleType, ...] = (pages, endpoints, actions, workers, metrics)
+# HTTP status of each error a request may meet; any other SfnError is a 500.
+STATUS_OF: tuple[tuple[type[SfnError], int], ...] = (
+    (ExecutionDoesNotExist, 404),
+    (ExecutionAlreadyExists, 409),
+    (ExecutionNotRedrivable, 409),
+    (TaskNotAwaited, 409),
+    (UsageError, 400),
+    (SfnError, 500),
+)
 
 
 def create_app(context: ServeContext, modules: tuple[ModuleType, ...] = ROUTE_MODULES) -> Starlette:
@@ -29,4 +43,12 @@ def create_app(context: ServeContext, modules: tuple[ModuleType, ...] = ROUTE_MO
     middleware = []
     if context.config.token is not None:
         middleware.append(Middleware(TokenAuth, token=context.config.token))
-    return Starlette(routes=routes, middleware=middleware)
+
+    def error(request: Request, exc: Exception) -> Response:
+        status = next(code for kind, code in STATUS_OF if isinstance(exc, kind))
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": str(exc)}, status_code=status)
+        title = "Not found" if status == 404 else "Error"
+        return context.render("error.html", status, title=title, message=str(exc))
+
+    return Starlette(routes=routes, middleware=middleware, exception_handlers={SfnError: error})

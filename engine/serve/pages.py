@@ -1,27 +1,54 @@
-"""The web UI's pages: server-rendered HTML, escaped by the templates."""
+"""The web UI's pages: server-rendered HTML (escaped by the templates) that the page scripts
+keep live through the JSON endpoints."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from engine.runtime.listing import STATUSES
+from engine.serve import views
 from engine.serve.context import ServeContext
+from engine.serve.workflows import workflow_file, workflow_names
 
 
 def routes(context: ServeContext) -> list[BaseRoute]:
+    engine = context.engine
+
     def home(request: Request) -> Response:
         return RedirectResponse("/executions", status_code=303)
 
     def executions_page(request: Request) -> Response:
-        rows = context.engine.list_executions(limit=50)
-        return context.render("executions.html", rows=rows)
+        params = dict(request.query_params)
+        query = views.query_from(params)
+        listing = views.executions_list(engine, query)
+        next_params = {**params, "cursor": listing["nextCursor"]}
+        return context.render(
+            "executions.html",
+            listing=listing,
+            params=params,
+            statuses=STATUSES,
+            live=query.cursor is None,
+            next_url=f"/executions?{urlencode(next_params)}" if listing["nextCursor"] else None,
+            workflows=workflow_names(context.workflows),
+        )
 
-    def executions_json(request: Request) -> Response:
-        return JSONResponse({"executions": context.engine.list_executions(limit=50)})
+    def execution_page(request: Request) -> Response:
+        summary = views.execution_summary(engine, request.path_params["execution"])
+        return context.render("execution.html", execution=summary)
+
+    def workflows_page(request: Request) -> Response:
+        files = [
+            workflow_file(context.workflows, name) for name in workflow_names(context.workflows)
+        ]
+        return context.render("workflows.html", files=files, folder=str(context.workflows))
 
     return [
         Route("/", home, methods=["GET"]),
         Route("/executions", executions_page, methods=["GET"]),
-        Route("/api/executions", executions_json, methods=["GET"]),
+        Route("/executions/{execution}", execution_page, methods=["GET"]),
+        Route("/workflows", workflows_page, methods=["GET"]),
     ]

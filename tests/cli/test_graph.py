@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import engine.graph as graph_module
 from engine.cli import main
 
 ORDER = str(Path(__file__).resolve().parents[2] / "workflows" / "order.yaml")
@@ -40,11 +41,21 @@ def test_svg_and_png(tmp_path: Path) -> None:
     assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 
 
+def test_without_system_dot_graphviz_pure_draws(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # graphviz-pure sits beside python
+    svg = tmp_path / "order.svg"
+    assert sfn(ORDER, "-o", str(svg)).exit_code == 0
+    assert "graphviz-pure" in svg.read_text() and "ReserveInventory" in svg.read_text()
+
+
 def test_missing_dot_says_how_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setattr(graph_module, "DOT_PROGRAMS", ("no-such-dot",))
     out = tmp_path / "order.svg"
     result = sfn(ORDER, "-o", str(out))
     assert result.exit_code == 1
+    assert "pip install graphviz-pure" in result.stderr
     assert "apt-get install graphviz" in result.stderr and "brew install graphviz" in result.stderr
     assert "Traceback" not in result.output and not out.exists()
     assert sfn(ORDER, "-o", str(tmp_path / "order.dot")).exit_code == 0

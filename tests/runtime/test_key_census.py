@@ -35,7 +35,13 @@ RQ_KINDS = {
     "rq:intermediate:*",
 }
 # Indexes and definitions; no token, claim or timer is left (`sfn:timers` is empty, so gone).
-SFN_GLOBAL = {"sfn:definition:*", "sfn:executions", "sfn:statemachine:*", "sfn:status:*"}
+SFN_GLOBAL = {
+    "sfn:definition:*",
+    "sfn:executions",
+    "sfn:statemachines",
+    "sfn:statemachine:*",
+    "sfn:status:*",
+}
 
 
 def machine(state: dict, name: str = "S") -> dict:

@@ -1,0 +1,201 @@
+"""Reads for browsing executions (the web UI): filtered pages with cursors, counts, callbacks.
+
+Filters run on the index members (execution ids are `<state machine>:<name>`, and a state
+machine name has no ':'), so a page reads only the `meta` fields of the rows it shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+from engine.runtime import keys
+from engine.runtime.store import ROOT, Run
+
+Json = Any
+STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+ROW_FIELDS = (
+    "name", "stateMachineName", "status", "startDate", "stopDate", "redriveCount", "error",
+)  # fmt: skip
+BATCH = 2000  # index members read per round trip while filtering
+
+
+@dataclass(frozen=True)
+class Query:
+    """What the executions list shows: filters, order, and where the previous page stopped."""
+
+    status: str | None = None
+    state_machine: str | None = None
+    search: str | None = None  # a substring of the execution id, case-insensitive
+    started_after: float | None = None  # epoch seconds, inclusive
+    started_before: float | None = None
+    oldest_first: bool = False
+    cursor: str | None = None  # "<score> <execution id>" of the last row of the previous page
+    limit: int = 50
+
+
+@dataclass(frozen=True)
+class ExecutionRow:
+    execution_id: str
+    name: str
+    state_machine: str
+    status: str
+    start_date: str
+    stop_date: str | None
+    redrive_count: int
+    error: str | None
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[ExecutionRow]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class WaitingTask:
+    """A callback Task (`.waitForTaskToken`) an execution waits for."""
+
+    token: str
+    resource: str
+    state_name: str
+    run_id: str
+
+
+def page(client: redis.Redis, query: Query) -> Page:
+    """One page of executions matching `query`, newest first unless `oldest_first`."""
+    index = _index(query)
+    found: list[tuple[float, str]] = []
+    low = query.started_after if query.started_after is not None else "-inf"
+    high = query.started_before if query.started_before is not None else "+inf"
+    after = _parse_cursor(query.cursor)
+    if after is not None:
+        low, high = (after[0], high) if query.oldest_first else (low, after[0])
+    offset = 0
+    while len(found) <= query.limit:
+        batch = _range(client, index, low, high, offset, query.oldest_first)
+        for member, score in batch:
+            execution = member.decode()
+            if _past_cursor(after, score, execution, query.oldest_first) and _matches(
+                query, execution
+            ):
+                found.append((score, execution))
+        if len(batch) < BATCH:
+            break
+        offset += BATCH
+    shown = found[: query.limit]
+    more = len(found) > query.limit
+    cursor = f"{shown[-1][0]!r} {shown[-1][1]}" if more and shown else None
+    return Page(rows(client, [execution for _, execution in shown]), cursor)
+
+
+def rows(client: redis.Redis, executions: list[str]) -> list[ExecutionRow]:
+    """The list fields of these executions (one pipelined round trip; missing ones skipped)."""
+    pipe = client.pipeline(transaction=False)
+    for execution in executions:
+        pipe.hmget(keys.meta(execution), ROW_FIELDS)
+    result = []
+    for execution, values in zip(executions, pipe.execute(), strict=True):
+        fields = dict(zip(ROW_FIELDS, (v.decode() if v else None for v in values), strict=True))
+        if fields["status"] is None:
+            continue
+        result.append(
+            ExecutionRow(
+                execution_id=execution,
+                name=fields["name"] or execution.partition(":")[2],
+                state_machine=fields["stateMachineName"] or execution.partition(":")[0],
+                status=fields["status"],
+                start_date=fields["startDate"] or "",
+                stop_date=fields["stopDate"],
+                redrive_count=int(fields["redriveCount"] or 0),
+                error=fields["error"],
+            )
+        )
+    return result
+
+
+def status_counts(client: redis.Redis, state_machine: str | None = None) -> dict[str, int]:
+    """How many executions are in each status (of one state machine, if given)."""
+    pipe = client.pipeline(transaction=False)
+    for status in STATUSES:
+        if state_machine:
+            pipe.zintercard(2, [keys.by_status(status), keys.by_state_machine(state_machine)])
+        else:
+            pipe.zcard(keys.by_status(status))
+    return dict(zip(STATUSES, (int(n) for n in pipe.execute()), strict=True))
+
+
+def counts_by_state_machine(client: redis.Redis) -> dict[tuple[str, str], int]:
+    """(state machine, status) -> executions, for every state machine (one round trip)."""
+    names = state_machines(client)
+    pipe = client.pipeline(transaction=False)
+    for name in names:
+        for status in STATUSES:
+            pipe.zintercard(2, [keys.by_status(status), keys.by_state_machine(name)])
+    counts = iter(pipe.execute())
+    return {(name, status): int(next(counts)) for name in names for status in STATUSES}
+
+
+def state_machines(client: redis.Redis) -> list[str]:
+    """The names of the state machines that have executions."""
+    return sorted(name.decode() for name in client.smembers(keys.STATE_MACHINES))
+
+
+def waiting_tasks(client: redis.Redis, execution: str) -> list[WaitingTask]:
+    """The callback Tasks the execution waits for now (root run and child runs)."""
+    run_ids = [ROOT]
+    for field, value in client.hgetall(keys.live(execution)).items():
+        if field.startswith(b"t:"):
+            run_ids.append(value.decode())
+    pipe = client.pipeline(transaction=False)
+    for run_id in run_ids:
+        pipe.get(keys.run(execution, run_id))
+    waiting = []
+    for run_id, raw in zip(run_ids, pipe.execute(), strict=True):
+        run = Run.load(run_id, raw)
+        awaited = (run.snapshot.get("awaiting") or {}) if run else {}
+        resource = str(awaited.get("resource", ""))
+        if awaited.get("kind") == "task" and resource.endswith(".waitForTaskToken"):
+            current = run.snapshot.get("current") or {}
+            waiting.append(WaitingTask(awaited["token"], resource, current.get("name", ""), run_id))
+    return waiting
+
+
+def _index(query: Query) -> str:
+    if query.status:
+        return keys.by_status(query.status)
+    if query.state_machine:
+        return keys.by_state_machine(query.state_machine)
+    return keys.EXECUTIONS
+
+
+def _range(client, index, low, high, offset, oldest_first) -> list[tuple[bytes, float]]:
+    if oldest_first:
+        return client.zrangebyscore(index, low, high, offset, BATCH, withscores=True)
+    return client.zrevrangebyscore(index, high, low, offset, BATCH, withscores=True)
+
+
+def _matches(query: Query, execution: str) -> bool:
+    if query.state_machine and not execution.startswith(query.state_machine + ":"):
+        return False
+    return not query.search or query.search.lower() in execution.lower()
+
+
+def _parse_cursor(cursor: str | None) -> tuple[float, str] | None:
+    if not cursor:
+        return None
+    score, _, execution = cursor.partition(" ")
+    try:
+        return float(score), execution
+    except ValueError:
+        return None
+
+
+def _past_cursor(after, score: float, execution: str, oldest_first: bool) -> bool:
+    """Whether a member comes after the cursor's row in the page order (ties: by id, as
+    Redis orders equal scores)."""
+    if after is None or score != after[0]:
+        return True
+    return execution > after[1] if oldest_first else execution < after[1]

@@ -1,0 +1,266 @@
+// One execution: summary, JSON viewers, graph (click a state), timeline, history; live while
+// it runs; stop, redrive and callback actions.
+"use strict";
+
+(() => {
+  const holder = document.getElementById("execution");
+  const id = holder.dataset.execution;
+  const api = `/api/executions/${encodeURIComponent(id)}`;
+  let status = holder.dataset.status;
+  let length = -1;
+  let states = {};
+  let selected = null;
+  const history = { offset: 0, type: "", state: "" };
+
+  for (const view of document.querySelectorAll(".json-view")) {
+    sfn.jsonViewer(view, view.dataset.json, view.dataset.filename);
+  }
+
+  // Summary ------------------------------------------------------------------------------
+  function showSummary(summary) {
+    status = summary.status;
+    const badge = document.getElementById("status");
+    badge.className = `status big ${summary.status}`;
+    badge.textContent = summary.status;
+    document.getElementById("stop").hidden = summary.status !== "RUNNING";
+    document.getElementById("redrive").hidden = !["FAILED", "TIMED_OUT", "ABORTED"].includes(summary.status);
+    document.getElementById("stop-date").textContent = summary.stopDate || "—";
+    document.getElementById("duration").textContent = sfn.ms(summary.durationMs);
+    document.getElementById("redrive-count").textContent = String(summary.redriveCount);
+    document.getElementById("event-count").textContent = String(summary.historyLength);
+    const failure = document.getElementById("failure");
+    failure.hidden = !(summary.error || summary.cause);
+    document.getElementById("error").textContent = summary.error || "";
+    document.getElementById("cause").textContent = summary.cause || "";
+    const output = document.getElementById("output-view");
+    if (summary.output !== undefined && output.dataset.json !== summary.output) {
+      output.dataset.json = summary.output;
+      sfn.jsonViewer(output, summary.output, "output.json");
+    }
+  }
+
+  // Graph ----------------------------------------------------------------------------------
+  async function showGraph() {
+    const drawing = await sfn.get(`${api}/graph`);
+    const box = document.getElementById("graph");
+    // The SVG comes from Graphviz, which escapes every label; it is parsed as SVG (no
+    // scripts run from it) and imported into the page.
+    const doc = new DOMParser().parseFromString(drawing.svg, "image/svg+xml");
+    const svg = doc.documentElement;
+    if (svg.nodeName !== "svg") { box.textContent = "could not draw the graph"; return; }
+    svg.querySelectorAll("script").forEach((node) => node.remove());
+    box.replaceChildren(document.importNode(svg, true));
+    for (const node of box.querySelectorAll("g.node")) {
+      const title = node.querySelector("title");
+      const name = title ? drawing.nodes[title.textContent] : undefined;
+      if (name === undefined) continue;
+      node.classList.add("state-node");
+      node.dataset.state = name;
+      node.setAttribute("tabindex", "0");
+      node.setAttribute("role", "button");
+      node.setAttribute("aria-label", `state ${name}`);
+      if (drawing.running.includes(name)) node.classList.add("pulse");
+      if (name === selected) node.classList.add("selected");
+      node.addEventListener("click", () => selectState(name));
+      node.addEventListener("keydown", (event) => {
+        if (event.key === "Enter" || event.key === " ") { event.preventDefault(); selectState(name); }
+      });
+    }
+  }
+
+  function selectState(name) {
+    selected = name;
+    for (const node of document.querySelectorAll("#graph g.state-node")) {
+      node.classList.toggle("selected", node.dataset.state === name);
+    }
+    document.getElementById("state-title").textContent = `State ${name}`;
+    const details = document.getElementById("state-details");
+    const entries = states[name] || [];
+    if (!entries.length) {
+      details.replaceChildren(sfn.el("p", { class: "muted", text: "Not entered in this execution." }));
+      return;
+    }
+    details.replaceChildren(...entries.map((entry, index) => {
+      const box = sfn.el("div", { class: "entry" },
+        sfn.el("h3", { text: `Entry ${index + 1} of ${entries.length} · ${entry.type}` }),
+        sfn.el("p", { class: "muted", text:
+          `entered at +${sfn.ms(entry.start_ms)} (event ${entry.entered_event})` +
+          (entry.end_ms === null ? ", not left" : `, left at +${sfn.ms(entry.end_ms)} after ${sfn.ms(entry.end_ms - entry.start_ms)}`) }));
+      if (entry.error || entry.cause) {
+        box.append(sfn.el("p", { class: "error-text" }, sfn.el("b", { text: entry.error || "" }), " ", entry.cause || ""));
+      }
+      if (entry.attempts.length) {
+        box.append(sfn.el("table", { class: "grid attempts" },
+          sfn.el("thead", {}, sfn.el("tr", {}, ...["Attempt", "Start", "Took", "Outcome", "Error"].map((t) => sfn.el("th", { text: t })))),
+          sfn.el("tbody", {}, ...entry.attempts.map((a) => sfn.el("tr", {},
+            sfn.el("td", { text: String(a.number) }),
+            sfn.el("td", { text: `+${sfn.ms(a.start_ms)}` }),
+            sfn.el("td", { text: a.end_ms === null ? "—" : sfn.ms(a.end_ms - a.start_ms) }),
+            sfn.el("td", { text: a.outcome }),
+            sfn.el("td", { text: [a.error, a.cause].filter(Boolean).join(": ") }))))));
+      }
+      for (const [label, text] of [["Input", entry.input], ["Output", entry.output]]) {
+        if (text === null || text === undefined) continue;
+        const view = sfn.el("div", { class: "json-view" });
+        sfn.jsonViewer(view, text, `${name}-${label.toLowerCase()}.json`);
+        box.append(sfn.el("h4", { text: label }), view);
+      }
+      return box;
+    }));
+  }
+
+  // Timeline -------------------------------------------------------------------------------
+  function showTimeline(data) {
+    const box = document.getElementById("timeline");
+    const total = Math.max(data.durationMs, 1);
+    const lanes = new Map();
+    for (const bar of data.bars) {
+      if (!lanes.has(bar.lane)) lanes.set(bar.lane, []);
+      lanes.get(bar.lane).push(bar);
+    }
+    const rows = [];
+    for (const [lane, bars] of lanes) {
+      const track = sfn.el("div", { class: "track" });
+      for (const bar of bars) {
+        const end = bar.endMs === null ? total : bar.endMs;
+        const left = (100 * bar.startMs) / total;
+        const width = Math.max((100 * (end - bar.startMs)) / total, 0.4);
+        const element = sfn.el("button", {
+          type: "button",
+          class: `bar ${bar.type}${bar.failed ? " failed" : ""}${bar.endMs === null ? " open" : ""}`,
+          style: `left:${left}%;width:${width}%`,
+          title: `${bar.name}: +${sfn.ms(bar.startMs)}, ${bar.endMs === null ? "not left" : sfn.ms(end - bar.startMs)}`,
+          onclick: () => selectState(bar.name),
+        }, sfn.el("span", { text: bar.name }));
+        for (const attempt of bar.attempts) {
+          const aEnd = attempt.end_ms === null ? end : attempt.end_ms;
+          const span = Math.max(end - bar.startMs, 1);
+          element.append(sfn.el("i", {
+            class: `attempt ${attempt.outcome.replace(" ", "-")}`,
+            style: `left:${(100 * (attempt.start_ms - bar.startMs)) / span}%;width:${Math.max((100 * (aEnd - attempt.start_ms)) / span, 1)}%`,
+          }));
+        }
+        track.append(element);
+      }
+      rows.push(sfn.el("div", { class: "lane" }, sfn.el("div", { class: "lane-name", text: lane }), track));
+    }
+    const details = sfn.el("div", { class: "lanes" }, ...rows.slice(0, 1));
+    if (rows.length > 1) {
+      details.append(sfn.el("details", { open: rows.length <= 11 },
+        sfn.el("summary", { text: `${rows.length - 1} Map iteration lane(s)` }), ...rows.slice(1)));
+    }
+    box.replaceChildren(details, sfn.el("div", { class: "scale muted", text: `0 — ${sfn.ms(data.durationMs)}` }));
+  }
+
+  // History --------------------------------------------------------------------------------
+  async function showHistory(append) {
+    if (!append) history.offset = 0;
+    const query = new URLSearchParams({ offset: history.offset, limit: 200 });
+    if (history.type) query.set("type", history.type);
+    if (history.state) query.set("state", history.state);
+    const page = await sfn.get(`${api}/history?${query}`);
+    fillSelect(document.getElementById("history-type"), page.types, history.type);
+    fillSelect(document.getElementById("history-state"), page.states, history.state);
+    const body = document.querySelector("#history tbody");
+    const rows = page.events.map((row) => sfn.el("tr", { "data-type": row.type },
+      sfn.el("td", { text: String(row.id) }),
+      sfn.el("td", { text: row.type }),
+      sfn.el("td", { text: row.state || "" }),
+      sfn.el("td", { text: `+${sfn.ms(row.elapsedMs)}` }),
+      sfn.el("td", {}, sfn.el("details", {}, sfn.el("summary", { text: "details" }),
+        sfn.el("pre", { text: JSON.stringify(row.event, null, 2) })))));
+    if (append) body.append(...rows); else body.replaceChildren(...rows);
+    history.offset = page.offset + page.events.length;
+    document.getElementById("history-total").textContent = `${history.offset} of ${page.total} events`;
+    document.getElementById("history-more").hidden = history.offset >= page.total;
+  }
+
+  function fillSelect(select, values, current) {
+    const wanted = ["", ...values];
+    const have = [...select.options].map((o) => o.value);
+    if (wanted.join("\n") === have.join("\n")) return;
+    select.replaceChildren(...wanted.map((value) => sfn.el("option", { value, text: value || "any", selected: value === current })));
+  }
+
+  document.getElementById("history-type").addEventListener("change", (event) => {
+    history.type = event.target.value; showHistory(false);
+  });
+  document.getElementById("history-state").addEventListener("change", (event) => {
+    history.state = event.target.value; showHistory(false);
+  });
+  document.getElementById("history-more").addEventListener("click", () => showHistory(true));
+
+  // Callbacks ------------------------------------------------------------------------------
+  async function showWaiting(revealed) {
+    const waiting = revealed || (await sfn.get(`${api}/waiting`)).tasks;
+    document.getElementById("waiting").hidden = !waiting.length;
+    document.getElementById("waiting-list").replaceChildren(...waiting.map((task) => sfn.el("li", {},
+      sfn.el("b", { text: task.state }), ` (${task.resource}) token `, sfn.el("code", { class: "token", text: task.token }), " ",
+      revealed ? null : sfn.el("button", { type: "button", text: "Reveal", onclick: async () => {
+        if (!window.confirm("Show the task tokens in clear? Anyone who has one can complete the task.")) return;
+        showWaiting((await sfn.post(`${api}/waiting/reveal`, {})).tasks);
+      } }), " ",
+      sfn.el("button", { type: "button", text: "Send success", onclick: () => sendTask(task, "success") }), " ",
+      sfn.el("button", { type: "button", text: "Send failure", onclick: () => sendTask(task, "failure") }), " ",
+      sfn.el("button", { type: "button", text: "Heartbeat", onclick: () => sendTask(task, "heartbeat") }))));
+  }
+
+  async function sendTask(task, outcome) {
+    const body = { run: task.run, outcome };
+    if (outcome === "success") {
+      const output = window.prompt(`Output of ${task.state} (JSON)`, "{}");
+      if (output === null) return;
+      try { JSON.parse(output); } catch (problem) { window.alert(`Not valid JSON: ${problem.message}`); return; }
+      body.output = output;
+    } else if (outcome === "failure") {
+      const error = window.prompt(`Error name for ${task.state}`, "Rejected");
+      if (error === null) return;
+      body.error = error;
+      body.cause = window.prompt("Cause", "") || "";
+    } else if (!window.confirm(`Send a heartbeat for ${task.state}?`)) {
+      return;
+    }
+    await act(`${api}/task`, body);
+  }
+
+  // Actions --------------------------------------------------------------------------------
+  async function act(url, body) {
+    try {
+      await sfn.post(url, body);
+    } catch (problem) {
+      window.alert(problem.message);
+    }
+    await refresh(true);
+  }
+
+  document.getElementById("stop").addEventListener("click", async () => {
+    const error = window.prompt("Stop this execution. Error (optional):", "");
+    if (error === null) return;
+    const cause = window.prompt("Cause (optional):", "");
+    if (cause === null || !window.confirm(`Stop ${id}?`)) return;
+    await act(`${api}/stop`, { error: error || null, cause: cause || null });
+  });
+  document.getElementById("redrive").addEventListener("click", async () => {
+    if (!window.confirm(`Redrive ${id} from the state that failed?`)) return;
+    await act(`${api}/redrive`, {});
+  });
+
+  // Live -----------------------------------------------------------------------------------
+  async function refresh(force) {
+    const summary = await sfn.get(api);
+    showSummary(summary);
+    if (!force && summary.historyLength === length) return summary;
+    length = summary.historyLength;
+    const [details] = await Promise.all([sfn.get(`${api}/states`), showGraph(), showWaiting(null)]);
+    states = details.states;
+    showTimeline(details);
+    if (selected !== null) selectState(selected);
+    await showHistory(false);
+    return summary;
+  }
+
+  sfn.poll(async () => {
+    await refresh(false);
+    return status === "RUNNING" ? true : undefined;
+  }, 1500);
+})();

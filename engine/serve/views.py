@@ -1,0 +1,210 @@
+"""What the pages and their JSON endpoints show, built from the Engine's reads.
+
+One function per view; every text that could hold a task token goes through `mask_tokens`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from engine.errors import UsageError
+from engine.graph import state_nodes, to_dot, to_svg
+from engine.graph_overlay import state_runs
+from engine.runtime.engine import Engine
+from engine.runtime.listing import (
+    STATUSES,
+    Query,
+    page,
+    state_machines,
+    status_counts,
+    waiting_tasks,
+)
+from engine.runtime.store import parse_execution
+from engine.serve.history_view import HistoryView, analyse, mask_tokens
+
+Json = Any
+MAX_LIMIT = 500
+
+
+def query_from(params: dict[str, str]) -> Query:
+    """A list query from URL parameters; a bad value is a UsageError naming the parameter."""
+    status = params.get("status") or None
+    if status is not None and status not in STATUSES:
+        raise UsageError(f"status: {status!r} is not one of {', '.join(STATUSES)}")
+    try:
+        limit = int(params.get("limit") or 50)
+    except ValueError:
+        raise UsageError("limit: not a whole number") from None
+    if not 1 <= limit <= MAX_LIMIT:
+        raise UsageError(f"limit: use 1 to {MAX_LIMIT}")
+    return Query(
+        status=status,
+        state_machine=params.get("stateMachine") or None,
+        search=(params.get("search") or "").strip() or None,
+        started_after=_epoch(params.get("from"), "from"),
+        started_before=_epoch(params.get("to"), "to"),
+        oldest_first=params.get("order") == "oldest",
+        cursor=params.get("cursor") or None,
+        limit=limit,
+    )
+
+
+def executions_list(engine: Engine, query: Query) -> dict[str, Json]:
+    found = page(engine.redis, query)
+    return {
+        "executions": [asdict(row) for row in found.rows],
+        "nextCursor": found.next_cursor,
+        "counts": status_counts(engine.redis, query.state_machine),
+        "stateMachines": state_machines(engine.redis),
+    }
+
+
+def execution_summary(engine: Engine, ref: str) -> dict[str, Json]:
+    """DescribeExecution's fields (masked) plus the history length and the duration."""
+    execution = parse_execution(ref)
+    described = {
+        key: mask_tokens(value) if isinstance(value, str) else value
+        for key, value in engine.describe(execution).items()
+    }
+    described["stateMachineName"] = execution.partition(":")[0]
+    described["historyLength"] = engine.store.history_length(execution)
+    described["durationMs"] = _duration_ms(described)
+    return described
+
+
+def definition(engine: Engine, ref: str) -> Json:
+    execution = parse_execution(ref)
+    return engine.store.definition(engine.store.meta(execution)["definition"])
+
+
+def history_view(engine: Engine, ref: str) -> HistoryView:
+    return analyse(engine.history(parse_execution(ref)))
+
+
+def history_page(
+    view: HistoryView, params: dict[str, str], *, reveal: bool = False
+) -> dict[str, Json]:
+    """Rows of the event table, filtered by type and state, `offset`/`limit` paged."""
+    types = {t for t in (params.get("type") or "").split(",") if t}
+    state = params.get("state") or None
+    rows = [
+        row
+        for row in view.events
+        if (not types or row.type in types) and (state is None or row.state == state)
+    ]
+    offset, limit = _int(params.get("offset"), 0), min(_int(params.get("limit"), 200), 1000)
+    shown = rows[offset : offset + limit]
+    return {
+        "total": len(rows),
+        "offset": offset,
+        "events": [_event_row(row, reveal) for row in shown],
+        "types": sorted({row.type for row in view.events}),
+        "states": sorted({row.state for row in view.events if row.state}),
+    }
+
+
+def state_details(view: HistoryView) -> dict[str, Json]:
+    """Per state name, its entries (input, output, error, cause, attempts, timings), masked."""
+    found: dict[str, list[Json]] = {}
+    for entry in view.entries:
+        record = asdict(entry)
+        for key in ("input", "output", "error", "cause"):
+            if isinstance(record[key], str):
+                record[key] = mask_tokens(record[key])
+        for attempt in record["attempts"]:
+            for key in ("error", "cause"):
+                if isinstance(attempt[key], str):
+                    attempt[key] = mask_tokens(attempt[key])
+        found.setdefault(entry.name, []).append(record)
+    return found
+
+
+def timeline(view: HistoryView) -> dict[str, Json]:
+    """Bars: one per state entry, in lanes (main, then one per Map iteration)."""
+    bars = [
+        {
+            "name": entry.name,
+            "type": entry.type,
+            "lane": entry.lane,
+            "startMs": entry.start_ms,
+            "endMs": entry.end_ms,
+            "failed": entry.error is not None,
+            "attempts": [asdict(attempt) for attempt in entry.attempts],
+        }
+        for entry in view.entries
+    ]
+    return {"durationMs": view.duration_ms, "bars": bars}
+
+
+def graph_svg(engine: Engine, ref: str, view_events: list[Json], status: str) -> dict[str, Json]:
+    """The execution drawing (states coloured by what happened) and its node -> state map."""
+    data = definition(engine, ref)
+    runs = state_runs(view_events, status)
+    svg = to_svg(to_dot(data, name=parse_execution(ref).partition(":")[0], runs=runs))
+    running = [name for name, run in runs.items() if run.status == "running"]
+    return {"svg": _strip_prolog(svg), "nodes": state_nodes(data), "running": running}
+
+
+def waiting(engine: Engine, ref: str, *, reveal: bool) -> list[Json]:
+    """The callbacks the execution waits for; tokens masked unless `reveal`."""
+    execution = parse_execution(ref)
+    engine.store.meta(execution)  # an unknown execution is a 404, not an empty list
+    return [
+        {
+            "run": task.run_id,
+            "state": task.state_name,
+            "resource": task.resource,
+            "token": task.token if reveal else mask_tokens(task.token),
+        }
+        for task in waiting_tasks(engine.redis, execution)
+    ]
+
+
+def _strip_prolog(svg: str) -> str:
+    """Inline SVG starts at <svg>: the XML declaration and DOCTYPE are not HTML."""
+    start = svg.find("<svg")
+    return svg[start:] if start >= 0 else ""
+
+
+def _event_row(row, reveal: bool) -> Json:
+    event = row.event if reveal else json.loads(mask_tokens(json.dumps(row.event)))
+    return {
+        "id": row.id,
+        "type": row.type,
+        "state": row.state,
+        "elapsedMs": row.elapsed_ms,
+        "event": event,
+    }
+
+
+def _duration_ms(described: dict[str, Json]) -> int | None:
+    start = described.get("startDate")
+    if not start:
+        return None
+    end = described.get("stopDate")
+    ended = (
+        datetime.fromisoformat(end) if end else datetime.now(datetime.fromisoformat(start).tzinfo)
+    )
+    return int((ended - datetime.fromisoformat(start)).total_seconds() * 1000)
+
+
+def _epoch(value: str | None, name: str) -> float | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{name}: not an ISO 8601 date/time") from None
+    if moment.tzinfo is None:
+        moment = moment.astimezone()
+    return moment.timestamp()
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return max(0, int(value)) if value else default
+    except ValueError:
+        return default

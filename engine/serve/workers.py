@@ -1,0 +1,40 @@
+"""The workers and queues page: live RQ workers and what they run, queue depths, timers."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from engine.runtime.observe import queues, timers, workers
+from engine.serve.context import ServeContext
+from engine.serve.history_view import mask_tokens
+
+
+def routes(context: ServeContext) -> list[BaseRoute]:
+    client = context.engine.redis
+
+    def snapshot() -> dict:
+        # A running Task's RQ job id is its task token: shown masked.
+        found = [
+            replace(w, current_job=mask_tokens(w.current_job) if w.current_job else None)
+            for w in workers(client)
+        ]
+        return {
+            "workers": [asdict(w) for w in found],
+            "queues": [asdict(q) for q in queues(client)],
+            "timers": asdict(timers(client)),
+        }
+
+    def page(request: Request) -> Response:
+        return context.render("workers.html", **snapshot())
+
+    def data(request: Request) -> Response:
+        return JSONResponse(snapshot())
+
+    return [
+        Route("/workers", page, methods=["GET"]),
+        Route("/api/workers", data, methods=["GET"]),
+    ]

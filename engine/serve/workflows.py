@@ -1,0 +1,42 @@
+"""The workflow files the UI offers (the serving folder's `workflows/`), and their checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.definition import load_definition, validate
+from engine.errors import DefinitionError, Diagnostic, UsageError
+
+SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass(frozen=True)
+class WorkflowFile:
+    name: str  # the file name inside the folder
+    source: str
+    diagnostics: list[Diagnostic]
+
+
+def workflow_names(folder: Path) -> list[str]:
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if p.suffix in SUFFIXES and p.is_file())
+
+
+def workflow_path(folder: Path, name: str) -> Path:
+    """The file `name` names, only if it is one of the folder's workflows (no other path)."""
+    if name not in workflow_names(folder):
+        raise UsageError(f"workflow: {name!r} is not a file in {folder}")
+    return folder / name
+
+
+def workflow_file(folder: Path, name: str) -> WorkflowFile:
+    """A workflow's source with `sfn validate`'s diagnostics."""
+    path = workflow_path(folder, name)
+    source = path.read_text(errors="replace")
+    try:
+        diagnostics = validate(load_definition(path))
+    except DefinitionError as error:
+        diagnostics = list(error.diagnostics)
+    return WorkflowFile(name, source, diagnostics)

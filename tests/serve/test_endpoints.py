@@ -1,0 +1,196 @@
+"""The JSON endpoints the pages use, on a fake Redis (no worker: Pass/Fail machines end in their
+start commit, Task machines stay RUNNING)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import fakeredis
+import pytest
+from starlette.testclient import TestClient
+
+from engine.runtime.engine import Engine
+from engine.serve.app import create_app
+from engine.serve.config import ServeConfig
+from engine.serve.context import ServeContext
+
+XSS = "<script>alert(1)</script>"
+PASS = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+FAIL = {"StartAt": XSS, "States": {XSS: {"Type": "Fail", "Error": XSS, "Cause": XSS}}}
+TASK = {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "work", "End": True}}}
+CALLBACK = {
+    "StartAt": "Wait",
+    "States": {
+        "Wait": {
+            "Type": "Task",
+            "Resource": "approve.waitForTaskToken",
+            "Parameters": {"token.$": "$$.Task.Token"},
+            "End": True,
+        }
+    },
+}
+
+
+@pytest.fixture
+def engine() -> Engine:
+    return Engine(client=fakeredis.FakeRedis())
+
+
+@pytest.fixture
+def context(engine: Engine, tmp_path: Path) -> ServeContext:
+    (tmp_path / "pass.yaml").write_text("StartAt: P\nStates:\n  P: {Type: Pass, End: true}\n")
+    return ServeContext(engine, ServeConfig(), workflows=tmp_path)
+
+
+@pytest.fixture
+def client(context: ServeContext) -> TestClient:
+    return TestClient(create_app(context))
+
+
+def post(client: TestClient, context: ServeContext, url: str, body: dict) -> dict:
+    response = client.post(url, json=body, headers={"X-CSRF-Token": context.csrf})
+    return {"http": response.status_code, **response.json()}
+
+
+def test_list_counts_filters_and_search(engine, client):
+    for index in range(3):
+        engine.start_execution(PASS, {}, f"ok-{index}", state_machine="alpha")
+    engine.start_execution(FAIL, {}, "bad-1", state_machine="beta")
+    engine.start_execution(TASK, {}, "busy-1", state_machine="beta")
+    listing = client.get("/api/executions").json()
+    assert listing["counts"] == {
+        "RUNNING": 1, "SUCCEEDED": 3, "FAILED": 1, "TIMED_OUT": 0, "ABORTED": 0,
+    }  # fmt: skip
+    assert listing["stateMachines"] == ["alpha", "beta"]
+    assert len(listing["executions"]) == 5
+    failed = client.get("/api/executions?status=FAILED").json()["executions"]
+    assert [row["name"] for row in failed] == ["bad-1"]
+    beta = client.get("/api/executions?stateMachine=beta").json()
+    assert {row["name"] for row in beta["executions"]} == {"bad-1", "busy-1"}
+    assert beta["counts"]["SUCCEEDED"] == 0 and beta["counts"]["RUNNING"] == 1
+    both = client.get("/api/executions?stateMachine=beta&status=RUNNING").json()["executions"]
+    assert [row["name"] for row in both] == ["busy-1"]
+    found = client.get("/api/executions?search=OK-1").json()["executions"]
+    assert [row["name"] for row in found] == ["ok-1"]
+
+
+def test_cursor_pages_cover_everything_once_in_order(engine, client):
+    names = [f"e-{index:02d}" for index in range(11)]
+    for name in names:
+        engine.start_execution(PASS, {}, name, state_machine="alpha")
+    seen, cursor = [], ""
+    while True:
+        page = client.get(f"/api/executions?limit=4&order=oldest&cursor={cursor}").json()
+        seen += [row["name"] for row in page["executions"]]
+        cursor = page["nextCursor"]
+        if cursor is None:
+            break
+    assert seen == names
+    newest = client.get("/api/executions?limit=4").json()["executions"]
+    assert [row["name"] for row in newest] == names[::-1][:4]
+
+
+def test_bad_list_parameters_are_400_with_the_parameter_named(client):
+    response = client.get("/api/executions?status=DONE")
+    assert response.status_code == 400 and response.json()["error"].startswith("status:")
+    assert client.get("/api/executions?limit=0").json()["error"].startswith("limit:")
+    assert client.get("/api/executions?from=yesterday").json()["error"].startswith("from:")
+
+
+def test_unknown_execution_is_404(client):
+    response = client.get("/api/executions/alpha:nope")
+    assert response.status_code == 404 and "does not exist" in response.json()["error"]
+    page = client.get("/executions/alpha:nope")
+    assert page.status_code == 404 and "does not exist" in page.text
+
+
+def test_summary_history_states_and_graph_of_a_failed_execution(engine, client):
+    execution = engine.start_execution(FAIL, {"x": XSS}, "bad-1", state_machine="beta")
+    summary = client.get(f"/api/executions/{execution}").json()
+    assert summary["status"] == "FAILED" and summary["error"] == XSS
+    assert summary["historyLength"] == 3 and summary["durationMs"] >= 0
+    history = client.get(f"/api/executions/{execution}/history").json()
+    assert [row["type"] for row in history["events"]] == [
+        "ExecutionStarted", "FailStateEntered", "ExecutionFailed",
+    ]  # fmt: skip
+    assert history["events"][1]["state"] == XSS and history["states"] == [XSS]
+    only = client.get(f"/api/executions/{execution}/history?type=ExecutionFailed").json()
+    assert only["total"] == 1 and only["events"][0]["id"] == 3
+    states = client.get(f"/api/executions/{execution}/states").json()
+    assert states["states"][XSS][0]["error"] == XSS and states["bars"][0]["failed"]
+    graph = client.get(f"/api/executions/{execution}/graph").json()
+    assert graph["svg"].startswith("<svg") and XSS not in graph["svg"]
+    assert "&lt;script&gt;" in graph["svg"] and XSS in graph["nodes"].values()
+    download = client.get(f"/api/executions/{execution}/history.json")
+    assert "attachment" in download.headers["content-disposition"]
+    assert len(json.loads(download.text)["events"]) == 3
+
+
+def test_pages_escape_what_executions_hold(engine, client):
+    execution = engine.start_execution(FAIL, {"x": XSS}, "bad-1", state_machine="beta")
+    for url in ("/executions", f"/executions/{execution}"):
+        page = client.get(url)
+        assert page.status_code == 200
+        assert XSS not in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in client.get(f"/executions/{execution}").text
+
+
+def test_actions_need_the_csrf_token(engine, client, context):
+    execution = engine.start_execution(TASK, {}, "busy-1", state_machine="beta")
+    refused = client.post(f"/api/executions/{execution}/stop", json={})
+    assert refused.status_code == 403
+    wrong = client.post(f"/api/executions/{execution}/stop", json={}, headers={"X-CSRF-Token": "x"})
+    assert wrong.status_code == 403
+    assert engine.describe(execution)["status"] == "RUNNING"
+    assert client.get(f"/api/executions/{execution}/stop").status_code == 405
+    stopped = post(client, context, f"/api/executions/{execution}/stop", {"error": "E"})
+    assert stopped["http"] == 200 and engine.describe(execution)["error"] == "E"
+
+
+def test_stop_then_redrive_then_start(engine, client, context):
+    running = engine.start_execution(TASK, {}, "busy-1", state_machine="beta")
+    assert post(client, context, f"/api/executions/{running}/redrive", {})["http"] == 409
+    failed = engine.start_execution(FAIL, {}, "bad-1", state_machine="beta")
+    redriven = post(client, context, f"/api/executions/{failed}/redrive", {})
+    assert redriven["http"] == 200 and engine.describe(failed)["redriveCount"] == 1
+    started = post(client, context, "/api/start", {"workflow": "pass.yaml", "input": {"a": 1}})
+    assert engine.describe(started["executionId"])["status"] == "SUCCEEDED"
+    outside = post(client, context, "/api/start", {"workflow": "../pass.yaml"})
+    assert outside["http"] == 400 and "workflow:" in outside["error"]
+    bad_input = post(client, context, "/api/start", {"workflow": "pass.yaml", "input": "{nope"})
+    assert bad_input["http"] == 400 and "not valid JSON" in bad_input["error"]
+
+
+def test_callback_tokens_are_masked_unless_revealed_and_usable_without_them(
+    engine, client, context
+):
+    execution = engine.start_execution(CALLBACK, {}, "wait-1", state_machine="beta")
+    waiting = client.get(f"/api/executions/{execution}/waiting").json()["tasks"]
+    assert len(waiting) == 1 and waiting[0]["state"] == "Wait"
+    assert "masked" in waiting[0]["token"]
+    history = client.get(f"/api/executions/{execution}/history").text
+    states = client.get(f"/api/executions/{execution}/states").text
+    revealed = post(client, context, f"/api/executions/{execution}/waiting/reveal", {})
+    token = revealed["tasks"][0]["token"]
+    assert len(token) == 32 and token not in history and token not in states
+    assert client.post(f"/api/executions/{execution}/waiting/reveal").status_code == 403
+    sent = post(
+        client,
+        context,
+        f"/api/executions/{execution}/task",
+        {"run": waiting[0]["run"], "outcome": "success", "output": '{"ok": true}'},
+    )
+    assert sent["http"] == 200
+    assert engine.describe(execution)["status"] == "SUCCEEDED"
+    assert client.get(f"/api/executions/{execution}/waiting").json()["tasks"] == []
+
+
+def test_metrics_and_workers(engine, client):
+    engine.start_execution(PASS, {}, "ok-1", state_machine="alpha")
+    text = client.get("/metrics").text
+    assert 'sfn_executions{state_machine="alpha",status="SUCCEEDED"} 1.0' in text
+    assert "sfn_workers 0.0" in text
+    workers = client.get("/api/workers").json()
+    assert workers["workers"] == [] and workers["timers"]["due"] == 0
+    assert "No worker is running" in client.get("/workers").text
