@@ -18,7 +18,7 @@ from redis.client import Pipeline
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-from engine.runtime import keys
+from engine.runtime import allowlist, keys
 
 # The internal queue: joins and redeliveries of bookkeeping jobs, which any worker can run.
 DEFAULT_QUEUE = "sfn"
@@ -94,7 +94,7 @@ def enqueue(
     watch = watchdog.member(kwargs["execution"], queue_name, job_id)
     pipe.zadd(keys.TIMERS, {watch: watchdog.due()})
     queue(client, queue_name).enqueue_call(
-        f"engine.runtime.jobs.{function}",
+        allowlist.job_path(function),
         kwargs=kwargs,
         job_id=job_id,
         timeout=timeout,

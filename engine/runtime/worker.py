@@ -7,6 +7,7 @@ process (`SfnWorker`, RQ's SimpleWorker that also runs the Tasks its jobs claim,
 horse per job costs more than the job (a 1,000-item Map runs ~8x faster). `fork=True` gives
 each job a work horse of its own (RQ's Worker, no eager Tasks), isolating activities that leak
 or crash. `EmbeddedWorker` runs the same loop in a thread of the current process (for `sfn run`).
+Every one of them runs only sfn's own job functions (`engine.runtime.allowlist`).
 """
 
 from __future__ import annotations
@@ -24,13 +25,13 @@ from typing import Any
 import redis
 from rq import SimpleWorker, Worker
 from rq.exceptions import StopRequested
-from rq.job import Job
+from rq.job import Job, JobStatus
 from rq.queue import Queue
 from rq.serializers import JSONSerializer
 from rq.timeouts import JobTimeoutException, TimerDeathPenalty
 from rq.worker import WorkerStatus
 
-from engine.runtime import dispatch, eager, jobs
+from engine.runtime import allowlist, dispatch, eager, jobs
 from engine.runtime.commit import Runtime
 from engine.runtime.timers import TimerPoller
 
@@ -68,7 +69,36 @@ def warm_up() -> None:
         importlib.import_module(name)
 
 
-class SfnWorker(SimpleWorker):
+class OnlySfnJobs:
+    """A worker mix-in: a job that is not one of sfn's (`allowlist`) is failed, not run, and
+    nothing it names is imported. Checked before RQ prepares the job, in this process."""
+
+    connection: redis.Redis
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        reason = allowlist.refusal(job)
+        if reason is None:
+            super().execute_job(job, queue)  # type: ignore[misc]
+            return
+        log.error(
+            "refused RQ job %s on queue %s: %s (failed, not run)",
+            allowlist.quote(job.id), allowlist.quote(queue.name), reason,
+        )  # fmt: skip
+        with self.connection.pipeline() as pipe:
+            job.set_status(JobStatus.FAILED, pipeline=pipe)
+            registry = queue.failed_job_registry
+            registry.add(
+                job, ttl=dispatch.FAILURE_TTL, exc_string=f"refused: {reason}", pipeline=pipe
+            )
+            pipe.lrem(queue.intermediate_queue_key, 1, job.id)  # RQ's dequeue parked it there
+            pipe.execute()
+
+
+class ForkingWorker(OnlySfnJobs, Worker):
+    """RQ's forking Worker (`sfn worker --fork`), running only sfn's jobs."""
+
+
+class SfnWorker(OnlySfnJobs, SimpleWorker):
     """RQ's SimpleWorker that, once a job ends, runs the Tasks the job claimed (`eager`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -116,10 +146,15 @@ def make_worker(
 ) -> Worker:
     """An RQ worker on `listen_queues(queues)` (read now: load activities first)."""
     names = listen_queues(queues)
+    job_class = allowlist.SfnJob
     return cls(
-        [dispatch.queue(client, name) for name in names],
+        [
+            Queue(name, connection=client, serializer=JSONSerializer, job_class=job_class)
+            for name in names
+        ],
         connection=client,
         serializer=JSONSerializer,
+        job_class=job_class,
     )
 
 
@@ -136,7 +171,7 @@ def run_worker(
     A Redis outage does not end the worker: RQ's loop gives up when Redis drops a command (it
     quits on a timeout, and an error while it finishes a job escapes it), so a new RQ worker
     starts once Redis answers again. The job in hand is delivered again by its watch."""
-    cls = Worker if fork else SfnWorker
+    cls = ForkingWorker if fork else SfnWorker
     warm_up()
     rq_worker = make_worker(client, queues, cls)
     poller = TimerPoller(client).start()
