@@ -44,6 +44,7 @@ from engine.core.triggers import (
 )
 from engine.definition import load_definition, validate
 from engine.definition.model import Machine, compile_machine
+from engine.definition.substitutions import require_filled
 from engine.errors import DefinitionError
 
 Json = Any
@@ -93,17 +94,20 @@ def run(
     *,
     env: Env | None = None,
     context: dict[str, Json] | None = None,
+    substitutions: Mapping[str, str] | None = None,
 ) -> Result:
     """Run `definition` with `input` to its end and return the Result.
 
     The definition is validated first (DefinitionError lists every problem).
     `activities` maps a Task's Resource to a callable taking the task input; registered
-    activities (`@activity`) are used for names it does not give.
+    activities (`@activity`) are used for names it does not give. `substitutions` fill the
+    definition's `${Name}` placeholders (every one must be filled).
     """
-    document = load_definition(definition)
+    document = load_definition(definition, substitutions=substitutions)
     problems = [problem for problem in validate(document) if problem.severity == "error"]
     if problems:
         raise DefinitionError(problems)
+    require_filled(document)
     machine = compile_machine(document.data)
     known = {**registered(), **(activities or {})}
     driver = _Driver(machine, known, env or VirtualEnv())

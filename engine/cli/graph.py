@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from engine.cli.substitution_options import substitution_options
 from engine.definition import load_definition
 from engine.graph import output_format, render, to_dot
 from engine.graph_overlay import state_runs
@@ -30,11 +31,18 @@ from engine.graph_overlay import state_runs
     metavar="URL",
     help="With --execution: the Redis server; default $SFN_REDIS_URL, else the embedded one.",
 )
-def graph(file: Path, output: Path | None, execution: str | None, redis_url: str | None) -> None:
+@substitution_options
+def graph(
+    file: Path,
+    output: Path | None,
+    execution: str | None,
+    redis_url: str | None,
+    substitutions: dict[str, str],
+) -> None:
     """Draw the state machine in FILE: states, transitions, Retry/Catch, branches."""
     if output is not None:
         output_format(output)  # a bad suffix is reported before any work
-    document = load_definition(file)
+    document = load_definition(file, substitutions=substitutions)
     runs, title = None, None
     if execution is not None:
         described, history = _execution(execution, redis_url)

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from engine.cli.runtime_options import redis_url_option
+from engine.cli.substitution_options import substitution_options
 from engine.errors import UsageError
 
 Json = Any
@@ -44,6 +45,7 @@ Json = Any
 @click.option("--no-wait", is_flag=True, help="Start the execution, print its id and return.")
 @click.option("--no-worker", is_flag=True, help="Run no worker here: `sfn worker`s do the work.")
 @redis_url_option
+@substitution_options
 def run(
     file: Path,
     input_text: str | None,
@@ -55,6 +57,7 @@ def run(
     no_wait: bool,
     no_worker: bool,
     redis_url: str | None,
+    substitutions: dict[str, str],
 ) -> None:
     """Run the state machine in FILE with the given input and print how it ended."""
     execution_input = read_input(input_text, input_file)
@@ -63,10 +66,16 @@ def run(
 
         options = {"name": name, "wait": not no_wait, "worker": not no_worker}
         code = run_durable(
-            file, execution_input, activity_specs, **options, as_json=as_json, redis_url=redis_url
+            file,
+            execution_input,
+            activity_specs,
+            **options,
+            as_json=as_json,
+            redis_url=redis_url,
+            substitutions=substitutions,
         )
         raise SystemExit(code)
-    result = run_in_memory(file, execution_input, activity_specs)
+    result = run_in_memory(file, execution_input, activity_specs, substitutions)
     print_result(result, as_json)
     if result["status"] != "SUCCEEDED":
         raise SystemExit(1)
@@ -95,13 +104,18 @@ def _not_json(constant: str) -> None:
     raise ValueError(f"{constant} is not a JSON value")
 
 
-def run_in_memory(file: Path, execution_input: Json, activity_specs: tuple[str, ...]) -> dict:
+def run_in_memory(
+    file: Path,
+    execution_input: Json,
+    activity_specs: tuple[str, ...],
+    substitutions: dict[str, str] | None = None,
+) -> dict:
     """Validate and run FILE with the in-memory driver; the result as plain data."""
     from engine import testing
     from engine.activities import load_activities
 
     load_activities(activity_specs)
-    result = testing.run(file, execution_input)
+    result = testing.run(file, execution_input, substitutions=substitutions)
     return {
         "executionId": result.execution_id,
         "status": result.status,

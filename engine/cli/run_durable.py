@@ -31,6 +31,7 @@ def run_durable(
     worker: bool = True,
     as_json: bool = False,
     redis_url: str | None = None,
+    substitutions: dict[str, str] | None = None,
 ) -> int:
     """Run FILE durably and print how it ended; return the exit code (0 SUCCEEDED, 1 not)."""
     from engine.activities import load_activities
@@ -46,7 +47,9 @@ def run_durable(
     check = True if worker else None
     # As JSON text: the API reads a str as JSON text, and a JSON string input must stay one.
     text = json.dumps(execution_input)
-    execution = engine.start_execution(file, text, name, check_resources=check)
+    execution = engine.start_execution(
+        file, text, name, check_resources=check, substitutions=substitutions
+    )
     if not wait:
         described = engine.describe(execution)
         click.echo(json.dumps(_result(described)) if as_json else execution)

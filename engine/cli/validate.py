@@ -11,13 +11,16 @@ from pathlib import Path
 
 import click
 
+from engine.cli.substitution_options import substitution_options
 from engine.errors import DefinitionError, Diagnostic
 
 VALID, INVALID, USAGE = 0, 1, 2
 
 
-def check_file(name: str) -> tuple[int, list[Diagnostic]]:
-    """(status, diagnostics) of one file."""
+def check_file(
+    name: str, substitutions: dict[str, str] | None = None
+) -> tuple[int, list[Diagnostic]]:
+    """(status, diagnostics) of one file, its `${Name}` placeholders filled from `substitutions`."""
     from engine.definition import load_definition, validate
 
     path = Path(name)
@@ -26,7 +29,7 @@ def check_file(name: str) -> tuple[int, list[Diagnostic]]:
     if path.is_dir():
         return USAGE, [Diagnostic("is a directory, not a definition file", file=name)]
     try:
-        document = load_definition(path, filename=name)
+        document = load_definition(path, filename=name, substitutions=substitutions)
     except DefinitionError as error:
         return INVALID, error.diagnostics
     diagnostics = validate(document)
@@ -62,13 +65,14 @@ def _as_json(name: str, status: int, diagnostics: list[Diagnostic]) -> dict:
     show_default=True,
     help="text: one `file:line:col: error: message` line per problem; json: one JSON document.",
 )
-def validate(files: tuple[str, ...], output_format: str) -> None:
+@substitution_options
+def validate(files: tuple[str, ...], output_format: str, substitutions: dict[str, str]) -> None:
     """Check workflow definitions (YAML or JSON) against the ASL schema and rules.
 
     Exits 0 when all are valid (warnings, for what AWS accepts but cannot run as written, do not
     count), 1 when any is not, 2 when a file does not exist.
     """
-    results = [(name, *check_file(name)) for name in files]
+    results = [(name, *check_file(name, substitutions)) for name in files]
     worst = max(status for _, status, _ in results)
     if output_format == "json":
         report = {"valid": worst == VALID, "files": [_as_json(*result) for result in results]}
@@ -83,11 +87,14 @@ def validate(files: tuple[str, ...], output_format: str) -> None:
 
 def _summary(results: list[tuple[str, int, list[Diagnostic]]]) -> str:
     bad = [name for name, status, _ in results if status != VALID]
-    problems = sum(len(diagnostics) for _, _, diagnostics in results)
+    every = [item for _, _, diagnostics in results for item in diagnostics]
+    problems = sum(item.severity == "error" for item in every)
+    warnings = len(every) - problems
+    warned = f" ({warnings} warning{'s' if warnings > 1 else ''})" if warnings else ""
     if not bad:
-        warned = f" ({problems} warning{'s' if problems > 1 else ''})" if problems else ""
         return f"{len(results)} file{'s' if len(results) > 1 else ''} valid{warned}"
     noun = "problem" if problems == 1 else "problems"
     return (
         f"{problems} {noun} in {len(bad)} of {len(results)} file{'s' if len(results) > 1 else ''}"
+        f"{warned}"
     )

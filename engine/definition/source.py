@@ -13,6 +13,7 @@ from typing import Any
 
 from engine.definition.document import Document, problem
 from engine.definition.json_source import parse_json
+from engine.definition.substitutions import fill_text, substitute
 from engine.definition.yaml_source import parse_yaml
 from engine.errors import DefinitionError
 
@@ -26,19 +27,25 @@ BINARY = "this is a binary file, not a YAML or JSON definition"
 
 
 def load_definition(
-    source: Source, *, filename: str | None = None, max_bytes: int = MAX_BYTES
+    source: Source,
+    *,
+    filename: str | None = None,
+    max_bytes: int = MAX_BYTES,
+    substitutions: Mapping[str, str] | None = None,
 ) -> Document:
     """Load a definition from a path, YAML/JSON text or a dict; raise DefinitionError if bad.
 
     A `str` is a path when it is one line ending in .json/.yaml/.yml, else YAML or JSON text.
+    `substitutions` fill `${Name}` placeholders as CloudFormation's DefinitionSubstitutions do.
     """
+    values = substitutions or {}
     if isinstance(source, Mapping):
-        return from_data(source, filename)
+        return substitute(from_data(source, filename), values)
     if isinstance(source, PurePath) or _looks_like_path(source):
-        return load_file(PurePath(source), max_bytes=max_bytes, filename=filename)
+        return load_file(PurePath(source), max_bytes=max_bytes, filename=filename, values=values)
     if not isinstance(source, str):
         raise problem(f"cannot load a definition from a {type(source).__name__}", filename)
-    return load_text(source, filename, max_bytes=max_bytes)
+    return load_text(source, filename, max_bytes=max_bytes, values=values)
 
 
 def _looks_like_path(source: object) -> bool:
@@ -50,7 +57,11 @@ def _looks_like_path(source: object) -> bool:
 
 
 def load_file(
-    path: PurePath, *, max_bytes: int = MAX_BYTES, filename: str | None = None
+    path: PurePath,
+    *,
+    max_bytes: int = MAX_BYTES,
+    filename: str | None = None,
+    values: Mapping[str, str] | None = None,
 ) -> Document:
     """Read and parse one file; the suffix says JSON (.json) or YAML (anything else)."""
     from pathlib import Path
@@ -77,10 +88,16 @@ def load_file(
         raise problem(BINARY, name, line)
     text = decode(raw, name)
     as_json = path.name.lower().endswith(JSON_SUFFIXES)
-    return parse_text(text, name, as_json=as_json)
+    return parse_text(text, name, as_json=as_json, values=values)
 
 
-def load_text(text: str, filename: str | None = None, *, max_bytes: int = MAX_BYTES) -> Document:
+def load_text(
+    text: str,
+    filename: str | None = None,
+    *,
+    max_bytes: int = MAX_BYTES,
+    values: Mapping[str, str] | None = None,
+) -> Document:
     """Parse YAML or JSON text (JSON when it starts with `{` or `[` and parses as JSON)."""
     try:
         size = len(text.encode("utf-8"))
@@ -90,30 +107,40 @@ def load_text(text: str, filename: str | None = None, *, max_bytes: int = MAX_BY
     if size > max_bytes:
         raise problem(_too_big(size, max_bytes), filename)
     if filename and filename.lower().endswith(JSON_SUFFIXES):
-        return parse_text(text, filename, as_json=True)
+        return parse_text(text, filename, as_json=True, values=values)
     if text.lstrip().startswith(("{", "[")):
         try:
-            return parse_text(text, filename, as_json=True)
+            return parse_text(text, filename, as_json=True, values=values)
         except DefinitionError as json_error:
             # YAML is a superset of JSON ("{a: 1}"); if it fails too, the JSON error explains
             # JSON-looking text best.
             try:
-                return parse_text(text, filename, as_json=False)
+                return parse_text(text, filename, as_json=False, values=values)
             except DefinitionError:
                 raise json_error from None
-    return parse_text(text, filename, as_json=False)
+    return parse_text(text, filename, as_json=False, values=values)
 
 
-def parse_text(text: str, file: str | None, *, as_json: bool) -> Document:
-    """Parse decoded text as JSON or YAML after the checks both need."""
+def parse_text(
+    text: str, file: str | None, *, as_json: bool, values: Mapping[str, str] | None = None
+) -> Document:
+    """Parse decoded text as JSON or YAML after the checks both need, placeholders filled."""
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise problem(BINARY, file, line)
     if not text.strip():
         raise problem("the definition is empty", file)
-    if as_json:
-        return parse_json(text, file, max_depth=MAX_DEPTH)
-    return parse_yaml(text, file, max_alias_nodes=MAX_ALIAS_NODES, max_depth=MAX_DEPTH)
+    filled = fill_text(text, values or {}, as_json=as_json)
+    try:
+        if as_json:
+            document = parse_json(filled.text, file, max_depth=MAX_DEPTH)
+        else:
+            document = parse_yaml(
+                filled.text, file, max_alias_nodes=MAX_ALIAS_NODES, max_depth=MAX_DEPTH
+            )
+    except DefinitionError as error:
+        raise filled.restore_error(error) from None
+    return filled.restore(document)
 
 
 def decode(raw: bytes, file: str | None) -> str:

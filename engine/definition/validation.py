@@ -13,9 +13,11 @@ from engine.definition import (
     checks_graph,
     checks_language,
     checks_paths,
+    substitutions,
 )
 from engine.definition.document import Document
 from engine.definition.schema import schema_problems
+from engine.definition.substitutions import PLACEHOLDER, placeholders
 from engine.errors import Diagnostic
 
 Check = Callable[[Document], Iterator[Diagnostic]]
@@ -51,16 +53,28 @@ CHECKS: tuple[Check, ...] = (
     checks_paths.choice_paths_valid,
     checks_paths.template_fields_valid,
     checks_paths.path_warnings,
+    substitutions.unfilled_placeholders,
 )
 
 
 def validate(document: Document) -> list[Diagnostic]:
     """Every problem in `document`, each once, ordered by position."""
     found: dict[tuple, Diagnostic] = {}
+    # A value that is a whole unfilled placeholder cannot be judged until it is filled.
+    pending = {path for path, _, in_key in placeholders(document.data) if not in_key}
+    pending = {path for path in pending if PLACEHOLDER.fullmatch(_at(document.data, path))}
     for check in CHECKS:
         for diagnostic in check(document):
+            if diagnostic.severity == "error" and diagnostic.path in pending:
+                continue
             found.setdefault((diagnostic.line, diagnostic.column, diagnostic.message), diagnostic)
     return sorted(found.values(), key=_order)
+
+
+def _at(data: object, path: tuple) -> object:
+    for part in path:
+        data = data[part]  # type: ignore[index]
+    return data
 
 
 def _order(diagnostic: Diagnostic) -> tuple[int, int]:

@@ -9,6 +9,7 @@ import json
 import re
 import time
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import Any
@@ -82,14 +83,15 @@ class Engine:
         *,
         state_machine: str | None = None,
         check_resources: bool | None = None,
+        substitutions: Mapping[str, str] | None = None,
     ) -> str:
         """Start an execution and return its id (same name and input: the existing one).
 
         `definition` is a path, YAML/JSON text or a dict; `input` is JSON data or JSON text.
         Resources are checked against the registered activities when any are registered
-        (or when `check_resources` is True).
+        (or when `check_resources` is True). `substitutions` fill `${Name}` placeholders.
         """
-        data, digest, default_name = _load(definition, self._validated)
+        data, digest, default_name = _load(definition, self._validated, substitutions)
         payload = parse_input(input)
         machine_name = check_name(state_machine or default_name, "state machine")
         _check_resources(data, check_resources)
@@ -289,13 +291,16 @@ def _not_json(constant: str) -> None:
     raise ValueError(f"{constant} is not a JSON value")
 
 
-def _load(definition: Json, validated: set[str]) -> tuple[Json, str, str]:
+def _load(
+    definition: Json, validated: set[str], substitutions: Mapping[str, str] | None = None
+) -> tuple[Json, str, str]:
     """Plain, validated definition data, its content hash and the state machine name it
     suggests.
 
     `validated` holds the digests of definitions already found valid; it grows here.
     """
     from engine.definition import load_definition, validate
+    from engine.definition.substitutions import require_filled
 
     name = DEFAULT_STATE_MACHINE
     if isinstance(definition, PurePath) or (
@@ -304,12 +309,13 @@ def _load(definition: Json, validated: set[str]) -> tuple[Json, str, str]:
         and definition.lower().endswith((".json", ".yaml", ".yml"))
     ):
         name = re.sub(r"[^A-Za-z0-9_.\-]", "-", PurePath(definition).stem)[:80] or name
-    document = load_definition(definition)
+    document = load_definition(definition, substitutions=substitutions)
     digest = definition_digest(document.data)
     if digest not in validated:
         problems = [d for d in validate(document) if d.severity == "error"]
         if problems:
             raise DefinitionError(problems)
+        require_filled(document)
         validated.add(digest)
     return document.data, digest, name
 

@@ -148,3 +148,11 @@ def test_json_definitions_named_like_aws_tooling(tmp_path: Path) -> None:
     result = sfn(str(path))
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith('digraph "flow" {') and '"(start)" -> "A";' in result.stdout
+
+
+def test_sub_fills_placeholders_before_drawing(tmp_path: Path) -> None:
+    file = tmp_path / "m.asl.json"
+    file.write_text('{"StartAt": "${First}", "States": {"${First}": {"Type": "Succeed"}}}')
+    result = sfn(str(file), "--sub", "First=Hello")
+    assert result.exit_code == 0
+    assert '"Hello"' in result.output and "${First}" not in result.output

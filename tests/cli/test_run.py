@@ -105,3 +105,41 @@ def test_an_invalid_definition_exits_2_with_its_place(write):
     result = invoke(path, "--in-memory")
     assert result.exit_code == 2
     assert "bad.json" in result.output and "Traceback" not in result.output
+
+
+PLACEHOLDERS = """{
+  "StartAt": "P",
+  "States": {"P": {"Type": "Pass", "Result": {"wait": ${Wait}, "arn": "arn:${Region}:x"},
+                   "End": true}}
+}
+"""
+
+
+def test_sub_and_subs_fill_placeholders_sub_wins(write) -> None:
+    file = write("reminder.asl.json", PLACEHOLDERS)
+    subs = write("subs.json", {"Wait": 5, "Region": "us-east-1"})
+    result = invoke(file, "--in-memory", "--json", "--subs", subs, "--sub", "Region=eu-west-1")
+    assert result.exit_code == 0, result.output
+    assert last_line(result.output)["output"] == {"wait": 5, "arn": "arn:eu-west-1:x"}
+
+
+def test_an_unfilled_placeholder_is_an_error_listing_the_missing_names(write) -> None:
+    file = write("reminder.asl.json", PLACEHOLDERS)
+    result = invoke(file, "--in-memory", "--sub", "Wait=1")
+    assert result.exit_code == 2
+    assert "placeholders that are not filled: ${Region};" in result.stderr
+    result = invoke(file, "--in-memory")
+    assert "${Region}, ${Wait}" in result.stderr
+
+
+@pytest.mark.parametrize("bad", ["Wait", "=1"])
+def test_a_malformed_sub_is_a_usage_error(write, bad: str) -> None:
+    result = invoke(write("m.asl.json", PLACEHOLDERS), "--in-memory", "--sub", bad)
+    assert result.exit_code == 2
+    assert "write it as NAME=VALUE" in result.stderr
+
+
+def test_a_subs_file_that_is_not_an_object_is_a_usage_error(write) -> None:
+    result = invoke(write("m.asl.json", PLACEHOLDERS), "--subs", write("s.json", "[1]"))
+    assert result.exit_code == 2
+    assert "must hold a JSON object" in result.stderr

@@ -185,3 +185,16 @@ def test_jayway_forms_aws_accepts_validate_with_a_warning_where_they_cannot_run(
     report = json.loads(out)
     assert code == 0 and report["valid"] is True
     assert [d["severity"] for d in report["files"][0]["diagnostics"]] == ["warning"]
+
+
+def test_placeholders_warn_until_filled_with_sub(tmp_path: Path) -> None:
+    second = ' "States": {"W": {"Type": "Wait", "Seconds": ${Delay}, "End": true}}}'
+    name = write(tmp_path, "m.asl.json", '{"StartAt": "W",\n' + second)
+    column = second.index("${Delay}") + 1
+    code, out, _ = run(name)
+    assert code == 0
+    assert out.startswith(f"{name}:2:{column}: warning: placeholder ${{Delay}} is not filled")
+    code, out, _ = run("--sub", "Delay=5", name)
+    assert (code, out) == (0, "")
+    code, out, _ = run("--sub", "Delay=-5", name)
+    assert code == 1 and f"{name}:2:{column}: error:" in out

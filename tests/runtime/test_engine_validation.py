@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 import engine.definition
 from engine.errors import DefinitionError
 from engine.runtime.engine import Engine
+
+from .conftest import drain
 
 PASS = {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}
 BROKEN = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Nowhere"}}}
@@ -36,3 +40,11 @@ def test_an_invalid_definition_fails_every_start(engine: Engine, validations: li
         with pytest.raises(DefinitionError, match="Nowhere"):
             engine.start_execution(BROKEN, {})
     assert len(validations) == 2
+
+
+def test_placeholders_are_filled_per_start_and_an_unfilled_one_fails_it(engine: Engine) -> None:
+    text = '{"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": ${N}, "End": true}}}'
+    with pytest.raises(DefinitionError, match=r"not filled: \$\{N\}"):
+        engine.start_execution(text, {})
+    execution = engine.start_execution(text, {}, substitutions={"N": "7"})
+    assert json.loads(drain(engine, execution)["output"]) == 7
