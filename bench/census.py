@@ -17,6 +17,7 @@ import redis
 
 from bench.redis_server import used_memory
 from engine.runtime import dispatch, keys
+from engine.runtime.engine import Engine
 
 QUIET_CHECKS = 3
 POLL_SECONDS = 0.05
@@ -104,9 +105,15 @@ def per_execution(kinds: dict[str, int], executions: int) -> dict[str, float]:
 
 
 def take(client: redis.Redis, executions: int, baseline_bytes: int) -> dict[str, object]:
-    """The census after `executions` ended: keys by kind, per execution, and Redis bytes."""
+    """The census after `executions` ended: keys by kind, per execution, and Redis bytes, kept
+    (before retention deletes them) and after a purge of every finished execution (what is
+    left once the retention period has passed: shared keys only). Read what you need of the
+    executions before taking it."""
     drain_seconds = drain(client)
     kinds = count_keys(client)
+    kept = used_memory(client) - baseline_bytes
+    purged = Engine(client=client).purge()
+    left = used_memory(client) - baseline_bytes
     return {
         "executions": executions,
         "drained": drain_seconds is not None,
@@ -114,8 +121,11 @@ def take(client: redis.Redis, executions: int, baseline_bytes: int) -> dict[str,
         "keys": kinds,
         "keys_per_execution": sum(per_execution(kinds, executions).values()),
         "baseline_bytes": baseline_bytes,
-        "redis_bytes": used_memory(client) - baseline_bytes,
-        "redis_bytes_per_execution": (used_memory(client) - baseline_bytes) / executions,
+        "redis_bytes": kept,
+        "redis_bytes_per_execution": kept / executions,
+        "purged": purged,
+        "redis_bytes_after_purge": left,
+        "redis_bytes_per_execution_after_purge": left / executions,
     }
 
 

@@ -100,7 +100,9 @@ def w3_at_size(server: BenchRedis, items: int) -> dict[str, Json]:
             )
             described = engine.wait(execution, timeout=W3_TIMEOUT)
             seconds = time.perf_counter() - started
-        found = census.take(client, 1, baseline)
+        history_events = client.llen(keys.history(execution))
+        history_bytes = client.memory_usage(keys.history(execution), samples=0) or 0
+        found = census.take(client, 1, baseline)  # purges the execution: read it before
         worker_peak = max(workers.rss("VmHWM"))
     finally:
         workers.stop()
@@ -110,8 +112,8 @@ def w3_at_size(server: BenchRedis, items: int) -> dict[str, Json]:
         "seconds": seconds,
         "transitions_per_s": (items + 1) / seconds,
         "redis_peak_bytes": watch.peak - baseline,
-        "history_events": client.llen(keys.history(execution)),
-        "history_bytes": client.memory_usage(keys.history(execution), samples=0) or 0,
+        "history_events": history_events,
+        "history_bytes": history_bytes,
         "census": found,
         "worker_peak_rss_mib": worker_peak,
     }
@@ -192,7 +194,8 @@ def w5_lines(w5: Json) -> list[str]:
         f"  Redis: peak {w5['redis_peak_bytes'] / MIB:,.1f} MiB "
         f"({w5['redis_peak_bytes'] / total / 1024:,.2f} KiB per execution); after the end "
         f"{left['redis_bytes'] / MIB:,.1f} MiB ({left['redis_bytes_per_execution'] / 1024:,.2f} "
-        f"KiB per finished execution)",
+        f"KiB per finished execution; after a purge "
+        f"{left['redis_bytes_per_execution_after_purge'] / 1024:,.2f} KiB)",
         f"  workers: RSS growth {' / '.join(f'{g:,.1f}' for g in growth)} MiB = "
         f"{sum(growth) * 1024 / count:,.3f} KiB per execution; "
         f"peak RSS {w5['worker_peak_rss_mib']:,.0f} MiB",

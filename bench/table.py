@@ -165,8 +165,9 @@ def retention_rows(results: Json) -> list[str]:
     """Keys and Redis memory each finished execution leaves once the queues have drained."""
     lines = [
         row(["left after the end (2 workers)", "keys per execution", "Redis KiB per execution",
-             "queues quiet after s", "keys by kind (per execution; shared keys as counts)"]),
-        row(["---"] * 5),
+             "after a purge", "queues quiet after s",
+             "keys by kind (per execution; shared keys as counts)"]),
+        row(["---"] * 6),
     ]  # fmt: skip
     measured = [(wid, modes.get("workers") or {}) for wid, modes in results["sfn"].items()]
     w5 = results.get("w5_throughput") or {}
@@ -185,6 +186,7 @@ def census_cells(label: str, result: Json) -> list[str]:
     return [
         label + ("" if drained else " (queues not drained)"), fmt(found["keys_per_execution"], 1),
         fmt(found["redis_bytes_per_execution"] / 1024, 1),
+        fmt(found["redis_bytes_per_execution_after_purge"] / 1024, 2),
         fmt(median([d for d in drains if d is not None]), 2),
         census.summary(found["keys"], found["executions"]),
     ]  # fmt: skip

@@ -1,13 +1,16 @@
-"""`sfn executions list|describe|history`, `sfn stop`, `sfn redrive`: executions from the shell."""
+"""`sfn executions list|describe|history|purge`, `sfn stop`, `sfn redrive`: executions from the
+shell."""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import click
 
 from engine.cli.runtime_options import json_option, with_engine
+from engine.errors import UsageError
 
 Json = Any
 
@@ -117,3 +120,33 @@ def redrive(engine, execution: str, as_json: bool) -> None:
     described = engine.redrive(execution)
     summary = f"{execution}: {described['status']} (redrive {described['redriveCount']})"
     click.echo(json.dumps(described) if as_json else summary)
+
+
+FINAL = ["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]
+DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
+UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
+
+
+def parse_duration(text: str) -> float:
+    """'90d', '12h', '1d12h', '30m', '45s', '2w' -> seconds; anything else is a usage error."""
+    compact = text.strip().lower()
+    parts = DURATION.findall(compact)
+    if not parts or "".join(n + u for n, u in parts) != compact:
+        raise UsageError(
+            f"--older-than {text!r}: expected a duration such as 90d, 12h, 1d12h, 30m or 45s"
+        )
+    return sum(float(number) * UNIT_SECONDS[unit] for number, unit in parts)
+
+
+@executions.command()
+@click.option(
+    "--older-than", metavar="DURATION", help="Only executions that ended this long ago (90d, 12h)."
+)
+@click.option("--status", type=click.Choice(FINAL), help="Only finished executions in this status.")
+@click.option("--state-machine", metavar="NAME", help="Only this state machine's executions.")
+@with_engine
+def purge(engine, older_than: str | None, status: str | None, state_machine: str | None) -> None:
+    """Delete finished executions now (running ones are never touched); print how many."""
+    seconds = None if older_than is None else parse_duration(older_than)
+    count = engine.purge(seconds, status, state_machine)
+    click.echo(f"purged {count} execution{'' if count == 1 else 's'}")

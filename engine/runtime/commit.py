@@ -23,7 +23,7 @@ from engine.core.effects import Finish, RunTask, StartChildren, StartTimer
 from engine.core.env import ExecutionEnv
 from engine.core.interpreter import advance
 from engine.core.triggers import Redrive, Trigger
-from engine.runtime import dispatch, eager, groups, keys
+from engine.runtime import dispatch, eager, groups, keys, retention
 from engine.runtime.guarded import GuardedWrite
 from engine.runtime.store import (
     REDRIVABLE,
@@ -78,6 +78,8 @@ class Runtime:
         self.env = env or SystemEnv()
         self.machines = Machines(self.store.definition)
         self.inputs = ExecutionInputs(client, self.store.input)
+        # Checked when the process builds its runtime: a bad value stops it before any work.
+        self.retention_days = retention.retention_days()
 
     def advance(
         self,
@@ -99,7 +101,8 @@ class Runtime:
         the same commit (its records go), so the parent hears from it once. A commit that ends
         a child may complete its group or free a MaxConcurrency slot: the join runs here,
         right after the commit (`groups.after_finish`). `also(pipe)` adds the caller's own
-        writes to the commit (a Task's lease and job watch end with its result). With a
+        writes to the commit, before the step's (a Task's lease and job watch end with its
+        result; a redrive's PERSISTs come before an end that may expire the keys again). With a
         worker's `chain`, a Task the step schedules may be claimed by that worker (`eager`).
         `reads`: what an earlier trip read for this step (`task_reads`); the commit's guards
         catch whatever changed since, and the step is then read again."""
@@ -116,12 +119,12 @@ class Runtime:
             _guard(write, execution, run_id, reads, decision, deliver_group)
             if open_meta:
                 _open_execution(write.pipe, execution, open_meta)
+            if also:
+                also(write.pipe)
             self.write(write, execution, trigger, decision)
             if deliver_group:
                 records = groups.child_records(reads.delivered)
                 groups.close_group(write.pipe, execution, deliver_group, records, reads.live)
-            if also:
-                also(write.pipe)
             replies = write.commit()
             if replies is None:
                 continue
@@ -182,6 +185,8 @@ class Runtime:
                 keys.history(execution) if decision.inline else keys.run_history(execution, run.id)
             )
             write.push(where, lines)
+            if not decision.inline and not decision.existed:
+                retention.track_run_history(pipe, execution, run.id)
         if isinstance(trigger, Redrive):
             self._reopen(pipe, execution, decision.meta, now)
         resolved = _awaited_token(decision.before)
@@ -342,6 +347,7 @@ class Runtime:
         if end.status != "SUCCEEDED":
             groups.keep_for_redrive(pipe, execution, live)
         groups.sweep(pipe, execution, live)
+        retention.on_finish(pipe, execution, live, now, self.retention_days)
 
     def _reopen(self, pipe: Any, execution: str, meta: dict[str, str], now: datetime) -> None:
         count = int(meta.get("redriveCount", "0")) + 1

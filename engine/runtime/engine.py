@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import PurePath
 from typing import Any
 
@@ -20,7 +21,7 @@ from engine.core.context import iso
 from engine.core.env import PAYLOAD_LIMIT_BYTES
 from engine.core.triggers import Redrive, Start, Stop, TaskFailed, TaskSucceeded
 from engine.errors import DefinitionError, SfnError, UsageError
-from engine.runtime import keys
+from engine.runtime import keys, retention
 from engine.runtime.commit import Runtime
 from engine.runtime.leases import record_heartbeat
 from engine.runtime.store import (
@@ -219,13 +220,32 @@ class Engine:
             raise ExecutionNotRedrivable(f"{execution}: {reason}")
         raw = self.redis.hgetall(keys.redrive_results(execution))
         kept = {int(index): json.loads(output) for index, output in raw.items()}
+        runs = retention.run_histories(self.redis, execution)
         # The commit is guarded by the status read: of two redrives at once, one wins.
-        if not self.runtime.advance(execution, ROOT, Redrive(kept)):
+        persist = partial(retention.on_redrive, execution=execution, runs=runs)
+        if not self.runtime.advance(execution, ROOT, Redrive(kept), also=persist):
             status = self.store.meta(execution)["status"]
             raise ExecutionNotRedrivable(
                 f"{execution}: Execution is {status} and cannot be redriven."
             )
-        return self.describe(execution)
+        described = self.describe(execution)
+        if described["status"] in FINAL_STATUSES:
+            retention.match_expiry(self.redis, execution, runs)
+        return described
+
+    def purge(
+        self,
+        older_than: float | timedelta | None = None,
+        status: str | None = None,
+        state_machine: str | None = None,
+    ) -> int:
+        """Delete finished executions now (all their keys and index entries): those that
+        ended at least `older_than` ago (seconds or a timedelta), in `status`, of
+        `state_machine`. Running executions are never touched. Returns how many went."""
+        if isinstance(older_than, timedelta):
+            older_than = older_than.total_seconds()
+        only = retention.PurgeFilter(older_than, status, state_machine)
+        return retention.purge(self.redis, only, self.runtime.env.now().timestamp())
 
     def send_task_success(self, token: str, output: Json) -> None:
         execution, run = self._awaiting(token)

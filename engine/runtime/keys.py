@@ -113,6 +113,12 @@ def redelivery(execution: str, task_token: str, delivery: int) -> str:
     return f"{_tag(execution)}:redelivery:{task_token}:{delivery}"
 
 
+def run_histories(execution: str) -> str:
+    """Set: the run ids of the DISTRIBUTED iterations whose histories an ended execution keeps
+    (so that retention and purge find them without a scan)."""
+    return f"{_tag(execution)}:histories"
+
+
 def run_history(execution: str, run_id: str) -> str:
     """List of the events of a Distributed Map iteration (kept out of the execution's history)."""
     return f"{_tag(execution)}:history:{run_id}"

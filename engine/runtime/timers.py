@@ -20,7 +20,7 @@ import time
 import redis
 
 from engine.core.triggers import TaskTimedOut, TimerFired
-from engine.runtime import groups, keys, leases, watchdog
+from engine.runtime import groups, keys, leases, retention, watchdog
 from engine.runtime.commit import Runtime
 
 ENV_POLL = "SFN_TIMER_POLL"
@@ -59,7 +59,7 @@ def fire_due(runtime: Runtime, now: float | None = None) -> int:
 
 def fire(runtime: Runtime, timer: dict[str, str]) -> None:
     """Deliver one timer: a Wait/retry timer, a task timeout, a heartbeat check, a lost lease,
-    a group's join or a job watch."""
+    a group's join, a job watch or a finished execution's expiry."""
     if timer["k"] == "job":
         watchdog.check(runtime, timer)
         return
@@ -74,6 +74,8 @@ def fire(runtime: Runtime, timer: dict[str, str]) -> None:
             runtime.advance(execution, run, TaskTimedOut(token, "heartbeat"))
     elif kind == "join":
         groups.join_due(runtime, execution, run, ident)
+    elif kind == "expire":
+        retention.expired(runtime.redis, execution)
     elif kind == "lease":
         token, _, delivery = ident.rpartition("/")
         leases.lost(runtime, execution, run, token, int(delivery))

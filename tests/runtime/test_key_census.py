@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 import redis
 from support.crash import ACTIVITIES, FAST
 from support.waiting import wait_until
 
-from engine.runtime import keys
+from engine.runtime import keys, retention
 from engine.runtime.engine import Engine, TaskNotAwaited
 from engine.runtime.store import ROOT
 
@@ -34,13 +35,15 @@ RQ_KINDS = {
     "rq:scheduler_instance:*",
     "rq:intermediate:*",
 }
-# Indexes and definitions; no token, claim or timer is left (`sfn:timers` is empty, so gone).
+# Indexes, definitions and `sfn:timers`, which holds only each execution's `expire` member (its
+# retention); no token, claim or other timer is left.
 SFN_GLOBAL = {
     "sfn:definition:*",
     "sfn:executions",
     "sfn:statemachines",
     "sfn:statemachine:*",
     "sfn:status:*",
+    "sfn:timers",
 }
 
 
@@ -115,8 +118,9 @@ def awaited_token(engine: Engine, execution: str, run_id: str = ROOT) -> str:
 
 
 def quiet(client: redis.Redis, executions: list[str]) -> bool:
-    """No job queued or running and no timer left for these executions."""
+    """No job queued or running and no timer left for these executions but their expiry."""
     members = [m.decode() for m in client.zrange(keys.TIMERS, 0, -1)]
+    members = [m for m in members if json.loads(m)["k"] != "expire"]
     if any(any(json.dumps(e) in m for e in executions) for m in members):
         return False
     queued = sum(client.llen(q) for q in client.scan_iter("rq:queue:*"))
@@ -183,8 +187,12 @@ def test_ended_executions_keep_only_their_history_and_description(engine: Engine
         if name == "distributed":
             histories = {k for k in found if k.startswith("history:")}
             assert len(histories) == 3, found
-            found -= histories
+            found -= histories | {"histories"}
         assert found == KEPT, (name, found)
+        expiry = engine.redis.zscore(keys.TIMERS, retention.expiry_member(execution))
+        assert expiry == pytest.approx(time.time() + 90 * 86_400, abs=600), name
+    members = [json.loads(m) for m in engine.redis.zrange(keys.TIMERS, 0, -1)]
+    assert sorted(m["e"] for m in members if m["k"] == "expire") == sorted(everything)
     others = kinds(engine.redis, everything)
     assert {kind for kind in others if kind.startswith("sfn:")} == SFN_GLOBAL
     assert {kind for kind in others if kind.startswith("rq:")} <= RQ_KINDS
