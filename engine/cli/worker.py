@@ -50,7 +50,7 @@ def worker(
     """Run workers: they run Task activities and advance executions (Ctrl+C stops)."""
     from engine.activities import load_activities
     from engine.errors import UsageError
-    from engine.runtime import eager
+    from engine.runtime import eager, retention
     from engine.runtime.connection import connect
     from engine.runtime.leases import ENV_LEASE
     from engine.runtime.server import resolve_redis_url
@@ -63,6 +63,7 @@ def worker(
     if eager_tasks is not None:
         os.environ[eager.ENV_EAGER] = str(eager_tasks)
     eager.limit()  # a bad $SFN_EAGER_TASKS is a usage error here, not in every worker
+    retention.retention_days()  # so is a bad $SFN_RETENTION_DAYS
     registry = load_activities(activity_specs)
     names = ", ".join(registry.names()) or "none (give --activities MODULE|PATH)"
     click.echo(f"sfn worker: activities: {names}", err=True)

@@ -112,13 +112,16 @@ def fail_run(run: Run, error: str | None, cause: str | None, status: str = "FAIL
 
 def _resume_point(snapshot: Json) -> Json:
     """Where a redrive continues: the state the run was in (or, between two states, the next
-    one), with its input; a DISTRIBUTED Map keeps its Map Run, which a redrive continues."""
+    one), with its input; a Map/Parallel redriven before keeps the outputs that redrive kept,
+    and a DISTRIBUTED Map its Map Run, which a redrive continues."""
     current, awaited = snapshot["current"], snapshot["awaiting"] or {}
     if awaited.get("purpose") == "yield":
         return {"name": awaited["next"], "input": awaited["data"]}
     if current is None:
         return None
     point = {"name": current["name"], "input": current["input"]}
+    if awaited.get("kept"):  # outputs an earlier redrive kept: still not to be run again
+        point["kept"] = awaited["kept"]
     if awaited.get("map_run"):
         point["map_run"] = awaited["map_run"]
         point["map_run_redrives"] = awaited.get("map_run_redrives", 0)

@@ -247,7 +247,8 @@ def _on_redrive(run: Run, trigger: Redrive) -> bool:
         if run.machine.timeout_seconds:
             # The same timer id: a redrive moves the old deadline instead of adding one.
             _start_execution_timer(run, run.machine.timeout_seconds)
-    run.redrive = {**failed, "kept": {int(i): output for i, output in trigger.kept.items()}}
+    kept = {**failed.get("kept", {}), **trigger.kept}
+    run.redrive = {**failed, "kept": {int(i): output for i, output in kept.items()}}
     _continue(run, _enter(run, failed["name"], failed["input"]))
     return True
 

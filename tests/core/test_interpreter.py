@@ -345,6 +345,19 @@ def test_a_redriven_map_runs_only_the_iterations_that_did_not_succeed():
     assert only(done.effects, Finish).output == ["r0", "r1", "r2", "r3", "r4"]
 
 
+def test_a_second_redrive_keeps_what_the_first_one_kept():
+    m = machine({"M": MAP_OF_TASKS})
+    env = FixedEnv()
+    step = advance(m, None, Start(list(range(4))), env)
+    failed = advance(m, step.snapshot, ChildFailed(1, "Boom"), env)
+    redriven = advance(m, failed.snapshot, Redrive({0: "r0"}), env)
+    again = advance(m, redriven.snapshot, ChildFailed(2, "Boom"), env)  # 1 and 3 ended well
+    last = advance(m, again.snapshot, Redrive({1: "r1", 3: "r3"}), env)
+    assert [child.index for child in only(last.effects, StartChildren).children] == [2]
+    done = advance(m, last.snapshot, ChildrenDone(["r2"]), env)
+    assert only(done.effects, Finish).output == ["r0", "r1", "r2", "r3"]
+
+
 def test_a_redriven_parallel_runs_only_its_failed_branch():
     branch = {"StartAt": "B", "States": {"B": TASK}}
     m = machine({"P": {"Type": "Parallel", "Branches": [branch, branch, branch], "End": True}})
