@@ -87,7 +87,8 @@
           `entered at +${sfn.ms(entry.start_ms)} (event ${entry.entered_event})` +
           (entry.end_ms === null ? ", not left" : `, left at +${sfn.ms(entry.end_ms)} after ${sfn.ms(entry.end_ms - entry.start_ms)}`) }));
       if (entry.error || entry.cause) {
-        box.append(sfn.el("p", { class: "error-text" }, sfn.el("b", { text: entry.error || "" }), " ", entry.cause || ""));
+        box.append(sfn.el("p", { class: "error-text" }, sfn.el("b", { text: entry.error || "(no error name)" })),
+          sfn.cause(entry.cause));
       }
       if (entry.attempts.length) {
         box.append(sfn.el("table", { class: "grid attempts" },
@@ -97,7 +98,7 @@
             sfn.el("td", { text: `+${sfn.ms(a.start_ms)}` }),
             sfn.el("td", { text: a.end_ms === null ? "—" : sfn.ms(a.end_ms - a.start_ms) }),
             sfn.el("td", { text: a.outcome }),
-            sfn.el("td", { text: [a.error, a.cause].filter(Boolean).join(": ") }))))));
+            sfn.el("td", {}, a.error || "", sfn.cause(a.cause)))))));
       }
       for (const [label, text] of [["Input", entry.input], ["Output", entry.output]]) {
         if (text === null || text === undefined) continue;

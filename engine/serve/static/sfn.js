@@ -37,6 +37,13 @@ const sfn = {
     return body;
   },
 
+  // An error's cause (often a long traceback or JSON): folded, shown as text.
+  cause(text) {
+    if (!text) return null;
+    const short = text.length > 80 ? `${text.slice(0, 80)}…` : text;
+    return sfn.el("details", { class: "cause" }, sfn.el("summary", { text: short }), sfn.el("pre", { text }));
+  },
+
   statusBadge(status) {
     return sfn.el("span", { class: `status ${status}`, text: status });
   },

@@ -1,0 +1,196 @@
+"""The web UI in a real browser (Debian's Chromium via playwright) against a real `sfn serve`,
+a real Redis and real `sfn worker` processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from engine.runtime.engine import Engine
+
+ROOT = Path(__file__).resolve().parents[2]
+XSS_NAME = '<script>window.__xss="name"</script>'
+XSS_FAIL = "<img src=x onerror=\"window.__xss='fail'\">"
+XSS_DATA = '<img src=x onerror="window.__xss=\'data\'"><script>window.__xss="data"</script>'
+HOLD = "StartAt: Hold\nStates:\n  Hold: {Type: Task, Resource: nobody_runs_this, End: true}\n"
+PAUSE = (
+    "StartAt: Pause\nStates:\n  Pause: {Type: Wait, Seconds: 2, Next: Done}\n"
+    "  Done: {Type: Pass, End: true}\n"
+)
+FAILED_ORDER = {
+    "order_id": "o-2",
+    "customer": {"id": "c-7", "email": "grace@example.com"},
+    "amount": 30,
+    "items": [{"sku": "lamp", "quantity": 5}],
+}
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Save a screenshot for the README when SFN_UI_SCREENSHOTS names a folder."""
+    folder = os.environ.get("SFN_UI_SCREENSHOTS")
+    if folder:
+        page.screenshot(path=str(Path(folder) / f"ui-{name}.png"))
+
+
+def xss_workflows(folder: Path) -> None:
+    failing = {
+        "StartAt": XSS_NAME,
+        "States": {
+            XSS_NAME: {"Type": "Pass", "Result": {"html": XSS_DATA}, "Next": XSS_FAIL},
+            XSS_FAIL: {"Type": "Fail", "Error": XSS_DATA, "Cause": XSS_DATA},
+        },
+    }
+    passing = {"StartAt": XSS_NAME, "States": {XSS_NAME: {"Type": "Pass", "End": True}}}
+    (folder / "xss_fail.json").write_text(json.dumps(failing))
+    (folder / "xss_pass.json").write_text(json.dumps(passing))
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A folder like a user's: workflows/ (the examples plus test ones) and activities/."""
+    folder = tmp_path / "project"
+    shutil.copytree(ROOT / "workflows", folder / "workflows")
+    shutil.copytree(ROOT / "activities", folder / "activities")
+    (folder / "workflows" / "hold.yaml").write_text(HOLD)
+    (folder / "workflows" / "pause.yaml").write_text(PAUSE)
+    xss_workflows(folder / "workflows")
+    return folder
+
+
+class Dialogs:
+    """Accepts every confirm; answers prompts from `answers` in turn; keeps the messages."""
+
+    def __init__(self, page: Page):
+        self.answers: list[str] = []
+        self.seen: list[str] = []
+        page.on("dialog", self._handle)
+
+    def _handle(self, dialog) -> None:
+        self.seen.append(dialog.message)
+        if dialog.type == "prompt":
+            dialog.accept(self.answers.pop(0))
+        elif dialog.type == "confirm":
+            dialog.accept()
+        else:
+            dialog.dismiss()
+
+
+def test_list_filter_open_click_filter_stop_redrive_start(
+    redis_url, project, sfn_serve, sfn_worker, page: Page
+):
+    engine = Engine(redis_url)
+    workflows = project / "workflows"
+    sfn_worker(activities=[project / "activities"], cwd=project)
+    ok = engine.start_execution(workflows / "order.yaml", {}, "order-ok")
+    failed = engine.start_execution(workflows / "order.yaml", FAILED_ORDER, "order-lamps")
+    held = engine.start_execution(workflows / "hold.yaml", {}, "held-1")
+    for execution in (ok, failed):
+        engine.wait(execution, timeout=60)
+    server = sfn_serve(cwd=project)
+
+    page.goto(f"{server.url}/executions")
+    rows = page.locator("#executions tbody tr")
+    expect(rows).to_have_count(3)
+    expect(page.locator('#counts [data-status="FAILED"] b')).to_have_text("1")
+    screenshot(page, "executions")
+    page.select_option('select[name="status"]', "FAILED")
+    expect(page).to_have_url(
+        f"{server.url}/executions?status=FAILED&stateMachine=&search=&from=&to=&order=newest"
+    )
+    expect(rows).to_have_count(1)
+    page.fill('input[name="search"]', "lamps")
+    page.click('#filters button[type="submit"]')
+    expect(rows).to_have_count(1)
+    page.click("text=order-lamps")
+
+    expect(page.locator("#status")).to_have_text("FAILED")
+    expect(page.locator("#error")).to_have_text("OrderFailed")
+    node = page.locator('#graph g.state-node[data-state="ReserveInventory"]')
+    node.click()
+    panel = page.locator("#state-details")
+    expect(panel).to_contain_text("OutOfStock")
+    expect(panel.locator("table.attempts tbody tr")).to_have_count(2)  # the retry, then stock
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, "execution")
+    page.select_option("#history-type", "TaskFailed")
+    history = page.locator("#history tbody tr")
+    expect(history).to_have_count(2)
+    for index in range(2):
+        expect(history.nth(index).locator("td").nth(1)).to_have_text("TaskFailed")
+    page.select_option("#history-type", "")
+    page.select_option("#history-state", "RefundCustomer")
+    expect(history.first.locator("td").nth(2)).to_have_text("RefundCustomer")
+
+    dialogs = Dialogs(page)
+    page.click("#redrive")
+    expect(page.locator("#redrive-count")).to_have_text("1")
+    assert engine.describe(failed)["redriveCount"] == 1
+
+    page.goto(f"{server.url}/executions/{held}")
+    expect(page.locator("#status")).to_have_text("RUNNING")
+    dialogs.answers += ["Operator.Stop", "stopped from the UI"]
+    page.click("#stop")
+    expect(page.locator("#status")).to_have_text("ABORTED")
+    assert engine.describe(held)["error"] == "Operator.Stop"
+
+    page.goto(f"{server.url}/executions")
+    page.click("#start-open")
+    page.select_option('#start-form select[name="workflow"]', "order.yaml")
+    page.fill('#start-form input[name="executionName"]', "from-the-ui")
+    page.fill('#start-form textarea[name="input"]', "{not json")
+    expect(page.locator("#start-error")).to_contain_text("not valid JSON")
+    page.fill('#start-form textarea[name="input"]', json.dumps({**FAILED_ORDER, "items": []}))
+    page.click("#start-submit")
+    expect(page.locator("#execution-name")).to_have_text("from-the-ui")
+    expect(page.locator("#status")).to_have_text("SUCCEEDED", timeout=30_000)
+    assert engine.describe("order:from-the-ui")["status"] == "SUCCEEDED"
+
+
+def test_a_running_execution_updates_live(redis_url, project, sfn_serve, sfn_worker, page: Page):
+    engine = Engine(redis_url)
+    execution = engine.start_execution(project / "workflows" / "pause.yaml", {}, "pause-1")
+    server = sfn_serve(cwd=project)
+    page.goto(f"{server.url}/executions/{execution}")
+    expect(page.locator("#status")).to_have_text("RUNNING")
+    list_page = page.context.new_page()
+    list_page.goto(f"{server.url}/executions")
+    expect(list_page.locator('#counts [data-status="RUNNING"] b')).to_have_text("1")
+    sfn_worker(activities=[project / "activities"], cwd=project)  # nothing ran until now
+    expect(page.locator('#graph g.state-node.pulse[data-state="Pause"]')).to_have_count(1)
+    expect(page.locator("#status")).to_have_text("SUCCEEDED", timeout=20_000)
+    expect(page.locator("#graph g.state-node.pulse")).to_have_count(0)
+    expect(page.locator("#timeline .bar")).to_have_count(2)
+    expect(list_page.locator('#counts [data-status="SUCCEEDED"] b')).to_have_text("1")
+    expect(list_page.locator("#executions tbody tr").first).to_contain_text("SUCCEEDED")
+
+
+def test_what_executions_hold_is_shown_as_text_never_run(redis_url, project, sfn_serve, page: Page):
+    engine = Engine(redis_url)
+    workflows = project / "workflows"
+    failed = engine.start_execution(workflows / "xss_fail.json", {"x": XSS_DATA}, "xss-1")
+    passed = engine.start_execution(workflows / "xss_pass.json", {"x": XSS_DATA}, "xss-2")
+    server = sfn_serve(cwd=project)
+    dialogs = Dialogs(page)
+    page.goto(f"{server.url}/executions")
+    expect(page.locator("#executions tbody tr")).to_have_count(2)
+    page.goto(f"{server.url}/workflows")
+    page.locator("details summary").first.click()
+    for execution in (failed, passed):
+        page.goto(f"{server.url}/executions/{execution}")
+        expect(page.locator("#history tbody tr").first).to_be_visible()
+        page.locator(f"#graph g.state-node[data-state={json.dumps(XSS_NAME)}]").click()
+        expect(page.locator("#state-title")).to_have_text(f"State {XSS_NAME}")
+        page.locator("#history details summary").first.click()
+        page.locator(".json-view details").last.evaluate("node => node.open = true")
+    expect(page.locator("#output-view")).to_contain_text("<script>window.__xss=")
+    page.goto(f"{server.url}/executions/{failed}")
+    expect(page.locator("#error")).to_have_text(XSS_DATA)
+    page.locator(f"#graph g.state-node[data-state={json.dumps(XSS_FAIL)}]").click()
+    expect(page.locator("#state-details")).to_contain_text(XSS_DATA)
+    assert page.evaluate("window.__xss") is None
+    assert dialogs.seen == []
