@@ -24,6 +24,7 @@ from engine.errors import DefinitionError, SfnError, UsageError
 from engine.runtime import keys, retention
 from engine.runtime.commit import Runtime
 from engine.runtime.leases import record_heartbeat
+from engine.runtime.state_machines import StateMachines
 from engine.runtime.store import (
     ARN_PREFIX,
     FINAL_STATUSES,
@@ -70,6 +71,7 @@ class Engine:
         self.redis = client
         self.runtime = Runtime(client)
         self.store = self.runtime.store
+        self.state_machines = StateMachines(client, self.store)
         # Digests of definitions this engine has validated: validation is pure and costs more
         # than a start (20 ms for a 100-state machine), so each definition is checked once.
         self._validated: set[str] = set()

@@ -11,6 +11,8 @@ PREFIX = "sfn"
 # Global keys (not tied to one execution).
 TIMERS = f"{PREFIX}:timers"  # sorted set: timer member JSON -> due time (epoch seconds)
 EXECUTIONS = f"{PREFIX}:executions"  # sorted set: execution id -> start time
+# sorted set: state machine created by name (CreateStateMachine) -> creation time
+NAMED_STATE_MACHINES = f"{PREFIX}:named-statemachines"
 STATE_MACHINES = f"{PREFIX}:statemachines"  # set: names of state machines with executions
 
 
@@ -22,6 +24,12 @@ def timer_claim(member_digest: str) -> str:
 def definition(digest: str) -> str:
     """The immutable definition stored under its content hash."""
     return f"{PREFIX}:definition:{digest}"
+
+
+def state_machine(name: str) -> str:
+    """Hash: a named state machine (CreateStateMachine): its definition digest, role, type,
+    dates, revision, description and tags."""
+    return f"{PREFIX}:statemachine:{name}"
 
 
 def by_state_machine(name: str) -> str:

@@ -189,6 +189,19 @@ class Store:
                     break
         return found
 
+    def execution_ids(self, state_machine: str | None, start: int, count: int) -> list[str]:
+        """Execution ids, newest first, from position `start` of the (state machine's) index."""
+        index = keys.by_state_machine(state_machine) if state_machine else keys.EXECUTIONS
+        return [raw.decode() for raw in self.redis.zrevrange(index, start, start + count - 1)]
+
+    def metas(self, executions: list[str]) -> list[dict[str, str]]:
+        """The stored descriptions of many executions in one round trip ({} for a gone one)."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            for execution in executions:
+                pipe.hgetall(keys.meta(execution))
+            replies = pipe.execute()
+        return [{key.decode(): value.decode() for key, value in raw.items()} for raw in replies]
+
     # Groups ---------------------------------------------------------------------------------
 
     def group(self, execution: str, group_id: str) -> dict[str, str]:

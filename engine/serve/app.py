@@ -1,8 +1,8 @@
 """The ASGI application: routes collected from `ROUTE_MODULES`, static files, auth, errors.
 
 A module joins the server by exposing `routes(context: ServeContext) -> list[BaseRoute]` and
-being listed in `ROUTE_MODULES`; pages never need editing for it. `POST /` is left free for
-the AWS JSON API (`X-Amz-Target: AWSStepFunctions.<Operation>`).
+being listed in `ROUTE_MODULES`; pages never need editing for it. `POST /` is the AWS JSON
+API (`serve/aws.py`: `X-Amz-Target: AWSStepFunctions.<Operation>`, engine/awsapi).
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from starlette.staticfiles import StaticFiles
 from engine.errors import SfnError, UsageError
 from engine.runtime.engine import ExecutionNotRedrivable, TaskNotAwaited
 from engine.runtime.store import ExecutionAlreadyExists, ExecutionDoesNotExist
-from engine.serve import actions, endpoints, metrics, pages, workers
+from engine.serve import actions, aws, endpoints, metrics, pages, workers
 from engine.serve.auth import TokenAuth
 from engine.serve.context import ServeContext
 
-ROUTE_MODULES: tuple[ModuleType, ...] = (pages, endpoints, actions, workers, metrics)
+ROUTE_MODULES: tuple[ModuleType, ...] = (pages, endpoints, actions, workers, metrics, aws)
 # HTTP status of each error a request may meet; any other SfnError is a 500.
 STATUS_OF: tuple[tuple[type[SfnError], int], ...] = (
     (ExecutionDoesNotExist, 404),
