@@ -1,0 +1,224 @@
+"""The API through real clients: boto3 and the AWS CLI against a real `sfn serve` process (and a
+real `sfn worker` for callback Tasks), as teams drive Step Functions."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from support.aws_api import PASS, ROLE
+from support.serve_process import ServeProcess
+from support.waiting import wait_for_file, wait_until
+
+HERE = Path(__file__).resolve().parent
+SUPPORT = HERE.parent / "support"
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test-secret"}
+WAIT = json.dumps({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": True}}})
+CALLBACK = json.dumps(
+    {
+        "StartAt": "Hand",
+        "States": {"Hand": {"Type": "Task", "Resource": "hand_over.waitForTaskToken",
+                            "End": True}},
+    }
+)  # fmt: skip
+
+
+@pytest.fixture
+def server(redis_url: str, tmp_path: Path) -> Iterator[ServeProcess]:
+    process = ServeProcess(redis_url, tmp_path / "serve-logs").start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def client(server: ServeProcess) -> Any:
+    return boto3.client(
+        "stepfunctions",
+        endpoint_url=server.url,
+        region_name="us-east-1",
+        aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    )
+
+
+def finished(client: Any, arn: str) -> dict[str, Any]:
+    return wait_until(
+        lambda: (d := client.describe_execution(executionArn=arn))["status"] != "RUNNING" and d,
+        what=f"{arn} to end",
+    )
+
+
+def test_life_cycle_with_boto3(client: Any) -> None:
+    arn = client.create_state_machine(name="m", definition=PASS, roleArn=ROLE)["stateMachineArn"]
+    assert client.describe_state_machine(stateMachineArn=arn)["definition"] == PASS
+    started = client.start_execution(stateMachineArn=arn, name="e0", input='{"a": 1}')
+    again = client.start_execution(stateMachineArn=arn, name="e0", input='{"a": 1}')
+    assert again["executionArn"] == started["executionArn"]
+    assert again["startDate"] == started["startDate"]  # a datetime, parsed by botocore
+    described = finished(client, started["executionArn"])
+    assert (described["status"], json.loads(described["output"])) == ("SUCCEEDED", {"a": 1})
+    for index in range(1, 5):
+        client.start_execution(stateMachineArn=arn, name=f"e{index}")
+    pages = client.get_paginator("list_executions").paginate(
+        stateMachineArn=arn, PaginationConfig={"PageSize": 2}
+    )
+    sizes = [len(page["executions"]) for page in pages]
+    assert sizes == [2, 2, 1]
+    history = client.get_paginator("get_execution_history").paginate(
+        executionArn=started["executionArn"], reverseOrder=True, PaginationConfig={"PageSize": 3}
+    )
+    events = [event for page in history for event in page["events"]]
+    assert [(e["id"], e["previousEventId"]) for e in events] == [(4, 3), (3, 2), (2, 0), (1, 0)]
+    assert events[-1]["type"] == "ExecutionStarted"
+    client.update_state_machine(stateMachineArn=arn, definition=WAIT)
+    client.tag_resource(resourceArn=arn, tags=[{"key": "team", "value": "ops"}])
+    assert client.list_tags_for_resource(resourceArn=arn)["tags"] == [
+        {"key": "team", "value": "ops"}
+    ]
+    assert [m["name"] for m in client.list_state_machines()["stateMachines"]] == ["m"]
+    client.delete_state_machine(stateMachineArn=arn)
+    assert client.list_state_machines()["stateMachines"] == []
+    validated = client.validate_state_machine_definition(definition='{"StartAt": "X"}')
+    assert validated["result"] == "FAIL" and validated["diagnostics"]
+
+
+def test_stop_and_redrive_with_boto3(client: Any) -> None:
+    arn = client.create_state_machine(name="w", definition=WAIT, roleArn=ROLE)["stateMachineArn"]
+    execution = client.start_execution(stateMachineArn=arn)["executionArn"]
+    stopped = client.stop_execution(executionArn=execution, error="E", cause="C")
+    described = client.describe_execution(executionArn=execution)
+    assert (described["status"], described["error"]) == ("ABORTED", "E")
+    assert described["stopDate"] == stopped["stopDate"]
+    client.redrive_execution(executionArn=execution)
+    described = client.describe_execution(executionArn=execution)
+    assert (described["status"], described["redriveCount"]) == ("RUNNING", 1)
+    listed = client.list_executions(stateMachineArn=arn, redriveFilter="REDRIVEN")
+    assert [item["executionArn"] for item in listed["executions"]] == [execution]
+
+
+def test_callback_tasks_are_completed_by_boto3(client: Any, sfn_worker, tmp_path: Path) -> None:
+    sfn_worker(activities=[SUPPORT / "callback_activities.py"])
+    arn = client.create_state_machine(name="cb", definition=CALLBACK, roleArn=ROLE)[
+        "stateMachineArn"
+    ]
+    outcomes = {}
+    for name, complete in (
+        ("ok", lambda token: client.send_task_success(taskToken=token, output='{"done": 1}')),
+        ("ko", lambda token: client.send_task_failure(taskToken=token, error="No", cause="C")),
+    ):
+        token_file = tmp_path / f"{name}.token"
+        execution = client.start_execution(
+            stateMachineArn=arn, name=name, input=json.dumps({"file": str(token_file)})
+        )["executionArn"]
+        token = wait_for_file(token_file).read_text()
+        client.send_task_heartbeat(taskToken=token)
+        complete(token)
+        outcomes[name] = finished(client, execution)
+        with pytest.raises(client.exceptions.TaskTimedOut):
+            client.send_task_success(taskToken=token, output="{}")
+    assert json.loads(outcomes["ok"]["output"]) == {"done": 1}
+    assert (outcomes["ko"]["status"], outcomes["ko"]["error"]) == ("FAILED", "No")
+
+
+def error_of(call: Any) -> tuple[str, int]:
+    with pytest.raises(ClientError) as raised:
+        call()
+    response = raised.value.response
+    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def test_every_error_reaches_boto3_as_aws_names_it(client: Any) -> None:
+    arn = client.create_state_machine(name="m", definition=PASS, roleArn=ROLE)["stateMachineArn"]
+    execution = client.start_execution(stateMachineArn=arn, name="e")["executionArn"]
+    gone = arn.replace(":m", ":gone")
+    cases = {
+        "ExecutionAlreadyExists": lambda: client.start_execution(
+            stateMachineArn=arn, name="e", input='{"other": 1}'
+        ),
+        "ExecutionDoesNotExist": lambda: client.describe_execution(executionArn=execution + "x"),
+        "InvalidArn": lambda: client.describe_execution(executionArn="arn:aws:nope"),
+        "InvalidName": lambda: client.start_execution(stateMachineArn=arn, name="a b"),
+        "InvalidExecutionInput": lambda: client.start_execution(stateMachineArn=arn, input="{"),
+        "StateMachineDoesNotExist": lambda: client.describe_state_machine(stateMachineArn=gone),
+        "StateMachineAlreadyExists": lambda: client.create_state_machine(
+            name="m", definition=WAIT, roleArn=ROLE
+        ),
+        "InvalidDefinition": lambda: client.create_state_machine(
+            name="bad", definition="{}", roleArn=ROLE
+        ),
+        "StateMachineTypeNotSupported": lambda: client.create_state_machine(
+            name="x", definition=PASS, roleArn=ROLE, type="EXPRESS"
+        ),
+        "MissingRequiredParameter": lambda: client.update_state_machine(stateMachineArn=arn),
+        "InvalidToken": lambda: client.list_executions(stateMachineArn=arn, nextToken="bogus"),
+        "TaskTimedOut": lambda: client.send_task_success(taskToken="0" * 32, output="{}"),
+        "InvalidOutput": lambda: client.send_task_success(taskToken="0" * 32, output="{"),
+        "ResourceNotFound": lambda: client.list_tags_for_resource(resourceArn=gone),
+        "ExecutionNotRedrivable": lambda: client.redrive_execution(executionArn=execution),
+        "ValidationException": lambda: client.list_executions(
+            stateMachineArn=arn, statusFilter="PENDING_REDRIVE", maxResults=1001
+        ),
+    }
+    for code, call in cases.items():
+        assert error_of(call) == (code, 400), code
+
+
+def test_an_unknown_operation_and_a_bad_body(server: ServeProcess) -> None:
+    def post(target: str, body: bytes) -> tuple[int, dict[str, str]]:
+        request = urllib.request.Request(
+            server.url + "/",
+            data=body,
+            headers={"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.0"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+    status, body = post("AWSStepFunctions.DoSomething", b"{}")
+    assert (status, body["__type"]) == (400, "UnknownOperationException")
+    status, body = post("AWSStepFunctions.ListStateMachines", b"[1]")
+    assert (status, body["__type"]) == (400, "SerializationException")
+    assert post("AWSStepFunctions.ListStateMachines", b"") == (200, {"stateMachines": []})
+
+
+def aws(server: ServeProcess, *args: str) -> Any:
+    command = [str(Path(sys.executable).parent / "aws"), "stepfunctions", *args]
+    command += ["--endpoint-url", server.url, "--region", "us-east-1", "--output", "json"]
+    environment = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", **CREDENTIALS}
+    done = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout) if done.stdout.strip() else None
+
+
+def test_the_aws_cli(server: ServeProcess) -> None:
+    created = aws(server, "create-state-machine", "--name", "cli", "--definition", PASS,
+                  "--role-arn", ROLE)  # fmt: skip
+    arn = created["stateMachineArn"]
+    started = aws(server, "start-execution", "--state-machine-arn", arn, "--input", '{"k": 2}')
+    history = aws(server, "get-execution-history", "--execution-arn", started["executionArn"],
+                  "--page-size", "1")  # fmt: skip
+    assert [event["type"] for event in history["events"]] == [
+        "ExecutionStarted", "PassStateEntered", "PassStateExited", "ExecutionSucceeded",
+    ]  # fmt: skip
+    described = aws(server, "describe-execution", "--execution-arn", started["executionArn"])
+    assert json.loads(described["output"]) == {"k": 2}
+    assert aws(server, "list-state-machines")["stateMachines"][0]["name"] == "cli"
+
+
+def test_a_script_written_for_step_functions_local(server: ServeProcess) -> None:
+    script = HERE / "sfn_local_script.py"
+    done = subprocess.run(
+        [sys.executable, str(script), server.url], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == 'SUCCEEDED "Hello World!"'
