@@ -40,7 +40,7 @@ class ActivityContext:
     attempt: int = 1
     deadline: datetime | None = None
     idempotency_key: str = ""
-    task_token: str = ""
+    task_token: str = field(default="", repr=False)  # a secret: kept out of logs
     heartbeat: Callable[[], None] = field(default=lambda: None, repr=False, compare=False)
 
 

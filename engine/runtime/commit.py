@@ -23,7 +23,7 @@ from engine.core.effects import Finish, RunTask, StartChildren, StartTimer
 from engine.core.env import ExecutionEnv
 from engine.core.interpreter import advance
 from engine.core.triggers import Redrive, Trigger
-from engine.runtime import dispatch, eager, groups, keys, retention
+from engine.runtime import dispatch, eager, groups, keys, retention, tokens
 from engine.runtime.guarded import GuardedWrite
 from engine.runtime.store import (
     REDRIVABLE,
@@ -315,7 +315,7 @@ class Runtime:
                 "run_task",
                 job,
                 queue_name=queue_name,
-                job_id=task.token,
+                job_id=tokens.job_id(task.token),
                 description=description,
                 timeout=dispatch.kill_after(task.timeout_seconds),
             )

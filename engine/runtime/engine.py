@@ -21,7 +21,7 @@ from engine.core.context import iso
 from engine.core.env import PAYLOAD_LIMIT_BYTES
 from engine.core.triggers import Redrive, Start, Stop, TaskFailed, TaskSucceeded
 from engine.errors import DefinitionError, SfnError, UsageError
-from engine.runtime import keys, retention
+from engine.runtime import keys, retention, tokens
 from engine.runtime.commit import Runtime
 from engine.runtime.leases import record_heartbeat
 from engine.runtime.state_machines import StateMachines
@@ -275,7 +275,7 @@ class Engine:
 
 def _not_awaited(token: str) -> TaskNotAwaited:
     return TaskNotAwaited(
-        f"task token {token[:8]}... is not awaited: unknown, or its task already finished"
+        f"task token ref {tokens.ref(token)} is not awaited: unknown, or its task already finished"
     )
 
 

@@ -25,6 +25,7 @@ from rq.serializers import JSONSerializer
 
 from engine.core.triggers import TaskFailed
 from engine.runtime import dispatch, keys
+from engine.runtime.tokens import job_id
 
 if TYPE_CHECKING:
     from redis.client import Pipeline
@@ -44,11 +45,6 @@ def lease_seconds() -> float:
 
 def max_redeliveries() -> int:
     return int(os.environ.get(ENV_REDELIVERIES) or DEFAULT_REDELIVERIES)
-
-
-def job_id(token: str, delivery: int) -> str:
-    """The RQ job id of one delivery of a task attempt: the token, then token-1, token-2..."""
-    return token if delivery == 0 else f"{token}-{delivery}"
 
 
 def lease_member(execution: str, run_id: str, token: str, delivery: int) -> str:

@@ -31,7 +31,7 @@ from rq.serializers import JSONSerializer
 from rq.timeouts import JobTimeoutException, TimerDeathPenalty
 from rq.worker import WorkerStatus
 
-from engine.runtime import allowlist, dispatch, eager, jobs
+from engine.runtime import allowlist, dispatch, eager, jobs, tokens
 from engine.runtime.commit import Runtime
 from engine.runtime.timers import TimerPoller
 
@@ -123,22 +123,29 @@ class SfnWorker(OnlySfnJobs, SimpleWorker):
         beat = time.monotonic()
         while (claimed := chain.take()) is not None:
             job, reads = claimed
-            token = job["token"]
+            ref = tokens.ref(job["token"])
             if time.monotonic() - beat > HEARTBEAT_SECONDS:
                 self.heartbeat()  # RQ's own beat comes between jobs: a long chain needs it too
                 beat = time.monotonic()
             limit = dispatch.kill_after(job.get("timeout_seconds"))
             try:
-                with self.death_penalty_class(limit, JobTimeoutException, job_id=token):
+                with self.death_penalty_class(limit, JobTimeoutException, job_id=ref):
                     jobs.run_claimed(runtime, job, reads, chain)
             except (redis.ConnectionError, redis.TimeoutError) as error:
-                log.warning(
-                    "lost Redis in claimed task %s (%s); its lease resends it", token, error
-                )
+                log.warning("lost Redis in claimed task %s (%s); its lease resends it", ref, error)
                 return
             except Exception:
-                log.exception("claimed task %s failed; its lease resends it", token)
+                log.exception("claimed task %s failed; its lease resends it", ref)
                 return
+
+
+def hide_job_arguments(record: logging.LogRecord) -> bool:
+    """RQ attaches a failed job's arguments to its error record for structured log handlers;
+    a Task job's arguments hold its token, a secret, so they are left out."""
+    for name in ("arguments", "kwargs"):
+        if hasattr(record, name):
+            setattr(record, name, "(left out: sfn job arguments hold task tokens)")
+    return True
 
 
 def make_worker(
@@ -146,6 +153,7 @@ def make_worker(
 ) -> Worker:
     """An RQ worker on `listen_queues(queues)` (read now: load activities first)."""
     names = listen_queues(queues)
+    logging.getLogger("rq.worker").addFilter(hide_job_arguments)  # added once, however often
     job_class = allowlist.SfnJob
     return cls(
         [

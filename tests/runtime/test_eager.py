@@ -1,6 +1,6 @@
 """Eager tasks: a worker that commits a Task's result runs the run's next Task itself.
 
-An activity tells how it was delivered: inside the RQ job whose id is its task token (queued),
+An activity tells how it was delivered: inside the RQ job named by its task token (queued),
 or with no RQ job at all (claimed by the worker's previous commit, run after that job ended).
 In-process `SfnWorker`s on fakeredis cover the choice of what to claim; real `sfn worker`
 processes on a real Redis cover a worker killed or told to stop while it runs a claimed Task.
@@ -42,7 +42,7 @@ from support.workers import descendants, run_sfn
 
 from engine.activities import ActivityContext, activity
 from engine.errors import UsageError
-from engine.runtime import dispatch, eager, keys, leases, timers
+from engine.runtime import dispatch, eager, keys, leases, timers, tokens
 from engine.runtime.engine import Engine
 from engine.runtime.store import ROOT
 from engine.runtime.worker import make_worker
@@ -100,7 +100,7 @@ def test_a_worker_runs_the_next_tasks_of_a_run_itself(engine: Engine) -> None:
         lease = leases.lease_member(execution, ROOT, token, 0)
         seen["payload"] = json.loads(raw) if raw is not None else None
         seen["lease"] = engine.redis.zscore(keys.TIMERS, lease) is not None
-        seen["job"] = Job.exists(token, connection=engine.redis)
+        seen["job"] = Job.exists(tokens.job_id(token), connection=engine.redis)
         seen["timers"] = sorted(timer["k"] for timer in timers_of(engine.redis, execution))
 
     HOOKS["B"] = in_flight
@@ -177,7 +177,7 @@ def test_a_task_routed_to_a_queue_the_worker_lacks_is_not_claimed(
     assert engine.describe(execution)["status"] == "RUNNING"
     assert [(run["name"], how(run)) for run in RUNS] == [("A", "queued")]
     token_b = awaited_token(engine, execution)
-    assert dispatch.queue(engine.redis, ELSEWHERE).job_ids == [token_b]
+    assert dispatch.queue(engine.redis, ELSEWHERE).job_ids == [tokens.job_id(token_b)]
     assert engine.redis.get(keys.claimed_task(execution, token_b)) is None
 
     work(engine, (ELSEWHERE,))  # a worker that listens there takes B, then claims C
@@ -382,7 +382,7 @@ def test_a_worker_killed_running_a_claimed_task_is_replaced_through_the_queue(
     assert (how(first_a), how(first_b)) == ("queued", "claimed")
     token = first_b["token"]
     assert engine.redis.get(keys.claimed_task(execution, token)) is not None
-    assert not Job.exists(token, connection=engine.redis)
+    assert not Job.exists(tokens.job_id(token), connection=engine.redis)
     kill_tree(victim.pid)
     victim.process.wait(timeout=BOUND)
     (gate / "B.go").write_text("go")
@@ -397,7 +397,7 @@ def test_a_worker_killed_running_a_claimed_task_is_replaced_through_the_queue(
     again = started(entries, "B")[1]
     # Sent again through the queue as delivery 1 of the same attempt (job `<token>-1`).
     assert (again["token"], again["key"]) == (token, first_b["key"])
-    assert how(again) == f"{token}-1"
+    assert how(again) == tokens.job_id(token, 1)
     assert again["pid"] in descendants(rescuer.pid)
     (last,) = started(entries, "C")
     assert (how(last), last["pid"]) == ("claimed", again["pid"])
@@ -442,7 +442,9 @@ def test_a_worker_told_to_stop_finishes_its_task_and_claims_no_more(
         : names.index(victim) + 1
     ]
     token = awaited_token(engine, execution)
-    assert dispatch.queue(engine.redis, dispatch.activity_queue("eager_step")).job_ids == [token]
+    assert dispatch.queue(engine.redis, dispatch.activity_queue("eager_step")).job_ids == [
+        tokens.job_id(token)
+    ]
     assert engine.redis.get(keys.claimed_task(execution, token)) is None
 
     sfn_worker(activities=[ACTIVITIES], env=FAST)

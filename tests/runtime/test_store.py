@@ -9,7 +9,7 @@ import pytest
 
 from engine.core.triggers import TaskSucceeded
 from engine.errors import DefinitionError, UsageError
-from engine.runtime import keys
+from engine.runtime import keys, tokens
 from engine.runtime.engine import Engine
 from engine.runtime.store import ROOT, ExecutionAlreadyExists, ExecutionDoesNotExist
 
@@ -88,17 +88,20 @@ def test_bad_input_and_unknown_executions_are_clear_errors(engine: Engine) -> No
     assert engine.list_executions() == []
 
 
-def test_a_task_is_one_json_rq_job_whose_id_is_the_token(engine: Engine) -> None:
+def test_a_task_is_one_json_rq_job_whose_id_is_a_digest_of_the_token(engine: Engine) -> None:
     execution = engine.start_execution(TASK, {"n": 1}, name="job", check_resources=False)
     snapshot = engine.store.run(execution, ROOT).snapshot
     token = snapshot["awaiting"]["token"]
     assert len(token) == 32 and int(token, 16) >= 0
-    data = engine.redis.hget(f"rq:job:{token}", "data")
+    assert engine.redis.exists(f"rq:job:{token}") == 0  # the token is a secret: not in RQ's logs
+    data = engine.redis.hget(f"rq:job:{tokens.job_id(token)}", "data")
     # RQ zlib-compresses the serialized call; inside is plain JSON, never a pickle.
     assert json.loads(zlib.decompress(data))[3]["input"] == {"n": 1}
     # An unrouted task waits on its activity's own queue, never on the shared one.
     assert engine.redis.llen("rq:queue:sfn") == 0
-    assert engine.redis.lrange("rq:queue:sfn.activity.unit_echo", 0, -1) == [token.encode()]
+    assert engine.redis.lrange("rq:queue:sfn.activity.unit_echo", 0, -1) == [
+        tokens.job_id(token).encode()
+    ]
 
 
 def test_a_stale_result_commits_nothing(engine: Engine) -> None:

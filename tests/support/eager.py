@@ -12,7 +12,7 @@ from pathlib import Path
 
 import redis
 
-from engine.runtime import keys
+from engine.runtime import keys, tokens
 from engine.runtime.engine import Engine
 from engine.runtime.store import ROOT
 from support.crash import Entry
@@ -46,9 +46,9 @@ def chain(
 
 
 def how(run: dict) -> str:
-    """`queued` for a Task run by the RQ job named by its token, `claimed` for one run with no
-    RQ job, else the id of the job that ran it (a redelivery: `<token>-<n>`)."""
-    if run["job"] == run["token"]:
+    """`queued` for a Task run by the RQ job named by its token (`tokens.job_id`), `claimed` for
+    one run with no RQ job, else the id of the job that ran it (a redelivery: `<ref>-<n>`)."""
+    if run["job"] == tokens.job_id(run["token"]):
         return "queued"
     return "claimed" if run["job"] is None else run["job"]
 
