@@ -1,4 +1,5 @@
-"""`sfn dev`: keep this folder's embedded Redis server up in the foreground for other terminals.
+"""`sfn dev`: keep this folder's embedded Redis server up in the foreground for other terminals,
+with the web UI (`sfn serve`) on 127.0.0.1.
 
 Other sfn commands in the same folder find the server by themselves; elsewhere, export the URL
 it prints. Ctrl-C stops the server unless other sfn commands still use it.
@@ -14,14 +15,27 @@ from types import FrameType
 
 import click
 
+from engine.errors import UsageError
 from engine.runtime.connection import connect
+from engine.runtime.engine import Engine
 from engine.runtime.server import ENV_URL, EmbeddedServer
+from engine.serve.app import create_app
+from engine.serve.config import DEFAULT_PORT, serve_config
+from engine.serve.context import ServeContext
+from engine.serve.runner import BackgroundServer, bind
 
 
 @click.command()
 @click.option("--stop", is_flag=True, help="Stop this folder's server, even if in use, and exit.")
 @click.option("--status", is_flag=True, help="Say whether this folder's server runs, and exit.")
-def dev(stop: bool, status: bool) -> None:
+@click.option(
+    "--ui-port",
+    default=DEFAULT_PORT,
+    show_default=True,
+    type=int,
+    help="Port of the web UI on 127.0.0.1 (0: no UI).",
+)
+def dev(stop: bool, status: bool, ui_port: int) -> None:
     """Run this folder's embedded Redis server in the foreground until Ctrl-C."""
     server = EmbeddedServer(Path.cwd())
     if stop:
@@ -37,13 +51,29 @@ def dev(stop: bool, status: bool) -> None:
         click.echo(describe(server))
         click.echo(f"data: {server.data_dir} (append-only file, fsync every second)")
         click.echo(f"elsewhere: export {ENV_URL}={server.url}")
+        ui = start_ui(server.url, ui_port) if ui_port else None
         click.echo("press Ctrl-C to stop")
         wait_for_interrupt()
+        if ui is not None:
+            ui.stop()
         others = len(server.live_leases()) - 1
     if others > 0:
         click.echo(f"the server keeps running for {others} other sfn process(es)")
     else:
         click.echo("server stopped")
+
+
+def start_ui(redis_url: str, port: int) -> BackgroundServer | None:
+    """The web UI on 127.0.0.1:`port` for this server; a busy port is a note, not a failure."""
+    config = serve_config("127.0.0.1", port, None)
+    try:
+        sock = bind(config)
+    except UsageError as error:
+        click.echo(f"note: no web UI: {error} (sfn serve may run already)")
+        return None
+    context = ServeContext(Engine(redis_url), config)
+    click.echo(f"web UI: {config.url}")
+    return BackgroundServer(create_app(context), sock).start()
 
 
 def describe(server: EmbeddedServer) -> str:

@@ -1,14 +1,14 @@
-"""`sfn serve`: the web UI (and later the AWS API) on one HTTP port."""
+"""`sfn serve`: the web UI, /metrics (and the AWS API) on one HTTP port."""
 
 from __future__ import annotations
 
 import click
-import uvicorn
 
 from engine.cli.runtime_options import engine_for, redis_url_option
 from engine.serve.app import create_app
 from engine.serve.config import DEFAULT_HOST, DEFAULT_PORT, ENV_TOKEN, serve_config
 from engine.serve.context import ServeContext
+from engine.serve.runner import bind, serve_forever
 
 
 @click.command()
@@ -26,12 +26,6 @@ def serve(host: str, port: int, token: str | None, redis_url: str | None) -> Non
     """Serve the web UI on http://HOST:PORT/ (Ctrl-C to stop)."""
     config = serve_config(host, port, token)
     context = ServeContext(engine_for(redis_url), config)
+    sock = bind(config)
     click.echo(f"sfn serve: {config.url}" + (" (auth token required)" if config.token else ""))
-    uvicorn.run(
-        create_app(context),
-        host=config.host,
-        port=config.port,
-        log_level="warning",
-        access_log=False,
-        server_header=False,
-    )
+    serve_forever(create_app(context), sock)

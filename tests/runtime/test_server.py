@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -201,11 +202,19 @@ def test_bad_urls_are_clear_errors():
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
 def test_sfn_dev_holds_the_server_until_interrupted(tmp_path, stop_signal):
     environment = {k: v for k, v in os.environ.items() if k != "SFN_REDIS_URL"}
+    port = free_port()
     dev = subprocess.Popen(
-        sfn_command(["dev"]), cwd=tmp_path, stdout=subprocess.PIPE, text=True, env=environment
+        sfn_command(["dev", "--ui-port", str(port)]),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=environment,
     )
-    banner = [dev.stdout.readline() for _ in range(4)]
+    banner = [dev.stdout.readline() for _ in range(5)]
     assert "press Ctrl-C" in banner[-1]
+    assert banner[3].strip() == f"web UI: http://127.0.0.1:{port}/"
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/executions", timeout=10) as page:
+        assert page.status == 200 and b"No executions match" in page.read()
     server = EmbeddedServer(tmp_path)
     pid = server.running_pid()
     assert pid is not None and f"pid {pid}" in banner[0]

@@ -51,3 +51,12 @@ def test_a_token_guards_every_page(redis_url, sfn_serve):
     basic = base64.b64encode(f"me:{token}".encode()).decode()
     assert fetch(f"{server.url}/executions", {"Authorization": f"Basic {basic}"})[0] == 200
     assert token not in server.output()
+
+
+def test_a_port_in_use_is_one_line_and_exit_2(redis_url, sfn_serve):
+    server = sfn_serve()
+    result = run_sfn(["serve", "--port", str(server.port)], redis_url=redis_url)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: cannot listen on 127.0.0.1:{server.port}: Address already in use"
+    ]
