@@ -7,6 +7,7 @@ per Map) goes to stderr so stdout carries only the result; `--json` prints only 
 from __future__ import annotations
 
 import json
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ def run_durable(
 
     if worker:
         eager.limit()  # a bad $SFN_EAGER_TASKS stops the run before it starts anything
+    interrupt_on_stop_signals()
     load_activities(activity_specs)
     engine = Engine(redis_url)
     # The embedded worker runs the tasks here, so each resource must name an activity loaded
@@ -98,6 +100,19 @@ def _follow(engine: Any, execution: str, worker: bool, *, show: bool) -> dict[st
     finally:
         if embedded is not None:
             embedded.stop()
+
+
+def interrupt_on_stop_signals() -> None:
+    """SIGTERM (a `timeout`, `docker stop`) and SIGHUP (the terminal closed) end `sfn run` as
+    Ctrl-C does: the execution stays resumable, the embedded worker stops, and the embedded
+    server's lease is released (the last lease stops the server). Python's default for both is
+    to die at once, leaving the server running with a stale lease."""
+
+    def interrupt(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    for stop in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop, interrupt)
 
 
 class Outage:

@@ -28,6 +28,7 @@ from support.waiting import wait_for_file
 from support.workers import process_env, run_sfn, sfn_command
 
 from engine.runtime.engine import Engine
+from engine.runtime.server import EmbeddedServer, process_alive, read_pid
 
 STEPS = ("Charge", "Reserve", "Ship")
 BOUND = 45
@@ -166,3 +167,51 @@ def test_sfn_run_interrupted_says_how_to_resume(redis_url, tmp_path: Path) -> No
     ]
     entries = read_ledger(ledger)
     assert [len(starts(entries, name)) for name in STEPS] == [1, 1, 1], (entries, history)
+
+
+def embedded_env() -> dict[str, str]:
+    """The environment of a user with no Redis URL: sfn starts the folder's own server."""
+    return {key: value for key, value in process_env(None, FAST).items() if key != "SFN_REDIS_URL"}
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_sfn_run_ended_by_a_signal_stops_its_embedded_server(tmp_path: Path, stop) -> None:
+    """`timeout`, `docker stop` (SIGTERM) or a closed terminal (SIGHUP) end `sfn run` as Ctrl-C
+    does: no lease left behind, the server it started stopped, the execution resumable."""
+    ledger, gate = tmp_path / "ledger", tmp_path / "gate"
+    gate.mkdir()
+    project = tmp_path / "project"
+    project.mkdir()
+    given = {"ledger": str(ledger)}
+    args = run_args(workflow(project, gate), given, "signalled")
+    running = subprocess.Popen(
+        sfn_command(args),
+        cwd=project,
+        env=embedded_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    reach(gate, "Reserve")
+    server = EmbeddedServer(project)
+    try:
+        server_pid = read_pid(server.pidfile)
+        assert server_pid is not None and process_alive(server_pid)
+        running.send_signal(stop)
+        open_all(gate)  # the activity in hand ends; the embedded worker stops after it
+        _, err = running.communicate(timeout=BOUND)
+        assert running.returncode == 1 and "Traceback" not in err, err
+        assert "interrupted" in err and "shop:signalled" in err
+        assert list(server.leases_dir.iterdir()) == []
+        assert not process_alive(server_pid)
+
+        again = subprocess.run(
+            sfn_command(args), cwd=project, env=embedded_env(), capture_output=True, text=True,
+            timeout=BOUND,
+        )  # fmt: skip
+        assert again.returncode == 0, again.stderr
+        assert json.loads(again.stdout)["output"] == chain_output(given, STEPS)
+        assert [len(starts(read_ledger(ledger), name)) for name in STEPS] == [1, 1, 1]
+    finally:
+        server.stop()  # a server left behind by a failure must not outlive the test
