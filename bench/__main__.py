@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import limits, machine, peer, sfn_runs, startup, table, w5_paired
+from bench import api_start, limits, machine, peer, sfn_runs, startup, table, w5_paired
 from bench.redis_server import BenchRedis
 from bench.workloads import WORKLOADS
 
@@ -42,6 +42,7 @@ class Plan:
     rq_jobs: int
     startup_runs: int
     modes: tuple[str, ...] = field(default=("embedded", "workers"))
+    api_starts: int = 300  # StartExecution through the AWS API vs Engine.start_execution
 
 
 QUICK = Plan(
@@ -49,7 +50,7 @@ QUICK = Plan(
     executions={"W1": 3, "W2": 1, "W3c0": 1, "W3c10": 1, "W4": 2, "W5": 5},
     w5_concurrent=20, w5_warmup=5,
     peer_runs={"W1": 1, "W2": 1, "W3c0": 1, "W3c10": 1, "W4": 1, "W5": 3},
-    peer_uncached=False, limit_seconds=0.5, rq_jobs=1000, startup_runs=3,
+    peer_uncached=False, limit_seconds=0.5, rq_jobs=1000, startup_runs=3, api_starts=30,
 )  # fmt: skip
 FULL = Plan(
     "full", reps=3,
@@ -131,6 +132,8 @@ def run(plan: Plan) -> dict[str, Json]:
         results["sfn"] = measure_sfn(server, plan)
         results["w5_concurrent"] = plan.w5_concurrent
         results["w5_throughput"], results["w5_pairing"] = measure_w5_throughput(server, plan)
+        results["api_start"] = api_start.measure(server.url, plan.api_starts)
+        _progress(f"api start: {results['api_start']}")
     results["peer"] = measure_peer(plan, cache_parse=True)
     if plan.peer_uncached:
         results["peer_uncached"] = measure_peer(plan, cache_parse=False)

@@ -219,6 +219,21 @@ def startup_rows(results: Json) -> list[str]:
     return lines
 
 
+def api_rows(results: Json) -> list[str]:
+    api = results["api_start"]
+    return [
+        row(["StartExecution (Pass machine)", "median ms", "fastest ms"]),
+        row(["---"] * 3),
+        row(["Engine.start_execution, in-process", fmt(api["engine_ms"], 2),
+             fmt(api["engine_fastest_ms"], 2)]),
+        row(["AWS API on sfn serve (HTTP keep-alive)", fmt(api["api_ms"], 2),
+             fmt(api["api_fastest_ms"], 2)]),
+        row(["  the API's cost over the Engine", fmt(api["overhead_ms"], 2),
+             fmt(api["api_fastest_ms"] - api["engine_fastest_ms"], 2)]),
+        row(["  same call through boto3 (signing, parsing)", fmt(api["boto3_ms"], 2), NA]),
+    ]  # fmt: skip
+
+
 def render(results: Json) -> str:
     """The whole report: context line, then the tables."""
     machine = results["machine"]
@@ -232,6 +247,8 @@ def render(results: Json) -> str:
     )
     blocks = [header, "", *workload_rows(results), "", *w5_rows(results), "",
               *retention_rows(results), "", *limit_rows(results), ""]  # fmt: skip
+    if results.get("api_start"):
+        blocks += [*api_rows(results), ""]
     if results.get("startup"):
         blocks += [*startup_rows(results), ""]
     if peer.get("first_execution_s") is not None:

@@ -36,14 +36,16 @@ def start_execution(engine: Engine, request: dict[str, Json]) -> dict[str, Json]
         raise AwsError("InvalidExecutionInput", f"Invalid Execution Input: {error}") from None
     data = engine.state_machines.definition(machine)
     try:
-        execution = engine.start_execution(
+        started = engine.start(
             data, payload, name, state_machine=machine_name, check_resources=False
         )
     except ExecutionAlreadyExists:
         arn = execution_arn(f"{machine_name}:{name}")
         raise AwsError("ExecutionAlreadyExists", f"Execution Already Exists: '{arn}'") from None
-    meta = engine.store.meta(execution)
-    return {"executionArn": meta["executionArn"], "startDate": shapes.epoch(meta["startDate"])}
+    return {
+        "executionArn": execution_arn(started.execution),
+        "startDate": shapes.epoch(started.start_date),
+    }
 
 
 def describe_execution(engine: Engine, request: dict[str, Json]) -> dict[str, Json]:

@@ -10,6 +10,7 @@ import re
 import time
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import PurePath
@@ -59,6 +60,14 @@ MAX_OPEN_DAYS = 365  # AWS: an execution is open at most one year, redrives incl
 REDRIVE_HISTORY_LIMIT = 24_999
 
 
+@dataclass(frozen=True)
+class Started:
+    """A started (or, same name and input, already existing) execution and its start time."""
+
+    execution: str
+    start_date: str  # ISO 8601, as stored
+
+
 class Engine:
     """Durable executions in one Redis database (`redis_url`, $SFN_REDIS_URL or embedded)."""
 
@@ -94,6 +103,26 @@ class Engine:
         Resources are checked against the registered activities when any are registered
         (or when `check_resources` is True). `substitutions` fill `${Name}` placeholders.
         """
+        return self.start(
+            definition,
+            input,
+            name,
+            state_machine=state_machine,
+            check_resources=check_resources,
+            substitutions=substitutions,
+        ).execution
+
+    def start(
+        self,
+        definition: Json,
+        input: Json = None,
+        name: str | None = None,
+        *,
+        state_machine: str | None = None,
+        check_resources: bool | None = None,
+        substitutions: Mapping[str, str] | None = None,
+    ) -> Started:
+        """`start_execution`, telling also when the execution started (no read needed)."""
         data, digest, default_name = _load(definition, self._validated, substitutions)
         payload = parse_input(input)
         machine_name = check_name(state_machine or default_name, "state machine")
@@ -134,14 +163,17 @@ class Engine:
             open_meta=meta,
             also=lambda pipe: self.store.put_definition(pipe, digest, data),
         )
-        return execution if started else self._existing(execution, input_text)
+        if started:
+            return Started(execution, meta["startDate"])
+        return self._existing(execution, input_text)
 
-    def _existing(self, execution: str, input_text: str) -> str:
-        if self.store.meta(execution).get("input") != input_text:
+    def _existing(self, execution: str, input_text: str) -> Started:
+        meta = self.store.meta(execution)
+        if meta.get("input") != input_text:
             raise ExecutionAlreadyExists(
                 f"execution {execution!r} already exists with a different input"
             )
-        return execution
+        return Started(execution, meta["startDate"])
 
     # Reading --------------------------------------------------------------------------------
 

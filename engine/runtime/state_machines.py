@@ -20,6 +20,7 @@ from engine.runtime import keys
 from engine.runtime.store import ARN_PREFIX, Store, dumps
 
 Json = Any
+DEFINITIONS_KEPT = 256
 
 
 class StateMachineDoesNotExist(SfnError):
@@ -90,6 +91,8 @@ class StateMachines:
     def __init__(self, client: redis.Redis, store: Store):
         self.redis = client
         self.store = store
+        # Definitions by digest are immutable: a start by name reads only the name's record.
+        self._definitions: dict[str, Json] = {}
 
     def create(self, machine: StateMachine, data: Json) -> tuple[StateMachine, bool]:
         """Store `machine` (its definition `data` too); the existing one, and False, when the
@@ -122,7 +125,14 @@ class StateMachines:
         return StateMachine.load(raw)
 
     def definition(self, machine: StateMachine) -> Json:
-        return self.store.definition(machine.definition)
+        """The machine's current definition (read once per digest and process)."""
+        data = self._definitions.get(machine.definition)
+        if data is None:
+            data = self.store.definition(machine.definition)
+            if len(self._definitions) >= DEFINITIONS_KEPT:
+                self._definitions.pop(next(iter(self._definitions)))
+            self._definitions[machine.definition] = data
+        return data
 
     def update(self, machine: StateMachine, data: Json | None) -> None:
         """Write the changed record (and the new definition `data`, when there is one)."""
