@@ -25,7 +25,6 @@ _CHUNK = 200
 
 def start_execution(engine: Engine, request: dict[str, Json]) -> dict[str, Json]:
     machine_name = arns.resource(string(request, "stateMachineArn"), "stateMachine")
-    machine = _state_machine(engine, machine_name)
     name = string(request, "name", required=False) or str(uuid.uuid4())
     if not NAME.fullmatch(name):
         raise AwsError("InvalidName", f"Invalid Name: '{name}'")
@@ -34,11 +33,10 @@ def start_execution(engine: Engine, request: dict[str, Json]) -> dict[str, Json]
         payload = parse_input("{}" if text is None else text)
     except UsageError as error:
         raise AwsError("InvalidExecutionInput", f"Invalid Execution Input: {error}") from None
-    data = engine.state_machines.definition(machine)
     try:
-        started = engine.start(
-            data, payload, name, state_machine=machine_name, check_resources=False
-        )
+        started = engine.start_state_machine(machine_name, payload, name, check_resources=False)
+    except StateMachineDoesNotExist as error:
+        raise AwsError("StateMachineDoesNotExist", str(error)) from None
     except ExecutionAlreadyExists:
         arn = execution_arn(f"{machine_name}:{name}")
         raise AwsError("ExecutionAlreadyExists", f"Execution Already Exists: '{arn}'") from None

@@ -59,7 +59,10 @@ def run(
     redis_url: str | None,
     substitutions: dict[str, str],
 ) -> None:
-    """Run the state machine in FILE with the given input and print how it ended."""
+    """Run the state machine in FILE with the given input and print how it ended.
+
+    FILE may also be the name of a state machine created through the AWS API
+    (CreateStateMachine on `sfn serve`): its current definition runs under that name."""
     execution_input = read_input(input_text, input_file)
     if not in_memory:
         from engine.cli.run_durable import run_durable

@@ -15,7 +15,7 @@ from typing import Any
 import click
 import redis
 
-from engine.errors import RedisUnavailable, SfnError
+from engine.errors import RedisUnavailable, SfnError, UsageError
 
 Json = Any
 POLL_SECONDS = 0.2
@@ -49,9 +49,15 @@ def run_durable(
     check = True if worker else None
     # As JSON text: the API reads a str as JSON text, and a JSON string input must stay one.
     text = json.dumps(execution_input)
-    execution = engine.start_execution(
-        file, text, name, check_resources=check, substitutions=substitutions
-    )
+    if _named(engine, file):
+        if substitutions:
+            raise UsageError(f"{file} is a state machine created by name: no substitutions")
+        started = engine.start_state_machine(str(file), text, name, check_resources=check)
+        execution = started.execution
+    else:
+        execution = engine.start_execution(
+            file, text, name, check_resources=check, substitutions=substitutions
+        )
     if not wait:
         described = engine.describe(execution)
         click.echo(json.dumps(_result(described)) if as_json else execution)
@@ -65,6 +71,19 @@ def run_durable(
     else:
         _print(result)
     return 0 if result["status"] == "SUCCEEDED" else 1
+
+
+def _named(engine: Any, file: Path) -> bool:
+    """FILE names no file but a state machine created by name (AWS API CreateStateMachine)."""
+    from engine.runtime.state_machines import StateMachineDoesNotExist
+
+    if file.exists() or str(file) != file.name:
+        return False
+    try:
+        engine.state_machines.get(file.name)
+    except StateMachineDoesNotExist:
+        return False
+    return True
 
 
 def _follow(engine: Any, execution: str, worker: bool, *, show: bool) -> dict[str, Json]:

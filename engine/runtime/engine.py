@@ -167,6 +167,22 @@ class Engine:
             return Started(execution, meta["startDate"])
         return self._existing(execution, input_text)
 
+    def start_state_machine(
+        self,
+        state_machine: str,
+        input: Json = None,
+        name: str | None = None,
+        *,
+        check_resources: bool | None = None,
+    ) -> Started:
+        """Start the state machine created under that name (CreateStateMachine), with its
+        current definition; StateMachineDoesNotExist when there is none."""
+        machine = self.state_machines.get(state_machine)
+        data = self.state_machines.definition(machine)
+        return self.start(
+            data, input, name, state_machine=state_machine, check_resources=check_resources
+        )
+
     def _existing(self, execution: str, input_text: str) -> Started:
         meta = self.store.meta(execution)
         if meta.get("input") != input_text:
