@@ -21,7 +21,11 @@ from engine.cli.runtime_options import redis_url_option
     help="Load activities from a module, file or folder (repeatable; default ./activities).",
 )  # fmt: skip
 @click.option("-c", "--concurrency", default=1, show_default=True, help="Worker processes.")
-@click.option("--burst", is_flag=True, help="Quit once the queues are empty.")
+@click.option(
+    "--burst", is_flag=True,
+    help="Quit once the queues are empty and no timer (Wait, retry, timeout) of a running "
+    "execution is pending.",
+)  # fmt: skip
 @click.option("--fork", is_flag=True, help="Run each job in a forked work horse (isolation).")
 @click.option(
     "--log-level", default="INFO", show_default=True,

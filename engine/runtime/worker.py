@@ -32,8 +32,9 @@ from rq.timeouts import JobTimeoutException, TimerDeathPenalty
 from rq.worker import WorkerStatus
 
 from engine.runtime import allowlist, dispatch, eager, jobs, tokens
+from engine.runtime.burst import drain
 from engine.runtime.commit import Runtime
-from engine.runtime.timers import TimerPoller
+from engine.runtime.timers import TimerPoller, poll_interval
 
 log = logging.getLogger("sfn.worker")
 RECONNECT_MAX_SECONDS = 2.0
@@ -174,7 +175,8 @@ def run_worker(
     log_level: str = "INFO",
     fork: bool = False,
 ) -> None:
-    """Work until stopped (or, with `burst`, until the queues are empty).
+    """Work until stopped (or, with `burst`, until the queues are empty and no timer of a
+    running execution is pending: `engine.runtime.burst`).
 
     A Redis outage does not end the worker: RQ's loop gives up when Redis drops a command (it
     quits on a timeout, and an error while it finishes a job escapes it), so a new RQ worker
@@ -190,8 +192,11 @@ def run_worker(
     try:
         while True:
             try:
-                rq_worker.work(burst=burst, logging_level=log_level)
-                if burst or _stop_requested(rq_worker):
+                if burst:
+                    _burst(rq_worker, client, log_level)
+                    return
+                rq_worker.work(logging_level=log_level)
+                if _stop_requested(rq_worker):
                     return
             except (redis.ConnectionError, redis.TimeoutError) as error:
                 if _stop_requested(rq_worker):
@@ -203,6 +208,17 @@ def run_worker(
         return  # a stop signal while waiting for Redis (RQ's handler raises it)
     finally:
         poller.stop()
+
+
+def _burst(rq_worker: Worker, client: redis.Redis, log_level: str) -> None:
+    """Work until the queues are empty and no timer of a running execution is pending."""
+    drain(
+        lambda: rq_worker.work(burst=True, logging_level=log_level),
+        lambda: any(queue.count for queue in rq_worker.queues),
+        client,
+        lambda: _stop_requested(rq_worker),
+        poll_interval(),
+    )
 
 
 def _stop_now(signum: int, _frame: object) -> None:
