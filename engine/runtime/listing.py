@@ -19,7 +19,9 @@ STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 ROW_FIELDS = (
     "name", "stateMachineName", "status", "startDate", "stopDate", "redriveCount", "error",
 )  # fmt: skip
-BATCH = 2000  # index members read per round trip while filtering
+BATCH = 2000  # at most this many index members read per round trip
+FIRST_BATCH = 200  # the first read when filters may skip members
+TIES = 16  # members that may share the cursor's start time (skipped, read with the page)
 
 
 @dataclass(frozen=True)
@@ -73,18 +75,23 @@ def page(client: redis.Redis, query: Query) -> Page:
     after = _parse_cursor(query.cursor)
     if after is not None:
         low, high = (after[0], high) if query.oldest_first else (low, after[0])
+    # Without member filters the page is the next limit + 1 members (+ ties at the cursor);
+    # with them, read growing batches until the page is full.
+    filtering = query.search is not None or (query.status and query.state_machine)
+    size = FIRST_BATCH if filtering else query.limit + 1 + (TIES if after else 0)
     offset = 0
     while len(found) <= query.limit:
-        batch = _range(client, index, low, high, offset, query.oldest_first)
+        batch = _range(client, index, low, high, offset, size, query.oldest_first)
         for member, score in batch:
             execution = member.decode()
             if _past_cursor(after, score, execution, query.oldest_first) and _matches(
                 query, execution
             ):
                 found.append((score, execution))
-        if len(batch) < BATCH:
+        if len(batch) < size:
             break
-        offset += BATCH
+        offset += size
+        size = min(size * 2, BATCH)
     shown = found[: query.limit]
     more = len(found) > query.limit
     cursor = f"{shown[-1][0]!r} {shown[-1][1]}" if more and shown else None
@@ -171,10 +178,10 @@ def _index(query: Query) -> str:
     return keys.EXECUTIONS
 
 
-def _range(client, index, low, high, offset, oldest_first) -> list[tuple[bytes, float]]:
+def _range(client, index, low, high, offset, size, oldest_first) -> list[tuple[bytes, float]]:
     if oldest_first:
-        return client.zrangebyscore(index, low, high, offset, BATCH, withscores=True)
-    return client.zrevrangebyscore(index, high, low, offset, BATCH, withscores=True)
+        return client.zrangebyscore(index, low, high, offset, size, withscores=True)
+    return client.zrevrangebyscore(index, high, low, offset, size, withscores=True)
 
 
 def _matches(query: Query, execution: str) -> bool:

@@ -159,10 +159,14 @@ class Store:
     def run(self, execution: str, run_id: str) -> Run | None:
         return Run.load(run_id, self.redis.get(keys.run(execution, run_id)))
 
-    def history(self, execution: str, start: int = 0) -> list[Json]:
-        """History events from position `start`, with AWS's id/previousEventId filled in."""
+    def history(self, execution: str, start: int = 0, stop: int | None = None) -> list[Json]:
+        """History events from position `start` (up to `stop`, excluded), with AWS's
+        id/previousEventId filled in."""
         first = max(start - LOOKBACK, 0)
-        raw = self.redis.lrange(keys.history(execution), first, -1)
+        last = -1 if stop is None else stop - 1
+        if stop is not None and stop <= start:
+            return []
+        raw = self.redis.lrange(keys.history(execution), first, last)
         events = numbered((json.loads(item) for item in raw), first + 1)
         return list(events)[start - first :]
 

@@ -13,6 +13,7 @@ from starlette.responses import HTMLResponse
 
 from engine.runtime.engine import Engine
 from engine.serve.config import ServeConfig
+from engine.serve.history_cache import HistoryCache
 
 
 def _templates() -> Environment:
@@ -35,6 +36,10 @@ class ServeContext:
     workflows: Path = field(default_factory=lambda: Path.cwd() / "workflows")
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     templates: Environment = field(default_factory=_templates)
+    histories: HistoryCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.histories = HistoryCache(self.engine)
 
     def render(self, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
         page = self.templates.get_template(template).render(csrf=self.csrf, **values)

@@ -22,6 +22,7 @@ ATTEMPT_ENDS = {
     "TaskSubmitFailed": "failed",
     "TaskStartFailed": "failed",
 }
+DETAILS_KEYS: dict[str, str] = {}  # event type -> its details key, filled as types are met
 ITERATION_ENDS = ("MapIterationSucceeded", "MapIterationFailed", "MapIterationAborted")
 
 
@@ -51,6 +52,12 @@ class StateEntry:
     error: str | None = None
     cause: str | None = None
     attempts: list[Attempt] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        """It ended in an error (its own, or a Fail state, whose error AWS records only on the
+        execution's or the Map iteration's end)."""
+        return self.error is not None or self.type == "Fail"
 
 
 @dataclass
@@ -83,9 +90,11 @@ def analyse(history: list[Json]) -> HistoryView:
     rows: list[EventRow] = []
     open_entries: list[StateEntry] = []
     lanes: list[str] = ["main"]
-    elapsed = 0
+    elapsed, stamp = 0, None
     for event in history:
-        elapsed = max(0, int((_time(event) - origin).total_seconds() * 1000))
+        if event.get("timestamp") != stamp:  # events of one step share their timestamp
+            stamp = event.get("timestamp")
+            elapsed = max(0, int((_time(event) - origin).total_seconds() * 1000))
         kind = str(event.get("type", ""))
         state = _enter_or_exit(event, kind, elapsed, lanes[-1], entries, open_entries)
         current = open_entries[-1] if open_entries else None
@@ -153,10 +162,13 @@ def _lane(kind: str, event: Json, lanes: list[str], current: StateEntry | None) 
 
 
 def _details(event: Json) -> dict:
-    for key, value in event.items():
-        if key.endswith("EventDetails") and isinstance(value, dict):
-            return value
-    return {}
+    """The event's details record, named after its type as AWS names it."""
+    kind = str(event.get("type", ""))
+    key = DETAILS_KEYS.get(kind)
+    if key is None:
+        key = DETAILS_KEYS[kind] = kind[:1].lower() + kind[1:] + "EventDetails"
+    value = event.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 def _time(event: Json) -> datetime:

@@ -23,10 +23,13 @@ from engine.runtime.listing import (
     waiting_tasks,
 )
 from engine.runtime.store import parse_execution
-from engine.serve.history_view import HistoryView, analyse, mask_tokens
+from engine.serve.history_cache import HistoryCache
+from engine.serve.history_view import EventRow, HistoryView, analyse, mask_tokens
 
 Json = Any
 MAX_LIMIT = 500
+PREFIX_EVENTS = 2000  # history pages within this many events read only up to themselves
+MAX_LANES = 200  # timeline lanes sent (a Map of 10,000 items has 10,000)
 
 
 def query_from(params: dict[str, str]) -> Query:
@@ -80,36 +83,61 @@ def definition(engine: Engine, ref: str) -> Json:
     return engine.store.definition(engine.store.meta(execution)["definition"])
 
 
-def history_view(engine: Engine, ref: str) -> HistoryView:
-    return analyse(engine.history(parse_execution(ref)))
-
-
 def history_page(
-    view: HistoryView, params: dict[str, str], *, reveal: bool = False
+    engine: Engine, histories: HistoryCache, ref: str, params: dict[str, str]
 ) -> dict[str, Json]:
-    """Rows of the event table, filtered by type and state, `offset`/`limit` paged."""
+    """Rows of the event table, filtered by type and state, `offset`/`limit` paged; with
+    `facets=1`, also the types and states present (for the filters).
+
+    An unfiltered page near the start reads only the events up to it: the first page of a
+    25,000-event history must not wait for the whole history to be read and walked."""
+    execution = parse_execution(ref)
     types = {t for t in (params.get("type") or "").split(",") if t}
     state = params.get("state") or None
-    rows = [
-        row
-        for row in view.events
-        if (not types or row.type in types) and (state is None or row.state == state)
-    ]
     offset, limit = _int(params.get("offset"), 0), min(_int(params.get("limit"), 200), 1000)
-    shown = rows[offset : offset + limit]
-    return {
-        "total": len(rows),
+    facets = params.get("facets") == "1"
+    if not (types or state or facets) and offset + limit <= PREFIX_EVENTS:
+        total = engine.store.history_length(execution)
+        if total == 0:
+            engine.store.meta(execution)  # an unknown execution is a 404
+        rows = analyse(engine.store.history(execution, 0, offset + limit)).events
+    else:
+        rows = [
+            row
+            for row in histories.get(execution).view.events
+            if (not types or row.type in types) and (state is None or row.state == state)
+        ]
+        total = len(rows)
+    result: dict[str, Json] = {
+        "total": total,
         "offset": offset,
-        "events": [_event_row(row, reveal) for row in shown],
-        "types": sorted({row.type for row in view.events}),
-        "states": sorted({row.state for row in view.events if row.state}),
+        "events": [_event_row(row) for row in rows[offset : offset + limit]],
     }
+    if facets:
+        view = histories.get(execution).view
+        result["types"] = sorted({row.type for row in view.events})
+        result["states"] = sorted({row.state for row in view.events if row.state})
+    return result
 
 
-def state_details(view: HistoryView) -> dict[str, Json]:
-    """Per state name, its entries (input, output, error, cause, attempts, timings), masked."""
-    found: dict[str, list[Json]] = {}
-    for entry in view.entries:
+def all_events(histories: HistoryCache, ref: str) -> list[Json]:
+    """The whole history, tokens masked (the download)."""
+    view = histories.get(parse_execution(ref)).view
+    return [_event_row(row)["event"] for row in view.events]
+
+
+def state_entries(view: HistoryView, name: str, params: dict[str, str]) -> dict[str, Json]:
+    """The entries of one state (input, output, error, cause, attempts, timings), masked,
+    `offset`/`limit` paged (a Map's iterator state has one entry per item)."""
+    entries = [entry for entry in view.entries if entry.name == name]
+    if params.get("failed") == "1":
+        entries = [entry for entry in entries if entry.failed]
+    if params.get("iteration"):
+        suffix = f" #{params['iteration'].strip()}"
+        entries = [entry for entry in entries if entry.lane.endswith(suffix)]
+    offset, limit = _int(params.get("offset"), 0), min(_int(params.get("limit"), 20), 200)
+    shown = []
+    for entry in entries[offset : offset + limit]:
         record = asdict(entry)
         for key in ("input", "output", "error", "cause"):
             if isinstance(record[key], str):
@@ -118,31 +146,45 @@ def state_details(view: HistoryView) -> dict[str, Json]:
             for key in ("error", "cause"):
                 if isinstance(attempt[key], str):
                     attempt[key] = mask_tokens(attempt[key])
-        found.setdefault(entry.name, []).append(record)
-    return found
+        shown.append(record)
+    return {"name": name, "total": len(entries), "offset": offset, "entries": shown}
 
 
-def timeline(view: HistoryView) -> dict[str, Json]:
-    """Bars: one per state entry, in lanes (main, then one per Map iteration)."""
-    bars = [
-        {
-            "name": entry.name,
-            "type": entry.type,
-            "lane": entry.lane,
-            "startMs": entry.start_ms,
-            "endMs": entry.end_ms,
-            "failed": entry.error is not None,
-            "attempts": [asdict(attempt) for attempt in entry.attempts],
-        }
-        for entry in view.entries
-    ]
-    return {"durationMs": view.duration_ms, "bars": bars}
+def timeline(view: HistoryView, max_lanes: int = MAX_LANES) -> dict[str, Json]:
+    """Bars: one per state entry, in lanes (main, then one per Map iteration), at most
+    `max_lanes` lanes (the rest counted in `lanesOmitted`)."""
+    lanes: dict[str, None] = {}
+    bars = []
+    for entry in view.entries:
+        if entry.lane not in lanes and len(lanes) >= max_lanes:
+            continue
+        lanes[entry.lane] = None
+        bars.append(
+            {
+                "name": entry.name,
+                "type": entry.type,
+                "lane": entry.lane,
+                "startMs": entry.start_ms,
+                "endMs": entry.end_ms,
+                "failed": entry.failed,
+                "attempts": [
+                    {"start_ms": a.start_ms, "end_ms": a.end_ms, "outcome": a.outcome}
+                    for a in entry.attempts
+                ],
+            }
+        )
+    all_lanes = {entry.lane for entry in view.entries}
+    return {
+        "durationMs": view.duration_ms,
+        "bars": bars,
+        "lanesOmitted": len(all_lanes) - len(lanes),
+    }
 
 
-def graph_svg(engine: Engine, ref: str, view_events: list[Json], status: str) -> dict[str, Json]:
+def graph_svg(engine: Engine, ref: str, events: list[Json], status: str) -> dict[str, Json]:
     """The execution drawing (states coloured by what happened) and its node -> state map."""
     data = definition(engine, ref)
-    runs = state_runs(view_events, status)
+    runs = state_runs(events, status)
     svg = to_svg(to_dot(data, name=parse_execution(ref).partition(":")[0], runs=runs))
     running = [name for name, run in runs.items() if run.status == "running"]
     return {"svg": _strip_prolog(svg), "nodes": state_nodes(data), "running": running}
@@ -169,8 +211,8 @@ def _strip_prolog(svg: str) -> str:
     return svg[start:] if start >= 0 else ""
 
 
-def _event_row(row, reveal: bool) -> Json:
-    event = row.event if reveal else json.loads(mask_tokens(json.dumps(row.event)))
+def _event_row(row: EventRow) -> Json:
+    event = json.loads(mask_tokens(json.dumps(row.event)))
     return {
         "id": row.id,
         "type": row.type,

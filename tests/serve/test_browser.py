@@ -22,6 +22,7 @@ PAUSE = (
     "StartAt: Pause\nStates:\n  Pause: {Type: Wait, Seconds: 2, Next: Done}\n"
     "  Done: {Type: Pass, End: true}\n"
 )
+LONG_ITERATION = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
 FAILED_ORDER = {
     "order_id": "o-2",
     "customer": {"id": "c-7", "email": "grace@example.com"},
@@ -194,3 +195,32 @@ def test_what_executions_hold_is_shown_as_text_never_run(redis_url, project, sfn
     expect(page.locator("#state-details")).to_contain_text(XSS_DATA)
     assert page.evaluate("window.__xss") is None
     assert dialogs.seen == []
+
+
+def test_a_25000_event_history_shows_its_first_page_in_under_a_second(
+    redis_url, project, sfn_serve, sfn_worker, page: Page
+):
+    engine = Engine(redis_url)
+    each = {"Type": "Map", "ItemProcessor": LONG_ITERATION, "End": True}
+    items = list(range(6_200))  # 4 events per item: 24,806 events
+    execution = engine.start_execution(
+        {"StartAt": "Each", "States": {"Each": each}}, items, "long-1", state_machine="long"
+    )
+    sfn_worker(cwd=project)
+    assert engine.wait(execution, timeout=300)["status"] == "SUCCEEDED"
+    assert engine.store.history_length(execution) >= 24_800
+    server = sfn_serve(cwd=project)
+    page.goto(f"{server.url}/executions")  # as a user arrives: from the list
+    page.click("text=long-1")
+    expect(page.locator("#history tbody tr")).to_have_count(200)
+    expect(page.locator("#history-total")).to_contain_text("200 of 24806 events")
+    # Milliseconds from the click's navigation to the first page of rows in the table.
+    shown = page.evaluate('performance.getEntriesByName("sfn:history-shown")[0].startTime')
+    print(f"25k-event history: first page shown {shown:.0f} ms after navigation")
+    assert shown < 1000, f"first history page {shown:.0f} ms after navigation"
+    page.locator('#graph g.state-node[data-state="P"]').click()
+    expect(page.locator("#state-details")).to_contain_text("Entry 1 of 6200")
+    page.fill('#state-details input[type="search"]', "4321")
+    page.keyboard.press("Enter")
+    expect(page.locator("#state-details h3")).to_have_text("Entry 1 of 1 · Pass · Each #4321")
+    expect(page.locator("#timeline .scale")).to_contain_text("more lanes not drawn")

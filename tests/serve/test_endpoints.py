@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import quote
 
 import fakeredis
 import pytest
 from starlette.testclient import TestClient
 
 from engine.runtime.engine import Engine
+from engine.runtime.store import FINAL_STATUSES
+from engine.runtime.timers import fire_due
+from engine.runtime.worker import make_worker
 from engine.serve.app import create_app
 from engine.serve.config import ServeConfig
 from engine.serve.context import ServeContext
@@ -30,6 +34,17 @@ CALLBACK = {
         }
     },
 }
+
+
+def drain(engine: Engine, execution: str) -> None:
+    """Run the execution's queued jobs (Map joins) in this process until it ends."""
+    worker = make_worker(engine.redis, ())
+    for _ in range(100):
+        worker.work(burst=True, logging_level="WARNING")
+        fire_due(engine.runtime)
+        if engine.describe(execution)["status"] in FINAL_STATUSES:
+            return
+    raise AssertionError(f"{execution} did not end")
 
 
 @pytest.fixture
@@ -114,11 +129,15 @@ def test_summary_history_states_and_graph_of_a_failed_execution(engine, client):
     assert [row["type"] for row in history["events"]] == [
         "ExecutionStarted", "FailStateEntered", "ExecutionFailed",
     ]  # fmt: skip
-    assert history["events"][1]["state"] == XSS and history["states"] == [XSS]
+    assert history["events"][1]["state"] == XSS and "states" not in history
+    facets = client.get(f"/api/executions/{execution}/history?facets=1&limit=0").json()
+    assert facets["states"] == [XSS] and facets["events"] == [] and facets["total"] == 3
     only = client.get(f"/api/executions/{execution}/history?type=ExecutionFailed").json()
     assert only["total"] == 1 and only["events"][0]["id"] == 3
-    states = client.get(f"/api/executions/{execution}/states").json()
-    assert states["states"][XSS][0]["error"] == XSS and states["bars"][0]["failed"]
+    state = client.get(f"/api/executions/{execution}/states/{quote(XSS, safe='')}").json()
+    assert state["total"] == 1 and state["entries"][0]["error"] == XSS
+    timeline = client.get(f"/api/executions/{execution}/timeline").json()
+    assert timeline["bars"][0]["failed"] and timeline["lanesOmitted"] == 0
     graph = client.get(f"/api/executions/{execution}/graph").json()
     assert graph["svg"].startswith("<svg") and XSS not in graph["svg"]
     assert "&lt;script&gt;" in graph["svg"] and XSS in graph["nodes"].values()
@@ -169,8 +188,8 @@ def test_callback_tokens_are_masked_unless_revealed_and_usable_without_them(
     waiting = client.get(f"/api/executions/{execution}/waiting").json()["tasks"]
     assert len(waiting) == 1 and waiting[0]["state"] == "Wait"
     assert "masked" in waiting[0]["token"]
-    history = client.get(f"/api/executions/{execution}/history").text
-    states = client.get(f"/api/executions/{execution}/states").text
+    history = client.get(f"/api/executions/{execution}/history?facets=1").text
+    states = client.get(f"/api/executions/{execution}/states/Wait").text
     revealed = post(client, context, f"/api/executions/{execution}/waiting/reveal", {})
     token = revealed["tasks"][0]["token"]
     assert len(token) == 32 and token not in history and token not in states
@@ -194,3 +213,46 @@ def test_metrics_and_workers(engine, client):
     workers = client.get("/api/workers").json()
     assert workers["workers"] == [] and workers["timers"]["due"] == 0
     assert "No worker is running" in client.get("/workers").text
+
+
+def test_map_iterations_history_pages_and_drill_down(engine, client):
+    items = list(range(30))
+    definition = {
+        "StartAt": "Each",
+        "States": {
+            "Each": {
+                "Type": "Map",
+                "ItemProcessor": {
+                    "StartAt": "Check",
+                    "States": {
+                        "Check": {
+                            "Type": "Choice",
+                            "Choices": [{"Variable": "$", "NumericEquals": 7, "Next": "Bad"}],
+                            "Default": "Good",
+                        },
+                        "Good": {"Type": "Pass", "End": True},
+                        "Bad": {"Type": "Fail", "Error": "Seven"},
+                    },
+                },
+                "ToleratedFailureCount": 5,
+                "End": True,
+            }
+        },
+    }
+    execution = engine.start_execution(definition, items, "map-1", state_machine="maps")
+    drain(engine, execution)
+    total = engine.store.history_length(execution)
+    first = client.get(f"/api/executions/{execution}/history?limit=10").json()
+    assert first["total"] == total and [row["id"] for row in first["events"]] == list(range(1, 11))
+    later = client.get(f"/api/executions/{execution}/history?offset=10&limit=10").json()
+    assert [row["id"] for row in later["events"]] == list(range(11, 21))
+    deep = client.get(f"/api/executions/{execution}/history?offset=100&limit=2000").json()
+    assert deep["events"][0]["id"] == 101 and deep["events"][-1]["id"] == total
+    checks = client.get(f"/api/executions/{execution}/states/Check?limit=5").json()
+    assert checks["total"] == 30 and len(checks["entries"]) == 5
+    seventh = client.get(f"/api/executions/{execution}/states/Check?iteration=7").json()
+    assert seventh["total"] == 1 and seventh["entries"][0]["input"] == "7"
+    bad = client.get(f"/api/executions/{execution}/states/Bad?failed=1").json()
+    assert bad["total"] == 1 and "Each #7" in bad["entries"][0]["lane"]
+    lanes = client.get(f"/api/executions/{execution}/timeline").json()
+    assert {bar["lane"] for bar in lanes["bars"]} >= {"main", "Each #0", "Each #29"}

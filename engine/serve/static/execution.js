@@ -8,7 +8,6 @@
   const api = `/api/executions/${encodeURIComponent(id)}`;
   let status = holder.dataset.status;
   let length = -1;
-  let states = {};
   let selected = null;
   const history = { offset: 0, type: "", state: "" };
 
@@ -68,21 +67,36 @@
     }
   }
 
-  function selectState(name) {
+  async function selectState(name, options = {}) {
     selected = name;
     for (const node of document.querySelectorAll("#graph g.state-node")) {
       node.classList.toggle("selected", node.dataset.state === name);
     }
     document.getElementById("state-title").textContent = `State ${name}`;
     const details = document.getElementById("state-details");
-    const entries = states[name] || [];
-    if (!entries.length) {
-      details.replaceChildren(sfn.el("p", { class: "muted", text: "Not entered in this execution." }));
-      return;
+    const query = new URLSearchParams({ offset: options.offset || 0, limit: 20 });
+    if (options.failed) query.set("failed", "1");
+    if (options.iteration) query.set("iteration", options.iteration);
+    const found = await sfn.get(`${api}/states/${encodeURIComponent(name)}?${query}`);
+    const boxes = [];
+    if (found.total > 1 || options.failed || options.iteration) {
+      const iteration = sfn.el("input", { type: "search", placeholder: "iteration #", value: options.iteration || "", size: "10" });
+      const failed = sfn.el("input", { type: "checkbox", checked: Boolean(options.failed) });
+      const apply = () => selectState(name, { failed: failed.checked, iteration: iteration.value.trim() });
+      iteration.addEventListener("change", apply);
+      failed.addEventListener("change", apply);
+      boxes.push(sfn.el("div", { class: "filters" },
+        sfn.el("label", {}, "Map iteration", iteration),
+        sfn.el("label", {}, "Failed only", failed),
+        sfn.el("span", { class: "muted", text: `${found.total} entries` })));
     }
-    details.replaceChildren(...entries.map((entry, index) => {
+    if (!found.entries.length) {
+      boxes.push(sfn.el("p", { class: "muted", text: found.total ? "No entry matches." : "Not entered in this execution." }));
+    }
+    found.entries.forEach((entry, index) => {
+      const number = found.offset + index + 1;
       const box = sfn.el("div", { class: "entry" },
-        sfn.el("h3", { text: `Entry ${index + 1} of ${entries.length} · ${entry.type}` }),
+        sfn.el("h3", { text: `Entry ${number} of ${found.total} · ${entry.type}${entry.lane === "main" ? "" : ` · ${entry.lane}`}` }),
         sfn.el("p", { class: "muted", text:
           `entered at +${sfn.ms(entry.start_ms)} (event ${entry.entered_event})` +
           (entry.end_ms === null ? ", not left" : `, left at +${sfn.ms(entry.end_ms)} after ${sfn.ms(entry.end_ms - entry.start_ms)}`) }));
@@ -103,11 +117,20 @@
       for (const [label, text] of [["Input", entry.input], ["Output", entry.output]]) {
         if (text === null || text === undefined) continue;
         const view = sfn.el("div", { class: "json-view" });
-        sfn.jsonViewer(view, text, `${name}-${label.toLowerCase()}.json`);
+        sfn.jsonViewer(view, text, `${label.toLowerCase()}.json`);
         box.append(sfn.el("h4", { text: label }), view);
       }
-      return box;
-    }));
+      boxes.push(box);
+    });
+    const pages = sfn.el("p", {});
+    if (found.offset > 0) {
+      pages.append(sfn.el("button", { type: "button", text: "← Previous", onclick: () => selectState(name, { ...options, offset: Math.max(0, found.offset - 20) }) }), " ");
+    }
+    if (found.offset + found.entries.length < found.total) {
+      pages.append(sfn.el("button", { type: "button", text: "Next →", onclick: () => selectState(name, { ...options, offset: found.offset + 20 }) }));
+    }
+    boxes.push(pages);
+    details.replaceChildren(...boxes);
   }
 
   // Timeline -------------------------------------------------------------------------------
@@ -150,7 +173,8 @@
       details.append(sfn.el("details", { open: rows.length <= 11 },
         sfn.el("summary", { text: `${rows.length - 1} Map iteration lane(s)` }), ...rows.slice(1)));
     }
-    box.replaceChildren(details, sfn.el("div", { class: "scale muted", text: `0 — ${sfn.ms(data.durationMs)}` }));
+    const omitted = data.lanesOmitted ? ` · ${data.lanesOmitted} more lanes not drawn` : "";
+    box.replaceChildren(details, sfn.el("div", { class: "scale muted", text: `0 — ${sfn.ms(data.durationMs)}${omitted}` }));
   }
 
   // History --------------------------------------------------------------------------------
@@ -160,20 +184,38 @@
     if (history.type) query.set("type", history.type);
     if (history.state) query.set("state", history.state);
     const page = await sfn.get(`${api}/history?${query}`);
-    fillSelect(document.getElementById("history-type"), page.types, history.type);
-    fillSelect(document.getElementById("history-state"), page.states, history.state);
     const body = document.querySelector("#history tbody");
     const rows = page.events.map((row) => sfn.el("tr", { "data-type": row.type },
       sfn.el("td", { text: String(row.id) }),
       sfn.el("td", { text: row.type }),
       sfn.el("td", { text: row.state || "" }),
       sfn.el("td", { text: `+${sfn.ms(row.elapsedMs)}` }),
-      sfn.el("td", {}, sfn.el("details", {}, sfn.el("summary", { text: "details" }),
-        sfn.el("pre", { text: JSON.stringify(row.event, null, 2) })))));
+      sfn.el("td", {}, eventDetails(row.event))));
     if (append) body.append(...rows); else body.replaceChildren(...rows);
+    if (!performance.getEntriesByName("sfn:history-shown").length) {
+      performance.mark("sfn:history-shown");  // read by the browser tests
+    }
     history.offset = page.offset + page.events.length;
     document.getElementById("history-total").textContent = `${history.offset} of ${page.total} events`;
     document.getElementById("history-more").hidden = history.offset >= page.total;
+  }
+
+  // The filters' choices need the whole history: fetched after the first page shows.
+  async function showFacets() {
+    const facets = await sfn.get(`${api}/history?facets=1&limit=0`);
+    fillSelect(document.getElementById("history-type"), facets.types, history.type);
+    fillSelect(document.getElementById("history-state"), facets.states, history.state);
+  }
+
+  // The event's JSON, laid out when first opened (a page has 200 of them).
+  function eventDetails(event) {
+    const details = sfn.el("details", {}, sfn.el("summary", { text: "details" }));
+    details.addEventListener("toggle", () => {
+      if (details.open && details.childElementCount === 1) {
+        details.append(sfn.el("pre", { text: JSON.stringify(event, null, 2) }));
+      }
+    });
+    return details;
   }
 
   function fillSelect(select, values, current) {
@@ -252,11 +294,15 @@
     showSummary(summary);
     if (!force && summary.historyLength === length) return summary;
     length = summary.historyLength;
-    const [details] = await Promise.all([sfn.get(`${api}/states`), showGraph(), showWaiting(null)]);
-    states = details.states;
-    showTimeline(details);
-    if (selected !== null) selectState(selected);
-    await showHistory(false);
+    // The first history page first: the graph, timeline and filters read the whole history,
+    // which for a long one takes the server a while.
+    await Promise.all([showHistory(false), showWaiting(null)]);
+    const drawn = showGraph();
+    const facets = showFacets();
+    showTimeline(await sfn.get(`${api}/timeline`));
+    await drawn;
+    if (selected !== null) await selectState(selected);
+    await facets;
     return summary;
   }
 

@@ -85,28 +85,48 @@ const sfn = {
         container.querySelectorAll("details").forEach((d) => { d.open = false; });
       } }),
       sfn.el("button", { type: "button", text: "Expand all", onclick: () => {
-        container.querySelectorAll("details").forEach((d) => { d.open = true; });
+        // Opening builds children, which may hold more closed nodes: repeat a few levels.
+        for (let level = 0; level < 8; level += 1) {
+          const closed = container.querySelectorAll("details:not([open])");
+          if (!closed.length) break;
+          closed.forEach((d) => { d.open = true; d.dispatchEvent(new Event("toggle")); });
+        }
       } }));
     container.append(tools, sfn.el("div", { class: "json-tree" }, sfn.jsonNode(null, value, 0)));
   },
 
+  // Children are built when a node is first opened, at most CHUNK at a time: an input of
+  // 10,000 items must not freeze the page.
   jsonNode(key, value, depth) {
     const label = key === null ? [] : [sfn.el("span", { class: "json-key", text: JSON.stringify(key) }), ": "];
-    if (value !== null && typeof value === "object") {
-      const entries = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
-      const brackets = Array.isArray(value) ? ["[", "]"] : ["{", "}"];
-      const details = sfn.el("details", { open: depth < 2 },
-        sfn.el("summary", {}, ...label, `${brackets[0]} ${entries.length} ${Array.isArray(value) ? "items" : "keys"} ${brackets[1]}`));
-      const list = sfn.el("div", { class: "json-children" });
-      for (const [childKey, child] of entries) {
-        list.append(sfn.jsonNode(Array.isArray(value) ? null : childKey, child, depth + 1));
-      }
-      details.append(list);
-      return details;
+    if (value === null || typeof value !== "object") {
+      return sfn.el("div", { class: "json-leaf" }, ...label,
+        sfn.el("span", { class: `json-${value === null ? "null" : typeof value}`, text: JSON.stringify(value) }));
     }
-    return sfn.el("div", { class: "json-leaf" }, ...label,
-      sfn.el("span", { class: `json-${value === null ? "null" : typeof value}`, text: JSON.stringify(value) }));
+    const isArray = Array.isArray(value);
+    const entries = isArray ? value.map((v, i) => [i, v]) : Object.entries(value);
+    const summary = `${isArray ? "[" : "{"} ${entries.length} ${isArray ? "items" : "keys"} ${isArray ? "]" : "}"}`;
+    const details = sfn.el("details", {}, sfn.el("summary", {}, ...label, summary));
+    const list = sfn.el("div", { class: "json-children" });
+    details.append(list);
+    let shown = 0;
+    const more = () => {
+      const next = entries.slice(shown, shown + sfn.CHUNK);
+      shown += next.length;
+      list.querySelector(":scope > .json-more")?.remove();
+      for (const [childKey, child] of next) {
+        list.append(sfn.jsonNode(isArray ? null : childKey, child, depth + 1));
+      }
+      if (shown < entries.length) {
+        list.append(sfn.el("button", { type: "button", class: "json-more", text: `${entries.length - shown} more…`, onclick: more }));
+      }
+    };
+    details.addEventListener("toggle", () => { if (details.open && shown === 0) more(); });
+    if (depth < 2) { details.open = true; more(); }
+    return details;
   },
+
+  CHUNK: 100,
 
   // Run `tick` now and every `ms` while the page is visible; `tick` returns false to stop.
   poll(tick, ms) {
