@@ -14,6 +14,8 @@ _EXPORTS = {
     "activity": "engine.activities:activity",
     "ActivityContext": "engine.activities:ActivityContext",
     "load_activities": "engine.activities:load_activities",
+    "integration": "engine.integrations:integration",
+    "TaskFailure": "engine.integrations:TaskFailure",
     "load_definition": "engine.definition:load_definition",
     "validate": "engine.definition:validate",
     "Engine": "engine.runtime.engine:Engine",

@@ -90,6 +90,21 @@ class UnknownResource(SfnError):
         )
 
 
+class UnhandledResource(SfnError):
+    """A Task's Resource is an AWS integration that nothing registered runs."""
+
+    exit_code = 2
+
+    def __init__(self, resource: str):
+        self.resource = resource
+        super().__init__(
+            f"no handler is registered for resource {resource!r}: register one in an "
+            f'activities module with `@integration("{resource}")` (from engine import '
+            "integration; a glob such as 'sqs:*' matches several), or mock the state with "
+            "--mock-config"
+        )
+
+
 class RedisUnavailable(SfnError):
     """The Redis server cannot be reached or refused us: a configuration problem, like bad usage."""
 

@@ -20,13 +20,8 @@ from datetime import UTC, datetime
 from pathlib import PurePath
 from typing import Any
 
-from engine.activities import (
-    ActivityContext,
-    error_from_exception,
-    invoke,
-    registered,
-    strip_integration_suffix,
-)
+from engine import integrations
+from engine.activities import ActivityContext, error_from_exception, registered
 from engine.core import advance
 from engine.core.context import iso
 from engine.core.effects import Finish, RunTask, StartChildren, StartTimer
@@ -45,7 +40,7 @@ from engine.core.triggers import (
 from engine.definition import load_definition, validate
 from engine.definition.model import Machine, compile_machine
 from engine.definition.substitutions import require_filled
-from engine.errors import DefinitionError
+from engine.errors import DefinitionError, UnhandledResource, UnknownResource
 
 Json = Any
 Activity = Callable[[Json], Json]
@@ -110,6 +105,8 @@ def run(
     require_filled(document)
     machine = compile_machine(document.data)
     known = {**registered(), **(activities or {})}
+    # An AWS resource nothing runs is refused now; a missing activity fails its Task.
+    integrations.check(document.data, known.get, lambda: sorted(known), activities=False)
     driver = _Driver(machine, known, env or VirtualEnv())
     finish = driver.execute(machine, Start(input, context or {}), driver.history)
     return Result(
@@ -181,13 +178,12 @@ class _Driver:
             skip_to(moment)
 
     def run_task(self, task: RunTask) -> Trigger:
-        activity = self.activities.get(task.resource) or self.activities.get(
-            strip_integration_suffix(task.resource)
-        )
-        if activity is None:
-            return TaskFailed(
-                task.token, "States.TaskFailed", f"no activity named {task.resource!r}"
+        try:
+            runner = integrations.runner(
+                task.resource, task.input, self.activities.get, lambda: sorted(self.activities)
             )
+        except (UnknownResource, UnhandledResource) as error:
+            return TaskFailed(task.token, "States.TaskFailed", str(error))
         outcome: dict[str, Any] = {}
         beats = threading.Event()
         context = ActivityContext(
@@ -201,7 +197,9 @@ class _Driver:
 
         def call() -> None:
             try:
-                outcome["output"] = json.loads(json.dumps(invoke(activity, task.input, context)))
+                outcome["output"] = json.loads(json.dumps(runner(task.input, context)))
+            except integrations.TaskFailure as failure:
+                outcome["error"] = (failure.error, failure.cause)
             except Exception as error:
                 outcome["error"] = error_from_exception(error)
 

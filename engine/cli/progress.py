@@ -82,14 +82,18 @@ class Progress:
         self._stream.flush()
 
 
+# Task, LambdaFunction and Activity events: what AWS records for each kind of Task resource.
+TASK_EVENTS = ("Task", "LambdaFunction", "Activity")
+
+
 def progress_line(kind: str, details: dict[str, Json]) -> str | None:
     """One plain line for the events a person follows; None for the others."""
     if kind.endswith("StateEntered"):
         return f"> {details.get('name')} ({kind.removesuffix('StateEntered')})"
     if kind.endswith("StateExited"):
         return f"< {details.get('name')}"
-    if kind in ("TaskFailed", "TaskTimedOut"):
-        return f"! {details.get('resource')}: {details.get('error')}"
+    if kind.endswith(("Failed", "TimedOut")) and kind.startswith(TASK_EVENTS):
+        return f"! {details.get('resource', kind)}: {details.get('error')}"
     if kind == "ExecutionRedriven":
         return "redriven"
     return None

@@ -10,6 +10,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from engine.definition.resources import ACTIVITY, LAMBDA, TASK, ResourceKind
+
 Json = Any
 Event = dict[str, Any]
 
@@ -95,43 +97,52 @@ def simple(event_type: str) -> Event:
 
 
 def task_scheduled(
-    resource: str, parameters: Json, timeout: int | None, heartbeat: int | None
+    kind: ResourceKind, parameters: Json, timeout: int | None, heartbeat: int | None
 ) -> Event:
-    details: dict[str, Any] = {
-        "resourceType": "activity",
-        "resource": resource,
-        "region": "local",
-        **_payload("parameters", parameters),
-    }
+    """TaskScheduled, or LambdaFunctionScheduled / ActivityScheduled for those Resources."""
+    if kind.family == TASK:
+        details: dict[str, Any] = {
+            "resourceType": kind.resource_type,
+            "resource": kind.resource,
+            "region": "local",
+            **_payload("parameters", parameters),
+        }
+    else:
+        details = {"resource": kind.resource, **_payload("input", parameters)}
     if timeout is not None:
         details["timeoutInSeconds"] = timeout
-    if heartbeat is not None:
+    if heartbeat is not None and kind.family != LAMBDA:
         details["heartbeatInSeconds"] = heartbeat
-    return {"type": "TaskScheduled", "taskScheduledEventDetails": details}
+    return _task(kind, "Scheduled", details, with_resource=False)
 
 
-def _task(kind: str, resource: str, **details: Any) -> Event:
-    key = f"task{kind}EventDetails"
-    return {
-        "type": f"Task{kind}",
-        key: {"resourceType": "activity", "resource": resource, **details},
-    }
+def _task(
+    kind: ResourceKind, suffix: str, details: dict[str, Any], *, with_resource: bool = True
+) -> Event:
+    """A Task* event with its resource, or the LambdaFunction* / Activity* event AWS records."""
+    prefix = {TASK: "Task", LAMBDA: "LambdaFunction", ACTIVITY: "Activity"}[kind.family]
+    if kind.family == TASK and with_resource:
+        details = {"resourceType": kind.resource_type, "resource": kind.resource, **details}
+    event: Event = {"type": f"{prefix}{suffix}"}
+    if details:
+        event[f"{prefix[0].lower()}{prefix[1:]}{suffix}EventDetails"] = details
+    return event
 
 
-def task_started(resource: str) -> Event:
-    return _task("Started", resource)
+def task_started(kind: ResourceKind) -> Event:
+    return _task(kind, "Started", {"workerName": "sfn"} if kind.family == ACTIVITY else {})
 
 
-def task_succeeded(resource: str, output: Json) -> Event:
-    return _task("Succeeded", resource, **_payload("output", output))
+def task_succeeded(kind: ResourceKind, output: Json) -> Event:
+    return _task(kind, "Succeeded", _payload("output", output))
 
 
-def task_failed(resource: str, error: str | None, cause: str | None) -> Event:
-    return _task("Failed", resource, **_error_details(error, cause))
+def task_failed(kind: ResourceKind, error: str | None, cause: str | None) -> Event:
+    return _task(kind, "Failed", _error_details(error, cause))
 
 
-def task_timed_out(resource: str, error: str, cause: str | None) -> Event:
-    return _task("TimedOut", resource, **_error_details(error, cause))
+def task_timed_out(kind: ResourceKind, error: str, cause: str | None) -> Event:
+    return _task(kind, "TimedOut", _error_details(error, cause))
 
 
 def map_state_started(length: int) -> Event:

@@ -152,10 +152,10 @@ def _on_task_succeeded(run: Run, trigger: TaskSucceeded) -> bool:
     try:
         check_task_result(resource, trigger.output)
     except AslError as error:
-        run.emit(events.task_failed(resource, error.error, error.cause))
+        run.emit(events.task_failed(run.state.kind, error.error, error.cause))
         _continue(run, Failure(error.error, error.cause, from_task=True))
         return True
-    run.emit(events.task_succeeded(resource, trigger.output))
+    run.emit(events.task_succeeded(run.state.kind, trigger.output))
     _resume(run, lambda: complete_result(run, run.state, trigger.output))
     return True
 
@@ -164,7 +164,7 @@ def _on_task_failed(run: Run, trigger: TaskFailed) -> bool:
     awaited = run.awaiting("task", "token", trigger.token)
     if awaited is None:
         return False
-    run.emit(events.task_failed(awaited["resource"], trigger.error, trigger.cause))
+    run.emit(events.task_failed(run.state.kind, trigger.error, trigger.cause))
     _continue(run, Failure(trigger.error, trigger.cause, from_task=True))
     return True
 
@@ -174,7 +174,7 @@ def _on_task_timed_out(run: Run, trigger: TaskTimedOut) -> bool:
     if awaited is None:
         return False
     error = HEARTBEAT_TIMEOUT if trigger.kind == "heartbeat" else TIMEOUT
-    run.emit(events.task_timed_out(awaited["resource"], error, None))
+    run.emit(events.task_timed_out(run.state.kind, error, None))
     _continue(run, Failure(error, None, from_task=True))
     return True
 

@@ -31,7 +31,6 @@ from engine.errors import AslError
 from engine.language.scope import Scope
 
 Json = Any
-CALLBACK_SUFFIX = ".waitForTaskToken"
 
 
 def execute_pass(run: Run, state: PassState, raw: Json) -> Outcome:
@@ -46,14 +45,14 @@ def execute_pass(run: Run, state: PassState, raw: Json) -> Outcome:
 def execute_task(run: Run, state: TaskState, raw: Json) -> Outcome:
     token = run.env.token()
     # Only a callback task (`.waitForTaskToken`) shows its token as `$$.Task.Token`.
-    callback = state.resource.endswith(CALLBACK_SUFFIX)
+    callback = state.kind.callback
     context = run.state_context(token if callback else None)
     request = _query_request if state.uses_jsonata else _request
     parameters, timeout, heartbeat = request(run, state, raw, context)
     current = run.current
     attempt = current["retry_count"]
-    run.emit(events.task_scheduled(state.resource, parameters, timeout, heartbeat))
-    run.emit(events.task_started(state.resource))
+    run.emit(events.task_scheduled(state.kind, parameters, timeout, heartbeat))
+    run.emit(events.task_started(state.kind))
     execution_id = run.snapshot["context"]["Execution"]["Id"]
     key = f"{execution_id}{run.snapshot['run_id']}/{state.name}@{current['entered_event']}"
     run.effect(

@@ -25,6 +25,7 @@ from engine.definition.model import (
     TaskState,
     WaitState,
 )
+from engine.definition.resources import classify
 from engine.errors import ExpressionError
 from engine.language.choice import compile_rule
 from engine.language.intrinsics import compile_call
@@ -143,6 +144,7 @@ class _Compiler:
         return TaskState(
             **self._results(body, common),
             resource=body["Resource"],
+            kind=classify(body["Resource"]),
             timeout_seconds=body.get("TimeoutSeconds"),
             timeout_seconds_path=self.expression(body.get("TimeoutSecondsPath")),
             heartbeat_seconds=body.get("HeartbeatSeconds"),
@@ -287,6 +289,7 @@ class _Compiler:
         return TaskState(
             **self._jsonata_results(body, common),
             resource=body["Resource"],
+            kind=classify(body["Resource"]),
             timeout_seconds=query(body, "TimeoutSeconds"),
             heartbeat_seconds=query(body, "HeartbeatSeconds"),
         )

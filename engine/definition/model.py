@@ -12,8 +12,10 @@ name; its JSONPath-only attributes stay unset.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from engine.definition.resources import ResourceKind, classify
 
 Json = Any
 JSONPATH = "JSONPath"
@@ -99,6 +101,7 @@ class PassState(ResultState):
 @dataclass(frozen=True)
 class TaskState(ResultState):
     resource: str = ""
+    kind: ResourceKind = field(default_factory=lambda: classify(""))
     timeout_seconds: Any = None
     timeout_seconds_path: Expression | None = None
     heartbeat_seconds: Any = None

@@ -18,6 +18,7 @@ from typing import Any
 
 import redis
 
+from engine import integrations
 from engine.core.context import iso
 from engine.core.effects import Finish, RunTask, StartChildren, StartTimer
 from engine.core.env import ExecutionEnv
@@ -302,10 +303,14 @@ class Runtime:
             "timeout_seconds": task.timeout_seconds,
             "heartbeat_seconds": task.heartbeat_seconds,
         }
-        queue_name = dispatch.queue_for(task.resource)
+        # The integration table says which activity runs it (None: an HTTP request or a
+        # handler, which any worker on the default queue runs).
+        activity = integrations.resolve(task.resource).activity(task.input)
+        queue_name = dispatch.DEFAULT_QUEUE if activity is None else dispatch.queue_for(activity)
         description = f"{task.resource} ({execution} {task.state_name})"
         chain = decision.chain
-        if chain and decision.claimed is None and chain.can_claim(task.resource, queue_name):
+        claimable = activity is not None and decision.claimed is None
+        if chain and claimable and chain.can_claim(activity, queue_name):
             eager.hold(pipe, self.redis, job, queue_name, description)
             decision.claimed = job
         else:

@@ -57,13 +57,13 @@ class Chain:
         self._next: tuple[dict[str, Json], Reads] | None = None
         self.claimed = 0
 
-    def can_claim(self, resource: str, queue_name: str) -> bool:
-        """Whether this worker may run a Task of `resource` (routed to `queue_name`) itself."""
+    def can_claim(self, activity: str, queue_name: str) -> bool:
+        """Whether this worker may run a Task of `activity` (routed to `queue_name`) itself."""
         return (
             self._next is None
             and self.claimed < self._most
             and queue_name in self._queues
-            and _has_activity(resource)
+            and activity in activities.default_registry
             and not self._stopping()
         )
 
@@ -77,11 +77,6 @@ class Chain:
         """The claimed Task to run now and its reads, if any (each is taken once)."""
         claimed, self._next = self._next, None
         return claimed
-
-
-def _has_activity(resource: str) -> bool:
-    registry = activities.default_registry
-    return resource in registry or activities.strip_integration_suffix(resource) in registry
 
 
 _local = threading.local()

@@ -390,23 +390,14 @@ def _load(
     return document.data, digest, name
 
 
-def task_resources(data: Json) -> set[str]:
-    """Every Task Resource in a definition, nested branches and processors included."""
-    found: set[str] = set()
-    for state in (data.get("States") or {}).values():
-        if state.get("Type") == "Task" and isinstance(state.get("Resource"), str):
-            found.add(state["Resource"])
-        for branch in state.get("Branches") or []:
-            found |= task_resources(branch)
-        processor = state.get("ItemProcessor") or state.get("Iterator")
-        if processor:
-            found |= task_resources(processor)
-    return found
-
-
 def _check_resources(data: Json, check: bool | None) -> None:
+    """Refuse a definition whose Tasks nothing registered here runs: when told to, or when this
+    process registered activities or handlers (else remote workers may have them)."""
     from engine.activities import default_registry
+    from engine.integrations import check as check_tasks
+    from engine.integrations.handlers import default_handlers
 
-    if check is False or (check is None and not len(default_registry)):
+    registered = len(default_registry) or len(default_handlers)
+    if check is False or (check is None and not registered):
         return
-    default_registry.check(sorted(task_resources(data)))
+    check_tasks(data)

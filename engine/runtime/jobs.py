@@ -17,9 +17,9 @@ import redis
 from redis.client import Pipeline
 from rq import get_current_job
 
-from engine import activities
+from engine import activities, integrations
 from engine.core.triggers import TaskFailed, TaskSucceeded, Trigger
-from engine.errors import UnknownResource
+from engine.errors import UnhandledResource, UnknownResource
 from engine.runtime import eager, groups, keys, leases, watchdog
 from engine.runtime.commit import Reads, Runtime
 
@@ -66,8 +66,8 @@ def run_task(**job: Any) -> None:
     execution, run_id, token = job["execution"], job["run"], job["token"]
     watch = watchdog.member(execution, current.origin, current.id)
     try:
-        entry = activities.default_registry.resolve(job["resource"])
-    except UnknownResource as error:
+        entry = integrations.runner(job["resource"], job["input"])
+    except (UnknownResource, UnhandledResource) as error:
         failed = TaskFailed(token, UNKNOWN_ACTIVITY, str(error))
         _commit(runtime, job, failed, lambda pipe: pipe.zrem(keys.TIMERS, watch))
         return
@@ -85,7 +85,7 @@ def run_claimed(runtime: Runtime, job: dict[str, Any], reads: Reads, chain: eage
     (a worker claims only Tasks whose activity it has), and commit the result on `reads`,
     what that commit wrote. The claimed payload goes with the token when the result is
     committed (`groups.forget_token`)."""
-    entry = activities.default_registry.resolve(job["resource"])
+    entry = integrations.runner(job["resource"], job["input"])
     lease = leases.Lease(runtime.redis, job["execution"], job["run"], job["token"])
     _attempt(runtime, entry, job, lease, functools.partial(_end, lease=lease), chain, reads)
 
@@ -129,6 +129,8 @@ def _perform(runtime: Runtime, entry: Callable[..., Json], job: dict[str, Any]) 
     with send-task-*)."""
     try:
         output = entry(job["input"], _context(runtime, job))
+    except integrations.TaskFailure as failure:
+        return TaskFailed(job["token"], failure.error, failure.cause)
     except Exception as error:
         return TaskFailed(job["token"], *activities.error_from_exception(error))
     if job["resource"].endswith(CALLBACK_SUFFIX):

@@ -1,0 +1,15 @@
+"""Integrations: how a Task's Resource is run. One table (`table.TABLE`) maps each resource
+form to the module that runs it: sfn activities, Lambda functions, HTTP requests, and the
+handlers users register for any other AWS resource (`@integration`).
+
+`resolve(resource)` is one dict hit once a resource has been seen; the interpreter never asks,
+it records events from the resource's kind (`engine.definition.resources`).
+"""
+
+from __future__ import annotations
+
+from engine.integrations.base import TaskFailure
+from engine.integrations.handlers import integration
+from engine.integrations.table import Binding, check, resolve, runner
+
+__all__ = ["Binding", "TaskFailure", "check", "integration", "resolve", "runner"]

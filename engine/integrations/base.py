@@ -1,0 +1,45 @@
+"""What every integration module provides, and how a Task fails with an AWS error name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from engine.activities import ActivityContext
+from engine.definition.resources import ResourceKind
+from engine.errors import SfnError
+
+Json = Any
+# An activity name -> its function (None when no activity of that name is known).
+Lookup = Callable[[str], Callable[..., Any] | None]
+# What runs one Task attempt: (task input, context) -> result; raises TaskFailure or anything.
+Runner = Callable[[Json, ActivityContext], Json]
+
+
+class TaskFailure(Exception):
+    """A Task failure with the error name and cause AWS reports for it (Retry and Catch match
+    `error`). Handlers raise it to fail with an exact name, e.g. `SQS.QueueDoesNotExist`."""
+
+    def __init__(self, error: str, cause: str | None = None):
+        self.error = error
+        self.cause = cause
+        super().__init__(f"{error}: {cause}" if cause else error)
+
+
+class Integration(Protocol):
+    """One row of the table: the resources it serves and how it runs them."""
+
+    def activity(self, kind: ResourceKind, task_input: Json) -> str | None:
+        """The activity that runs the Task (its queue routes the job), or None if none does."""
+        ...
+
+    def runner(self, kind: ResourceKind, task_input: Json, lookup: Lookup) -> Runner:
+        """What runs the attempt. UnknownResource when nothing registered can run it."""
+        ...
+
+    def problem(
+        self, kind: ResourceKind, state: Mapping[str, Json], lookup: Lookup
+    ) -> SfnError | None:
+        """Why a Task state of this resource cannot run here, said before the execution starts
+        (None when it can, or when only its input will tell)."""
+        ...

@@ -1,0 +1,124 @@
+"""The one table of integrations: which module runs a Task, by the form of its Resource.
+
+Resolving a resource classifies it once and caches the row, so the runtime's lookup per Task
+is one dict hit; the activity (or handler) is then found in the registry, another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+
+from engine.activities import default_registry
+from engine.definition.resources import ACTIVITY, LAMBDA, TASK, ResourceKind, classify
+from engine.errors import SfnError, UnknownResource
+from engine.integrations.activity import ACTIVITIES
+from engine.integrations.base import Integration, Json, Lookup, Runner
+from engine.integrations.handlers import HANDLERS
+from engine.integrations.http_invoke import HTTP_INVOKE
+from engine.integrations.lambda_function import LAMBDA_FUNCTIONS
+
+
+def _is_activity(kind: ResourceKind) -> bool:
+    return kind.family == ACTIVITY or (kind.family == TASK and kind.resource_type == "activity")
+
+
+def _is_lambda(kind: ResourceKind) -> bool:
+    return kind.family == LAMBDA or (kind.service, kind.action) == ("lambda", "invoke")
+
+
+def _is_http(kind: ResourceKind) -> bool:
+    return (kind.service, kind.action) == ("http", "invoke")
+
+
+TABLE: tuple[tuple[Callable[[ResourceKind], bool], Integration], ...] = (
+    (_is_activity, ACTIVITIES),  # a plain name, or arn:aws:states:...:activity:NAME
+    (_is_lambda, LAMBDA_FUNCTIONS),  # arn:aws:lambda:...:function:NAME, lambda:invoke
+    (_is_http, HTTP_INVOKE),  # arn:aws:states:::http:invoke
+    (lambda kind: True, HANDLERS),  # anything else: a handler registered with @integration
+)
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A resource and the integration that runs it."""
+
+    kind: ResourceKind
+    integration: Integration
+
+    def activity(self, task_input: Json) -> str | None:
+        """The activity whose queue the Task goes to (None: the default queue)."""
+        return self.integration.activity(self.kind, task_input)
+
+
+_bindings: dict[str, Binding] = {}
+
+
+def resolve(resource: str) -> Binding:
+    """The binding of a Resource (classified once per process, then one dict hit)."""
+    binding = _bindings.get(resource)
+    if binding is None:
+        kind = classify(resource)
+        integration = next(row for matches, row in TABLE if matches(kind))
+        binding = _bindings[resource] = Binding(kind, integration)
+    return binding
+
+
+def registry_lookup(name: str) -> Callable[..., Json] | None:
+    entry = default_registry.get(name)
+    return None if entry is None else entry.function
+
+
+def runner(
+    resource: str,
+    task_input: Json,
+    lookup: Lookup = registry_lookup,
+    known: Callable[[], list[str]] = default_registry.names,
+) -> Runner:
+    """What runs a Task attempt of `resource` with `task_input`. UnknownResource (listing the
+    `known` activities) or UnhandledResource when nothing registered runs it."""
+    binding = resolve(resource)
+    try:
+        return binding.integration.runner(binding.kind, task_input, lookup)
+    except UnknownResource as error:
+        raise UnknownResource(error.resource, known()) from None
+
+
+def check(
+    definition: Mapping[str, Json],
+    lookup: Lookup = registry_lookup,
+    known: Callable[[], list[str]] = default_registry.names,
+    *,
+    skip: Callable[[str], bool] = lambda name: False,
+    activities: bool = True,
+) -> None:
+    """Raise, before an execution starts, for the first Task nothing registered can run
+    (`skip(state_name)` leaves a state out, e.g. one a mock config answers; `activities=False`
+    checks only AWS resources, leaving a missing activity to fail its Task)."""
+    for name, state in task_states(definition):
+        if skip(name):
+            continue
+        binding = resolve(state["Resource"])
+        problem = binding.integration.problem(binding.kind, state, lookup)
+        if isinstance(problem, UnknownResource):
+            if activities:
+                raise UnknownResource(problem.resource, known())
+            continue
+        if isinstance(problem, SfnError):
+            raise problem
+
+
+def task_states(definition: Mapping[str, Json]) -> Iterator[tuple[str, Mapping[str, Json]]]:
+    """Every Task state (name, body) of a definition, nested branches and processors included."""
+    for name, state in (definition.get("States") or {}).items():
+        if state.get("Type") == "Task" and isinstance(state.get("Resource"), str):
+            yield name, state
+        for branch in state.get("Branches") or []:
+            yield from task_states(branch)
+        processor = state.get("ItemProcessor") or state.get("Iterator")
+        if processor:
+            yield from task_states(processor)
+
+
+def resources(definition: Mapping[str, Json]) -> Iterable[str]:
+    return {state["Resource"] for _, state in task_states(definition)}
