@@ -6,9 +6,11 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from engine.errors import UsageError
+from engine.graph import to_dot, to_svg
 from engine.runtime.listing import STATUSES
 from engine.serve import views
 from engine.serve.context import ServeContext
@@ -46,7 +48,16 @@ def routes(context: ServeContext) -> list[BaseRoute]:
         ]
         return context.render("workflows.html", files=files, folder=str(context.workflows))
 
+    def workflow_graph(request: Request) -> Response:
+        found = workflow_file(context.workflows, request.path_params["name"])
+        if found.data is None:
+            raise UsageError(f"{found.name} cannot be loaded")
+        name = found.name.rsplit(".", 1)[0]
+        drawing = to_svg(to_dot(found.data, name=name))
+        return JSONResponse({"svg": drawing[drawing.find("<svg") :]})
+
     return [
+        Route("/api/workflows/{name}/graph", workflow_graph, methods=["GET"]),
         Route("/", home, methods=["GET"]),
         Route("/executions", executions_page, methods=["GET"]),
         Route("/executions/{execution}", execution_page, methods=["GET"]),

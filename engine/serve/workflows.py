@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from engine.definition import load_definition, validate
 from engine.errors import DefinitionError, Diagnostic, UsageError
+from engine.runtime.store import definition_digest
 
 SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -16,6 +18,8 @@ class WorkflowFile:
     name: str  # the file name inside the folder
     source: str
     diagnostics: list[Diagnostic]
+    data: Any  # the loaded definition (None when it cannot be loaded)
+    digest: str | None  # its content hash: the version executions pin
 
 
 def workflow_names(folder: Path) -> list[str]:
@@ -36,7 +40,9 @@ def workflow_file(folder: Path, name: str) -> WorkflowFile:
     path = workflow_path(folder, name)
     source = path.read_text(errors="replace")
     try:
-        diagnostics = validate(load_definition(path))
+        document = load_definition(path)
     except DefinitionError as error:
-        diagnostics = list(error.diagnostics)
-    return WorkflowFile(name, source, diagnostics)
+        return WorkflowFile(name, source, list(error.diagnostics), None, None)
+    return WorkflowFile(
+        name, source, validate(document), document.data, definition_digest(document.data)
+    )

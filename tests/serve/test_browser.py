@@ -180,7 +180,11 @@ def test_what_executions_hold_is_shown_as_text_never_run(redis_url, project, sfn
     page.goto(f"{server.url}/executions")
     expect(page.locator("#executions tbody tr")).to_have_count(2)
     page.goto(f"{server.url}/workflows")
-    page.locator("details summary").first.click()
+    xss_card = page.locator("section.workflow", has_text="xss_fail.json")
+    xss_card.locator("details.wf-graph summary").click()
+    expect(xss_card.locator(".graph svg")).to_be_visible()
+    xss_card.locator("details:not(.wf-graph) summary").click()
+    expect(xss_card.locator("pre.source")).to_contain_text(XSS_NAME[:20])
     for execution in (failed, passed):
         page.goto(f"{server.url}/executions/{execution}")
         expect(page.locator("#history tbody tr").first).to_be_visible()

@@ -256,3 +256,14 @@ def test_map_iterations_history_pages_and_drill_down(engine, client):
     assert bad["total"] == 1 and "Each #7" in bad["entries"][0]["lane"]
     lanes = client.get(f"/api/executions/{execution}/timeline").json()
     assert {bar["lane"] for bar in lanes["bars"]} >= {"main", "Each #0", "Each #29"}
+
+
+def test_workflows_page_checks_each_file_and_draws_it(client, context):
+    (context.workflows / "broken.yaml").write_text("StartAt: Nowhere\nStates: {}\n")
+    page = client.get("/workflows").text
+    assert "pass.yaml" in page and "broken.yaml" in page and "problem(s)" in page
+    drawing = client.get("/api/workflows/pass.yaml/graph").json()
+    assert drawing["svg"].startswith("<svg")
+    assert client.get("/api/workflows/..%2Fpass.yaml/graph").status_code == 404
+    unknown = client.get("/api/workflows/nope.yaml/graph")
+    assert unknown.status_code == 400 and "not a file in" in unknown.json()["error"]

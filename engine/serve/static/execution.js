@@ -42,13 +42,7 @@
   async function showGraph() {
     const drawing = await sfn.get(`${api}/graph`);
     const box = document.getElementById("graph");
-    // The SVG comes from Graphviz, which escapes every label; it is parsed as SVG (no
-    // scripts run from it) and imported into the page.
-    const doc = new DOMParser().parseFromString(drawing.svg, "image/svg+xml");
-    const svg = doc.documentElement;
-    if (svg.nodeName !== "svg") { box.textContent = "could not draw the graph"; return; }
-    svg.querySelectorAll("script").forEach((node) => node.remove());
-    box.replaceChildren(document.importNode(svg, true));
+    if (!sfn.importSvg(box, drawing.svg)) return;
     for (const node of box.querySelectorAll("g.node")) {
       const title = node.querySelector("title");
       const name = title ? drawing.nodes[title.textContent] : undefined;

@@ -44,6 +44,16 @@ const sfn = {
     return sfn.el("details", { class: "cause" }, sfn.el("summary", { text: short }), sfn.el("pre", { text }));
   },
 
+  // Graphviz's SVG (every label escaped by Graphviz) parsed as SVG, scripts dropped, imported.
+  importSvg(box, text) {
+    const svg = new DOMParser().parseFromString(text, "image/svg+xml").documentElement;
+    if (svg.nodeName !== "svg") { box.textContent = "could not draw the graph"; return null; }
+    svg.querySelectorAll("script").forEach((node) => node.remove());
+    const imported = document.importNode(svg, true);
+    box.replaceChildren(imported);
+    return imported;
+  },
+
   statusBadge(status) {
     return sfn.el("span", { class: `status ${status}`, text: status });
   },
