@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +65,8 @@ def run_durable(
         return 0
     if not as_json:
         click.echo(f"execution {execution}", err=True)
-    described = _follow(engine, execution, worker, show=not as_json)
+    revive = _reviver(redis_url)
+    described = _follow(engine, execution, worker, show=not as_json, revive=revive)
     result = _result(described)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
@@ -86,7 +88,22 @@ def _named(engine: Any, file: Path) -> bool:
     return True
 
 
-def _follow(engine: Any, execution: str, worker: bool, *, show: bool) -> dict[str, Json]:
+def _reviver(redis_url: str | None) -> Callable[[], bool] | None:
+    """What starts the embedded server again should it stop under this run, if it uses one."""
+    from engine.runtime.server import embedded_server
+
+    server = embedded_server(redis_url)
+    return server.revive if server is not None else None
+
+
+def _follow(
+    engine: Any,
+    execution: str,
+    worker: bool,
+    *,
+    show: bool,
+    revive: Callable[[], bool] | None = None,
+) -> dict[str, Json]:
     """Wait for the end (working in-process unless `worker` is False), echoing progress."""
     from engine.cli.progress import Progress
     from engine.runtime.worker import EmbeddedWorker
@@ -96,7 +113,7 @@ def _follow(engine: Any, execution: str, worker: bool, *, show: bool) -> dict[st
     embedded = EmbeddedWorker(engine.redis).start() if worker else None
     if not worker and not _workers_running(engine):
         click.echo("warning: no `sfn worker` is running; the execution waits for one", err=True)
-    seen, outage = 0, Outage(REDIS_PATIENCE)
+    seen, outage = 0, Outage(REDIS_PATIENCE, revive)
     try:
         while True:
             try:
@@ -135,14 +152,19 @@ def interrupt_on_stop_signals() -> None:
 
 
 class Outage:
-    """Rides out a Redis restart (the execution is safe in its data); gives up after a while."""
+    """Rides out a Redis restart (the execution is safe in its data); gives up after a while.
+    The embedded server, if `revive` is given, is started again at once (`sfn dev --stop`)."""
 
-    def __init__(self, patience: float):
+    def __init__(self, patience: float, revive: Callable[[], bool] | None = None):
         self._patience = patience
+        self._revive = revive
         self._since: float | None = None
 
     def wait(self, error: Exception) -> None:
         now = time.monotonic()
+        if self._revive is not None and self._revive():
+            click.echo("the embedded Redis server had stopped; started it again", err=True)
+            return
         if self._since is None:
             self._since = now
             click.echo(f"Redis unreachable ({error}); waiting for it to come back", err=True)

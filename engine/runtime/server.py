@@ -9,7 +9,8 @@ Lifetime: every command that uses the embedded server holds a *lease* (a file na
 `.sfn/redis/leases/`). Releasing the last live lease shuts the server down (AOF flushed). A
 command killed with SIGKILL leaves a stale lease that the next command prunes (its pid is dead),
 so a server orphaned that way lives only until the next sfn command in that folder ends.
-`sfn dev` holds a lease in the foreground, keeping the server up for other terminals.
+`sfn dev` holds a lease in the foreground, keeping the server up for other terminals. A server
+stopped under a running `sfn run` (`sfn dev --stop`) is started again by it (`revive`).
 """
 
 from __future__ import annotations
@@ -67,6 +68,16 @@ def redis_url(explicit: str | None = None, *, root: Path | None = None) -> Itera
         return
     with EmbeddedServer(root or Path.cwd()).leased() as server:
         yield server.url
+
+
+def embedded_server(
+    explicit: str | None = None, *, root: Path | None = None
+) -> EmbeddedServer | None:
+    """The embedded server a command uses when no Redis URL is given (`explicit` or
+    $SFN_REDIS_URL), else None."""
+    if explicit or os.environ.get(ENV_URL):
+        return None
+    return EmbeddedServer(root or Path.cwd())
 
 
 def find_server_binary() -> str:
@@ -161,6 +172,19 @@ class EmbeddedServer:
             yield self
         finally:
             self.release(lease)
+
+    def revive(self) -> bool:
+        """Start the server again when it stopped under a process that holds a lease (`sfn dev
+        --stop`, a crash): True when it did. False when it runs already or cannot start yet
+        (say, the old one still shutting down): try again later."""
+        try:
+            with self._locked():
+                if ping_state(self.url) == "up":
+                    return False
+                self._ensure_running()
+        except RedisUnavailable:
+            return False
+        return True
 
     def stop(self) -> bool:
         """Shut the server down whoever uses it; False when it was not running."""

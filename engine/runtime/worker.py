@@ -12,6 +12,7 @@ Every one of them runs only sfn's own job functions (`engine.runtime.allowlist`)
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import multiprocessing
@@ -307,16 +308,30 @@ class _ThreadWorker(SfnWorker):
 
 
 class EmbeddedWorker:
-    """An RQ worker and a timer poller in threads of this process; `stop()` ends both."""
+    """An RQ worker and a timer poller in threads of this process; `stop()` ends both.
+
+    Like `run_worker`, it outlives a Redis outage (the embedded server stopped and started
+    again under `sfn run`, say): once RQ's loop gives up, a new RQ worker starts when Redis
+    answers again."""
 
     def __init__(self, client: redis.Redis, queues: Sequence[str] = (), log_level: str = "WARNING"):
+        self._client, self._queues = client, queues
         self._worker = make_worker(client, queues, _ThreadWorker)
         self._poller = TimerPoller(client)
         self._log_level = log_level
+        self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._work, name="sfn-worker", daemon=True)
 
     def _work(self) -> None:
-        self._worker.work(logging_level=self._log_level)
+        while True:
+            with contextlib.suppress(redis.ConnectionError, redis.TimeoutError):
+                self._worker.work(logging_level=self._log_level)
+            while not self._stopping.is_set() and not _answers(self._client):
+                self._stopping.wait(RECONNECT_MAX_SECONDS)
+            if self._stopping.is_set():
+                return
+            self._worker = make_worker(self._client, self._queues, _ThreadWorker)
+            self._worker._stop_requested = self._stopping.is_set()  # stop() came meanwhile
 
     def start(self) -> EmbeddedWorker:
         self._poller.start()
@@ -324,6 +339,7 @@ class EmbeddedWorker:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         self._worker._stop_requested = True
         self._thread.join(timeout=10)
         self._poller.stop()

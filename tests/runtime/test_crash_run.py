@@ -24,7 +24,7 @@ from support.crash import (
     read_ledger,
     starts,
 )
-from support.waiting import wait_for_file
+from support.waiting import wait_for_file, wait_until
 from support.workers import process_env, run_sfn, sfn_command
 
 from engine.runtime.engine import Engine
@@ -215,3 +215,42 @@ def test_sfn_run_ended_by_a_signal_stops_its_embedded_server(tmp_path: Path, sto
         assert [len(starts(read_ledger(ledger), name)) for name in STEPS] == [1, 1, 1]
     finally:
         server.stop()  # a server left behind by a failure must not outlive the test
+
+
+def test_sfn_dev_stop_under_sfn_run_has_it_start_its_server_again(tmp_path: Path) -> None:
+    """`sfn dev --stop` stops the folder's server even while `sfn run` uses it; the run starts
+    it again at once (its data is on disk) instead of waiting a minute and giving up."""
+    ledger, gate = tmp_path / "ledger", tmp_path / "gate"
+    gate.mkdir()
+    project = tmp_path / "project"
+    project.mkdir()
+    given = {"ledger": str(ledger)}
+    args = run_args(workflow(project, gate), given, "restarted")
+    env = {**embedded_env(), "SFN_LEASE_SECONDS": "15"}  # the outage is shorter than a lease
+    running = subprocess.Popen(
+        sfn_command(args),
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    reach(gate, "Charge")
+    server = EmbeddedServer(project)
+    try:
+        first = read_pid(server.pidfile)
+        stopped = run_sfn(["dev", "--stop"], cwd=project, env=env)
+        assert "stopped the server" in stopped.stdout, stopped
+        wait_until(
+            lambda: server.running_pid() not in (None, first), timeout=BOUND, what="a new server"
+        )
+        open_all(gate)
+        out, err = running.communicate(timeout=BOUND)
+        assert running.returncode == 0, err
+        assert "started it again" in err and "Traceback" not in err
+        assert json.loads(out)["output"] == chain_output(given, STEPS)
+        assert [len(starts(read_ledger(ledger), name)) for name in STEPS] == [1, 1, 1]
+    finally:
+        running.kill()
+        server.stop()
