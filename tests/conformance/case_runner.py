@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -107,3 +108,35 @@ def run_case(case: dict[str, Any], timeout: float = CASE_TIMEOUT_SECONDS) -> Any
     if outcome.error is not None:
         raise outcome.error
     return outcome.result
+
+
+def as_recorded(case: dict[str, Any]) -> dict[str, Any]:
+    """A Task case as AWS ran it: each Resource the Lambda function ARN it stood for (so the
+    engine writes the LambdaFunction* events AWS recorded), each activity registered under
+    that ARN, and a rule writing the ARN as the recording does. For comparing histories: the
+    outputs are compared on the case as given (README-cases.md, "Task cases")."""
+    activities = case.get("activities")
+    if not activities:
+        return case
+    arns = {name: f"arn:aws:lambda:us-east-1:111111111111:function:{name}" for name in activities}
+    definition = json.loads(json.dumps(case["definition"]), object_hook=_resource_arn(arns))
+    rules = [
+        {"regex": re.escape(arn), "replacement": activities[name]["recorded_resource"]}
+        for name, arn in sorted(arns.items(), key=lambda item: -len(item[1]))
+    ]  # longest first: the ARN of `echo` is a prefix of the ARN of `echo_2`
+    return {
+        **case,
+        "definition": definition,
+        "activities": {arns[name]: spec for name, spec in activities.items()},
+        "normalize": [*(case.get("normalize") or []), *rules],
+    }
+
+
+def _resource_arn(arns: dict[str, str]) -> Any:
+    def rewrite(node: dict[str, Any]) -> dict[str, Any]:
+        resource = node.get("Resource")
+        if node.get("Type") == "Task" and resource in arns:
+            return {**node, "Resource": arns[resource]}
+        return node
+
+    return rewrite

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
 from case_activities import build_activities
-from case_runner import execution_context, load_cases, load_known_failures
+from case_runner import as_recorded, execution_context, load_cases, load_known_failures
 
 
 def test_return_input_and_return_give_fresh_copies() -> None:
@@ -60,3 +61,29 @@ def test_context_looks_like_a_real_execution() -> None:
     assert execution["Input"] == case["input"]
     assert execution["Id"].endswith(f":{machine['Name']}:{execution['Name']}")
     assert machine["Id"].startswith("arn:aws:states:") and execution["StartTime"].endswith("Z")
+
+
+def test_a_task_case_as_recorded_calls_the_lambda_arns() -> None:
+
+    activities = {
+        "echo": {"behaviour": "return_input", "recorded_resource": "arn:<partition>:x:<one>"},
+        "echo_2": {"behaviour": "return_input", "recorded_resource": "arn:<partition>:x:<two>"},
+    }
+    definition = {
+        "StartAt": "A",
+        "States": {
+            "A": {"Type": "Task", "Resource": "echo", "Next": "B"},
+            "B": {"Type": "Task", "Resource": "echo_2", "End": True},
+        },
+    }
+    case = {"definition": definition, "activities": activities, "normalize": []}
+    recorded = as_recorded(case)
+    arn = "arn:aws:lambda:us-east-1:111111111111:function:echo"
+    assert recorded["definition"]["States"]["A"]["Resource"] == arn
+    assert set(recorded["activities"]) == {arn, f"{arn}_2"}
+    rules = recorded["normalize"]
+    text = f"{arn}_2 then {arn}"
+    for rule in rules:
+        text = re.sub(rule["regex"], rule["replacement"], text)
+    assert text == "arn:<partition>:x:<two> then arn:<partition>:x:<one>"
+    assert as_recorded({"definition": definition}) == {"definition": definition}
