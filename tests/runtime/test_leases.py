@@ -43,7 +43,9 @@ def machine(resource: str) -> dict:
 
 
 def timer_kinds(client: redis.Redis) -> list[str]:
-    return sorted(json.loads(member)["k"] for member in client.zrange(keys.TIMERS, 0, -1))
+    """Kinds of the pending timers (ended executions' `expire` members, retention, left out)."""
+    kinds = (json.loads(member)["k"] for member in client.zrange(keys.TIMERS, 0, -1))
+    return sorted(kind for kind in kinds if kind != "expire")
 
 
 def queued_task(engine: Engine, resource: str) -> dict:

@@ -63,8 +63,10 @@ def execution_keys(client: redis.Redis, execution: str) -> set[str]:
 
 
 def timers_of(client: redis.Redis, execution: str) -> list[dict]:
+    """The execution's pending timers (its `expire` member, set at its end, is retention, not
+    work: left out)."""
     members = [json.loads(member) for member in client.zrange(keys.TIMERS, 0, -1)]
-    return [member for member in members if member["e"] == execution]
+    return [m for m in members if m["e"] == execution and m["k"] != "expire"]
 
 
 def awaited_token(engine: Engine, execution: str) -> str:
