@@ -79,3 +79,16 @@ def crash_flaky(task: dict, context: ActivityContext) -> dict:
     if context.attempt < task["succeed_on"]:
         raise type("Flaky", (Exception,), {})(f"attempt {context.attempt}")
     return {"attempts": context.attempt}
+
+
+@activity("crash_beat_step")
+def crash_beat_step(task: dict, context: ActivityContext) -> dict:
+    """A ledgered side effect that runs `seconds`, heartbeating every `beat` seconds."""
+    name = task["name"]
+    note(task["ledger"], "start", name, context.idempotency_key)
+    deadline = time.monotonic() + task["seconds"]
+    while time.monotonic() < deadline:
+        context.heartbeat()
+        time.sleep(min(task["beat"], max(deadline - time.monotonic(), 0)))
+    note(task["ledger"], "done", name, context.idempotency_key)
+    return {"step": name, "value": task["value"]}
