@@ -39,8 +39,12 @@ from engine.core.triggers import (
 )
 from engine.definition import load_definition, validate
 from engine.definition.model import Machine, compile_machine
+from engine.definition.source import state_machine_name
 from engine.definition.substitutions import require_filled
-from engine.errors import DefinitionError, UnhandledResource, UnknownResource
+from engine.errors import DefinitionError, UnhandledResource, UnknownResource, UsageError
+from engine.mock_config import Invocations, check_states, load_test_case
+
+DEFAULT_STATE_MACHINE = "StateMachine"
 
 Json = Any
 Activity = Callable[[Json], Json]
@@ -90,13 +94,20 @@ def run(
     env: Env | None = None,
     context: dict[str, Json] | None = None,
     substitutions: Mapping[str, str] | None = None,
+    mock_config: str | PurePath | Mapping[str, Json] | None = None,
+    test_case: str | None = None,
+    state_machine: str | None = None,
 ) -> Result:
     """Run `definition` with `input` to its end and return the Result.
 
     The definition is validated first (DefinitionError lists every problem).
     `activities` maps a Task's Resource to a callable taking the task input; registered
     activities (`@activity`) are used for names it does not give. `substitutions` fill the
-    definition's `${Name}` placeholders (every one must be filled).
+    definition's `${Name}` placeholders (every one must be filled). `mock_config` (a
+    MockConfigFile of Step Functions Local, path or data) and `test_case` answer the Tasks the
+    test case names without running anything. The state machine's name (`$$.StateMachine`,
+    and the mock config's key) is `state_machine`, else the file's name without `.asl` and its
+    suffix, else "StateMachine".
     """
     document = load_definition(definition, substitutions=substitutions)
     problems = [problem for problem in validate(document) if problem.severity == "error"]
@@ -105,10 +116,20 @@ def run(
     require_filled(document)
     machine = compile_machine(document.data)
     known = {**registered(), **(activities or {})}
+    name = state_machine or state_machine_name(definition) or DEFAULT_STATE_MACHINE
+    mocks = _mocks(document.data, mock_config, test_case, name)
     # An AWS resource nothing runs is refused now; a missing activity fails its Task.
-    integrations.check(document.data, known.get, lambda: sorted(known), activities=False)
-    driver = _Driver(machine, known, env or VirtualEnv())
-    finish = driver.execute(machine, Start(input, context or {}), driver.history)
+    integrations.check(
+        document.data,
+        known.get,
+        lambda: sorted(known),
+        skip=lambda state: mocks is not None and state in mocks,
+        activities=False,
+    )
+    driver = _Driver(machine, known, env or VirtualEnv(), mocks)
+    given = dict(context or {})
+    given.setdefault("StateMachine", {"Name": name})
+    finish = driver.execute(machine, Start(input, given), driver.history)
     return Result(
         finish.status,
         finish.output,
@@ -119,11 +140,32 @@ def run(
     )
 
 
+def _mocks(
+    data: Json, config: str | PurePath | Mapping[str, Json] | None, case: str | None, name: str
+) -> Invocations | None:
+    """The test case's mocked states, checked against the definition's Task states."""
+    if config is None and case is None:
+        return None
+    if config is None or case is None:
+        raise UsageError("a mock config needs a test case, and a test case a mock config")
+    loaded = load_test_case(config, name, case)
+    where = "the mock config" if isinstance(config, Mapping) else f"mock config {config}"
+    check_states(loaded, {state for state, _ in integrations.task_states(data)}, where)
+    return Invocations(loaded)
+
+
 class _Driver:
     """Applies effects in-process until a run finishes; children run recursively."""
 
-    def __init__(self, root: Machine, activities: Mapping[str, Activity], env: Env):
+    def __init__(
+        self,
+        root: Machine,
+        activities: Mapping[str, Activity],
+        env: Env,
+        mocks: Invocations | None = None,
+    ):
         self.root = root
+        self.mocks = mocks
         self.activities = activities
         self.env = env
         # Child runs read `$$.Execution.Input` through the env: the root run's, once started.
@@ -178,6 +220,11 @@ class _Driver:
             skip_to(moment)
 
     def run_task(self, task: RunTask) -> Trigger:
+        if self.mocks is not None and task.state_name in self.mocks:
+            answer = self.mocks.next_answer(task.state_name)
+            if answer.fails:
+                return TaskFailed(task.token, answer.error, answer.cause)
+            return TaskSucceeded(task.token, answer.result)
         try:
             runner = integrations.runner(
                 task.resource, task.input, self.activities.get, lambda: sorted(self.activities)

@@ -40,6 +40,13 @@ Json = Any
     is_flag=True,
     help="Run in this process on a virtual clock, without Redis (a test mode, not durable).",
 )
+@click.option(
+    "--mock-config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE.json",
+    help="With --in-memory: answer Tasks from a Step Functions Local MockConfigFile.",
+)
+@click.option("--test-case", metavar="NAME", help="The mock config's test case to use.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON line with the result.")
 @click.option("--name", metavar="NAME", help="Execution name (same name and input: resume it).")
 @click.option("--no-wait", is_flag=True, help="Start the execution, print its id and return.")
@@ -52,6 +59,8 @@ def run(
     input_file: Path | None,
     activity_specs: tuple[str, ...],
     in_memory: bool,
+    mock_config: Path | None,
+    test_case: str | None,
     as_json: bool,
     name: str | None,
     no_wait: bool,
@@ -64,6 +73,10 @@ def run(
     FILE may also be the name of a state machine created through the AWS API
     (CreateStateMachine on `sfn serve`): its current definition runs under that name."""
     execution_input = read_input(input_text, input_file)
+    if (mock_config is None) != (test_case is None):
+        raise UsageError("give --mock-config and --test-case together")
+    if mock_config is not None and not in_memory:
+        raise UsageError("--mock-config answers Tasks of an --in-memory run only")
     if not in_memory:
         from engine.cli.run_durable import run_durable
 
@@ -78,7 +91,8 @@ def run(
             substitutions=substitutions,
         )
         raise SystemExit(code)
-    result = run_in_memory(file, execution_input, activity_specs, substitutions)
+    mocks = (mock_config, test_case) if mock_config is not None else None
+    result = run_in_memory(file, execution_input, activity_specs, substitutions, mocks)
     print_result(result, as_json)
     if result["status"] != "SUCCEEDED":
         raise SystemExit(1)
@@ -112,13 +126,18 @@ def run_in_memory(
     execution_input: Json,
     activity_specs: tuple[str, ...],
     substitutions: dict[str, str] | None = None,
+    mocks: tuple[Path, str] | None = None,
 ) -> dict:
-    """Validate and run FILE with the in-memory driver; the result as plain data."""
+    """Validate and run FILE with the in-memory driver; the result as plain data. `mocks`
+    is a mock config and the test case whose mocked Tasks it answers."""
     from engine import testing
     from engine.activities import load_activities
 
     load_activities(activity_specs)
-    result = testing.run(file, execution_input, substitutions=substitutions)
+    config, case = mocks or (None, None)
+    result = testing.run(
+        file, execution_input, substitutions=substitutions, mock_config=config, test_case=case
+    )
     return {
         "executionId": result.execution_id,
         "status": result.status,

@@ -48,6 +48,15 @@ def load_definition(
     return load_text(source, filename, max_bytes=max_bytes, values=values)
 
 
+def state_machine_name(source: object) -> str | None:
+    """The name a definition file gives its state machine: its name without the suffix and
+    `.asl` (`orders.asl.json` -> `orders`), as the ARNs and mock configs written for it expect;
+    None for text and dicts."""
+    if not (isinstance(source, PurePath) or _looks_like_path(source)):
+        return None
+    return PurePath(str(source).strip()).stem.removesuffix(".asl") or None
+
+
 def _looks_like_path(source: object) -> bool:
     return (
         isinstance(source, str)

@@ -10,6 +10,6 @@ from __future__ import annotations
 
 from engine.integrations.base import TaskFailure
 from engine.integrations.handlers import integration
-from engine.integrations.table import Binding, check, resolve, runner
+from engine.integrations.table import Binding, check, resolve, runner, task_states
 
-__all__ = ["Binding", "TaskFailure", "check", "integration", "resolve", "runner"]
+__all__ = ["Binding", "TaskFailure", "check", "integration", "resolve", "runner", "task_states"]

@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from pathlib import PurePath
 from typing import Any
 
 import redis
@@ -370,15 +369,12 @@ def _load(
     `validated` holds the digests of definitions already found valid; it grows here.
     """
     from engine.definition import load_definition, validate
+    from engine.definition.source import state_machine_name
     from engine.definition.substitutions import require_filled
 
     name = DEFAULT_STATE_MACHINE
-    if isinstance(definition, PurePath) or (
-        isinstance(definition, str)
-        and "\n" not in definition
-        and definition.lower().endswith((".json", ".yaml", ".yml"))
-    ):
-        name = re.sub(r"[^A-Za-z0-9_.\-]", "-", PurePath(definition).stem)[:80] or name
+    if stem := state_machine_name(definition):
+        name = re.sub(r"[^A-Za-z0-9_.\-]", "-", stem)[:80] or name
     document = load_definition(definition, substitutions=substitutions)
     digest = definition_digest(document.data)
     if digest not in validated:

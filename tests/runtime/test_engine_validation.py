@@ -48,3 +48,11 @@ def test_placeholders_are_filled_per_start_and_an_unfilled_one_fails_it(engine: 
         engine.start_execution(text, {})
     execution = engine.start_execution(text, {}, substitutions={"N": "7"})
     assert json.loads(drain(engine, execution)["output"]) == 7
+
+
+def test_a_files_state_machine_is_named_without_asl(engine: Engine, tmp_path) -> None:
+    definition = tmp_path / "orders.asl.json"
+    definition.write_text(json.dumps(PASS))
+    execution = engine.start_execution(definition, {})
+    assert execution.startswith("orders:")
+    assert engine.describe(execution)["stateMachineArn"].endswith(":stateMachine:orders")
