@@ -48,13 +48,13 @@ def types(engine: Engine, execution: str) -> list[str]:
     return [event["type"] for event in engine.history(execution)]
 
 
-def test_a_redriven_map_runs_only_its_failed_iterations(engine: Engine, files) -> None:
-    # One at a time, one failure tolerated: item 3 fails, the rest run, item 9's failure ends
-    # the Map; 8 iterations succeeded and are kept.
+def map_of_items(files: dict[str, str], mode: str = "INLINE") -> dict:
+    """One at a time, one failure tolerated: item 3 fails, the rest run, item 9's failure ends
+    the Map; 8 iterations succeeded and are kept."""
     selector = {"item.$": "$$.Map.Item.Value", "broken": [3, 9]}
     selector |= {name: files[name] for name in ("ledger", "fixed")}
-    processor = {"StartAt": "It", "States": {"It": ITEM}}
-    definition = {
+    processor = {"ProcessorConfig": {"Mode": mode}, "StartAt": "It", "States": {"It": ITEM}}
+    return {
         "StartAt": "M",
         "States": {
             "M": {
@@ -67,7 +67,10 @@ def test_a_redriven_map_runs_only_its_failed_iterations(engine: Engine, files) -
             }
         },
     }
-    execution = engine.start_execution(definition, list(range(10)))
+
+
+def test_a_redriven_map_runs_only_its_failed_iterations(engine: Engine, files) -> None:
+    execution = engine.start_execution(map_of_items(files), list(range(10)))
     failed = engine.wait(execution, timeout=60)
     assert failed["status"] == "FAILED"
     assert failed["error"] == "States.ExceedToleratedFailureThreshold"
@@ -89,6 +92,25 @@ def test_a_redriven_map_runs_only_its_failed_iterations(engine: Engine, files) -
     ]
     assert indexes == [3, 9]
     assert not engine.redis.exists(keys.redrive_results(execution))
+
+
+def test_a_redriven_distributed_map_redrives_its_map_run(engine: Engine, files) -> None:
+    execution = engine.start_execution(map_of_items(files, "DISTRIBUTED"), list(range(10)))
+    assert engine.wait(execution, timeout=60)["status"] == "FAILED"
+    Path(files["fixed"]).touch()
+    engine.redrive(execution)
+    done = engine.wait(execution, timeout=60)
+    assert done["status"] == "SUCCEEDED", done
+    assert json.loads(done["output"]) == [item * 10 for item in range(10)]
+    assert calls(files) == Counter(range(10)) + Counter([3, 9])
+    history = engine.history(execution)
+    (started,) = [e["mapRunStartedEventDetails"] for e in history if e["type"] == "MapRunStarted"]
+    (redriven,) = [
+        e["mapRunRedrivenEventDetails"] for e in history if e["type"] == "MapRunRedriven"
+    ]
+    assert redriven == {"mapRunArn": started["mapRunArn"], "redriveCount": 1}
+    # The iterations' own histories (12 runs) are listed for retention once the execution ends.
+    assert len(engine.redis.smembers(keys.run_histories(execution))) == 12
 
 
 def test_a_redriven_parallel_runs_only_its_failed_branch(engine: Engine, files) -> None:
