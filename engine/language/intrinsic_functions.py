@@ -11,6 +11,7 @@ import binascii
 import hashlib
 import json
 import math
+from decimal import Decimal
 
 from engine.language.intrinsic_registry import ANY, NUMBER, failure, intrinsic
 from engine.language.scope import Json, Scope
@@ -37,9 +38,35 @@ def format_(template: str, *values: Json) -> str:
         )
     out = [pieces[0]]
     for value, piece in zip(values, pieces[1:], strict=True):
-        out.append(value if isinstance(value, str) else dumps(value))
+        out.append(java_text(value))
         out.append(piece)
     return "".join(out)
+
+
+def java_text(value: Json) -> str:
+    """A value as AWS's States.Format prints it: Java's toString of the parsed JSON (objects
+    `{a=1, b=[x, y]}`, strings unquoted at any depth, doubles as Java prints them)."""
+    if isinstance(value, str):
+        return value
+    if value is None or isinstance(value, bool):
+        return dumps(value)
+    if isinstance(value, float):
+        return _java_double(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(java_text(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key}={java_text(item)}" for key, item in value.items()) + "}"
+    return str(value)
+
+
+def _java_double(number: float) -> str:
+    """Java's Double.toString: plain from 10^-3 to 10^7, else `d.dddE<n>`."""
+    if number == 0 or 1e-3 <= abs(number) < 1e7:
+        return repr(number)
+    sign, digits, exponent = Decimal(repr(number)).normalize().as_tuple()
+    text = "".join(map(str, digits))
+    mantissa = f"{text[0]}.{text[1:] or '0'}"
+    return f"{'-' if sign else ''}{mantissa}E{len(digits) - 1 + int(exponent)}"
 
 
 @intrinsic("States.StringToJson", (str,))

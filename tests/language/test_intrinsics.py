@@ -8,7 +8,14 @@ from engine.errors import AslError, ExpressionError
 from engine.language.intrinsics import compile_call
 from engine.language.scope import Scope
 
-DATA = {"s": "hello", "n": 3, "f": 2.5, "list": [1, 2, 2, "a", "a", 1.0, True], "obj": {"k": 1}}
+DATA = {
+    "s": "hello",
+    "n": 3,
+    "f": 2.5,
+    "list": [1, 2, 2, "a", "a", 1.0, True],
+    "obj": {"k": 1},
+    "mixed": [1, "two", {"a": [], "b": None}],
+}
 SCOPE = Scope(
     context={"Execution": {"Name": "exec"}},
     variables={"greeting": "hi"},
@@ -33,7 +40,9 @@ def fails(text, data=DATA, error="States.IntrinsicFailure"):
     [
         ("States.Format('{} and {}', $.s, $.n)", "hello and 3"),
         ("States.Format('{}', $.f)", "2.5"),
-        ("States.Format('{} {} {}', null, true, $.obj)", 'null true {"k":1}'),
+        # Objects and arrays as AWS prints them (Java's toString), not as JSON.
+        ("States.Format('{} {} {}', null, true, $.obj)", "null true {k=1}"),
+        ("States.Format('{}|{}', $.mixed, 1.5)", "[1, two, {a=[], b=null}]|1.5"),
         ("States.Format('no placeholders')", "no placeholders"),
         ("States.Format('it\\'s \\{literal\\} {}', $greeting)", "it's {literal} hi"),
         ("States.Format('back\\\\slash {}', $$.Execution.Name)", "back\\slash exec"),
