@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from engine.awsapi import executions, machines, tasks
+from engine.awsapi import activities, executions, machines, tasks
 from engine.runtime.engine import Engine
 
 Json = Any
@@ -68,4 +68,9 @@ OPERATIONS: dict[str, Operation] = {
     "SendTaskSuccess": _op(tasks.send_task_success, "taskToken", "output"),
     "SendTaskFailure": _op(tasks.send_task_failure, "taskToken", "error", "cause"),
     "SendTaskHeartbeat": _op(tasks.send_task_heartbeat, "taskToken"),
+    "CreateActivity": _op(activities.create_activity, "name", "tags", "encryptionConfiguration"),
+    "DescribeActivity": _op(activities.describe_activity, "activityArn"),
+    "ListActivities": _op(activities.list_activities, "maxResults", "nextToken"),
+    "DeleteActivity": _op(activities.delete_activity, "activityArn"),
+    "GetActivityTask": _op(activities.get_activity_task, "activityArn", "workerName"),
 }

@@ -22,6 +22,7 @@ from engine.core.env import PAYLOAD_LIMIT_BYTES
 from engine.core.triggers import Redrive, Start, Stop, TaskFailed, TaskSucceeded
 from engine.errors import DefinitionError, SfnError, UsageError
 from engine.runtime import keys, retention, tokens
+from engine.runtime.activity_tasks import Activities
 from engine.runtime.commit import Runtime
 from engine.runtime.leases import record_heartbeat
 from engine.runtime.state_machines import StateMachines
@@ -80,6 +81,7 @@ class Engine:
         self.runtime = Runtime(client)
         self.store = self.runtime.store
         self.state_machines = StateMachines(client, self.store)
+        self.activity_tasks = Activities(client, self.runtime)
         # Digests of definitions this engine has validated: validation is pure and costs more
         # than a start (20 ms for a 100-state machine), so each definition is checked once.
         self._validated: set[str] = set()

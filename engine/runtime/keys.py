@@ -13,6 +13,7 @@ TIMERS = f"{PREFIX}:timers"  # sorted set: timer member JSON -> due time (epoch 
 EXECUTIONS = f"{PREFIX}:executions"  # sorted set: execution id -> start time
 # sorted set: state machine created by name (CreateStateMachine) -> creation time
 NAMED_STATE_MACHINES = f"{PREFIX}:named-statemachines"
+ACTIVITIES = f"{PREFIX}:activities"  # sorted set: activity created by name -> creation time
 STATE_MACHINES = f"{PREFIX}:statemachines"  # set: names of state machines with executions
 
 
@@ -30,6 +31,11 @@ def state_machine(name: str) -> str:
     """Hash: a named state machine (CreateStateMachine): its definition digest, role, type,
     dates, revision, description and tags."""
     return f"{PREFIX}:statemachine:{name}"
+
+
+def activity(name: str) -> str:
+    """Hash: an activity created by name (CreateActivity): creation date and tags."""
+    return f"{PREFIX}:activity:{name}"
 
 
 def by_state_machine(name: str) -> str:

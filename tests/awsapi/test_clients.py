@@ -222,3 +222,37 @@ def test_a_script_written_for_step_functions_local(server: ServeProcess) -> None
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == 'SUCCEEDED "Hello World!"'
+
+
+def test_an_activity_worker_in_another_process_polls_and_answers(
+    client: Any, server: ServeProcess
+) -> None:
+    activity = client.create_activity(name="double")["activityArn"]
+    assert client.create_activity(name="double")["activityArn"] == activity  # idempotent
+    task = {"Type": "Task", "Resource": activity, "HeartbeatSeconds": 30, "End": True}
+    definition = json.dumps({"StartAt": "Double", "States": {"Double": task}})
+    arn = client.create_state_machine(name="act", definition=definition, roleArn=ROLE)[
+        "stateMachineArn"
+    ]
+    started = {
+        name: client.start_execution(stateMachineArn=arn, name=name, input=json.dumps(work))[
+            "executionArn"
+        ]
+        for name, work in (("even", {"n": 2}), ("odd", {"n": 3, "fail": True}))
+    }
+    worker = subprocess.run(
+        [sys.executable, str(HERE / "activity_worker.py"), server.url, activity, "2"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert worker.returncode == 0, worker.stderr
+    even, odd = (finished(client, started[name]) for name in ("even", "odd"))
+    assert (even["status"], json.loads(even["output"])) == ("SUCCEEDED", {"doubled": 4})
+    assert (odd["status"], odd["error"], odd["cause"]) == ("FAILED", "Odd", "3 is odd")
+    events = client.get_execution_history(executionArn=started["even"])["events"]
+    assert [e["type"] for e in events][2:5] == [
+        "ActivityScheduled", "ActivityStarted", "ActivitySucceeded",
+    ]  # fmt: skip
+    assert [a["name"] for a in client.list_activities()["activities"]] == ["double"]
+    client.delete_activity(activityArn=activity)
+    with pytest.raises(client.exceptions.ActivityDoesNotExist):
+        client.describe_activity(activityArn=activity)
