@@ -190,6 +190,7 @@ def run_worker(
     # (or when Redis fails mid start-up) a stop signal must still end the worker cleanly.
     signal.signal(signal.SIGTERM, _stop_now)
     signal.signal(signal.SIGINT, _stop_now)
+    signal.signal(signal.SIGHUP, _terminate_on_hang_up)
     try:
         while True:
             try:
@@ -220,6 +221,13 @@ def _burst(rq_worker: Worker, client: redis.Redis, log_level: str) -> None:
         lambda: _stop_requested(rq_worker),
         poll_interval(),
     )
+
+
+def _terminate_on_hang_up(_signum: int, _frame: object) -> None:
+    """A closed terminal (SIGHUP) stops the worker as SIGTERM does (RQ's warm shutdown, or
+    `_stop_now`), so it finishes its job and releases the embedded server's lease, instead of
+    dying at once as Python's default would."""
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _stop_now(signum: int, _frame: object) -> None:
@@ -275,8 +283,8 @@ def run_pool(
             if child.pid is not None and child.is_alive():
                 os.kill(child.pid, signum)
 
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGINT, forward)
+    for stop in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(stop, forward)
     for child in children:
         child.join()
     return sum(1 for child in children if child.exitcode)

@@ -25,7 +25,7 @@ from support.crash import (
     starts,
 )
 from support.waiting import wait_for_file, wait_until
-from support.workers import process_env, run_sfn, sfn_command
+from support.workers import WorkerProcess, process_env, run_sfn, sfn_command
 
 from engine.runtime.engine import Engine
 from engine.runtime.server import EmbeddedServer, process_alive, read_pid
@@ -253,4 +253,35 @@ def test_sfn_dev_stop_under_sfn_run_has_it_start_its_server_again(tmp_path: Path
         assert [len(starts(read_ledger(ledger), name)) for name in STEPS] == [1, 1, 1]
     finally:
         running.kill()
+        server.stop()
+
+
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_sfn_worker_ended_by_sighup_stops_its_embedded_server(tmp_path: Path, processes) -> None:
+    """A closed terminal ends `sfn worker` as SIGTERM does: lease released, server stopped."""
+    project = tmp_path / "project"
+    project.mkdir()
+    server = EmbeddedServer(project)
+    worker = WorkerProcess(
+        subprocess.Popen(
+            sfn_command(["worker", "--concurrency", processes]),
+            cwd=project,
+            env=embedded_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        ),
+        tmp_path / "no-log",
+        server.url,
+    )
+    try:
+        wait_until(lambda: server.running_pid(), timeout=BOUND, what="the embedded server")
+        server_pid = server.running_pid()
+        worker.wait_ready(int(processes), timeout=BOUND)
+        worker.process.send_signal(signal.SIGHUP)
+        assert worker.process.wait(timeout=BOUND) == 0
+        assert list(server.leases_dir.iterdir()) == []
+        assert server_pid is not None and not process_alive(server_pid)
+    finally:
+        worker.kill()
         server.stop()
