@@ -22,7 +22,7 @@ import redis
 from bench import census
 from bench.redis_server import flush, used_memory
 from bench.stats import proc_status_mib
-from engine.runtime import eager
+from engine.runtime import config
 
 Json = Any
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,13 +86,12 @@ class Workers:
 def eager_env(spec: dict[str, Json]) -> dict[str, str]:
     """What a measurement adds to its processes' environment: SFN_EAGER_TASKS=0 when the spec
     says `"eager": false`, else nothing (they inherit this process's setting)."""
-    return {} if spec.get("eager", True) else {eager.ENV_EAGER: "0"}
+    return {} if spec.get("eager", True) else {config.ENV_EAGER: "0"}
 
 
 def eager_tasks(env: dict[str, str]) -> int:
-    """How many Tasks in a row a worker claims with `env` added (as `eager.limit` reads it)."""
-    setting = {**os.environ, **env}.get(eager.ENV_EAGER)
-    return int(setting or eager.DEFAULT_EAGER_TASKS)
+    """How many Tasks in a row a worker claims with `env` added (as the engine reads it)."""
+    return config.from_env({**os.environ, **env}).eager_tasks
 
 
 def engine_process(

@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "activity": "engine.activities:activity",
     "ActivityContext": "engine.activities:ActivityContext",
-    "load_activities": "engine.activities:load_activities",
+    "load_activities": "engine.activity_loading:load_activities",
     "integration": "engine.integrations:integration",
     "TaskFailure": "engine.integrations:TaskFailure",
     "load_definition": "engine.definition:load_definition",

@@ -1,8 +1,9 @@
 """Activities: the Python functions that Task states run, registered by name.
 
 A definition's `Resource` resolves only to a registered activity, never to an import path.
-`@activity("name")` fills the default `Registry`; `load_activities` imports the modules, files
-and folders a user names (and the `sfn.activities` entry points) into a registry of your choice.
+`@activity("name")` fills the default `Registry`; `activity_loading.load_activities` imports
+the modules, files and folders a user names (and the `sfn.activities` entry points) into a
+registry of your choice.
 """
 
 from __future__ import annotations
@@ -192,29 +193,6 @@ def error_from_exception(error: BaseException) -> tuple[str, str]:
         "stackTrace": traceback.format_tb(error.__traceback__),
     }
     return kind, json.dumps(cause)
-
-
-def load_activities(
-    specs: Iterable[str | Path] = (),
-    *,
-    registry: Registry | None = None,
-    entry_points: bool = True,
-    default_folder: Path | None = None,
-) -> Registry:
-    """Import activities into `registry` (default: the default registry) and return it.
-
-    Each spec is a module name or a file/folder path (a folder loads every .py in it). With no
-    specs, `default_folder` (default: ./activities) is loaded if it exists. The `sfn.activities`
-    entry points are always loaded unless `entry_points` is False."""
-    from engine.activity_loading import load_into
-
-    target = registry if registry is not None else default_registry
-    specs = list(specs)
-    if not specs:
-        folder = default_folder if default_folder is not None else Path.cwd() / "activities"
-        specs = [folder] if folder.is_dir() else []
-    load_into(target, specs, entry_points=entry_points)
-    return target
 
 
 def is_path_spec(spec: str | Path) -> bool:

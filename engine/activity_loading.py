@@ -18,10 +18,32 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from engine.activities import Activity, Registry, is_path_spec
+from engine.activities import Activity, Registry, default_registry, is_path_spec
 from engine.errors import UsageError
 
 ENTRY_POINT_GROUP = "sfn.activities"
+
+
+def load_activities(
+    specs: Iterable[str | Path] = (),
+    *,
+    registry: Registry | None = None,
+    entry_points: bool = True,
+    default_folder: Path | None = None,
+) -> Registry:
+    """Import activities into `registry` (default: `@activity`'s default registry) and
+    return it.
+
+    Each spec is a module name or a file/folder path (a folder loads every .py in it). With no
+    specs, `default_folder` (default: ./activities) is loaded if it exists. The `sfn.activities`
+    entry points are always loaded unless `entry_points` is False."""
+    target = registry if registry is not None else default_registry
+    specs = list(specs)
+    if not specs:
+        folder = default_folder if default_folder is not None else Path.cwd() / "activities"
+        specs = [folder] if folder.is_dir() else []
+    load_into(target, specs, entry_points=entry_points)
+    return target
 
 
 def load_into(registry: Registry, specs: Iterable[str | Path], *, entry_points: bool) -> None:

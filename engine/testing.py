@@ -38,7 +38,8 @@ from engine.core.triggers import (
     Trigger,
 )
 from engine.definition import load_definition, validate
-from engine.definition.model import Machine, compile_machine
+from engine.definition.compiler import compile_machine
+from engine.definition.model import Machine
 from engine.definition.source import state_machine_name
 from engine.definition.substitutions import require_filled
 from engine.errors import DefinitionError, UnhandledResource, UnknownResource, UsageError

@@ -18,6 +18,17 @@ from support.redis_process import RedisProcess
 from support.workers import WorkerProcess, start_worker
 
 
+@pytest.fixture(autouse=True)
+def _runtime_settings_read_anew() -> Iterator[None]:
+    """Each test's process settings come from the environment it sets (`config.current()`
+    caches them per process)."""
+    from engine.runtime import config
+
+    config.forget()
+    yield
+    config.forget()
+
+
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisProcess]:
     """The session's Redis server: .url, .port, .dir, .restart() (data kept), .kill()."""

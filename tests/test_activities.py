@@ -18,10 +18,10 @@ from engine.activities import (
     call_arguments,
     error_from_exception,
     invoke,
-    load_activities,
     registered,
     resolve,
 )
+from engine.activity_loading import load_activities
 from engine.errors import UnknownResource, UsageError
 
 CONTEXT = ActivityContext(

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from engine import testing
-from engine.activities import Registry, load_activities
+from engine.activities import Registry
+from engine.activity_loading import load_activities
 from engine.graph import to_dot
 from engine.graph_overlay import StateRun, run_note, state_runs
 

@@ -7,7 +7,6 @@ it prints. Ctrl-C stops the server unless other sfn commands still use it.
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 from pathlib import Path
@@ -16,9 +15,10 @@ from types import FrameType
 import click
 
 from engine.errors import UsageError
+from engine.runtime.config import ENV_URL, redis_url_from_env
 from engine.runtime.connection import connect
 from engine.runtime.engine import Engine
-from engine.runtime.server import ENV_URL, EmbeddedServer
+from engine.runtime.server import EmbeddedServer
 from engine.serve.app import create_app
 from engine.serve.config import DEFAULT_PORT, serve_config
 from engine.serve.context import ServeContext
@@ -45,7 +45,7 @@ def dev(stop: bool, status: bool, ui_port: int) -> None:
     if status:
         click.echo(describe(server))
         return
-    if os.environ.get(ENV_URL):
+    if redis_url_from_env():
         click.echo(f"note: {ENV_URL} is set, so sfn commands use that server, not this one")
     with server.leased():
         click.echo(describe(server))

@@ -131,7 +131,7 @@ def run_in_memory(
     """Validate and run FILE with the in-memory driver; the result as plain data. `mocks`
     is a mock config and the test case whose mocked Tasks it answers."""
     from engine import testing
-    from engine.activities import load_activities
+    from engine.activity_loading import load_activities
 
     load_activities(activity_specs)
     config, case = mocks or (None, None)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import click
 
 from engine.cli.runtime_options import redis_url_option
@@ -32,11 +30,11 @@ from engine.cli.runtime_options import redis_url_option
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
 )  # fmt: skip
 @click.option(
-    "--lease-seconds", type=float, metavar="S",
+    "--lease-seconds", metavar="S",
     help="Lost-worker detection: a task whose worker is silent this long is lost (default 15).",
 )  # fmt: skip
 @click.option(
-    "--eager-tasks", type=click.IntRange(min=0), metavar="N",
+    "--eager-tasks", metavar="N",
     help="Tasks a worker runs in a row without the queue, after one it took from it "
     "(default 10, $SFN_EAGER_TASKS; 0: every Task is queued).",
 )  # fmt: skip
@@ -48,26 +46,22 @@ def worker(
     burst: bool,
     fork: bool,
     log_level: str,
-    lease_seconds: float | None,
-    eager_tasks: int | None,
+    lease_seconds: str | None,
+    eager_tasks: str | None,
 ) -> None:
     """Run workers: they run Task activities and advance executions (Ctrl+C stops)."""
-    from engine.activities import load_activities
+    from engine.activity_loading import load_activities
     from engine.errors import UsageError
-    from engine.runtime import eager, retention
+    from engine.runtime import config as settings
     from engine.runtime.connection import connect
-    from engine.runtime.leases import ENV_LEASE
     from engine.runtime.server import resolve_redis_url
     from engine.runtime.worker import listen_queues, run_pool, run_worker, worker_client
 
     if concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
-    if lease_seconds is not None:
-        os.environ[ENV_LEASE] = str(lease_seconds)
-    if eager_tasks is not None:
-        os.environ[eager.ENV_EAGER] = str(eager_tasks)
-    eager.limit()  # a bad $SFN_EAGER_TASKS is a usage error here, not in every worker
-    retention.retention_days()  # so is a bad $SFN_RETENTION_DAYS
+    # Every setting is checked here, once: a bad one is a usage error before any work starts.
+    flags = settings.current().with_flags(lease_seconds=lease_seconds, eager_tasks=eager_tasks)
+    config = settings.install(flags)  # the pool's forked processes inherit it
     registry = load_activities(activity_specs)
     names = ", ".join(registry.names()) or "none (give --activities MODULE|PATH)"
     click.echo(f"sfn worker: activities: {names}", err=True)
@@ -77,7 +71,8 @@ def worker(
     level = log_level.upper()
     if concurrency == 1:
         client.close()
-        run_worker(worker_client(url), queues, burst=burst, log_level=level, fork=fork)
+        options = {"burst": burst, "log_level": level, "fork": fork, "config": config}
+        run_worker(worker_client(url), queues, **options)
         return
     client.close()
     failed = run_pool(url, concurrency, queues, burst=burst, log_level=level, fork=fork)

@@ -37,8 +37,9 @@ from engine.language.template import compile_template
 Json = Any
 
 
-def compile_root(data: Mapping[str, Json]) -> Machine:
-    """The top-level machine of a definition (plain JSON data)."""
+def compile_machine(data: Mapping[str, Json]) -> Machine:
+    """Compile a definition (plain JSON data) into the model the interpreter runs: its
+    top-level machine."""
     return _Compiler().machine(data, (), "root", None, JSONPATH, "INLINE")
 
 

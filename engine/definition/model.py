@@ -194,14 +194,6 @@ class Machine:
         return machine
 
 
-def compile_machine(data: Mapping[str, Json]) -> Machine:
-    """Compile a definition (plain JSON data) into the model the interpreter runs."""
-    # The compiler builds this module's classes, so it is imported when first needed.
-    from engine.definition.compiler import compile_root
-
-    return compile_root(data)
-
-
 STATE_CLASSES: dict[str, type[State]] = {
     "Pass": PassState,
     "Task": TaskState,

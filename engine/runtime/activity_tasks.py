@@ -23,8 +23,8 @@ from rq.serializers import JSONSerializer
 
 from engine.core.context import iso
 from engine.errors import SfnError
-from engine.runtime import dispatch, keys, watchdog
-from engine.runtime.commit import Runtime
+from engine.runtime import dispatch, keys
+from engine.runtime.runtime import Runtime
 from engine.runtime.store import ARN_PREFIX, dumps
 
 Json = Any
@@ -127,7 +127,7 @@ class Activities:
 
         awaited = self.runtime.task_reads(execution, run_id, token, also=started) is not None
         with self.redis.pipeline() as pipe:
-            pipe.zrem(keys.TIMERS, watchdog.member(execution, queue_name, job_id))
+            pipe.zrem(keys.TIMERS, dispatch.watch_member(execution, queue_name, job_id))
             job.delete(pipeline=pipe, remove_from_queue=False)
             pipe.execute()
         return ActivityTask(token, task["input"]) if awaited else None

@@ -1,16 +1,17 @@
 """One atomic commit per step: read a run, let the interpreter decide, write it all or nothing.
 
-`Runtime.advance` reads what a step needs in one pipelined round trip (the execution's status,
+`Committer.commit` reads what a step needs in one pipelined round trip (the execution's status,
 the run's record, its group's join record), calls the pure `advance`, then writes in one guarded
 Lua call (`engine.runtime.guarded`): the new snapshot, its history events and every effect (RQ
 jobs, timers, child groups, the execution's end). The write happens only if the execution's
 status, the run's version and its group are still what was read; else the step is re-read and
-re-decided: a stale or concurrent writer never overwrites.
+re-decided: a stale or concurrent writer never overwrites. A commit returns what it left to do
+(`Committed`: the child ends it recorded); it never calls up into the joins that run them
+(`engine.runtime.runtime`).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -24,13 +25,16 @@ from engine.core.effects import Finish, RunTask, StartChildren, StartTimer
 from engine.core.env import ExecutionEnv
 from engine.core.interpreter import advance
 from engine.core.triggers import Redrive, Trigger
+from engine.runtime import config as settings
 from engine.runtime import dispatch, eager, groups, keys, retention, tokens
+from engine.runtime.config import RuntimeConfig
 from engine.runtime.guarded import GuardedWrite
 from engine.runtime.store import (
     REDRIVABLE,
     ROOT,
     RUNNING,
     STEP_FIELDS,
+    Reads,
     Run,
     Store,
     dumps,
@@ -39,18 +43,6 @@ from engine.runtime.store import (
 from engine.runtime.system import ExecutionInputs, Machines, SystemEnv
 
 Json = Any
-log = logging.getLogger("sfn.commit")
-
-
-@dataclass
-class Reads:
-    """What one step reads, in one round trip."""
-
-    meta: dict[str, str]
-    raw_run: bytes | None
-    group: dict[str, str]  # the run's own group (a child run), else {}
-    delivered: dict[str, str]  # the group being delivered to this run, else {}
-    live: dict[str, str]  # the execution's open groups and awaited tokens (root runs only)
 
 
 @dataclass
@@ -70,19 +62,27 @@ class Decision:
     record: str | None = None  # the run record written
 
 
-class Runtime:
-    """The I/O shell around the interpreter for one Redis database."""
+@dataclass(frozen=True)
+class Committed:
+    """A committed step's follow-up: the child ends it recorded and the commit's replies, which
+    hold their groups' counts (`groups.Finished`)."""
 
-    def __init__(self, client: redis.Redis, env: Any = None):
+    joins: list[groups.Finished]
+    replies: dict[Any, Any]
+
+
+class Committer:
+    """Commits steps of runs in one Redis database: read, decide (the pure core), write."""
+
+    def __init__(self, client: redis.Redis, env: Any = None, config: RuntimeConfig | None = None):
         self.redis = client
+        self.config = config or settings.current()
         self.store = Store(client)
         self.env = env or SystemEnv()
         self.machines = Machines(self.store.definition)
         self.inputs = ExecutionInputs(client, self.store.input)
-        # Checked when the process builds its runtime: a bad value stops it before any work.
-        self.retention_days = retention.retention_days()
 
-    def advance(
+    def commit(
         self,
         execution: str,
         run_id: str,
@@ -94,14 +94,14 @@ class Runtime:
         also: Callable[[Any], Any] | None = None,
         chain: eager.Chain | None = None,
         reads: Reads | None = None,
-    ) -> bool:
-        """Apply `trigger` to a run and commit; False when it was stale (nothing written).
+    ) -> Committed | None:
+        """Apply `trigger` to a run and commit; None when it was stale (nothing written).
 
         `create` starts a run that must not exist yet; `open_meta` also creates the execution
         it belongs to (which must not exist yet); `deliver_group` closes that child group in
         the same commit (its records go), so the parent hears from it once. A commit that ends
-        a child may complete its group or free a MaxConcurrency slot: the join runs here,
-        right after the commit (`groups.after_finish`). `also(pipe)` adds the caller's own
+        a child may complete its group or free a MaxConcurrency slot: it is in the result, for
+        the caller to join (`Runtime.advance`). `also(pipe)` adds the caller's own
         writes to the commit, before the step's (a Task's lease and job watch end with its
         result; a redrive's PERSISTs come before an end that may expire the keys again). With a
         worker's `chain`, a Task the step schedules may be claimed by that worker (`eager`).
@@ -114,7 +114,7 @@ class Runtime:
                 execution, run_id, trigger, reads, create, deliver_group, open_meta
             )
             if decision is None:
-                return False
+                return None
             decision.chain = chain
             write = GuardedWrite(self.redis)
             _guard(write, execution, run_id, reads, decision, deliver_group)
@@ -131,8 +131,7 @@ class Runtime:
                 continue
             if decision.claimed is not None and chain is not None:
                 chain.claim(decision.claimed, _reads_after(reads, decision))
-            self._join(execution, decision, replies)
-            return True
+            return Committed(decision.joins, replies)
 
     def awaits_task(self, execution: str, run_id: str, token: str) -> bool:
         """Whether a running execution's run still waits for the task behind `token`."""
@@ -259,14 +258,6 @@ class Runtime:
         decision.existed, decision.reads = reads.raw_run is not None, reads
         return decision
 
-    def _join(self, execution: str, decision: Decision, replies: dict[Any, Any]) -> None:
-        """Joins a committed child end calls for, inline (its timer covers a crash here)."""
-        for finished in decision.joins:
-            try:
-                groups.after_finish(self, execution, finished, replies)
-            except (redis.RedisError, OSError) as error:
-                log.warning("join of group %s deferred to its timer: %s", finished.group, error)
-
     def _apply(
         self, write: GuardedWrite, execution: str, decision: Decision, effect: Any, now: datetime
     ) -> None:
@@ -277,12 +268,13 @@ class Runtime:
             member = dispatch.timer_member("timer", execution, run.id, effect.timer_id)
             dispatch.add_timer(pipe, member, effect.at)
         elif isinstance(effect, StartChildren):
-            groups.open_group(pipe, self.redis, execution, run.id, effect)
+            groups.open_group(pipe, self.redis, self.config, execution, run.id, effect)
         elif isinstance(effect, Finish) and run.id == ROOT:
             self._finish(pipe, execution, decision, effect, now)
         elif isinstance(effect, Finish):
             record = decision.reads.group if decision.reads else {}
-            decision.joins.append(groups.child_finished(write, execution, run, effect, record))
+            finished = groups.child_finished(write, self.config, execution, run, effect, record)
+            decision.joins.append(finished)
 
     def _run_task(
         self, pipe: Any, execution: str, decision: Decision, task: RunTask, now: datetime
@@ -306,23 +298,28 @@ class Runtime:
         # The integration table says which activity runs it (None: an HTTP request or a
         # handler, which any worker on the default queue runs).
         activity = integrations.resolve(task.resource).activity(task.input)
-        queue_name = dispatch.DEFAULT_QUEUE if activity is None else dispatch.queue_for(activity)
+        queue_name = (
+            dispatch.DEFAULT_QUEUE
+            if activity is None
+            else dispatch.queue_for(activity, self.config)
+        )
         description = f"{task.resource} ({execution} {task.state_name})"
         chain = decision.chain
         claimable = activity is not None and decision.claimed is None
         if chain and claimable and chain.can_claim(activity, queue_name):
-            eager.hold(pipe, self.redis, job, queue_name, description)
+            eager.hold(pipe, self.redis, self.config, job, queue_name, description)
             decision.claimed = job
         else:
             dispatch.enqueue(
                 pipe,
                 self.redis,
+                self.config,
                 "run_task",
                 job,
                 queue_name=queue_name,
                 job_id=tokens.job_id(task.token),
                 description=description,
-                timeout=dispatch.kill_after(task.timeout_seconds),
+                timeout=self.config.kill_after(task.timeout_seconds),
             )
         if task.timeout_seconds:
             member = dispatch.timer_member("timeout", execution, run_id, task.token)
@@ -352,7 +349,7 @@ class Runtime:
         if end.status != "SUCCEEDED":
             groups.keep_for_redrive(pipe, execution, live)
         groups.sweep(pipe, execution, live)
-        retention.on_finish(pipe, execution, live, now, self.retention_days)
+        retention.on_finish(pipe, execution, live, now, self.config.retention_days)
 
     def _reopen(self, pipe: Any, execution: str, meta: dict[str, str], now: datetime) -> None:
         count = int(meta.get("redriveCount", "0")) + 1

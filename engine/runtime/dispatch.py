@@ -8,8 +8,8 @@ that every worker polls; see `engine.runtime.timers`.
 from __future__ import annotations
 
 import json
-import os
 import secrets
+import time
 from datetime import datetime
 from typing import Any
 
@@ -19,13 +19,13 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 from engine.runtime import allowlist, keys
+from engine.runtime.config import RuntimeConfig
 
 # The internal queue: joins and redeliveries of bookkeeping jobs, which any worker can run.
 DEFAULT_QUEUE = "sfn"
 # Unrouted Task jobs wait on their activity's own queue, so only a worker that loaded the
 # activity ever takes them (one Redis can serve workers with different activity sets).
 ACTIVITY_QUEUE_PREFIX = "sfn.activity."
-ENV_QUEUES = "SFN_ACTIVITY_QUEUES"
 # Failed RQ jobs are kept a day for inspection; sfn itself never reads them.
 FAILURE_TTL = 24 * 3600
 # A finished job (its work is committed by then; sfn never reads its result) expires after this.
@@ -33,15 +33,6 @@ FAILURE_TTL = 24 * 3600
 # (9 round trips more per job than an expiry, which is one command in its own transaction).
 RESULT_TTL = 1
 TOKEN_TTL = 366 * 24 * 3600
-ENV_KILL_GRACE = "SFN_KILL_GRACE_SECONDS"
-
-
-def kill_after(timeout_seconds: int | None) -> int:
-    """RQ's timeout for a Task attempt: a while after its TimeoutSeconds (the state has failed
-    with States.Timeout by then), so a hung activity does not hold a worker forever."""
-    if not timeout_seconds:
-        return -1
-    return int(timeout_seconds + float(os.environ.get(ENV_KILL_GRACE) or 10))
 
 
 def queue(client: redis.Redis, name: str = DEFAULT_QUEUE) -> Queue:
@@ -53,28 +44,22 @@ def activity_queue(name: str) -> str:
     return f"{ACTIVITY_QUEUE_PREFIX}{name}"
 
 
-def queue_for(resource: str) -> str:
-    """The queue an activity's jobs go to: `@activity(queue=)`, $SFN_ACTIVITY_QUEUES, or the
-    activity's own queue (`activity_queue`).
-
-    $SFN_ACTIVITY_QUEUES maps activities to queues: "resize=gpu,charge=payments".
-    """
+def queue_for(resource: str, config: RuntimeConfig) -> str:
+    """The queue an activity's jobs go to: `@activity(queue=)`, $SFN_ACTIVITY_QUEUES
+    (`config.activity_queues`), or the activity's own queue (`activity_queue`)."""
     from engine import activities
 
     name = activities.strip_integration_suffix(resource)
     entry = activities.default_registry.get(name)
     if entry is not None and entry.queue:
         return entry.queue
-    for pair in os.environ.get(ENV_QUEUES, "").split(","):
-        activity, _, target = pair.partition("=")
-        if activity.strip() == name and target.strip():
-            return target.strip()
-    return activity_queue(name)
+    return config.activity_queues.get(name) or activity_queue(name)
 
 
 def enqueue(
     pipe: Pipeline,
     client: redis.Redis,
+    config: RuntimeConfig,
     function: str,
     kwargs: dict[str, Any],
     *,
@@ -88,11 +73,9 @@ def enqueue(
     `timeout` is RQ's: past it RQ stops the job (-1: never).
 
     A watch goes with it (`engine.runtime.watchdog`), so a job whose worker dies is not lost."""
-    from engine.runtime import watchdog
-
     job_id = job_id or secrets.token_hex(16)
-    watch = watchdog.member(kwargs["execution"], queue_name, job_id)
-    pipe.zadd(keys.TIMERS, {watch: watchdog.due()})
+    watch = watch_member(kwargs["execution"], queue_name, job_id)
+    pipe.zadd(keys.TIMERS, {watch: watch_due(config.lease_seconds)})
     queue(client, queue_name).enqueue_call(
         allowlist.job_path(function),
         kwargs=kwargs,
@@ -117,3 +100,17 @@ def add_timer(pipe: Pipeline, member: str, at: datetime) -> None:
 def remember_token(pipe: Pipeline, token: str, execution: str, run_id: str) -> None:
     """Index a task token so `send-task-*` can find the run awaiting it."""
     pipe.set(keys.token(token), f"{execution}\n{run_id}", ex=TOKEN_TTL)
+
+
+def watch_member(
+    execution: str, queue_name: str, job_id: str, stuck: int = 0, check: int = 0
+) -> str:
+    """The timers member of a job's watch (`engine.runtime.watchdog`); `check` counts re-arms
+    so each one is a new member."""
+    fields = {"k": "job", "e": execution, "q": queue_name, "id": job_id, "n": stuck, "c": check}
+    return json.dumps(fields, sort_keys=True)
+
+
+def watch_due(lease_seconds: float) -> float:
+    """When a watch written now falls due: one lease from now."""
+    return time.time() + lease_seconds

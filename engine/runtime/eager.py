@@ -5,17 +5,17 @@ worker that just committed one is free for the next, and sending it through the 
 only add RQ's own cost (pop, bookkeeping, heartbeats) to every step of the chain. The commit
 that schedules a claimed Task writes, instead of an RQ job and its watch, the worker's lease on
 the attempt and the attempt's job payload (`keys.claimed_task`): if the worker dies, the lease
-falls due and the attempt is sent again through the queue like any lost one (`leases.lost`).
+falls due and the attempt is sent again through the queue like any lost one (`lost.lost`).
 
-A worker claims at most `SFN_EAGER_TASKS` Tasks in a row (default 10; 0: never) before the next
-one goes through the queue, so long chains still take turns with other queued work; it claims
-only Tasks whose activity it has loaded and whose queue it listens on, and none once told to stop.
+A worker claims at most `SFN_EAGER_TASKS` Tasks in a row (`RuntimeConfig.eager_tasks`, default
+10; 0: never) before the next one goes through the queue, so long chains still take turns with
+other queued work; it claims only Tasks whose activity it has loaded and whose queue it listens
+on, and none once told to stop.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
@@ -24,27 +24,15 @@ from typing import TYPE_CHECKING, Any
 import redis
 
 from engine import activities
-from engine.errors import UsageError
 from engine.runtime import dispatch, keys, leases
+from engine.runtime.config import RuntimeConfig
 
 if TYPE_CHECKING:
     from redis.client import Pipeline
 
-    from engine.runtime.commit import Reads
+    from engine.runtime.store import Reads
 
 Json = Any
-ENV_EAGER = "SFN_EAGER_TASKS"
-DEFAULT_EAGER_TASKS = 10
-
-
-def limit() -> int:
-    """$SFN_EAGER_TASKS, or the default; a UsageError if it is not a count."""
-    raw = os.environ.get(ENV_EAGER, "").strip()
-    if not raw:
-        return DEFAULT_EAGER_TASKS
-    if not raw.isdigit():
-        raise UsageError(f"${ENV_EAGER} must be a whole number, 0 or more (it is {raw!r})")
-    return int(raw)
 
 
 class Chain:
@@ -103,6 +91,7 @@ def current() -> Chain | None:
 def hold(
     pipe: Pipeline,
     client: redis.Redis,
+    config: RuntimeConfig,
     job: dict[str, Json],
     queue_name: str,
     description: str,
@@ -112,5 +101,5 @@ def hold(
     execution, token = job["execution"], job["token"]
     record = {"queue": queue_name, "description": description, "job": job}
     pipe.set(keys.claimed_task(execution, token), json.dumps(record), ex=dispatch.TOKEN_TTL)
-    lease = leases.Lease(client, execution, job["run"], token)
+    lease = leases.Lease(client, execution, job["run"], token, seconds=config.lease_seconds)
     lease.take(pipe, heartbeat=bool(job.get("heartbeat_seconds")))

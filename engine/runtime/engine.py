@@ -21,10 +21,12 @@ from engine.core.context import iso
 from engine.core.env import PAYLOAD_LIMIT_BYTES
 from engine.core.triggers import Redrive, Start, Stop, TaskFailed, TaskSucceeded
 from engine.errors import DefinitionError, SfnError, UsageError
+from engine.runtime import config as settings
 from engine.runtime import keys, retention, tokens
 from engine.runtime.activity_tasks import Activities
-from engine.runtime.commit import Runtime
+from engine.runtime.config import RuntimeConfig
 from engine.runtime.leases import record_heartbeat
+from engine.runtime.runtime import Runtime
 from engine.runtime.state_machines import StateMachines
 from engine.runtime.store import (
     ARN_PREFIX,
@@ -71,14 +73,21 @@ class Started:
 class Engine:
     """Durable executions in one Redis database (`redis_url`, $SFN_REDIS_URL or embedded)."""
 
-    def __init__(self, redis_url: str | None = None, *, client: redis.Redis | None = None):
+    def __init__(
+        self,
+        redis_url: str | None = None,
+        *,
+        client: redis.Redis | None = None,
+        config: RuntimeConfig | None = None,
+    ):
+        config = config or settings.current()  # a bad setting stops here, before any I/O
         if client is None:
             from engine.runtime.connection import connect
             from engine.runtime.server import resolve_redis_url
 
             client = connect(resolve_redis_url(redis_url))
         self.redis = client
-        self.runtime = Runtime(client)
+        self.runtime = Runtime(client, config=config)
         self.store = self.runtime.store
         self.state_machines = StateMachines(client, self.store)
         self.activity_tasks = Activities(client, self.runtime)

@@ -20,8 +20,10 @@ from rq import get_current_job
 from engine import activities, integrations
 from engine.core.triggers import TaskFailed, TaskSucceeded, Trigger
 from engine.errors import UnhandledResource, UnknownResource
-from engine.runtime import eager, groups, keys, leases, watchdog
-from engine.runtime.commit import Reads, Runtime
+from engine.runtime import dispatch, eager, keys, leases, watchdog
+from engine.runtime import runtime as runs
+from engine.runtime.runtime import Runtime
+from engine.runtime.store import Reads
 
 Json = Any
 CALLBACK_SUFFIX = ".waitForTaskToken"
@@ -64,14 +66,15 @@ def run_task(**job: Any) -> None:
     current = get_current_job()
     runtime = Runtime(current.connection)
     execution, run_id, token = job["execution"], job["run"], job["token"]
-    watch = watchdog.member(execution, current.origin, current.id)
+    watch = dispatch.watch_member(execution, current.origin, current.id)
     try:
         entry = integrations.runner(job["resource"], job["input"])
     except (UnknownResource, UnhandledResource) as error:
         failed = TaskFailed(token, UNKNOWN_ACTIVITY, str(error))
         _commit(runtime, job, failed, lambda pipe: pipe.zrem(keys.TIMERS, watch))
         return
-    lease = leases.Lease(runtime.redis, execution, run_id, token, job.get("delivery", 0))
+    delivery, seconds = job.get("delivery", 0), runtime.config.lease_seconds
+    lease = leases.Lease(runtime.redis, execution, run_id, token, delivery, seconds=seconds)
     reads = _start(runtime, lease, job)
     if reads is None:
         _end(runtime.redis, lease, (watch,))  # a duplicate, or timed out / stopped while queued
@@ -86,7 +89,8 @@ def run_claimed(runtime: Runtime, job: dict[str, Any], reads: Reads, chain: eage
     what that commit wrote. The claimed payload goes with the token when the result is
     committed (`groups.forget_token`)."""
     entry = integrations.runner(job["resource"], job["input"])
-    lease = leases.Lease(runtime.redis, job["execution"], job["run"], job["token"])
+    seconds = runtime.config.lease_seconds
+    lease = leases.Lease(runtime.redis, job["execution"], job["run"], job["token"], seconds=seconds)
     _attempt(runtime, entry, job, lease, functools.partial(_end, lease=lease), chain, reads)
 
 
@@ -162,4 +166,4 @@ def _end(target: redis.Redis | Pipeline, lease: leases.Lease, watch: tuple[str, 
 
 @watched
 def advance_group(execution: str, group: str) -> None:
-    groups.advance_group(Runtime(get_current_job().connection), execution, group)
+    runs.advance_group(Runtime(get_current_job().connection), execution, group)

@@ -122,9 +122,10 @@ def done(execution: str) -> str:
     return f"{_tag(execution)}:done"
 
 
-def redelivery(execution: str, task_token: str, delivery: int) -> str:
-    """Marker that a lost task attempt was delivered again (so it is resent only once)."""
-    return f"{_tag(execution)}:redelivery:{task_token}:{delivery}"
+def redeliveries(execution: str, task_token: str) -> str:
+    """Hash of the deliveries of a lost task attempt sent again (field: the delivery number),
+    so each is sent once; one key whatever the number of redeliveries a process allows."""
+    return f"{_tag(execution)}:redeliveries:{task_token}"
 
 
 def run_histories(execution: str) -> str:

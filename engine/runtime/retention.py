@@ -1,5 +1,6 @@
 """Retention: a finished execution is deleted `SFN_RETENTION_DAYS` after its end (90, as AWS
-keeps them; 0 keeps them forever), and `purge` deletes finished executions now.
+keeps them; 0 keeps them forever; `RuntimeConfig.retention_days`), and `purge` deletes finished
+executions now.
 
 The execution's final commit sets an EXPIRE on every key it keeps (meta, history, root run,
 done marker, kept redrive results, DISTRIBUTED iterations' histories and their list) and adds an
@@ -12,7 +13,6 @@ touched: expiry is only set by a final commit, and a purge is guarded by the sta
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,38 +26,8 @@ from engine.runtime import dispatch, keys
 from engine.runtime.guarded import GuardedWrite
 from engine.runtime.store import FINAL_STATUSES, ROOT
 
-ENV_RETENTION = "SFN_RETENTION_DAYS"
-DEFAULT_RETENTION_DAYS = 90.0
 DAY_SECONDS = 86_400
 HISTORY_ENTRY = "h:"  # a `live` entry naming a DISTRIBUTED iteration whose history is kept
-_days: float | None = None
-
-
-def retention_days() -> float:
-    """$SFN_RETENTION_DAYS, read and checked once per process (0: keep forever)."""
-    global _days
-    if _days is None:
-        _days = parse_days(os.environ.get(ENV_RETENTION, ""), f"${ENV_RETENTION}")
-    return _days
-
-
-def parse_days(raw: str, where: str) -> float:
-    """A number of days, 0 or more (empty: the default)."""
-    if not raw.strip():
-        return DEFAULT_RETENTION_DAYS
-    try:
-        days = float(raw)
-    except ValueError:
-        days = -1.0
-    if not days >= 0 or days == float("inf"):
-        raise UsageError(f"{where} must be a number of days, 0 or more (it is {raw!r})")
-    return days
-
-
-def forget() -> None:
-    """Read the environment again at the next `retention_days()` (tests that change it)."""
-    global _days
-    _days = None
 
 
 def expiry_member(execution: str) -> str:

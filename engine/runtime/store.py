@@ -28,6 +28,17 @@ ARN_PREFIX = "arn:aws:states:local:000000000000"
 STEP_FIELDS = ("status", "definition", "startEpoch", "redriveCount")
 
 
+@dataclass
+class Reads:
+    """What one step reads, in one round trip."""
+
+    meta: dict[str, str]
+    raw_run: bytes | None
+    group: dict[str, str]  # the run's own group (a child run), else {}
+    delivered: dict[str, str]  # the group being delivered to this run, else {}
+    live: dict[str, str]  # the execution's open groups and awaited tokens (root runs only)
+
+
 class ExecutionAlreadyExists(SfnError):
     """A name was reused with a different input (AWS's ExecutionAlreadyExists)."""
 

@@ -17,7 +17,8 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 from weakref import WeakKeyDictionary
 
-from engine.definition.model import Machine, compile_machine
+from engine.definition.compiler import compile_machine
+from engine.definition.model import Machine
 
 
 class SystemEnv:

@@ -13,32 +13,27 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import threading
 import time
 
 import redis
 
 from engine.core.triggers import TaskTimedOut, TimerFired
-from engine.runtime import groups, keys, leases, retention, watchdog
-from engine.runtime.commit import Runtime
+from engine.runtime import keys, leases, lost, retention, watchdog
+from engine.runtime.config import RuntimeConfig
+from engine.runtime.runtime import Runtime, join_due
 
-ENV_POLL = "SFN_TIMER_POLL"
 BATCH = 200
 OUTAGE_POLL_SECONDS = 1.0
 log = logging.getLogger("sfn.timers")
 
 
-def poll_interval() -> float:
-    return float(os.environ.get(ENV_POLL) or 0.1)
-
-
-def claim_milliseconds() -> int:
+def claim_milliseconds(config: RuntimeConfig) -> int:
     """How long a claim keeps other pollers off a timer: one lease, as for workers.
 
     A poller that dies while delivering is then replaced as quickly as a lost worker; a
     delivery that outlasts its claim may be repeated, which is harmless (stale triggers)."""
-    return max(1, int(leases.lease_seconds() * 1000))
+    return max(1, int(config.lease_seconds * 1000))
 
 
 def fire_due(runtime: Runtime, now: float | None = None) -> int:
@@ -48,7 +43,7 @@ def fire_due(runtime: Runtime, now: float | None = None) -> int:
     fired = 0
     for member in due:
         claim = keys.timer_claim(hashlib.sha1(member).hexdigest())
-        if not client.set(claim, 1, nx=True, px=claim_milliseconds()):
+        if not client.set(claim, 1, nx=True, px=claim_milliseconds(runtime.config)):
             continue
         fire(runtime, json.loads(member))
         client.zrem(keys.TIMERS, member)
@@ -73,20 +68,20 @@ def fire(runtime: Runtime, timer: dict[str, str]) -> None:
         if leases.heartbeat_due(runtime.redis, execution, run, token, float(seconds)):
             runtime.advance(execution, run, TaskTimedOut(token, "heartbeat"))
     elif kind == "join":
-        groups.join_due(runtime, execution, run, ident)
+        join_due(runtime, execution, run, ident)
     elif kind == "expire":
         retention.expired(runtime.redis, execution)
     elif kind == "lease":
         token, _, delivery = ident.rpartition("/")
-        leases.lost(runtime, execution, run, token, int(delivery))
+        lost.lost(runtime, execution, run, token, int(delivery))
 
 
 class TimerPoller:
     """A daemon thread that fires due timers until stopped."""
 
-    def __init__(self, client: redis.Redis, interval: float | None = None):
-        self._runtime = Runtime(client)
-        self._interval = interval if interval is not None else poll_interval()
+    def __init__(self, client: redis.Redis, config: RuntimeConfig, interval: float | None = None):
+        self._runtime = Runtime(client, config=config)
+        self._interval = interval if interval is not None else config.timer_poll
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="sfn-timers", daemon=True)
 

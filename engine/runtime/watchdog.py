@@ -14,8 +14,6 @@ safe because those jobs are idempotent.
 
 from __future__ import annotations
 
-import json
-import time
 from typing import TYPE_CHECKING, Any
 
 import redis
@@ -23,27 +21,17 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from engine.runtime import dispatch, keys, leases
+from engine.runtime import dispatch, keys, leases, lost
 
 if TYPE_CHECKING:
-    from engine.runtime.commit import Runtime
+    from engine.runtime.runtime import Runtime
 
 WAITING = (b"queued", b"scheduled", b"deferred")
 
 
-def member(execution: str, queue_name: str, job_id: str, stuck: int = 0, check: int = 0) -> str:
-    """The watch's timers member; `check` counts re-arms so each one is a new member."""
-    fields = {"k": "job", "e": execution, "q": queue_name, "id": job_id, "n": stuck, "c": check}
-    return json.dumps(fields, sort_keys=True)
-
-
-def due() -> float:
-    return time.time() + leases.lease_seconds()
-
-
 def release(client: redis.Redis, execution: str, queue_name: str, job_id: str) -> None:
     """Called by a job that ended normally: its first watch has nothing left to do."""
-    client.zrem(keys.TIMERS, member(execution, queue_name, job_id))
+    client.zrem(keys.TIMERS, dispatch.watch_member(execution, queue_name, job_id))
 
 
 def check(runtime: Runtime, watch: dict[str, Any]) -> None:
@@ -56,8 +44,8 @@ def check(runtime: Runtime, watch: dict[str, Any]) -> None:
     waiting = _status(client, job_id) in WAITING and _queued(client, queue_name, job_id)
     stuck = 0 if waiting else watch["n"] + 1
     if stuck < 2:
-        again = member(execution, queue_name, job_id, stuck, watch["c"] + 1)
-        client.zadd(keys.TIMERS, {again: due()})
+        again = dispatch.watch_member(execution, queue_name, job_id, stuck, watch["c"] + 1)
+        client.zadd(keys.TIMERS, {again: dispatch.watch_due(runtime.config.lease_seconds)})
         return
     _deliver_again(runtime, job)
 
@@ -97,12 +85,18 @@ def _deliver_again(runtime: Runtime, job: Job) -> None:
     task = job.kwargs
     if job.func_name.endswith(".run_task"):
         token, delivery = task["token"], _delivery(task)
-        leases.lost(runtime, task["execution"], task["run"], token, delivery)
+        lost.lost(runtime, task["execution"], task["run"], token, delivery)
         return
     function = job.func_name.rpartition(".")[2]
     with runtime.redis.pipeline() as pipe:
         pipe.multi()
         dispatch.enqueue(
-            pipe, runtime.redis, function, task, queue_name=job.origin, description=job.description
+            pipe,
+            runtime.redis,
+            runtime.config,
+            function,
+            task,
+            queue_name=job.origin,
+            description=job.description,
         )
         pipe.execute()

@@ -33,9 +33,11 @@ from rq.timeouts import JobTimeoutException, TimerDeathPenalty
 from rq.worker import WorkerStatus
 
 from engine.runtime import allowlist, dispatch, eager, jobs, tokens
+from engine.runtime import config as settings
 from engine.runtime.burst import drain
-from engine.runtime.commit import Runtime
-from engine.runtime.timers import TimerPoller, poll_interval
+from engine.runtime.config import RuntimeConfig
+from engine.runtime.runtime import Runtime
+from engine.runtime.timers import TimerPoller
 
 log = logging.getLogger("sfn.worker")
 RECONNECT_MAX_SECONDS = 2.0
@@ -50,7 +52,7 @@ SOCKET_TIMEOUT_SECONDS = 420.0
 
 def load_activities(specs: Sequence[str]) -> None:
     """Register the activities of modules/paths `specs` (and the default places)."""
-    from engine.activities import load_activities as load
+    from engine.activity_loading import load_activities as load
 
     load(list(specs))
 
@@ -103,12 +105,12 @@ class ForkingWorker(OnlySfnJobs, Worker):
 class SfnWorker(OnlySfnJobs, SimpleWorker):
     """RQ's SimpleWorker that, once a job ends, runs the Tasks the job claimed (`eager`)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, config: RuntimeConfig | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.eager_tasks = eager.limit()  # read once: a bad value stops the worker at its start
+        self.config = config or settings.current()
 
     def execute_job(self, job: Job, queue: Queue) -> None:
-        with eager.chain(self.queue_names(), self._stopping, self.eager_tasks) as chain:
+        with eager.chain(self.queue_names(), self._stopping, self.config.eager_tasks) as chain:
             super().execute_job(job, queue)
             if chain is not None and chain.claimed:
                 self.set_state(WorkerStatus.BUSY)
@@ -121,7 +123,7 @@ class SfnWorker(OnlySfnJobs, SimpleWorker):
     def _run_claimed(self, chain: eager.Chain) -> None:
         """Run claimed Tasks until none is left, each under the time limit RQ would set. A
         Task that fails here is left to its lease, which sends it again once it falls due."""
-        runtime = Runtime(self.connection)
+        runtime = Runtime(self.connection, config=self.config)
         beat = time.monotonic()
         while (claimed := chain.take()) is not None:
             job, reads = claimed
@@ -129,7 +131,7 @@ class SfnWorker(OnlySfnJobs, SimpleWorker):
             if time.monotonic() - beat > HEARTBEAT_SECONDS:
                 self.heartbeat()  # RQ's own beat comes between jobs: a long chain needs it too
                 beat = time.monotonic()
-            limit = dispatch.kill_after(job.get("timeout_seconds"))
+            limit = self.config.kill_after(job.get("timeout_seconds"))
             try:
                 with self.death_penalty_class(limit, JobTimeoutException, job_id=ref):
                     jobs.run_claimed(runtime, job, reads, chain)
@@ -151,12 +153,16 @@ def hide_job_arguments(record: logging.LogRecord) -> bool:
 
 
 def make_worker(
-    client: redis.Redis, queues: Sequence[str], cls: type[Worker] = SfnWorker
+    client: redis.Redis,
+    queues: Sequence[str],
+    cls: type[Worker] = SfnWorker,
+    config: RuntimeConfig | None = None,
 ) -> Worker:
     """An RQ worker on `listen_queues(queues)` (read now: load activities first)."""
     names = listen_queues(queues)
     logging.getLogger("rq.worker").addFilter(hide_job_arguments)  # added once, however often
     job_class = allowlist.SfnJob
+    options: dict[str, Any] = {"config": config} if issubclass(cls, SfnWorker) else {}
     return cls(
         [
             Queue(name, connection=client, serializer=JSONSerializer, job_class=job_class)
@@ -165,6 +171,7 @@ def make_worker(
         connection=client,
         serializer=JSONSerializer,
         job_class=job_class,
+        **options,
     )
 
 
@@ -175,6 +182,7 @@ def run_worker(
     burst: bool = False,
     log_level: str = "INFO",
     fork: bool = False,
+    config: RuntimeConfig | None = None,
 ) -> None:
     """Work until stopped (or, with `burst`, until the queues are empty and no timer of a
     running execution is pending: `engine.runtime.burst`).
@@ -183,9 +191,10 @@ def run_worker(
     quits on a timeout, and an error while it finishes a job escapes it), so a new RQ worker
     starts once Redis answers again. The job in hand is delivered again by its watch."""
     cls = ForkingWorker if fork else SfnWorker
+    config = config or settings.current()
     warm_up()
-    rq_worker = make_worker(client, queues, cls)
-    poller = TimerPoller(client).start()
+    rq_worker = make_worker(client, queues, cls, config)
+    poller = TimerPoller(client, config).start()
     # RQ installs its signal handlers only once its start-up has talked to Redis; until then
     # (or when Redis fails mid start-up) a stop signal must still end the worker cleanly.
     signal.signal(signal.SIGTERM, _stop_now)
@@ -195,7 +204,7 @@ def run_worker(
         while True:
             try:
                 if burst:
-                    _burst(rq_worker, client, log_level)
+                    _burst(rq_worker, client, log_level, config.timer_poll)
                     return
                 rq_worker.work(logging_level=log_level)
                 if _stop_requested(rq_worker):
@@ -205,21 +214,21 @@ def run_worker(
                     return  # told to stop while Redis was away: nothing left to finish
                 log.warning("lost Redis (%s); working again once it answers", error)
             _await_redis(client)
-            rq_worker = make_worker(client, queues, cls)
+            rq_worker = make_worker(client, queues, cls, config)
     except StopRequested:
         return  # a stop signal while waiting for Redis (RQ's handler raises it)
     finally:
         poller.stop()
 
 
-def _burst(rq_worker: Worker, client: redis.Redis, log_level: str) -> None:
+def _burst(rq_worker: Worker, client: redis.Redis, log_level: str, poll: float) -> None:
     """Work until the queues are empty and no timer of a running execution is pending."""
     drain(
         lambda: rq_worker.work(burst=True, logging_level=log_level),
         lambda: any(queue.count for queue in rq_worker.queues),
         client,
         lambda: _stop_requested(rq_worker),
-        poll_interval(),
+        poll,
     )
 
 
@@ -322,10 +331,17 @@ class EmbeddedWorker:
     again under `sfn run`, say): once RQ's loop gives up, a new RQ worker starts when Redis
     answers again."""
 
-    def __init__(self, client: redis.Redis, queues: Sequence[str] = (), log_level: str = "WARNING"):
-        self._client, self._queues = client, queues
-        self._worker = make_worker(client, queues, _ThreadWorker)
-        self._poller = TimerPoller(client)
+    def __init__(
+        self,
+        client: redis.Redis,
+        queues: Sequence[str] = (),
+        log_level: str = "WARNING",
+        config: RuntimeConfig | None = None,
+    ):
+        config = config or settings.current()
+        self._client, self._queues, self._config = client, queues, config
+        self._worker = make_worker(client, queues, _ThreadWorker, config)
+        self._poller = TimerPoller(client, config)
         self._log_level = log_level
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._work, name="sfn-worker", daemon=True)
@@ -338,7 +354,7 @@ class EmbeddedWorker:
                 self._stopping.wait(RECONNECT_MAX_SECONDS)
             if self._stopping.is_set():
                 return
-            self._worker = make_worker(self._client, self._queues, _ThreadWorker)
+            self._worker = make_worker(self._client, self._queues, _ThreadWorker, self._config)
             self._worker._stop_requested = self._stopping.is_set()  # stop() came meanwhile
 
     def start(self) -> EmbeddedWorker:

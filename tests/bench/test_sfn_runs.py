@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from bench import sfn_runs  # noqa: E402
-from engine.runtime import eager  # noqa: E402
+from engine.runtime import config  # noqa: E402
 
 
 def test_a_spec_without_eager_false_leaves_the_setting_alone() -> None:
@@ -20,16 +20,16 @@ def test_a_spec_without_eager_false_leaves_the_setting_alone() -> None:
 
 
 def test_eager_false_turns_claiming_off_whatever_was_set(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(eager.ENV_EAGER, "7")
+    monkeypatch.setenv(config.ENV_EAGER, "7")
     env = sfn_runs.eager_env({"workload": "W5", "eager": False})
     assert sfn_runs.eager_tasks(env) == 0
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    assert eager.limit() == 0
+    assert config.from_env().eager_tasks == 0
 
 
 def test_the_reported_setting_is_what_the_engine_reads(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(eager.ENV_EAGER, raising=False)
-    assert sfn_runs.eager_tasks({}) == eager.limit() == eager.DEFAULT_EAGER_TASKS
-    monkeypatch.setenv(eager.ENV_EAGER, "3")
-    assert sfn_runs.eager_tasks({}) == eager.limit() == 3
+    monkeypatch.delenv(config.ENV_EAGER, raising=False)
+    assert sfn_runs.eager_tasks({}) == config.from_env().eager_tasks == config.DEFAULT_EAGER_TASKS
+    monkeypatch.setenv(config.ENV_EAGER, "3")
+    assert sfn_runs.eager_tasks({}) == config.from_env().eager_tasks == 3

@@ -16,7 +16,8 @@ import pytest
 from support.workers import process_env, sfn_command
 
 from engine import testing
-from engine.activities import Registry, load_activities
+from engine.activities import Registry
+from engine.activity_loading import load_activities
 from engine.runtime.engine import Engine
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -22,7 +22,7 @@ from engine.core.triggers import (
     TaskTimedOut,
     TimerFired,
 )
-from engine.definition.model import compile_machine
+from engine.definition.compiler import compile_machine
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 

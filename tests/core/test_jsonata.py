@@ -11,7 +11,7 @@ import pytest
 from engine.core import advance
 from engine.core.effects import RunTask, StartChildren
 from engine.core.triggers import Start
-from engine.definition.model import compile_machine
+from engine.definition.compiler import compile_machine
 from engine.errors import ExpressionError
 from engine.language.jsonata import JsonataTemplate
 from engine.testing import VirtualEnv, run

@@ -10,7 +10,7 @@ import textwrap
 import pytest
 
 from engine.definition import load_definition, validate
-from engine.definition.model import compile_machine
+from engine.definition.compiler import compile_machine
 from engine.errors import ExpressionError
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import fakeredis
 import pytest
 
+from engine.runtime import config
 from engine.runtime.engine import Engine
 from engine.runtime.store import FINAL_STATUSES
 from engine.runtime.timers import fire_due
@@ -24,6 +25,19 @@ def fake() -> Iterator[fakeredis.FakeRedis]:
 @pytest.fixture
 def engine(fake: fakeredis.FakeRedis) -> Engine:
     return Engine(client=fake)
+
+
+@pytest.fixture
+def setting(engine: Engine, monkeypatch: pytest.MonkeyPatch):
+    """setting(name, value): an SFN_* environment setting for the rest of the test, read anew
+    by this process (as a process started with it would) and by `engine`."""
+
+    def put(name: str, value: str) -> None:
+        monkeypatch.setenv(name, value)
+        config.forget()
+        engine.runtime.config = config.current()
+
+    return put
 
 
 def drain(engine: Engine, execution: str, queues: tuple[str, ...] = (), timeout=10.0):

@@ -71,12 +71,12 @@ def test_a_worker_listens_on_sfn_its_routed_queues_and_its_activities_queues() -
     assert queues[2:] == [f"sfn.activity.{name}" for name in registry_names]
 
 
-def test_a_misrouted_task_still_fails_with_unknown_activity(engine: Engine, monkeypatch) -> None:
+def test_a_misrouted_task_still_fails_with_unknown_activity(engine: Engine, setting) -> None:
     from engine.runtime.jobs import UNKNOWN_ACTIVITY
 
     from .conftest import drain
 
-    monkeypatch.setenv("SFN_ACTIVITY_QUEUES", "nobody_has_this=elsewhere")
+    setting("SFN_ACTIVITY_QUEUES", "nobody_has_this=elsewhere")
     execution = engine.start_execution(map_of("nobody_has_this"), [{"n": 1}], check_resources=False)
     described = drain(engine, execution, queues=("elsewhere",))
     assert described["status"] == "FAILED"

@@ -12,7 +12,7 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
 from engine import activities
-from engine.runtime import dispatch, groups, keys
+from engine.runtime import dispatch, keys, runtime
 from engine.runtime.engine import Engine, TaskNotAwaited
 from engine.runtime.guarded import GuardedWrite
 from engine.runtime.store import ROOT
@@ -144,12 +144,12 @@ def test_racing_joins_start_each_child_once(engine: Engine, monkeypatch) -> None
     def step_then_race(*args):
         if not raced:
             raced.append(1)
-            groups.advance_group(engine.runtime, execution, group)  # commits first
+            runtime.advance_group(engine.runtime, execution, group)  # commits first
         return original(*args)
 
     monkeypatch.setattr(engine.runtime, "step", step_then_race)
     commits = count_commits(monkeypatch)
-    groups.advance_group(engine.runtime, execution, group)
+    runtime.advance_group(engine.runtime, execution, group)
     assert commits == [True, False]  # the racer's batch, then ours, refused: all had started
     assert engine.store.group(execution, group)["started"] == "5"
     monkeypatch.undo()
@@ -161,10 +161,10 @@ def test_racing_joins_start_each_child_once(engine: Engine, monkeypatch) -> None
 
 
 def test_a_join_lost_with_its_process_is_done_by_the_groups_timer(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, setting
 ) -> None:
-    monkeypatch.setenv("SFN_LEASE_SECONDS", "5")
-    monkeypatch.setattr(groups, "after_finish", lambda *args: None)  # "dies" after each commit
+    setting("SFN_LEASE_SECONDS", "5")
+    monkeypatch.setattr(runtime, "after_finish", lambda *args: None)  # "dies" after each commit
     execution = engine.start_execution(task_map("commit_echo", MaxConcurrency=1), [7, 8])
     worker = make_worker(engine.redis, [], SimpleWorker)
     for _ in range(3):
@@ -182,12 +182,12 @@ def test_a_join_lost_with_its_process_is_done_by_the_groups_timer(
 def test_a_due_join_timer_leaves_a_recheck_while_its_group_is_open(engine: Engine) -> None:
     execution = engine.start_execution(task_map("commit_echo"), [1])
     group = _group_of(engine, execution)
-    groups.join_due(engine.runtime, execution, group, "")
+    runtime.join_due(engine.runtime, execution, group, "")
     members = [json.loads(m) for m in engine.redis.zrange(keys.TIMERS, 0, -1)]
     rechecks = [m for m in members if m["k"] == "join" and m["r"] == group and m["id"]]
     assert len(rechecks) == 1
     drain(engine, execution)
-    groups.join_due(engine.runtime, execution, group, rechecks[0]["id"])
+    runtime.join_due(engine.runtime, execution, group, rechecks[0]["id"])
     assert not engine.redis.exists(keys.group(execution, group))
 
 

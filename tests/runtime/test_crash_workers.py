@@ -271,7 +271,7 @@ def test_worker_pools_killed_at_random_moments_of_a_map(
 DIE_WHILE_FIRING = """
 import os, signal, sys
 from engine.runtime import timers
-from engine.runtime.commit import Runtime
+from engine.runtime.runtime import Runtime
 from engine.runtime.connection import connect
 
 def die(runtime, timer):

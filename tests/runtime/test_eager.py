@@ -43,7 +43,7 @@ from support.workers import descendants, run_sfn
 from engine import integrations
 from engine.activities import ActivityContext, activity
 from engine.errors import UsageError
-from engine.runtime import dispatch, eager, keys, leases, timers, tokens
+from engine.runtime import config, dispatch, eager, keys, leases, timers, tokens
 from engine.runtime.engine import Engine
 from engine.runtime.store import ROOT
 from engine.runtime.worker import make_worker
@@ -92,7 +92,7 @@ def work(engine: Engine, queues: tuple[str, ...] = ()) -> None:
     make_worker(engine.redis, queues).work(burst=True, logging_level="WARNING")
 
 
-def test_a_worker_runs_the_next_tasks_of_a_run_itself(engine: Engine) -> None:
+def test_a_worker_runs_the_next_tasks_of_a_run_itself(engine: Engine, setting) -> None:
     seen = {}
 
     def in_flight(context: ActivityContext) -> None:
@@ -127,10 +127,9 @@ def test_a_worker_runs_the_next_tasks_of_a_run_itself(engine: Engine) -> None:
     # The same machine with every Task queued writes the same history.
     eager_history = without_timestamps(engine.history(execution))
     RUNS.clear()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(eager.ENV_EAGER, "0")
-        plain = engine.start_execution(chain(["A", "B", "C"]), {"given": 1}, "plain")
-        work(engine)
+    setting(config.ENV_EAGER, "0")
+    plain = engine.start_execution(chain(["A", "B", "C"]), {"given": 1}, "plain")
+    work(engine)
     assert [how(run) for run in RUNS] == ["queued"] * 3
     assert without_timestamps(engine.history(plain)) == eager_history
     kinds = [event["type"] for event in eager_history]
@@ -148,9 +147,9 @@ def test_a_worker_runs_the_next_tasks_of_a_run_itself(engine: Engine) -> None:
     ],
 )
 def test_a_worker_claims_at_most_sfn_eager_tasks_in_a_row(
-    engine: Engine, monkeypatch, limit: str, expected: list[str]
+    engine: Engine, setting, limit: str, expected: list[str]
 ) -> None:
-    monkeypatch.setenv(eager.ENV_EAGER, limit)
+    setting(config.ENV_EAGER, limit)
     names = ["A", "B", "C", "D"]
     execution = engine.start_execution(chain(names), {})
     work(engine)
@@ -169,10 +168,10 @@ def test_plain_rq_workers_never_claim(engine: Engine) -> None:
 
 @pytest.mark.parametrize("routing", ["decorator", "environment"])
 def test_a_task_routed_to_a_queue_the_worker_lacks_is_not_claimed(
-    engine: Engine, monkeypatch, routing: str
+    engine: Engine, setting, monkeypatch, routing: str
 ) -> None:
     resource = "eager_routed" if routing == "decorator" else "eager_env_routed"
-    monkeypatch.setenv(dispatch.ENV_QUEUES, f"eager_env_routed={ELSEWHERE}")
+    setting(config.ENV_QUEUES, f"eager_env_routed={ELSEWHERE}")
     execution = engine.start_execution(chain(["A", "B", "C"], {"B": resource}), {})
     work(engine)
     assert engine.describe(execution)["status"] == "RUNNING"
@@ -194,10 +193,10 @@ def test_a_task_routed_to_a_queue_the_worker_lacks_is_not_claimed(
 
 @pytest.mark.parametrize("routing", ["decorator", "environment"])
 def test_a_task_routed_to_a_queue_the_worker_listens_on_is_claimed(
-    engine: Engine, monkeypatch, routing: str
+    engine: Engine, setting, monkeypatch, routing: str
 ) -> None:
     resource = "eager_routed" if routing == "decorator" else "eager_env_routed"
-    monkeypatch.setenv(dispatch.ENV_QUEUES, f"eager_env_routed={ELSEWHERE}")
+    setting(config.ENV_QUEUES, f"eager_env_routed={ELSEWHERE}")
     payloads = []
 
     def payload(context: ActivityContext) -> None:
@@ -342,10 +341,11 @@ def test_a_chain_claims_only_what_this_worker_may_run_itself() -> None:
 
 @pytest.mark.parametrize(("setting", "most"), [("0", 0), ("3", 3), ("", 10)])
 def test_a_worker_holds_a_chain_only_while_it_runs_a_job(monkeypatch, setting, most) -> None:
-    monkeypatch.setenv(eager.ENV_EAGER, setting)
-    assert eager.limit() == most
+    monkeypatch.setenv(config.ENV_EAGER, setting)
+    assert config.from_env().eager_tasks == most
     assert eager.current() is None
-    with eager.chain([dispatch.DEFAULT_QUEUE], lambda: False, eager.limit()) as held:
+    most_read = config.from_env().eager_tasks
+    with eager.chain([dispatch.DEFAULT_QUEUE], lambda: False, most_read) as held:
         assert eager.current() is held
         assert (held is None) == (most == 0)
         assert held is None or held.can_claim(PROBE, dispatch.DEFAULT_QUEUE)
@@ -356,15 +356,15 @@ def test_a_worker_holds_a_chain_only_while_it_runs_a_job(monkeypatch, setting, m
 def test_a_bad_eager_setting_is_a_usage_error_before_any_work(
     monkeypatch, redis_url, setting
 ) -> None:
-    monkeypatch.setenv(eager.ENV_EAGER, setting)
+    monkeypatch.setenv(config.ENV_EAGER, setting)
     with pytest.raises(UsageError, match=f"SFN_EAGER_TASKS must be a whole number.*{setting}"):
-        eager.limit()
+        config.from_env()
     for args in (["worker", "--burst"], ["run", str(EXAMPLE)]):
-        done = run_sfn(args, redis_url=redis_url, env={eager.ENV_EAGER: setting})
+        done = run_sfn(args, redis_url=redis_url, env={config.ENV_EAGER: setting})
         assert done.returncode == 2, done.stderr
         assert "SFN_EAGER_TASKS must be a whole number" in done.stderr
         assert "Traceback" not in done.stderr
-    assert Engine(redis_url).list_executions() == []  # `sfn run` started nothing
+    assert Engine(redis_url, config=config.RuntimeConfig()).list_executions() == []  # none
 
 
 @pytest.mark.parametrize("where", ["root", "iteration"])

@@ -9,7 +9,8 @@ import pytest
 from support.workers import run_sfn
 
 from engine import testing
-from engine.activities import Registry, load_activities
+from engine.activities import Registry
+from engine.activity_loading import load_activities
 
 ROOT = Path(__file__).resolve().parents[2]
 CUSTOMER = {"id": "c1", "email": "ann@example.com", "phone": "+15550100"}

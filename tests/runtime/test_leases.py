@@ -13,11 +13,14 @@ from rq import SimpleWorker
 
 from engine import activities
 from engine.runtime import dispatch, keys, leases
-from engine.runtime.commit import Runtime
+from engine.runtime.config import RuntimeConfig
 from engine.runtime.engine import Engine
+from engine.runtime.runtime import Runtime
 from engine.runtime.worker import make_worker
 
 from .conftest import drain
+
+LEASE = RuntimeConfig().lease_seconds
 
 RUNS: list[str] = []
 
@@ -87,7 +90,8 @@ def test_a_duplicate_of_a_committed_attempt_does_not_run(engine: Engine) -> None
     with engine.redis.pipeline() as pipe:
         pipe.multi()
         queue_name = dispatch.activity_queue("lease_probe")
-        dispatch.enqueue(pipe, engine.redis, "run_task", task, queue_name=queue_name)
+        config = engine.runtime.config
+        dispatch.enqueue(pipe, engine.redis, config, "run_task", task, queue_name=queue_name)
         pipe.execute()
     drain(engine, execution)
     assert RUNS == [2]
@@ -124,7 +128,7 @@ def test_a_failed_commit_leaves_the_lease_to_fall_due(engine: Engine, monkeypatc
 
 
 def test_one_renewal_pushes_every_held_lease_and_never_revives_an_ended_one(fake) -> None:
-    held = [leases.Lease(fake, "E:1", "root", f"token{n}") for n in range(3)]
+    held = [leases.Lease(fake, "E:1", "root", f"token{n}", seconds=LEASE) for n in range(3)]
     for lease in held:
         fake.zadd(keys.TIMERS, {lease.member: 0})
         lease.keep()
@@ -134,13 +138,13 @@ def test_one_renewal_pushes_every_held_lease_and_never_revives_an_ended_one(fake
     before = time.time()
     leases.RENEWER.renew()
     for lease in held:
-        assert fake.zscore(keys.TIMERS, lease.member) >= before + leases.lease_seconds() - 1
+        assert fake.zscore(keys.TIMERS, lease.member) >= before + LEASE - 1
         lease.stop_renewing()
     assert fake.zscore(keys.TIMERS, ended.member) is None
 
 
 def test_a_forked_child_does_not_renew_its_parents_leases(fake) -> None:
-    lease = leases.Lease(fake, "E:2", "root", "parent")
+    lease = leases.Lease(fake, "E:2", "root", "parent", seconds=LEASE)
     fake.zadd(keys.TIMERS, {lease.member: 0})
     lease.keep()
     try:

@@ -12,7 +12,7 @@ import redis
 from support.waiting import wait_until
 from support.workers import run_sfn
 
-from engine.runtime import keys, retention
+from engine.runtime import config, keys, retention
 from engine.runtime.engine import Engine
 from engine.runtime.store import ExecutionDoesNotExist
 from engine.runtime.timers import fire_due
@@ -42,11 +42,10 @@ DISTRIBUTED = {
 @pytest.fixture
 def days(monkeypatch: pytest.MonkeyPatch) -> Iterator[callable]:
     def set_days(value: str) -> None:
-        monkeypatch.setenv(retention.ENV_RETENTION, value)
-        retention.forget()
+        monkeypatch.setenv(config.ENV_RETENTION, value)
+        config.forget()
 
     yield set_days
-    retention.forget()
 
 
 def own_keys(client: redis.Redis, execution: str) -> list[str]:
@@ -195,7 +194,7 @@ def test_sfn_executions_purge_prints_how_many(population, redis_url: str) -> Non
     "args", [["executions", "list"], ["worker", "--burst", "--concurrency", "2"]]
 )
 def test_a_bad_retention_setting_is_one_line_and_exit_2(redis_url: str, args) -> None:
-    done = run_sfn(args, redis_url=redis_url, env={retention.ENV_RETENTION: "ninety"})
+    done = run_sfn(args, redis_url=redis_url, env={config.ENV_RETENTION: "ninety"})
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1:] == [
         "error: $SFN_RETENTION_DAYS must be a number of days, 0 or more (it is 'ninety')"
@@ -204,7 +203,7 @@ def test_a_bad_retention_setting_is_one_line_and_exit_2(redis_url: str, args) ->
 
 
 def test_a_worker_sets_the_expiry_of_what_it_ends(redis_url: str, sfn_worker, days) -> None:
-    sfn_worker(env={retention.ENV_RETENTION: "3"})
+    sfn_worker(env={config.ENV_RETENTION: "3"})
     days("0")  # this process keeps forever: the worker's setting is the one that counts
     engine = Engine(redis_url)
     parallel = {

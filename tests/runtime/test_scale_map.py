@@ -8,7 +8,8 @@ import pytest
 from support.crash import ACTIVITIES, FAST, events, read_ledger, starts
 
 from engine import testing
-from engine.activities import Registry, load_activities
+from engine.activities import Registry
+from engine.activity_loading import load_activities
 from engine.runtime.engine import Engine
 
 ITEMS = 1000

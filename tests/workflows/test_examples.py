@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from engine import testing
-from engine.activities import Registry, load_activities
+from engine.activities import Registry
+from engine.activity_loading import load_activities
 from engine.definition import load_definition, validate
 from engine.graph import to_dot
 

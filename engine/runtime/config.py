@@ -1,0 +1,195 @@
+"""The runtime's settings, read from the environment in this one module and checked once.
+
+A process reads its `SFN_*` tuning settings once (`current()`), or is given them by its command
+(`install`, after `sfn worker --lease-seconds ...`), and passes the `RuntimeConfig` down; no
+other module reads the environment. A bad value is a `UsageError` (one line, exit 2) before the
+process starts any work. Imports nothing of the runtime: the CLI checks settings without
+loading Redis or RQ.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from engine.errors import UsageError
+
+ENV_LEASE = "SFN_LEASE_SECONDS"
+ENV_REDELIVERIES = "SFN_LOST_TASK_REDELIVERIES"
+ENV_POLL = "SFN_TIMER_POLL"
+ENV_EAGER = "SFN_EAGER_TASKS"
+ENV_QUEUES = "SFN_ACTIVITY_QUEUES"
+ENV_KILL_GRACE = "SFN_KILL_GRACE_SECONDS"
+ENV_RETENTION = "SFN_RETENTION_DAYS"
+ENV_URL = "SFN_REDIS_URL"
+ENV_BINARY = "SFN_REDIS_SERVER"
+
+DEFAULT_LEASE_SECONDS = 15.0
+DEFAULT_REDELIVERIES = 2
+DEFAULT_TIMER_POLL = 0.1
+DEFAULT_EAGER_TASKS = 10
+DEFAULT_KILL_GRACE = 10.0
+DEFAULT_RETENTION_DAYS = 90.0  # as AWS keeps finished executions
+# A lease shorter than this is renewed so often that a busy process misses renewals, and its
+# running tasks are taken for lost and run twice.
+MIN_LEASE_SECONDS = 0.1
+MAX_REDELIVERIES = 100
+MAX_TIMER_POLL = 60.0
+
+
+@dataclass(frozen=True)
+class RuntimeConfig:
+    """Tuning settings of one process's runtime (defaults as documented in the README)."""
+
+    lease_seconds: float = DEFAULT_LEASE_SECONDS
+    lost_task_redeliveries: int = DEFAULT_REDELIVERIES
+    timer_poll: float = DEFAULT_TIMER_POLL
+    eager_tasks: int = DEFAULT_EAGER_TASKS
+    kill_grace_seconds: float = DEFAULT_KILL_GRACE
+    retention_days: float = DEFAULT_RETENTION_DAYS  # 0: finished executions are kept forever
+    # $SFN_ACTIVITY_QUEUES "resize=gpu,charge=payments": activity name -> queue.
+    activity_queues: Mapping[str, str] = field(default_factory=dict)
+
+    def with_flags(self, **flags: str | None) -> RuntimeConfig:
+        """This config with the command-line `flags` that were given (None: not given),
+        checked like the environment's: `lease_seconds` for `--lease-seconds`..."""
+        checked = {
+            name: _FLAG_CHECKS[name](f"--{name.replace('_', '-')}", raw.strip())
+            for name, raw in flags.items()
+            if raw is not None
+        }
+        return replace(self, **checked)
+
+    def kill_after(self, timeout_seconds: int | None) -> int:
+        """RQ's timeout for a Task attempt: a while after its TimeoutSeconds (the state has
+        failed with States.Timeout by then), so a hung activity does not hold a worker."""
+        if not timeout_seconds:
+            return -1
+        return int(timeout_seconds + self.kill_grace_seconds)
+
+
+def from_env(environ: Mapping[str, str] | None = None) -> RuntimeConfig:
+    """The settings in `environ` (default: this process's environment), checked."""
+    environ = os.environ if environ is None else environ
+
+    def read(name: str, check: Any, default: Any) -> Any:
+        raw = environ.get(name, "").strip()
+        return check(f"${name}", raw) if raw else default
+
+    return RuntimeConfig(
+        lease_seconds=read(ENV_LEASE, _lease, DEFAULT_LEASE_SECONDS),
+        lost_task_redeliveries=read(ENV_REDELIVERIES, _redeliveries, DEFAULT_REDELIVERIES),
+        timer_poll=read(ENV_POLL, _poll, DEFAULT_TIMER_POLL),
+        eager_tasks=read(ENV_EAGER, _count, DEFAULT_EAGER_TASKS),
+        kill_grace_seconds=read(ENV_KILL_GRACE, _grace, DEFAULT_KILL_GRACE),
+        retention_days=read(ENV_RETENTION, _days, DEFAULT_RETENTION_DAYS),
+        activity_queues=read(ENV_QUEUES, _routes, {}),
+    )
+
+
+_process: RuntimeConfig | None = None
+
+
+def current() -> RuntimeConfig:
+    """This process's settings: the installed ones, else the environment's, read once."""
+    global _process
+    if _process is None:
+        _process = from_env()
+    return _process
+
+
+def install(config: RuntimeConfig) -> RuntimeConfig:
+    """Make `config` this process's settings (a command that took flags); forked worker
+    processes inherit it."""
+    global _process
+    _process = config
+    return config
+
+
+def forget() -> None:
+    """Read the environment again at the next `current()` (tests that change it)."""
+    global _process
+    _process = None
+
+
+def redis_url_from_env() -> str | None:
+    """$SFN_REDIS_URL: where the runtime's Redis is, when no --redis-url is given."""
+    return os.environ.get(ENV_URL) or None
+
+
+def server_binary_from_env() -> str | None:
+    """$SFN_REDIS_SERVER: the Redis-protocol server binary to embed, if set."""
+    return os.environ.get(ENV_BINARY) or None
+
+
+def _number(where: str, raw: str, wanted: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise UsageError(f"{where} must be {wanted} (it is {raw!r})")
+    return value
+
+
+def _lease(where: str, raw: str) -> float:
+    wanted = f"a number of seconds, at least {MIN_LEASE_SECONDS:g}"
+    value = _number(where, raw, wanted)
+    if value < MIN_LEASE_SECONDS:
+        raise UsageError(f"{where} must be {wanted} (it is {raw!r})")
+    return value
+
+
+def _poll(where: str, raw: str) -> float:
+    wanted = f"a number of seconds above 0, at most {MAX_TIMER_POLL:g}"
+    value = _number(where, raw, wanted)
+    if not 0 < value <= MAX_TIMER_POLL:
+        raise UsageError(f"{where} must be {wanted} (it is {raw!r})")
+    return value
+
+
+def _grace(where: str, raw: str) -> float:
+    wanted = "a number of seconds, 0 or more"
+    value = _number(where, raw, wanted)
+    if value < 0:
+        raise UsageError(f"{where} must be {wanted} (it is {raw!r})")
+    return value
+
+
+def _days(where: str, raw: str) -> float:
+    wanted = "a number of days, 0 or more"
+    value = _number(where, raw, wanted)
+    if value < 0:
+        raise UsageError(f"{where} must be {wanted} (it is {raw!r})")
+    return value
+
+
+def _count(where: str, raw: str) -> int:
+    if not raw.isdigit():
+        raise UsageError(f"{where} must be a whole number, 0 or more (it is {raw!r})")
+    return int(raw)
+
+
+def _redeliveries(where: str, raw: str) -> int:
+    wanted = f"a whole number from 0 to {MAX_REDELIVERIES}"
+    if not raw.isdigit() or int(raw) > MAX_REDELIVERIES:
+        raise UsageError(f"{where} must be {wanted} (it is {raw!r})")
+    return int(raw)
+
+
+def _routes(where: str, raw: str) -> dict[str, str]:
+    routes: dict[str, str] = {}
+    for pair in raw.split(","):
+        if not pair.strip():
+            continue
+        activity, _, target = (part.strip() for part in pair.partition("="))
+        if not activity or not target:
+            raise UsageError(f"{where} must list activity=queue pairs (it has {pair!r})")
+        routes[activity] = target
+    return routes
+
+
+_FLAG_CHECKS = {"lease_seconds": _lease, "eager_tasks": _count}

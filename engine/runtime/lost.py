@@ -1,0 +1,96 @@
+"""Lost workers: an attempt whose worker died is sent again, or fails with `Sfn.WorkerLost`.
+
+A lease (`engine.runtime.leases`) or a job watch (`engine.runtime.watchdog`) that falls due
+hands the attempt here: if it is still awaited, it is enqueued again (job `<token>-<n>`, same
+idempotency key) up to `RuntimeConfig.lost_task_redeliveries` times, then fails with
+`Sfn.WorkerLost`, which Retry and Catch match like any task error.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import redis
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+from rq.serializers import JSONSerializer
+
+from engine.core.triggers import TaskFailed
+from engine.runtime import dispatch, keys
+from engine.runtime.config import RuntimeConfig
+from engine.runtime.runtime import Runtime
+from engine.runtime.tokens import job_id
+
+WORKER_LOST = "Sfn.WorkerLost"
+
+
+def lost_cause(lease_seconds: float) -> str:
+    return (
+        "the worker running this task stopped renewing its lease "
+        f"for {lease_seconds:g} s (killed or disconnected)"
+    )
+
+
+def lost(runtime: Runtime, execution: str, run_id: str, token: str, delivery: int) -> None:
+    """A worker died running this attempt: send it again, or fail it with Sfn.WorkerLost."""
+    if not runtime.awaits_task(execution, run_id, token):
+        return
+    client, config = runtime.redis, runtime.config
+    if delivery < config.lost_task_redeliveries and redeliver(
+        client, config, execution, token, delivery
+    ):
+        return
+    cause = lost_cause(config.lease_seconds)
+    runtime.advance(execution, run_id, TaskFailed(token, WORKER_LOST, cause))
+
+
+def redeliver(
+    client: redis.Redis, config: RuntimeConfig, execution: str, token: str, delivery: int
+) -> bool:
+    """Enqueue the next delivery of a lost attempt, once (False if there is nothing to resend)."""
+    found = _delivered(client, execution, token, delivery)
+    if found is None:
+        return False
+    payload, queue_name, description = found
+    marker, sent = keys.redeliveries(execution, token), str(delivery + 1)
+    with client.pipeline() as pipe:
+        try:
+            pipe.watch(marker)
+            if pipe.hexists(marker, sent):
+                return True
+            pipe.multi()
+            pipe.hset(marker, sent, 1)
+            pipe.expire(marker, dispatch.TOKEN_TTL)
+            dispatch.enqueue(
+                pipe,
+                client,
+                config,
+                "run_task",
+                {**payload, "delivery": delivery + 1},
+                queue_name=queue_name,
+                job_id=job_id(token, delivery + 1),
+                description=description,
+                timeout=config.kill_after(payload.get("timeout_seconds")),
+            )
+            pipe.execute()
+        except redis.WatchError:
+            pass  # another poller redelivered it at the same moment
+    return True
+
+
+def _delivered(
+    client: redis.Redis, execution: str, token: str, delivery: int
+) -> tuple[dict[str, Any], str, str] | None:
+    """A delivery's job payload, queue and description: from its RQ job, or, for an attempt a
+    worker claimed to run itself (`engine.runtime.eager`), from the claiming commit's record."""
+    try:
+        job = Job.fetch(job_id(token, delivery), connection=client, serializer=JSONSerializer)
+        return job.kwargs, job.origin, job.description
+    except NoSuchJobError:
+        pass
+    raw = client.get(keys.claimed_task(execution, token)) if delivery == 0 else None
+    if raw is None:
+        return None
+    record = json.loads(raw)
+    return record["job"], record["queue"], record["description"]

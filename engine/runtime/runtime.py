@@ -1,0 +1,191 @@
+"""`Runtime`: a commit, then the joins its child ends call for (Parallel branches, Map items).
+
+A commit (`engine.runtime.commit`) records a child's end and returns it; `Runtime.advance` then
+joins inline, without an RQ hop, when that end completes the group, exceeds its tolerance or
+frees a MaxConcurrency slot. A join (`advance_group`, also the `advance_group` job and the
+group's join timer) starts children in batches: one guarded commit creates up to `groups.BATCH`
+of them (the free MaxConcurrency slots), running each one's first step in memory, so a child
+whose first step ends it (a Pass iterator) ends inside that same commit; the commit counts
+`started` and is guarded by it, so two racing joins start each child once. Once the outcome is
+known, the join delivers `ChildrenDone` / `ChildFailed` to the parent in the commit that closes
+the group, so the parent hears exactly once. A crash between a commit and its join is covered
+by the group's join timer (`join_due`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from typing import Any
+
+import redis
+
+from engine.core.effects import Finish
+from engine.core.triggers import ChildFailed, ChildrenDone, Start, Trigger
+from engine.runtime import groups, keys
+from engine.runtime.commit import Committer
+from engine.runtime.guarded import GuardedWrite
+from engine.runtime.store import RUNNING, STEP_FIELDS, Run, child_run_id
+
+Json = Any
+log = logging.getLogger("sfn.commit")
+
+
+class Runtime(Committer):
+    """The I/O shell around the interpreter for one Redis database."""
+
+    def advance(self, execution: str, run_id: str, trigger: Trigger, **options: Any) -> bool:
+        """Apply `trigger` to a run and commit (`Committer.commit`, same options), then run
+        the joins the commit calls for; False when it was stale (nothing written)."""
+        committed = self.commit(execution, run_id, trigger, **options)
+        if committed is None:
+            return False
+        for finished in committed.joins:
+            try:
+                after_finish(self, execution, finished, committed.replies)
+            except (redis.RedisError, OSError) as error:
+                # Its join timer covers a crash or outage here.
+                log.warning("join of group %s deferred to its timer: %s", finished.group, error)
+        return True
+
+
+def after_finish(
+    runtime: Runtime, execution: str, finished: groups.Finished, replies: dict[Any, Any]
+) -> None:
+    """After a child's final commit: join when that end completes the group, exceeds its
+    tolerance or frees a MaxConcurrency slot; otherwise nothing is left to do."""
+    record = finished.record
+    done, failed = int(replies[finished.finished_reply]), int(replies[finished.failed_reply])
+    total, limit = int(record["total"]), int(record["maxConcurrency"])
+    if (
+        done >= total
+        or groups.exceeded(failed, record)
+        or (limit and int(record.get("started", total)) < total)
+    ):
+        advance_group(runtime, execution, finished.group)
+
+
+def join_due(runtime: Runtime, execution: str, group_id: str, recheck: str) -> None:
+    """A join timer fell due (the process that should have joined may have died): join.
+
+    The poller removes the member after this returns, even if a child's commit pushed it
+    meanwhile; a one-off recheck member a lease later covers such a commit."""
+    advance_group(runtime, execution, group_id)
+    if not recheck and runtime.redis.exists(keys.group(execution, group_id)):
+        member = groups.join_member(execution, group_id, secrets.token_hex(4))
+        due = time.time() + runtime.config.lease_seconds
+        runtime.redis.zadd(keys.TIMERS, {member: due})
+
+
+def advance_group(runtime: Runtime, execution: str, group_id: str) -> None:
+    """Deliver the group's outcome to its parent, or start more children (idempotent)."""
+    positions: list[int] = []
+    while True:
+        record, meta, specs = _read(runtime.redis, execution, group_id, positions)
+        if record.get("delivered") != "0" or meta.get("status") != RUNNING:
+            return
+        total, started = int(record["total"]), int(record["started"])
+        finished, failed = int(record["finished"]), int(record["failed"])
+        if finished >= total or groups.exceeded(failed, record):
+            outcome = _outcome(runtime.redis, execution, group_id, failed, record)
+            runtime.advance(execution, record["parent"], outcome, deliver_group=group_id)
+            return
+        free = _free_slots(record, started, finished)
+        if free <= 0:
+            return
+        wanted = list(range(started, started + free))
+        if positions[: len(wanted)] != wanted:
+            specs = _specs(runtime.redis, execution, group_id, wanted)
+        else:
+            specs = specs[: len(wanted)]
+        if _start_batch(runtime, execution, group_id, record, meta, specs):
+            nxt = started + len(specs)
+            positions = list(range(nxt, min(total, nxt + _prefetch(record))))
+        else:
+            positions = []
+
+
+def _free_slots(record: dict[str, str], started: int, finished: int) -> int:
+    total, limit = int(record["total"]), int(record["maxConcurrency"])
+    free = total - started
+    if limit:
+        free = min(free, limit - (started - finished))
+    return min(free, groups.BATCH)
+
+
+def _prefetch(record: dict[str, str]) -> int:
+    limit = int(record["maxConcurrency"])
+    return min(limit, groups.BATCH) if limit else groups.BATCH
+
+
+def _read(
+    client: redis.Redis, execution: str, group_id: str, positions: list[int]
+) -> tuple[dict[str, str], dict[str, str], list[Json]]:
+    """The join record, the execution's step fields and (prefetched) child specs: one trip."""
+    with client.pipeline(transaction=False) as pipe:
+        pipe.hgetall(keys.group(execution, group_id))
+        pipe.hmget(keys.meta(execution), STEP_FIELDS)
+        if positions:
+            pipe.hmget(keys.group_specs(execution, group_id), [str(p) for p in positions])
+        raw, values, *specs = pipe.execute()
+    record = {key.decode(): value.decode() for key, value in raw.items()}
+    meta = {k: v.decode() for k, v in zip(STEP_FIELDS, values, strict=True) if v is not None}
+    return record, meta, [json.loads(spec) for spec in (specs[0] if specs else [])]
+
+
+def _specs(client: redis.Redis, execution: str, group_id: str, positions: list[int]) -> list[Json]:
+    raw = client.hmget(keys.group_specs(execution, group_id), [str(p) for p in positions])
+    return [json.loads(spec) for spec in raw]
+
+
+def _start_batch(
+    runtime: Runtime,
+    execution: str,
+    group_id: str,
+    record: dict[str, str],
+    meta: dict[str, str],
+    specs: list[Json],
+) -> bool:
+    """Start `specs`' children in one commit, guarded by the group's `started` count.
+
+    Each child's first step runs here; its events go to the history in index order. A child
+    whose failure exceeds the tolerance ends the batch: no child after it starts."""
+    write = GuardedWrite(runtime.redis)
+    group_key = keys.group(execution, group_id)
+    write.field_is(keys.meta(execution), "status", RUNNING)
+    write.field_is(group_key, "started", record["started"])
+    write.field_is(group_key, "delivered", "0")
+    failed, count = int(record["failed"]), 0
+    for spec in specs:
+        index = spec["index"]
+        run = Run(child_run_id(group_id, index), tuple(spec["machinePath"]), group_id, index)
+        trigger = Start(spec["input"], spec["context"])
+        decision = runtime.step(execution, meta, run, trigger)
+        runtime.write(write, execution, trigger, decision)
+        count += 1
+        ends = [e for e in decision.step.effects if isinstance(e, Finish)]
+        failed += sum(e.status != "SUCCEEDED" for e in ends)
+        if groups.exceeded(failed, record):
+            break
+    write.add(group_key, "started", count)
+    groups.push_join_timer(write, runtime.config, execution, group_id)
+    return write.commit() is not None
+
+
+def _outcome(
+    client: redis.Redis, execution: str, group_id: str, failed: int, record: dict[str, str]
+) -> ChildrenDone | ChildFailed:
+    failures = _load(client.hgetall(keys.group_failures(execution, group_id))) if failed else {}
+    if groups.exceeded(len(failures), record):
+        index = min(failures)
+        return ChildFailed(index, failures[index]["error"], failures[index]["cause"])
+    results = _load(client.hgetall(keys.group_results(execution, group_id)))
+    for index, failure in failures.items():
+        results[index] = {"Error": failure["error"], "Cause": failure["cause"]}
+    return ChildrenDone([results[index] for index in sorted(results)])
+
+
+def _load(raw: dict[bytes, bytes]) -> dict[int, Json]:
+    return {int(key): json.loads(value) for key, value in raw.items()}
