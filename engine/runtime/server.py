@@ -74,7 +74,7 @@ def embedded_server(
 ) -> EmbeddedServer | None:
     """The embedded server a command uses when no Redis URL is given (`explicit` or
     $SFN_REDIS_URL), else None."""
-    if explicit or os.environ.get(ENV_URL):
+    if explicit or redis_url_from_env():
         return None
     return EmbeddedServer(root or Path.cwd())
 
