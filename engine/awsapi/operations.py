@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from engine.awsapi import activities, executions, machines, tasks
+from engine.awsapi import activities, executions, machines, tasks, teststate
 from engine.runtime.engine import Engine
 
 Json = Any
@@ -73,4 +73,17 @@ OPERATIONS: dict[str, Operation] = {
     "ListActivities": _op(activities.list_activities, "maxResults", "nextToken"),
     "DeleteActivity": _op(activities.delete_activity, "activityArn"),
     "GetActivityTask": _op(activities.get_activity_task, "activityArn", "workerName"),
+    "TestState": _op(
+        teststate.run_test_state,
+        "definition",
+        "roleArn",
+        "input",
+        "inspectionLevel",
+        "revealSecrets",
+        "variables",
+        "stateName",
+        "mock",
+        "context",
+        "stateConfiguration",
+    ),
 }

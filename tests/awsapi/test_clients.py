@@ -13,6 +13,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 from support.aws_api import PASS, ROLE
 from support.serve_process import ServeProcess
@@ -256,3 +257,19 @@ def test_an_activity_worker_in_another_process_polls_and_answers(
     client.delete_activity(activityArn=activity)
     with pytest.raises(client.exceptions.ActivityDoesNotExist):
         client.describe_activity(activityArn=activity)
+
+
+def test_test_state_through_boto3(server: ServeProcess) -> None:
+    # botocore sends TestState to `sync-<host>`: an IP endpoint needs the prefix off.
+    client = boto3.client(
+        "stepfunctions",
+        endpoint_url=server.url,
+        region_name="us-east-1",
+        aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        config=Config(inject_host_prefix=False),
+    )
+    state = {"Type": "Pass", "Result": {"ok": True}, "ResultPath": "$.r", "Next": "Then"}
+    answer = client.test_state(definition=json.dumps(state), roleArn=ROLE, input='{"a": 1}')
+    assert (answer["status"], answer["nextState"]) == ("SUCCEEDED", "Then")
+    assert json.loads(answer["output"]) == {"a": 1, "r": {"ok": True}}
