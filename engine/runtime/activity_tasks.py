@@ -101,7 +101,7 @@ class Activities:
 
     def take_task(self, name: str, wait_seconds: float) -> ActivityTask | None:
         """The next task of activity `name`, waiting up to `wait_seconds` for one (None)."""
-        queue = dispatch.queue(self.redis, dispatch.queue_for(name))
+        queue = dispatch.queue(self.redis, dispatch.queue_for(name, self.runtime.config))
         deadline = time.monotonic() + wait_seconds
         while (left := deadline - time.monotonic()) > 0:
             popped = self.redis.blpop([queue.key], timeout=min(POLL_SLICE_SECONDS, left))
