@@ -52,7 +52,7 @@ def enqueue_noops(client: redis.Redis, count: int) -> None:
         with client.pipeline() as pipe:
             for _ in range(start, min(count, start + 500)):
                 queue.enqueue_call(
-                    "bench.rq_noop.noop", result_ttl=dispatch.RESULT_TTL, timeout=-1, pipeline=pipe
+                    rq_noop.NOOP, result_ttl=dispatch.RESULT_TTL, timeout=-1, pipeline=pipe
                 )
             pipe.execute()
 

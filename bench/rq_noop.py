@@ -28,13 +28,17 @@ GO = "bench:rq:go"
 QUEUE = dispatch.DEFAULT_QUEUE
 
 
+NOOP = "bench.rq_noop.noop"
+
+
 def noop() -> None:
     """The job: nothing, so what is measured is RQ's own cost per job."""
 
 
 def worker(client: redis.Redis) -> SfnWorker:
     """sfn's worker on the no-op queue alone (it fails if it would listen on more)."""
-    built = make_worker(client, [], SfnWorker)
+    # The no-op is no sfn job: allowed here only, so the allowlist check is measured too.
+    built = make_worker(client, [], SfnWorker, also_allowed=[NOOP])
     if built.queue_names() != [QUEUE]:
         raise RuntimeError(f"the no-op worker listens on {built.queue_names()}, not [{QUEUE}]")
     return built

@@ -8,7 +8,7 @@ anything it names.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rq.exceptions import DeserializationError
 from rq.job import Job
@@ -32,13 +32,14 @@ def job_path(function: str) -> str:
     return f"{JOBS_MODULE}.{function}"
 
 
-def refusal(job: Job) -> str | None:
-    """Why `job` is not one of sfn's own jobs, or None when it is. Reads only its data."""
+def refusal(job: Job, allowed: frozenset[str] = ALLOWED) -> str | None:
+    """Why `job` is not one of sfn's own jobs (the functions `allowed`), or None when it is.
+    Reads only its data."""
     try:
         name, instance = job.func_name, job.instance
     except DeserializationError:
         return "its data is not JSON"
-    if name not in ALLOWED:
+    if name not in allowed:
         return f"it names {quote(name)}, not an sfn job function"
     if instance is not None:
         return "it names a method of an object"
@@ -57,8 +58,10 @@ class SfnJob(Job):
     """RQ's Job that resolves nothing a foreign job names: the last line of defence should any
     RQ code path resolve a job's function or callbacks before the worker's own check."""
 
+    allowed: ClassVar[frozenset[str]] = ALLOWED
+
     def _checked(self) -> None:
-        reason = refusal(self)
+        reason = refusal(self, self.allowed)
         if reason is not None:
             raise ForeignJob(f"RQ job {quote(self.id)} refused: {reason}")
 
@@ -81,3 +84,11 @@ class SfnJob(Job):
     def stopped_callback(self) -> Any:
         self._checked()
         return Job.stopped_callback.fget(self)
+
+
+def job_class(also_allowed: frozenset[str] = frozenset()) -> type[SfnJob]:
+    """The job class of a worker running sfn's jobs and `also_allowed` functions (only the
+    benchmark's raw-RQ no-op adds one)."""
+    if not also_allowed:
+        return SfnJob
+    return type("SfnJob", (SfnJob,), {"allowed": ALLOWED | also_allowed})

@@ -80,7 +80,7 @@ class OnlySfnJobs:
     connection: redis.Redis
 
     def execute_job(self, job: Job, queue: Queue) -> None:
-        reason = allowlist.refusal(job)
+        reason = allowlist.refusal(job, getattr(self.job_class, "allowed", allowlist.ALLOWED))
         if reason is None:
             super().execute_job(job, queue)  # type: ignore[misc]
             return
@@ -157,11 +157,13 @@ def make_worker(
     queues: Sequence[str],
     cls: type[Worker] = SfnWorker,
     config: RuntimeConfig | None = None,
+    also_allowed: Sequence[str] = (),
 ) -> Worker:
-    """An RQ worker on `listen_queues(queues)` (read now: load activities first)."""
+    """An RQ worker on `listen_queues(queues)` (read now: load activities first), running only
+    sfn's job functions and `also_allowed` ones (`engine.runtime.allowlist`)."""
     names = listen_queues(queues)
     logging.getLogger("rq.worker").addFilter(hide_job_arguments)  # added once, however often
-    job_class = allowlist.SfnJob
+    job_class = allowlist.job_class(frozenset(also_allowed))
     options: dict[str, Any] = {"config": config} if issubclass(cls, SfnWorker) else {}
     return cls(
         [

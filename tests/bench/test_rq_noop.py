@@ -35,3 +35,16 @@ def test_a_worker_that_would_listen_on_more_queues_is_refused() -> None:
     activities.default_registry.activity("bench-extra")(lambda payload: payload)
     with pytest.raises(RuntimeError, match="listens on"):
         rq_noop.worker(fakeredis.FakeRedis())
+
+
+def test_the_noop_jobs_run_on_the_noop_worker_and_only_there() -> None:
+    from bench.limits import enqueue_noops
+    from engine.runtime import dispatch
+
+    client = fakeredis.FakeRedis()
+    enqueue_noops(client, 3)
+    rq_noop.worker(client).work(burst=True, logging_level="WARNING")
+    assert dispatch.queue(client, rq_noop.QUEUE).failed_job_registry.count == 0
+    enqueue_noops(client, 2)
+    make_worker(client, []).work(burst=True, logging_level="CRITICAL")  # sfn's own: refused
+    assert dispatch.queue(client, rq_noop.QUEUE).failed_job_registry.count == 2
