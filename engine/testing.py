@@ -24,6 +24,7 @@ from engine import integrations
 from engine.activities import ActivityContext, error_from_exception, registered
 from engine.core import advance
 from engine.core.context import iso
+from engine.core.dataflow import payload_problem
 from engine.core.effects import Finish, RunTask, StartChildren, StartTimer
 from engine.core.env import Env, ExecutionEnv
 from engine.core.event_ids import previous_event_id
@@ -101,7 +102,8 @@ def run(
 ) -> Result:
     """Run `definition` with `input` to its end and return the Result.
 
-    The definition is validated first (DefinitionError lists every problem).
+    The definition is validated first (DefinitionError lists every problem), and the input
+    as the durable API checks it (UsageError: not JSON data, or over the payload limit).
     `activities` maps a Task's Resource to a callable taking the task input; registered
     activities (`@activity`) are used for names it does not give. `substitutions` fill the
     definition's `${Name}` placeholders (every one must be filled). `mock_config` (a
@@ -115,6 +117,9 @@ def run(
     if problems:
         raise DefinitionError(problems)
     require_filled(document)
+    problem = payload_problem(input, "input")
+    if problem is not None:
+        raise UsageError(problem)  # as the durable API refuses it
     machine = compile_machine(document.data)
     known = {**registered(), **(activities or {})}
     name = state_machine or state_machine_name(definition) or DEFAULT_STATE_MACHINE
@@ -245,7 +250,7 @@ class _Driver:
 
         def call() -> None:
             try:
-                outcome["output"] = json.loads(json.dumps(runner(task.input, context)))
+                outcome["output"] = runner(task.input, context)
             except integrations.TaskFailure as failure:
                 outcome["error"] = (failure.error, failure.cause)
             except Exception as error:

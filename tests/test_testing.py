@@ -240,3 +240,43 @@ def test_branches_and_nested_iterations_see_the_execution_input():
     assert run(definition, given).output == [[{"input": given}, {"input": given}]]
     context = {"Execution": {"Input": {"told": True}}}
     assert run(definition, given, context=context).output == [[{"input": {"told": True}}] * 2]
+
+
+def _nested(levels: int) -> list:
+    value: list = []
+    for _ in range(levels - 1):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    ("returned", "cause"),
+    [
+        ({"t": datetime(2026, 1, 1, tzinfo=UTC)}, "$.t: datetime is not JSON"),
+        ({"tags": {"a"}}, "$.tags: set is not JSON"),
+        ({"v": float("nan")}, "$.v: NaN is not JSON"),
+        ([float("inf")], "$[0]: Infinity is not JSON"),
+        (_nested(3000), "nested more than 200 levels deep (at $[0][0]"),
+    ],
+    ids=["datetime", "set", "nan", "infinity", "deep"],
+)
+def test_a_result_that_is_not_json_fails_the_attempt_with_marshal_error(returned, cause):
+    calls = []
+
+    def work(_):
+        calls.append(1)
+        return returned
+
+    task = {
+        **TASK,
+        "Retry": [{"ErrorEquals": ["Runtime.MarshalError"], "MaxAttempts": 1}],
+        "Catch": [{"ErrorEquals": ["States.TaskFailed"], "Next": "Caught"}],
+    }
+    definition = machine(("T", task), ("Caught", {"Type": "Pass", "End": True}))
+    result = run(definition, {}, {"work": work})
+    assert len(calls) == 2  # the retrier matched the error; each attempt ran once
+    assert result.status == "SUCCEEDED"
+    assert result.output["Error"] == "Runtime.MarshalError"
+    assert result.output["Cause"].startswith(f"Unable to marshal response: {cause}")
+    failed = [e for e in result.history if e["type"] == "TaskFailed"]
+    assert [e["taskFailedEventDetails"]["error"] for e in failed] == ["Runtime.MarshalError"] * 2

@@ -43,10 +43,13 @@ class LazyGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> object:
         # The one place an SfnError becomes a message and an exit code: never a traceback.
-        from engine.errors import SfnError
+        from engine.errors import DefinitionError, SfnError
 
         try:
             return super().invoke(ctx)
+        except DefinitionError as error:
+            click.echo(str(error), err=True)  # each line is already `file:line:col: error: ...`
+            ctx.exit(error.exit_code)
         except SfnError as error:
             click.echo(f"error: {error}" if str(error) else "error", err=True)
             ctx.exit(error.exit_code)

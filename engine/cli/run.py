@@ -15,6 +15,7 @@ import click
 from engine.cli.runtime_options import redis_url_option
 from engine.cli.substitution_options import substitution_options
 from engine.errors import UsageError
+from engine.language.json_data import loads
 
 Json = Any
 
@@ -103,22 +104,29 @@ def read_input(text: str | None, file: Path | None) -> Json:
     if text is not None and file is not None:
         raise UsageError("give the input with --input or --input-file, not both")
     if file is not None:
-        try:
-            text = file.read_text(encoding="utf-8")
-        except OSError as error:
-            raise UsageError(f"cannot read the input file {file}: {error.strerror}") from error
+        text = _read_text(file)
     if text is None:
         return {}
     try:
-        return json.loads(text, parse_constant=_not_json)
+        return loads(text)
     except ValueError as error:
         where = file or "--input"
         raise UsageError(f"the input in {where} is not JSON: {error}") from error
 
 
-def _not_json(constant: str) -> None:
-    """Python's json reads NaN and Infinity; JSON (and AWS) do not."""
-    raise ValueError(f"{constant} is not a JSON value")
+def _read_text(file: Path) -> str:
+    """An input file's text: UTF-8, with or without a byte order mark."""
+    try:
+        raw = file.read_bytes()
+    except OSError as error:
+        raise UsageError(f"cannot read the input file {file}: {error.strerror}") from error
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        byte = raw[error.start]
+        raise UsageError(
+            f"the input file {file} is not UTF-8 text (byte 0x{byte:02x} at offset {error.start})"
+        ) from None
 
 
 def run_in_memory(

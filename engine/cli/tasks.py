@@ -17,7 +17,7 @@ def send_task_success(engine, token: str, output: str) -> None:
     """Complete a waiting task with a result."""
     from engine.runtime.engine import parse_input
 
-    engine.send_task_success(token, parse_input(output))
+    engine.send_task_success(token, parse_input(output, "--output"))
 
 
 @click.command("send-task-failure")

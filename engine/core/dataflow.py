@@ -9,8 +9,9 @@ import json
 from typing import Any
 
 from engine.core.env import PAYLOAD_LIMIT_BYTES
-from engine.core.errors import DATA_LIMIT_EXCEEDED
+from engine.core.errors import DATA_LIMIT_EXCEEDED, MARSHAL_ERROR
 from engine.errors import AslError
+from engine.language.json_data import json_problem
 from engine.language.scope import Scope
 
 Json = Any
@@ -46,8 +47,27 @@ def payload_size(value: Json) -> int:
     return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
 
 
+def payload_problem(value: Json, what: str) -> str | None:
+    """Why `value` cannot be an execution input or a task output (AWS refuses such a call):
+    it is not JSON data, or it is over the payload limit."""
+    problem = json_problem(value)
+    if problem is not None:
+        return f"{what} is not JSON data: {problem}"
+    size = payload_size(value)
+    if size > PAYLOAD_LIMIT_BYTES:
+        return (
+            f"{what} is {size} bytes, over the {PAYLOAD_LIMIT_BYTES}-byte payload limit "
+            "(States.DataLimitExceeded)"
+        )
+    return None
+
+
 def check_task_result(resource: str, result: Json, limit: int = PAYLOAD_LIMIT_BYTES) -> None:
-    """A task result larger than the payload limit fails the task (catchable, as in AWS)."""
+    """A task result that is not JSON data, or is larger than the payload limit, fails the
+    task (catchable, as in AWS)."""
+    problem = json_problem(result)
+    if problem is not None:
+        raise AslError(MARSHAL_ERROR, f"Unable to marshal response: {problem}")
     if payload_size(result) > limit:
         raise AslError(
             DATA_LIMIT_EXCEEDED,

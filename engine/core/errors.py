@@ -16,6 +16,9 @@ DATA_LIMIT_EXCEEDED = "States.DataLimitExceeded"
 NO_CHOICE_MATCHED = "States.NoChoiceMatched"
 QUERY_EVALUATION = "States.QueryEvaluationError"
 EXCEED_TOLERATED_FAILURE_THRESHOLD = "States.ExceedToleratedFailureThreshold"
+# A task result that is not JSON data (a datetime, a set, NaN, nested too deep): the error
+# AWS Lambda's runtime reports for a function whose return value it cannot serialize.
+MARSHAL_ERROR = "Runtime.MarshalError"
 
 # Errors a state cannot handle: they fail the execution whatever its Retry and Catch say.
 # An oversized task result is the exception: AWS reports it as a task failure, which

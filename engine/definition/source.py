@@ -16,9 +16,9 @@ from engine.definition.json_source import parse_json
 from engine.definition.substitutions import fill_text, substitute
 from engine.definition.yaml_source import parse_yaml
 from engine.errors import DefinitionError
+from engine.language.json_data import MAX_NESTING, json_problem
 
 MAX_BYTES = 1024 * 1024  # AWS accepts definitions of up to 1 MiB
-MAX_DEPTH = 200
 MAX_ALIAS_NODES = 100_000
 JSON_SUFFIXES = (".json",)
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -142,10 +142,10 @@ def parse_text(
     filled = fill_text(text, values or {}, as_json=as_json)
     try:
         if as_json:
-            document = parse_json(filled.text, file, max_depth=MAX_DEPTH)
+            document = parse_json(filled.text, file, max_depth=MAX_NESTING)
         else:
             document = parse_yaml(
-                filled.text, file, max_alias_nodes=MAX_ALIAS_NODES, max_depth=MAX_DEPTH
+                filled.text, file, max_alias_nodes=MAX_ALIAS_NODES, max_depth=MAX_NESTING
             )
     except DefinitionError as error:
         raise filled.restore_error(error) from None
@@ -167,30 +167,11 @@ def decode(raw: bytes, file: str | None) -> str:
 
 def from_data(data: Mapping[str, Any], file: str | None = None) -> Document:
     """Wrap in-memory data, checking that it is plain JSON data (no positions)."""
-    _check_json_data(data, file)
-    try:
-        # A private copy in plain JSON types: later changes to `data` cannot reach the Document.
-        copied = json.loads(json.dumps(data, allow_nan=False))
-    except ValueError as error:
-        raise problem(f"a definition holds only JSON data: {error}", file) from None
-    return Document(copied, file)
-
-
-def _check_json_data(data: Any, file: str | None) -> None:
-    pending: list[tuple[Any, int]] = [(data, 0)]
-    while pending:
-        value, depth = pending.pop()
-        if depth > MAX_DEPTH:
-            raise problem(f"the definition is nested more than {MAX_DEPTH} levels deep", file)
-        if isinstance(value, Mapping):
-            if not all(isinstance(key, str) for key in value):
-                raise problem("every key of a definition must be a string", file)
-            pending.extend((item, depth + 1) for item in value.values())
-        elif isinstance(value, list | tuple):
-            pending.extend((item, depth + 1) for item in value)
-        elif not (value is None or isinstance(value, str | int | float | bool)):
-            message = f"a definition holds only JSON data, not a {type(value).__name__}"
-            raise problem(message, file)
+    found = json_problem(dict(data))
+    if found is not None:
+        raise problem(f"a definition holds only JSON data: {found}", file)
+    # A private copy in plain JSON types: later changes to `data` cannot reach the Document.
+    return Document(json.loads(json.dumps(data)), file)
 
 
 def _too_big(size: int, limit: int) -> str:

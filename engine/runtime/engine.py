@@ -18,9 +18,10 @@ from typing import Any
 import redis
 
 from engine.core.context import iso
-from engine.core.env import PAYLOAD_LIMIT_BYTES
+from engine.core.dataflow import payload_problem
 from engine.core.triggers import Redrive, Start, Stop, TaskFailed, TaskSucceeded
 from engine.errors import DefinitionError, SfnError, UsageError
+from engine.language.json_data import loads
 from engine.runtime import config as settings
 from engine.runtime import keys, retention, tokens
 from engine.runtime.activity_tasks import Activities
@@ -308,6 +309,10 @@ class Engine:
         return retention.purge(self.redis, only, self.runtime.env.now().timestamp())
 
     def send_task_success(self, token: str, output: Json) -> None:
+        """Complete a callback task with `output` (JSON data; AWS refuses anything else)."""
+        problem = payload_problem(output, "the task output")
+        if problem is not None:
+            raise UsageError(problem)
         execution, run = self._awaiting(token)
         if not self.runtime.advance(execution, run, TaskSucceeded(token, output)):
             raise _not_awaited(token)
@@ -350,25 +355,18 @@ def check_name(name: str, what: str) -> str:
     return name
 
 
-def parse_input(value: Json) -> Json:
-    """Execution input from JSON data or JSON text, within AWS's payload limit."""
+def parse_input(value: Json, what: str = "input") -> Json:
+    """Execution input (or a task output) from JSON data or JSON text: strict JSON, within
+    the nesting limit and AWS's payload limit, else UsageError naming `what`."""
     if isinstance(value, str | bytes):
         try:
-            value = json.loads(value, parse_constant=_not_json)
+            value = loads(value)
         except ValueError as error:
-            raise UsageError(f"input is not valid JSON: {error}") from None
-    size = len(dumps(value).encode())
-    if size > PAYLOAD_LIMIT_BYTES:
-        raise UsageError(
-            f"input is {size} bytes, over the {PAYLOAD_LIMIT_BYTES}-byte payload limit "
-            "(States.DataLimitExceeded)"
-        )
+            raise UsageError(f"{what} is not valid JSON: {error}") from None
+    problem = payload_problem(value, what)
+    if problem is not None:
+        raise UsageError(problem)
     return value
-
-
-def _not_json(constant: str) -> None:
-    """Python's json reads NaN and Infinity; JSON (and AWS) do not."""
-    raise ValueError(f"{constant} is not a JSON value")
 
 
 def _load(

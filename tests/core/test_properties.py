@@ -14,7 +14,7 @@ json_values = st.recursive(
     st.none()
     | st.booleans()
     | st.integers(-5, 5)
-    | st.floats(allow_nan=False, width=32)
+    | st.floats(allow_nan=False, allow_infinity=False, width=32)  # what JSON holds
     | st.text(max_size=5),
     lambda children: (
         st.lists(children, max_size=3)

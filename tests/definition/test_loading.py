@@ -83,8 +83,9 @@ def test_dict_source_is_copied_and_has_no_positions() -> None:
 
 
 def test_dict_source_must_hold_json_data() -> None:
-    assert "only JSON data, not a set" in failure({"StartAt": {1, 2}})
-    assert failure({"a": float("nan")}).endswith("Out of range float values are not JSON compliant")
+    assert failure({"StartAt": {1, 2}}).endswith("only JSON data: $.StartAt: set is not JSON")
+    assert failure({"a": [float("nan")]}).endswith("$.a[0]: NaN is not JSON")
+    assert failure({"a": {3: "x"}}).endswith("$.a: the key 3 (int) is not a string")
 
 
 def test_yaml_scalars_follow_yaml_1_2() -> None:

@@ -76,6 +76,55 @@ def test_input_that_only_python_reads_as_json(redis_url, stored, tmp_path, const
     one_clear_line(output, 2, "not valid JSON")
 
 
+@pytest.mark.parametrize("mode", [[], ["--in-memory"]], ids=["durable", "in-memory"])
+def test_an_input_file_that_is_not_utf8(redis_url, stored, tmp_path: Path, mode) -> None:
+    workflow = tmp_path / "pass.json"
+    workflow.write_text(json.dumps(PASS))
+    latin = tmp_path / "latin.json"
+    latin.write_bytes('{"name": "Zoë"}'.encode("latin-1"))
+    done = run_sfn(["run", str(workflow), "--input-file", str(latin), *mode], redis_url=redis_url)
+    one_clear_line(done, 2, "latin.json", "not UTF-8", "0xeb")
+
+
+@pytest.mark.parametrize("mode", [[], ["--in-memory"]], ids=["durable", "in-memory"])
+def test_input_nested_past_the_limit(redis_url, stored, tmp_path: Path, mode) -> None:
+    workflow = tmp_path / "pass.json"
+    workflow.write_text(json.dumps(PASS))
+    deep = "[" * 1000 + "]" * 1000
+    inline = run_sfn(["run", str(workflow), "--input", deep, *mode], redis_url=redis_url)
+    one_clear_line(inline, 2, "--input", "nested more than 200 levels deep")
+    deep_file = tmp_path / "deep.json"
+    deep_file.write_text('{"a": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    args = ["run", str(workflow), "--input-file", str(deep_file), *mode]
+    one_clear_line(run_sfn(args, redis_url=redis_url), 2, "deep.json", "nested more than 200")
+
+
+@pytest.mark.parametrize("mode", [[], ["--in-memory"]], ids=["durable", "in-memory"])
+def test_input_nested_up_to_the_limit_runs(redis_url, tmp_path: Path, mode) -> None:
+    workflow = tmp_path / "pass.json"
+    workflow.write_text(json.dumps(PASS))
+    just_fits = "[" * 200 + "]" * 200
+    args = ["run", str(workflow), "--input", just_fits, "--json", *mode]
+    ok = run_sfn(args, redis_url=redis_url)
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["output"] == json.loads(just_fits)
+
+
+def test_a_task_output_nested_past_the_limit(redis_url, stored) -> None:
+    deep = "[" * 1000 + "]" * 1000
+    done = run_sfn(["send-task-success", "--token", "t", "--output", deep], redis_url=redis_url)
+    one_clear_line(done, 2, "--output", "nested more than 200 levels deep")
+
+
+def test_a_definition_error_is_not_prefixed_twice(redis_url, stored, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    for mode in ([], ["--in-memory"]):
+        done = run_sfn(["run", str(empty), *mode], redis_url=redis_url, cwd=tmp_path)
+        assert done.returncode == 2
+        assert done.stderr == f"{empty}:1:1: error: the definition is empty\n"
+
+
 @pytest.mark.parametrize("text", ['"hello"', '"[1, 2]"', '"{}"', '"3"'])
 def test_a_json_string_input_stays_a_string(redis_url, tmp_path: Path, text: str) -> None:
     workflow = tmp_path / "pass.json"
@@ -129,12 +178,13 @@ def test_an_unknown_resource_with_no_activities_at_all(redis_url, stored, tmp_pa
     assert len(Engine(redis_url).list_executions()) == 2  # nothing was started
 
 
-def test_a_payload_over_the_limit(redis_url, stored, tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", [[], ["--in-memory"]], ids=["durable", "in-memory"])
+def test_a_payload_over_the_limit(redis_url, stored, tmp_path: Path, mode) -> None:
     workflow = tmp_path / "pass.json"
     workflow.write_text(json.dumps(PASS))
     big = tmp_path / "big.json"
     big.write_text(json.dumps({"blob": "x" * LIMIT}))
-    done = run_sfn(["run", str(workflow), "--input-file", str(big)], redis_url=redis_url)
+    done = run_sfn(["run", str(workflow), "--input-file", str(big), *mode], redis_url=redis_url)
     one_clear_line(done, 2, str(LIMIT), "payload limit")
 
 

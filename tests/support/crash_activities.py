@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from engine.activities import ActivityContext, activity
@@ -92,3 +93,16 @@ def crash_beat_step(task: dict, context: ActivityContext) -> dict:
         time.sleep(min(task["beat"], max(deadline - time.monotonic(), 0)))
     note(task["ledger"], "done", name, context.idempotency_key)
     return {"step": name, "value": task["value"]}
+
+
+@activity("crash_not_json")
+def crash_not_json(task: dict, context: ActivityContext) -> object:
+    """Record the run, then return something that is not JSON data (`task["kind"]`)."""
+    note(task["ledger"], "start", "not_json", context.idempotency_key)
+    if task["kind"] == "deep":
+        value: list = []
+        for _ in range(3000):
+            value = [value]
+        return value
+    odd = {"datetime": datetime.now(UTC), "set": {1, 2}, "nan": float("nan")}[task["kind"]]
+    return {"kept": 1, "t": odd}
