@@ -1,15 +1,20 @@
-"""Options and helpers shared by the commands that talk to the durable runtime."""
+"""Options and helpers shared by the commands that talk to the durable runtime.
+
+Redis, RQ and the runtime are imported only when a command uses them: `sfn run --in-memory`
+loads this module and never needs them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import redis
 
 from engine.errors import RedisUnavailable
-from engine.runtime.engine import Engine
+
+if TYPE_CHECKING:
+    from engine.runtime.engine import Engine
 
 redis_url_option = click.option(
     "--redis-url",
@@ -23,6 +28,8 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON i
 
 def engine_for(redis_url: str | None) -> Engine:
     """The Engine of `--redis-url` / $SFN_REDIS_URL / the embedded server."""
+    from engine.runtime.engine import Engine
+
     return Engine(redis_url)
 
 
@@ -31,6 +38,8 @@ def with_engine(command: Callable[..., Any]) -> Callable[..., Any]:
 
     @redis_url_option
     def wrapper(redis_url: str | None, **kwargs: Any) -> Any:
+        import redis
+
         try:
             return command(engine_for(redis_url), **kwargs)
         except (redis.ConnectionError, redis.TimeoutError) as error:

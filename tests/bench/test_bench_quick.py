@@ -117,6 +117,8 @@ def test_the_table_names_every_workload_and_the_startup_commands(quick: dict) ->
     for workload in WORKLOADS:
         assert f"| {workload.id} |" in quick["stdout"]
     assert "sfn validate workflows/order.yaml" in quick["stdout"]
+    assert "sfn run pass.json --in-memory (one Pass state)" in quick["stdout"]
+    assert "sfn run pass.json, durable, warm embedded server" in quick["stdout"]
     assert "AWS API on sfn serve (HTTP keep-alive)" in quick["stdout"]
 
 
