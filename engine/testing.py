@@ -44,6 +44,8 @@ from engine.definition.model import Machine
 from engine.definition.source import state_machine_name
 from engine.definition.substitutions import require_filled
 from engine.errors import DefinitionError, UnhandledResource, UnknownResource, UsageError
+from engine.integrations.start_execution import missing, workflow_file
+from engine.language.values import dumps
 from engine.mock_config import Invocations, check_states, load_test_case
 
 DEFAULT_STATE_MACHINE = "StateMachine"
@@ -133,6 +135,7 @@ def run(
         activities=False,
     )
     driver = _Driver(machine, known, env or VirtualEnv(), mocks)
+    driver.children = _Children(known, driver.env)
     given = dict(context or {})
     given.setdefault("StateMachine", {"Name": name})
     finish = driver.execute(machine, Start(input, given), driver.history)
@@ -160,6 +163,44 @@ def _mocks(
     return Invocations(loaded)
 
 
+class _Children:
+    """Nested executions (states:startExecution) in memory: the state machine's file in the
+    workflows folder, run to its end at once with the same activities and clock."""
+
+    def __init__(self, activities: Mapping[str, Activity], env: Env):
+        self.activities = activities
+        self.env = env
+
+    def start(self, request: integrations.ChildRequest) -> integrations.ChildStarted:
+        path = workflow_file(request.state_machine)
+        if path is None:
+            raise missing(request.state_machine)
+        started = iso(self.env.now())
+        ended = run(
+            path,
+            request.input,
+            self.activities,
+            env=self.env,
+            context={"Execution": {"Name": request.name}},
+            state_machine=request.state_machine,
+        )
+        described = {
+            "executionArn": ended.execution_id,
+            "stateMachineArn": ended.execution_id.replace(":execution:", ":stateMachine:").rsplit(
+                ":", 1
+            )[0],
+            "name": request.name,
+            "status": ended.status,
+            "startDate": started,
+            "stopDate": iso(self.env.now()),
+            "input": dumps(request.input),
+            "output": None if ended.status != "SUCCEEDED" else dumps(ended.output),
+            "error": ended.error,
+            "cause": ended.cause,
+        }
+        return integrations.ChildStarted(ended.execution_id, started, described)
+
+
 class _Driver:
     """Applies effects in-process until a run finishes; children run recursively."""
 
@@ -172,6 +213,7 @@ class _Driver:
     ):
         self.root = root
         self.mocks = mocks
+        self.children: integrations.Children | None = None
         self.activities = activities
         self.env = env
         # Child runs read `$$.Execution.Input` through the env: the root run's, once started.
@@ -233,7 +275,11 @@ class _Driver:
             return TaskSucceeded(task.token, answer.result)
         try:
             runner = integrations.runner(
-                task.resource, task.input, self.activities.get, lambda: sorted(self.activities)
+                task.resource,
+                task.input,
+                self.activities.get,
+                lambda: sorted(self.activities),
+                self.children,
             )
         except (UnknownResource, UnhandledResource) as error:
             return TaskFailed(task.token, "States.TaskFailed", str(error))

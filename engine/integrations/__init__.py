@@ -8,8 +8,21 @@ it records events from the resource's kind (`engine.definition.resources`).
 
 from __future__ import annotations
 
-from engine.integrations.base import TaskFailure
+from engine.integrations.base import Children, ChildRequest, ChildStarted, TaskFailure
 from engine.integrations.handlers import integration
+from engine.integrations.start_execution import LATER
 from engine.integrations.table import Binding, check, resolve, runner, task_states
 
-__all__ = ["Binding", "TaskFailure", "check", "integration", "resolve", "runner", "task_states"]
+__all__ = [
+    "LATER",
+    "Binding",
+    "ChildRequest",
+    "ChildStarted",
+    "Children",
+    "TaskFailure",
+    "check",
+    "integration",
+    "resolve",
+    "runner",
+    "task_states",
+]

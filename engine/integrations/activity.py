@@ -8,14 +8,16 @@ from collections.abc import Mapping
 from engine.activities import ActivityContext, invoke
 from engine.definition.resources import ResourceKind
 from engine.errors import SfnError, UnknownResource
-from engine.integrations.base import Json, Lookup, Runner
+from engine.integrations.base import Children, Json, Lookup, Runner
 
 
 class Activities:
     def activity(self, kind: ResourceKind, task_input: Json) -> str | None:
         return kind.name
 
-    def runner(self, kind: ResourceKind, task_input: Json, lookup: Lookup) -> Runner:
+    def runner(
+        self, kind: ResourceKind, task_input: Json, lookup: Lookup, children: Children | None
+    ) -> Runner:
         function = lookup(kind.name)
         if function is None:
             raise UnknownResource(kind.name, [])  # the table adds the names it knows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from engine.activities import ActivityContext
@@ -14,6 +15,31 @@ Json = Any
 Lookup = Callable[[str], Callable[..., Any] | None]
 # What runs one Task attempt: (task input, context) -> result; raises TaskFailure or anything.
 Runner = Callable[[Json, ActivityContext], Json]
+
+
+@dataclass(frozen=True)
+class ChildRequest:
+    """A nested execution to start, and the parent Task waiting for it (`parent_token`)."""
+
+    state_machine: str
+    input: Json
+    name: str
+    parent_token: str
+    pattern: str
+
+
+@dataclass(frozen=True)
+class ChildStarted:
+    """What StartExecution answers; `ended` is the child's description when it already ended
+    (the in-memory driver runs it to its end at once), else None: the result comes later."""
+
+    execution_arn: str
+    start_date: str
+    ended: Mapping[str, Json] | None = None
+
+
+class Children(Protocol):
+    def start(self, request: ChildRequest) -> ChildStarted: ...
 
 
 class TaskFailure(Exception):
@@ -33,8 +59,11 @@ class Integration(Protocol):
         """The activity that runs the Task (its queue routes the job), or None if none does."""
         ...
 
-    def runner(self, kind: ResourceKind, task_input: Json, lookup: Lookup) -> Runner:
-        """What runs the attempt. UnknownResource when nothing registered can run it."""
+    def runner(
+        self, kind: ResourceKind, task_input: Json, lookup: Lookup, children: Children | None
+    ) -> Runner:
+        """What runs the attempt (`children` starts nested executions, where they can run).
+        UnknownResource when nothing registered can run it."""
         ...
 
     def problem(

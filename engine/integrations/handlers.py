@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from engine.activities import ActivityContext, invoke
 from engine.definition.resources import ResourceKind
 from engine.errors import SfnError, UnhandledResource
-from engine.integrations.base import Json, Lookup, Runner
+from engine.integrations.base import Children, Json, Lookup, Runner
 
 F = TypeVar("F", bound=Callable[..., Any])
 STATES_PREFIX = "arn:aws:states:::"
@@ -83,7 +83,9 @@ class RegisteredHandlers:
     def activity(self, kind: ResourceKind, task_input: Json) -> str | None:
         return None
 
-    def runner(self, kind: ResourceKind, task_input: Json, lookup: Lookup) -> Runner:
+    def runner(
+        self, kind: ResourceKind, task_input: Json, lookup: Lookup, children: Children | None
+    ) -> Runner:
         resource = _resource(kind)
         handler = self.handlers.find(resource)
         if handler is None:

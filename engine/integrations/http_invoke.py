@@ -25,7 +25,7 @@ from engine.activities import ActivityContext
 from engine.definition.resources import ResourceKind
 from engine.errors import SfnError, UsageError
 from engine.integrations import connections
-from engine.integrations.base import Json, Lookup, Runner, TaskFailure
+from engine.integrations.base import Children, Json, Lookup, Runner, TaskFailure
 
 METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD")
 ENV_TIMEOUT = "SFN_HTTP_TIMEOUT_SECONDS"
@@ -37,7 +37,9 @@ class HttpInvoke:
     def activity(self, kind: ResourceKind, task_input: Json) -> str | None:
         return None
 
-    def runner(self, kind: ResourceKind, task_input: Json, lookup: Lookup) -> Runner:
+    def runner(
+        self, kind: ResourceKind, task_input: Json, lookup: Lookup, children: Children | None
+    ) -> Runner:
         return call
 
     def problem(

@@ -17,7 +17,7 @@ from email.utils import formatdate
 from engine.activities import ActivityContext, invoke
 from engine.definition.resources import LAMBDA, ResourceKind
 from engine.errors import SfnError, UnknownResource, UsageError
-from engine.integrations.base import Json, Lookup, Runner, TaskFailure
+from engine.integrations.base import Children, Json, Lookup, Runner, TaskFailure
 
 # FunctionName: `name`, `name:qualifier`, `ACCOUNT:function:name[:qualifier]`, or the full ARN.
 _FUNCTION = re.compile(
@@ -41,7 +41,9 @@ class LambdaFunctions:
     def activity(self, kind: ResourceKind, task_input: Json) -> str | None:
         return function_name(kind, task_input)
 
-    def runner(self, kind: ResourceKind, task_input: Json, lookup: Lookup) -> Runner:
+    def runner(
+        self, kind: ResourceKind, task_input: Json, lookup: Lookup, children: Children | None
+    ) -> Runner:
         name = function_name(kind, task_input)
         function = lookup(name) if name else None
         if function is None:

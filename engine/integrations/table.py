@@ -13,10 +13,11 @@ from engine.activities import default_registry
 from engine.definition.resources import ACTIVITY, LAMBDA, TASK, ResourceKind, classify
 from engine.errors import SfnError, UnknownResource
 from engine.integrations.activity import ACTIVITIES
-from engine.integrations.base import Integration, Json, Lookup, Runner
+from engine.integrations.base import Children, Integration, Json, Lookup, Runner
 from engine.integrations.handlers import HANDLERS
 from engine.integrations.http_invoke import HTTP_INVOKE
 from engine.integrations.lambda_function import LAMBDA_FUNCTIONS
+from engine.integrations.start_execution import START_EXECUTION
 
 
 def _is_activity(kind: ResourceKind) -> bool:
@@ -31,10 +32,15 @@ def _is_http(kind: ResourceKind) -> bool:
     return (kind.service, kind.action) == ("http", "invoke")
 
 
+def _is_start_execution(kind: ResourceKind) -> bool:
+    return (kind.service, kind.action) == ("states", "startExecution")
+
+
 TABLE: tuple[tuple[Callable[[ResourceKind], bool], Integration], ...] = (
     (_is_activity, ACTIVITIES),  # a plain name, or arn:aws:states:...:activity:NAME
     (_is_lambda, LAMBDA_FUNCTIONS),  # arn:aws:lambda:...:function:NAME, lambda:invoke
     (_is_http, HTTP_INVOKE),  # arn:aws:states:::http:invoke
+    (_is_start_execution, START_EXECUTION),  # states:startExecution(.sync, .sync:2, ...)
     (lambda kind: True, HANDLERS),  # anything else: a handler registered with @integration
 )
 
@@ -74,12 +80,14 @@ def runner(
     task_input: Json,
     lookup: Lookup = registry_lookup,
     known: Callable[[], list[str]] = default_registry.names,
+    children: Children | None = None,
 ) -> Runner:
-    """What runs a Task attempt of `resource` with `task_input`. UnknownResource (listing the
-    `known` activities) or UnhandledResource when nothing registered runs it."""
+    """What runs a Task attempt of `resource` with `task_input` (`children` starts nested
+    executions). UnknownResource (listing the `known` activities) or UnhandledResource when
+    nothing registered runs it."""
     binding = resolve(resource)
     try:
-        return binding.integration.runner(binding.kind, task_input, lookup)
+        return binding.integration.runner(binding.kind, task_input, lookup, children)
     except UnknownResource as error:
         raise UnknownResource(error.resource, known()) from None
 

@@ -43,6 +43,8 @@ from engine.runtime.store import (
 from engine.runtime.system import ExecutionInputs, Machines, SystemEnv
 
 Json = Any
+# Nested executions whose end their parent's Task waits for (states:startExecution.sync[:2]).
+NOTIFIED_PATTERNS = (".sync", ".sync:2")
 
 
 @dataclass
@@ -350,6 +352,10 @@ class Committer:
             groups.keep_for_redrive(pipe, execution, live)
         groups.sweep(pipe, execution, live)
         retention.on_finish(pipe, execution, live, now, self.config.retention_days)
+        if decision.meta.get("parentPattern") in NOTIFIED_PATTERNS:
+            # A nested execution the parent's Task waits for (.sync): tell it, in this commit.
+            job = {"execution": execution}
+            dispatch.enqueue(pipe, self.redis, self.config, "notify_parent", job)
 
     def _reopen(self, pipe: Any, execution: str, meta: dict[str, str], now: datetime) -> None:
         count = int(meta.get("redriveCount", "0")) + 1

@@ -132,8 +132,11 @@ class Engine:
         state_machine: str | None = None,
         check_resources: bool | None = None,
         substitutions: Mapping[str, str] | None = None,
+        parent: Mapping[str, str] | None = None,
     ) -> Started:
-        """`start_execution`, telling also when the execution started (no read needed)."""
+        """`start_execution`, telling also when the execution started (no read needed).
+        `parent` marks a nested execution (`parentToken`, `parentPattern`): its end is reported
+        to the Task that started it (`engine.runtime.nested`)."""
         data, digest, default_name = _load(definition, self._validated, substitutions)
         payload = parse_input(input)
         machine_name = check_name(state_machine or default_name, "state machine")
@@ -154,6 +157,7 @@ class Engine:
             "startEpoch": str(now.timestamp()),
             "input": input_text,
             "redriveCount": "0",
+            **(parent or {}),
         }
         context = {
             "Execution": {

@@ -20,7 +20,7 @@ from rq import get_current_job
 from engine import activities, integrations
 from engine.core.triggers import TaskFailed, TaskSucceeded, Trigger
 from engine.errors import UnhandledResource, UnknownResource
-from engine.runtime import dispatch, eager, keys, leases, watchdog
+from engine.runtime import dispatch, eager, keys, leases, nested, watchdog
 from engine.runtime import runtime as runs
 from engine.runtime.runtime import Runtime
 from engine.runtime.store import Reads
@@ -68,7 +68,7 @@ def run_task(**job: Any) -> None:
     execution, run_id, token = job["execution"], job["run"], job["token"]
     watch = dispatch.watch_member(execution, current.origin, current.id)
     try:
-        entry = integrations.runner(job["resource"], job["input"])
+        entry = _runner(runtime, job)
     except (UnknownResource, UnhandledResource) as error:
         failed = TaskFailed(token, UNKNOWN_ACTIVITY, str(error))
         _commit(runtime, job, failed, lambda pipe: pipe.zrem(keys.TIMERS, watch))
@@ -88,10 +88,16 @@ def run_claimed(runtime: Runtime, job: dict[str, Any], reads: Reads, chain: eage
     (a worker claims only Tasks whose activity it has), and commit the result on `reads`,
     what that commit wrote. The claimed payload goes with the token when the result is
     committed (`groups.forget_token`)."""
-    entry = integrations.runner(job["resource"], job["input"])
+    entry = _runner(runtime, job)
     seconds = runtime.config.lease_seconds
     lease = leases.Lease(runtime.redis, job["execution"], job["run"], job["token"], seconds=seconds)
     _attempt(runtime, entry, job, lease, functools.partial(_end, lease=lease), chain, reads)
+
+
+def _runner(runtime: Runtime, job: dict[str, Any]) -> Callable[..., Json]:
+    """What runs the Task: the integration table's pick for its resource."""
+    children = nested.DurableChildren(runtime.redis)
+    return integrations.runner(job["resource"], job["input"], children=children)
 
 
 def _attempt(
@@ -137,7 +143,7 @@ def _perform(runtime: Runtime, entry: Callable[..., Json], job: dict[str, Any]) 
         return TaskFailed(job["token"], failure.error, failure.cause)
     except Exception as error:
         return TaskFailed(job["token"], *activities.error_from_exception(error))
-    if job["resource"].endswith(CALLBACK_SUFFIX):
+    if output is integrations.LATER or job["resource"].endswith(CALLBACK_SUFFIX):
         return None
     return TaskSucceeded(job["token"], output)
 
@@ -162,6 +168,12 @@ def _commit(
 def _end(target: redis.Redis | Pipeline, lease: leases.Lease, watch: tuple[str, ...] = ()) -> None:
     """End the lease and the job watch: in a trip of their own, or in a commit's `pipe`."""
     target.zrem(keys.TIMERS, lease.member, *watch)
+
+
+@watched
+def notify_parent(execution: str) -> None:
+    """Report an ended nested execution to its parent's Task (`engine.runtime.nested`)."""
+    nested.notify_parent(Runtime(get_current_job().connection), execution)
 
 
 @watched

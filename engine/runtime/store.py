@@ -25,7 +25,8 @@ FINAL_STATUSES = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 REDRIVABLE = ("FAILED", "TIMED_OUT", "ABORTED")
 ARN_PREFIX = "arn:aws:states:local:000000000000"
 # The `meta` fields a step reads (the input and output may weigh 256 KiB each: not those).
-STEP_FIELDS = ("status", "definition", "startEpoch", "redriveCount")
+# parentPattern: a nested execution whose end its parent is told of (engine.runtime.nested).
+STEP_FIELDS = ("status", "definition", "startEpoch", "redriveCount", "parentPattern")
 
 
 @dataclass

@@ -10,8 +10,10 @@ import pytest
 
 from engine.activities import activity
 from engine.errors import UnhandledResource
+from engine.integrations import ChildRequest
 from engine.runtime import dispatch
 from engine.runtime.engine import Engine
+from engine.runtime.nested import DurableChildren
 
 from .conftest import drain
 
@@ -66,3 +68,77 @@ def test_an_aws_resource_nothing_runs_is_refused_at_start(engine: Engine) -> Non
     with pytest.raises(UnhandledResource, match="@integration"):
         engine.start_execution(machine, {}, check_resources=True)
     assert engine.list_executions() == []
+
+
+CHILD = {
+    "StartAt": "Greet",
+    "States": {"Greet": {"Type": "Task", "Resource": FUNCTION, "End": True}},
+}
+FAILING = {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Child.Broke", "Cause": "no"}}}
+
+
+def nested(pattern: str, machine: str = "child", **state) -> dict:
+    arn = f"arn:aws:states:us-east-1:123456789012:stateMachine:{machine}"
+    return {
+        "StartAt": "Nested",
+        "States": {
+            "Nested": {
+                "Type": "Task",
+                "Resource": f"arn:aws:states:::states:startExecution{pattern}",
+                "Parameters": {"StateMachineArn": arn, "Input": {"name.$": "$.name"}},
+                **state,
+                "End": True,
+            }
+        },
+    }
+
+
+@pytest.fixture
+def workflows(tmp_path, monkeypatch) -> None:
+    folder = tmp_path / "workflows"
+    folder.mkdir()
+    (folder / "child.asl.json").write_text(json.dumps(CHILD))
+    (folder / "failing.json").write_text(json.dumps(FAILING))
+    monkeypatch.setenv("SFN_WORKFLOWS", str(folder))
+
+
+def test_sync_2_runs_a_durable_child_and_returns_its_output_as_json(engine, workflows) -> None:
+    execution = engine.start_execution(nested(".sync:2"), {"name": "Ada"})
+    described = drain(engine, execution)
+    assert described["status"] == "SUCCEEDED", described
+    output = json.loads(described["output"])
+    assert output["Output"] == {"hello": "Ada"} and output["Input"] == {"name": "Ada"}
+    assert output["Status"] == "SUCCEEDED"
+    child = output["ExecutionArn"].rsplit(":", 2)[-2:]
+    assert child[0] == "child"
+    listed = engine.describe(output["ExecutionArn"])
+    assert listed["status"] == "SUCCEEDED" and listed["name"] == output["Name"]
+
+
+def test_sync_returns_json_text_and_a_failed_child_is_task_failed(engine, workflows) -> None:
+    execution = engine.start_execution(nested(".sync"), {"name": "Bo"})
+    output = json.loads(drain(engine, execution)["output"])
+    assert output["Output"] == '{"hello":"Bo"}' and output["Input"] == '{"name":"Bo"}'
+    failed = drain(engine, engine.start_execution(nested(".sync", "failing"), {"name": "x"}))
+    assert failed["status"] == "FAILED" and failed["error"] == "States.TaskFailed"
+    cause = json.loads(failed["cause"])
+    assert (cause["Status"], cause["Error"], cause["Cause"]) == ("FAILED", "Child.Broke", "no")
+
+
+def test_request_response_returns_the_arn_and_start_date(engine, workflows) -> None:
+    output = json.loads(drain(engine, engine.start_execution(nested(""), {"name": "Cy"}))["output"])
+    assert set(output) == {"ExecutionArn", "StartDate"}
+    assert drain(engine, output["ExecutionArn"])["status"] == "SUCCEEDED"
+
+
+def test_an_unknown_state_machine_fails_the_task(engine, workflows) -> None:
+    failed = drain(engine, engine.start_execution(nested(".sync", "nowhere"), {"name": "x"}))
+    assert failed["error"] == "StepFunctions.StateMachineDoesNotExistException"
+
+
+def test_starting_the_same_child_twice_starts_it_once(engine, workflows) -> None:
+    request = ChildRequest("child", {"name": "Di"}, "attempt-key-1", "0" * 32, ".sync")
+    first = DurableChildren(engine.redis).start(request)
+    again = DurableChildren(engine.redis).start(request)
+    assert first.execution_arn == again.execution_arn
+    assert len(engine.list_executions()) == 1
