@@ -28,6 +28,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "runtime: handlers",
         (
             "engine.runtime.jobs",
+            "engine.runtime.nested",
+            "engine.runtime.starting",
             "engine.runtime.timers",
             "engine.runtime.watchdog",
             "engine.runtime.lost",

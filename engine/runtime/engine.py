@@ -10,16 +10,14 @@ import re
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
 import redis
 
-from engine.core.context import iso
 from engine.core.dataflow import payload_problem
-from engine.core.triggers import Redrive, Start, Stop, TaskFailed, TaskSucceeded
+from engine.core.triggers import Redrive, Stop, TaskFailed, TaskSucceeded
 from engine.errors import DefinitionError, SfnError, UsageError
 from engine.language.json_data import loads
 from engine.runtime import config as settings
@@ -28,19 +26,13 @@ from engine.runtime.activity_tasks import Activities
 from engine.runtime.config import RuntimeConfig
 from engine.runtime.leases import record_heartbeat
 from engine.runtime.runtime import Runtime
+from engine.runtime.starting import Started, open_execution
 from engine.runtime.state_machines import StateMachines
 from engine.runtime.store import (
-    ARN_PREFIX,
     FINAL_STATUSES,
     REDRIVABLE,
     ROOT,
-    RUNNING,
-    ExecutionAlreadyExists,
-    Run,
     definition_digest,
-    dumps,
-    execution_arn,
-    execution_id,
     parse_execution,
 )
 
@@ -61,14 +53,6 @@ REDRIVABLE_DAYS = 14  # AWS: a redrive within 14 days of the execution's end
 MAX_OPEN_DAYS = 365  # AWS: an execution is open at most one year, redrives included
 # AWS: a redriven execution needs room for ExecutionRedriven and at least one more event.
 REDRIVE_HISTORY_LIMIT = 24_999
-
-
-@dataclass(frozen=True)
-class Started:
-    """A started (or, same name and input, already existing) execution and its start time."""
-
-    execution: str
-    start_date: str  # ISO 8601, as stored
 
 
 class Engine:
@@ -142,45 +126,7 @@ class Engine:
         machine_name = check_name(state_machine or default_name, "state machine")
         _check_resources(data, check_resources)
         name = check_name(name or str(uuid.uuid4()), "execution")
-        execution = execution_id(machine_name, name)
-        input_text = dumps(payload)
-        self.runtime.machines.root(digest, data)  # compiled before its commit stores it
-        now = self.runtime.env.now()
-        meta = {
-            "executionArn": execution_arn(execution),
-            "stateMachineArn": f"{ARN_PREFIX}:stateMachine:{machine_name}",
-            "stateMachineName": machine_name,
-            "name": name,
-            "definition": digest,
-            "status": RUNNING,
-            "startDate": iso(now),
-            "startEpoch": str(now.timestamp()),
-            "input": input_text,
-            "redriveCount": "0",
-            **(parent or {}),
-        }
-        context = {
-            "Execution": {
-                "Id": meta["executionArn"],
-                "Name": name,
-                "Input": payload,
-                "StartTime": meta["startDate"],
-                "RedriveCount": 0,
-            },
-            "StateMachine": {"Id": meta["stateMachineArn"], "Name": machine_name},
-        }
-        # One commit stores the definition and opens the execution (an existing name: False).
-        started = self.runtime.advance(
-            execution,
-            ROOT,
-            Start(payload, context),
-            create=Run(ROOT),
-            open_meta=meta,
-            also=lambda pipe: self.store.put_definition(pipe, digest, data),
-        )
-        if started:
-            return Started(execution, meta["startDate"])
-        return self._existing(execution, input_text)
+        return open_execution(self.runtime, data, digest, payload, machine_name, name, parent)
 
     def start_state_machine(
         self,
@@ -197,14 +143,6 @@ class Engine:
         return self.start(
             data, input, name, state_machine=state_machine, check_resources=check_resources
         )
-
-    def _existing(self, execution: str, input_text: str) -> Started:
-        meta = self.store.meta(execution)
-        if meta.get("input") != input_text:
-            raise ExecutionAlreadyExists(
-                f"execution {execution!r} already exists with a different input"
-            )
-        return Started(execution, meta["startDate"])
 
     # Reading --------------------------------------------------------------------------------
 

@@ -96,7 +96,7 @@ def run_claimed(runtime: Runtime, job: dict[str, Any], reads: Reads, chain: eage
 
 def _runner(runtime: Runtime, job: dict[str, Any]) -> Callable[..., Json]:
     """What runs the Task: the integration table's pick for its resource."""
-    children = nested.DurableChildren(runtime.redis)
+    children = nested.DurableChildren(runtime)
     return integrations.runner(job["resource"], job["input"], children=children)
 
 

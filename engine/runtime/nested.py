@@ -7,46 +7,56 @@ so a worker lost in either is simply replaced.
 
 from __future__ import annotations
 
-import redis
-
 from engine.core.triggers import TaskFailed, TaskSucceeded
-from engine.definition import load_definition
+from engine.definition import load_definition, validate
+from engine.errors import DefinitionError
 from engine.integrations import ChildRequest, ChildStarted, TaskFailure
 from engine.integrations.start_execution import missing, result, workflow_file
 from engine.runtime import keys
-from engine.runtime.engine import Engine
 from engine.runtime.runtime import Runtime
-from engine.runtime.state_machines import StateMachineDoesNotExist
-from engine.runtime.store import execution_arn
+from engine.runtime.starting import open_execution
+from engine.runtime.state_machines import StateMachineDoesNotExist, StateMachines
+from engine.runtime.store import definition_digest, execution_arn
 
 
 class DurableChildren:
     """Starts nested executions on the Redis server the worker runs on."""
 
-    def __init__(self, client: redis.Redis):
-        self.client = client
+    def __init__(self, runtime: Runtime):
+        self.runtime = runtime
 
     def start(self, request: ChildRequest) -> ChildStarted:
-        engine = Engine(client=self.client)
-        try:
-            definition = engine.state_machines.definition(
-                engine.state_machines.get(request.state_machine)
-            )
-        except StateMachineDoesNotExist:
-            path = workflow_file(request.state_machine)
-            if path is None:
-                raise missing(request.state_machine) from None
-            definition = load_definition(path).data
+        data = self._definition(request.state_machine)
         parent = {"parentToken": request.parent_token, "parentPattern": request.pattern}
-        started = engine.start(
-            definition,
+        started = open_execution(
+            self.runtime,
+            data,
+            definition_digest(data),
             request.input,
+            request.state_machine,
             request.name,
-            state_machine=request.state_machine,
-            check_resources=False,
-            parent=parent,
+            parent,
         )
         return ChildStarted(execution_arn(started.execution), started.start_date)
+
+    def _definition(self, name: str) -> dict:
+        """The definition of the state machine created under `name` (through the API), else
+        of its file in the workflows folder, validated (a TaskFailure says what is wrong)."""
+        machines = StateMachines(self.runtime.redis, self.runtime.store)
+        try:
+            return machines.definition(machines.get(name))
+        except StateMachineDoesNotExist:
+            path = workflow_file(name)
+        if path is None:
+            raise missing(name)
+        try:
+            document = load_definition(path)
+        except DefinitionError as error:
+            raise TaskFailure("States.Runtime", str(error)) from None
+        problems = [d for d in validate(document) if d.severity == "error"]
+        if problems:
+            raise TaskFailure("States.Runtime", str(DefinitionError(problems)))
+        return document.data
 
 
 def notify_parent(runtime: Runtime, execution: str) -> None:

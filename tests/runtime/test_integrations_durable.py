@@ -138,7 +138,7 @@ def test_an_unknown_state_machine_fails_the_task(engine, workflows) -> None:
 
 def test_starting_the_same_child_twice_starts_it_once(engine, workflows) -> None:
     request = ChildRequest("child", {"name": "Di"}, "attempt-key-1", "0" * 32, ".sync")
-    first = DurableChildren(engine.redis).start(request)
-    again = DurableChildren(engine.redis).start(request)
+    first = DurableChildren(engine.runtime).start(request)
+    again = DurableChildren(engine.runtime).start(request)
     assert first.execution_arn == again.execution_arn
     assert len(engine.list_executions()) == 1
