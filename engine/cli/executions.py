@@ -41,7 +41,13 @@ def executions() -> None:
     type=click.Choice(["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]),
     help="Only executions in this status.",
 )
-@click.option("--limit", default=50, show_default=True, help="At most this many, newest first.")
+@click.option(
+    "--limit",
+    default=50,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="At most this many, newest first.",
+)
 @json_option
 @with_engine
 def list_(engine, state_machine: str | None, status: str | None, limit: int, as_json: bool):

@@ -45,7 +45,7 @@ def graph(
     document = load_definition(file, substitutions=substitutions)
     runs, title = None, None
     if execution is not None:
-        described, history = _execution(execution, redis_url)
+        described, history = _execution(execution, redis_url, document.data, file)
         runs = state_runs(history, described["status"])
         title = f"execution {described.get('name', execution)}: {described['status']}"
     name = file.stem.removesuffix(".asl")
@@ -57,9 +57,20 @@ def graph(
     click.echo(f"wrote {output}", err=True)
 
 
-def _execution(ref: str, redis_url: str | None) -> tuple[dict, list]:
-    """DescribeExecution and the history of a durable execution."""
+def _execution(ref: str, redis_url: str | None, data: dict, file: Path) -> tuple[dict, list]:
+    """DescribeExecution and the history of a durable execution that ran the definition in
+    `file` (its states would not match another's: UsageError)."""
     from engine.cli.runtime_options import engine_for
+    from engine.errors import UsageError
+    from engine.runtime.store import definition_digest, parse_execution
 
     engine = engine_for(redis_url)
-    return engine.describe(ref), engine.history(ref)
+    described = engine.describe(ref)
+    ran = engine.store.meta(parse_execution(ref)).get("definition")
+    if ran != definition_digest(data):
+        raise UsageError(
+            f"execution {described['executionId']} ran another definition than {file} "
+            f"(state machine {described['stateMachineArn'].rpartition(':')[2]!r}, "
+            f"definition {str(ran)[:12]}); draw it with the file it ran"
+        )
+    return described, engine.history(ref)

@@ -326,6 +326,15 @@ class _ThreadWorker(SfnWorker):
         """Signals belong to the main thread (the `sfn run` command), not to this worker."""
 
 
+def quiet_rq_maintenance() -> None:
+    """Keep RQ's maintenance notes (registry cleanup, a job it finds abandoned, which sfn's
+    watchdog delivers again anyway) out of a command's stderr, where only sfn's own progress
+    belongs; RQ's errors still show. Without a handler they would reach Python's last-resort
+    handler (stderr)."""
+    for name in ("rq.registry", "rq.queue", "rq.job", "rq.intermediate_queue"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
 class EmbeddedWorker:
     """An RQ worker and a timer poller in threads of this process; `stop()` ends both.
 
@@ -340,6 +349,7 @@ class EmbeddedWorker:
         log_level: str = "WARNING",
         config: RuntimeConfig | None = None,
     ):
+        quiet_rq_maintenance()
         config = config or settings.current()
         self._client, self._queues, self._config = client, queues, config
         self._worker = make_worker(client, queues, _ThreadWorker, config)

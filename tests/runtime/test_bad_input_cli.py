@@ -229,3 +229,23 @@ def test_a_wrong_or_missing_redis_password(tmp_path: Path) -> None:
         assert snapshot(Engine(server.url)) == before
     finally:
         server.kill()
+
+
+def test_graph_of_an_execution_of_another_workflow(redis_url, stored, tmp_path: Path) -> None:
+    other = tmp_path / "other.yaml"
+    other.write_text(TASK % "crash_step")
+    kept = stored.list_executions()[0]["executionId"]
+    done = run_sfn(["graph", str(other), "--execution", kept], redis_url=redis_url)
+    one_clear_line(done, 2, kept, "ran another definition than", "other.yaml")
+    assert done.stdout == ""
+    workflow = tmp_path / "pass.json"
+    workflow.write_text(json.dumps(PASS))
+    drawn = run_sfn(["graph", str(workflow), "--execution", kept], redis_url=redis_url)
+    assert drawn.returncode == 0 and "SUCCEEDED" in drawn.stdout, drawn.stderr
+
+
+@pytest.mark.parametrize("limit", ["0", "-1"])
+def test_executions_list_with_a_limit_below_one(redis_url, stored, limit: str) -> None:
+    done = run_sfn(["executions", "list", "--limit", limit], redis_url=redis_url)
+    assert done.returncode == 2 and done.stdout == ""
+    assert f"Invalid value for '--limit': {limit} is not in the range x>=1" in done.stderr

@@ -1,0 +1,45 @@
+"""`sfn run`'s embedded worker keeps RQ's maintenance notes out of the command's stderr."""
+
+from __future__ import annotations
+
+import json
+
+import redis
+from support.crash import ACTIVITIES, FAST, kill_tree
+from support.waiting import wait_until
+from support.workers import run_sfn
+
+from engine.runtime.engine import Engine
+
+PASS = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+
+
+def test_an_abandoned_rq_job_found_by_sfn_run_is_not_reported_on_its_stderr(
+    redis_url, sfn_worker, tmp_path
+) -> None:
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    task = {"Type": "Task", "Resource": "crash_step", "End": True}
+    task["Parameters"] = {"name": "Work", "ledger.$": "$.ledger", "gate.$": "$.gate"}
+    machine = {"StartAt": "Work", "States": {"Work": task}}
+    worker = sfn_worker(activities=[ACTIVITIES], env=FAST)
+    engine = Engine(redis_url)
+    given = {"ledger": str(tmp_path / "ledger"), "gate": str(gate)}
+    engine.start_execution(machine, given, check_resources=False)
+    running = gate / "Work.running"
+    wait_until(running.exists, timeout=30, what="the activity to start")
+    kill_tree(worker.pid)  # RQ's record of the job stays STARTED: abandoned
+    (gate / "Work.go").touch()  # the redelivery may finish at once
+    client = redis.Redis.from_url(redis_url)
+    started = [key for key in client.scan_iter("rq:wip:*") if client.zcard(key)]
+    assert started, "RQ keeps no record of the running job"
+    for key in started:  # as if RQ's heartbeat window had passed
+        client.zadd(key, dict.fromkeys(client.zrange(key, 0, -1), 1))
+    workflow = tmp_path / "pass.json"
+    workflow.write_text(json.dumps(PASS))
+    args = ["run", str(workflow), "--activities", str(ACTIVITIES)]
+    done = run_sfn(args, redis_url=redis_url, env=FAST, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert sum(client.zcard(key) for key in client.scan_iter("rq:failed:*")) >= 1  # RQ cleaned up
+    assert "Abandoned" not in done.stderr and "cleanup" not in done.stderr, done.stderr
+    assert done.stderr.splitlines()[0].startswith("execution pass:")  # sfn's own progress
