@@ -68,6 +68,8 @@ class WaitingTask:
 
 def page(client: redis.Redis, query: Query) -> Page:
     """One page of executions matching `query`, newest first unless `oldest_first`."""
+    if query.search is not None:
+        return _searched(client, query)
     index = _index(query)
     found: list[tuple[float, str]] = []
     low = query.started_after if query.started_after is not None else "-inf"
@@ -77,7 +79,7 @@ def page(client: redis.Redis, query: Query) -> Page:
         low, high = (after[0], high) if query.oldest_first else (low, after[0])
     # Without member filters the page is the next limit + 1 members (+ ties at the cursor);
     # with them, read growing batches until the page is full.
-    filtering = query.search is not None or (query.status and query.state_machine)
+    filtering = bool(query.status and query.state_machine)
     size = FIRST_BATCH if filtering else query.limit + 1 + (TIES if after else 0)
     offset = 0
     while len(found) <= query.limit:
@@ -92,10 +94,48 @@ def page(client: redis.Redis, query: Query) -> Page:
             break
         offset += size
         size = min(size * 2, BATCH)
-    shown = found[: query.limit]
-    more = len(found) > query.limit
+    return _page_of(client, found, query.limit)
+
+
+def _searched(client: redis.Redis, query: Query) -> Page:
+    """A name/id search: the server matches the members (ZSCAN MATCH, case-insensitive glob),
+    this process keeps those in range and orders them."""
+    after = _parse_cursor(query.cursor)
+    low = query.started_after if query.started_after is not None else float("-inf")
+    high = query.started_before if query.started_before is not None else float("inf")
+    if after is not None:  # the cursor's row and those before it in the page order are done
+        low, high = (max(low, after[0]), high) if query.oldest_first else (low, min(high, after[0]))
+    found = []
+    for member, score in client.zscan_iter(_index(query), match=_glob(query.search), count=5000):
+        execution = member.decode()
+        if (
+            low <= score <= high
+            and _past_cursor(after, score, execution, query.oldest_first)
+            and _matches(query, execution)
+        ):
+            found.append((score, execution))
+    found.sort(reverse=not query.oldest_first)
+    return _page_of(client, found, query.limit)
+
+
+def _page_of(client: redis.Redis, found: list[tuple[float, str]], limit: int) -> Page:
+    shown = found[:limit]
+    more = len(found) > limit
     cursor = f"{shown[-1][0]!r} {shown[-1][1]}" if more and shown else None
     return Page(rows(client, [execution for _, execution in shown]), cursor)
+
+
+def _glob(text: str) -> str:
+    """A Redis glob matching ids that contain `text`, in any letter case."""
+    pattern = []
+    for char in text:
+        if char.isalpha() and char.lower() != char.upper():
+            pattern.append(f"[{char.lower()}{char.upper()}]")
+        elif char in "*?[]\\^-":
+            pattern.append("\\" + char)
+        else:
+            pattern.append(char)
+    return "*" + "".join(pattern) + "*"
 
 
 def rows(client: redis.Redis, executions: list[str]) -> list[ExecutionRow]:

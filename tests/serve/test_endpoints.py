@@ -267,3 +267,30 @@ def test_workflows_page_checks_each_file_and_draws_it(client, context):
     assert client.get("/api/workflows/..%2Fpass.yaml/graph").status_code == 404
     unknown = client.get("/api/workflows/nope.yaml/graph")
     assert unknown.status_code == 400 and "not a file in" in unknown.json()["error"]
+
+
+def test_search_is_case_insensitive_literal_and_paged(engine, client):
+    for name in ("Run-Alpha-1", "run-alpha-2", "other-3", "x.alpha"):
+        engine.start_execution(PASS, {}, name, state_machine="alpha")
+    found = client.get("/api/executions?search=ALPHA-").json()["executions"]
+    assert [row["name"] for row in found] == ["run-alpha-2", "Run-Alpha-1"]
+    assert client.get("/api/executions?search=*").json()["executions"] == []
+    assert [r["name"] for r in client.get("/api/executions?search=x.").json()["executions"]] == [
+        "x.alpha"
+    ]
+    seen, cursor = [], ""
+    for _ in range(5):
+        params = {"search": "-ALPHA", "limit": "1", "cursor": cursor}
+        page = client.get("/api/executions", params=params).json()
+        seen += [row["name"] for row in page["executions"]]
+        if not (cursor := page["nextCursor"]):
+            break
+    assert seen == ["run-alpha-2", "Run-Alpha-1"]
+    seen, cursor = [], ""
+    for _ in range(6):  # "alpha" is also the state machine's name: every id matches
+        params = {"search": "alpha", "limit": "1", "cursor": cursor}
+        page = client.get("/api/executions", params=params).json()
+        seen += [row["name"] for row in page["executions"]]
+        if not (cursor := page["nextCursor"]):
+            break
+    assert seen == ["x.alpha", "other-3", "run-alpha-2", "Run-Alpha-1"]
