@@ -1,7 +1,7 @@
 """Lost workers: an attempt whose worker died is sent again, or fails with `Sfn.WorkerLost`.
 
 A lease (`engine.runtime.leases`) or a job watch (`engine.runtime.watchdog`) that falls due
-hands the attempt here: if it is still awaited, it is enqueued again (job `<token>-<n>`, same
+hands the attempt here: if it is still awaited, it is enqueued again (job `<ref>-<n>`, same
 idempotency key) up to `RuntimeConfig.lost_task_redeliveries` times, then fails with
 `Sfn.WorkerLost`, which Retry and Catch match like any task error.
 """
