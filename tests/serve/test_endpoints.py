@@ -1,5 +1,5 @@
 """The JSON endpoints the pages use, on a fake Redis (no worker: Pass/Fail machines end in their
-start commit, Task machines stay RUNNING)."""
+start commit, Task machines stay RUNNING, started unchecked as a remote worker would run them)."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def test_list_counts_filters_and_search(engine, client):
     for index in range(3):
         engine.start_execution(PASS, {}, f"ok-{index}", state_machine="alpha")
     engine.start_execution(FAIL, {}, "bad-1", state_machine="beta")
-    engine.start_execution(TASK, {}, "busy-1", state_machine="beta")
+    engine.start_execution(TASK, {}, "busy-1", state_machine="beta", check_resources=False)
     listing = client.get("/api/executions").json()
     assert listing["counts"] == {
         "RUNNING": 1, "SUCCEEDED": 3, "FAILED": 1, "TIMED_OUT": 0, "ABORTED": 0,
@@ -156,7 +156,9 @@ def test_pages_escape_what_executions_hold(engine, client):
 
 
 def test_actions_need_the_csrf_token(engine, client, context):
-    execution = engine.start_execution(TASK, {}, "busy-1", state_machine="beta")
+    execution = engine.start_execution(
+        TASK, {}, "busy-1", state_machine="beta", check_resources=False
+    )
     refused = client.post(f"/api/executions/{execution}/stop", json={})
     assert refused.status_code == 403
     wrong = client.post(f"/api/executions/{execution}/stop", json={}, headers={"X-CSRF-Token": "x"})
@@ -168,7 +170,9 @@ def test_actions_need_the_csrf_token(engine, client, context):
 
 
 def test_stop_then_redrive_then_start(engine, client, context):
-    running = engine.start_execution(TASK, {}, "busy-1", state_machine="beta")
+    running = engine.start_execution(
+        TASK, {}, "busy-1", state_machine="beta", check_resources=False
+    )
     assert post(client, context, f"/api/executions/{running}/redrive", {})["http"] == 409
     failed = engine.start_execution(FAIL, {}, "bad-1", state_machine="beta")
     redriven = post(client, context, f"/api/executions/{failed}/redrive", {})
@@ -184,7 +188,9 @@ def test_stop_then_redrive_then_start(engine, client, context):
 def test_callback_tokens_are_masked_unless_revealed_and_usable_without_them(
     engine, client, context
 ):
-    execution = engine.start_execution(CALLBACK, {}, "wait-1", state_machine="beta")
+    execution = engine.start_execution(
+        CALLBACK, {}, "wait-1", state_machine="beta", check_resources=False
+    )
     waiting = client.get(f"/api/executions/{execution}/waiting").json()["tasks"]
     assert len(waiting) == 1 and waiting[0]["state"] == "Wait"
     assert "masked" in waiting[0]["token"]
