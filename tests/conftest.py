@@ -17,6 +17,34 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from support.redis_process import RedisProcess
 from support.workers import WorkerProcess, start_worker
 
+# Fixtures that bring up real servers or processes: a test using one is an integration test.
+REAL = {"redis_server", "redis_url", "sfn_worker"}
+# A test module holding one of these starts real processes (sfn, servers, browsers).
+PROCESS_HELPERS = ("subprocess", "run_sfn", "sfn_command", "RedisProcess", "run_case_via_cli")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tier the suite (markers in pyproject.toml): bench for tests/bench, crash for the crash
+    tests, integration for tests on real servers or processes, property for Hypothesis
+    tests (hundreds of examples each), unit for the rest: `pytest -m unit` is the fast set."""
+    for item in items:
+        item.add_marker(_tier(item))
+
+
+def _tier(item: pytest.Item) -> pytest.MarkDecorator:
+    path = Path(str(item.path))
+    module = vars(getattr(item, "module", None) or object())
+    if "bench" in path.parts:
+        return pytest.mark.bench
+    if path.name.startswith("test_crash"):
+        return pytest.mark.crash
+    real = set(getattr(item, "fixturenames", ())) & REAL
+    if real or any(name in module for name in PROCESS_HELPERS):
+        return pytest.mark.integration
+    if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+        return pytest.mark.property
+    return pytest.mark.unit
+
 
 @pytest.fixture(autouse=True)
 def _runtime_settings_read_anew() -> Iterator[None]:
