@@ -30,6 +30,7 @@ from engine.core.triggers import (
     Stop,
     TaskFailed,
     TaskHeartbeat,
+    TaskRedelivered,
     TaskSucceeded,
     TaskTimedOut,
     TimerFired,
@@ -184,6 +185,18 @@ def _on_task_heartbeat(run: Run, trigger: TaskHeartbeat) -> bool:
     return False
 
 
+def _on_task_redelivered(run: Run, trigger: TaskRedelivered) -> bool:
+    """Each delivery of an attempt shows in the history as a Started event of its own (AWS
+    has no redelivery: a task that starts again on another worker is the nearest it records).
+    The awaited record counts deliveries, so a delivery reported twice is stale."""
+    awaited = run.awaiting("task", "token", trigger.token)
+    if awaited is None or awaited.get("deliveries", 0) >= trigger.delivery:
+        return False
+    run.snapshot["awaiting"] = {**awaited, "deliveries": trigger.delivery}
+    run.emit(events.task_started(run.state.kind))
+    return True
+
+
 def _on_timer_fired(run: Run, trigger: TimerFired) -> bool:
     if trigger.timer_id == EXECUTION_TIMEOUT_TIMER:
         return _time_out_execution(run)
@@ -258,6 +271,7 @@ HANDLERS: dict[type, Callable[[Run, Any], bool]] = {
     TaskFailed: _on_task_failed,
     TaskTimedOut: _on_task_timed_out,
     TaskHeartbeat: _on_task_heartbeat,
+    TaskRedelivered: _on_task_redelivered,
     TimerFired: _on_timer_fired,
     ChildrenDone: _on_children_done,
     ChildFailed: _on_child_failed,

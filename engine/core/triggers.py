@@ -56,6 +56,15 @@ class TaskHeartbeat:
 
 
 @dataclass(frozen=True)
+class TaskRedelivered:
+    """The shell sends a Task attempt again because the worker running it was lost;
+    `delivery` counts the sends after the first (1, 2, ...)."""
+
+    token: str
+    delivery: int
+
+
+@dataclass(frozen=True)
 class TimerFired:
     timer_id: str
 
@@ -99,6 +108,7 @@ Trigger = (
     | TaskFailed
     | TaskTimedOut
     | TaskHeartbeat
+    | TaskRedelivered
     | TimerFired
     | ChildrenDone
     | ChildFailed

@@ -157,6 +157,8 @@ class Engine:
         described: dict[str, Json] = {"executionId": execution}
         described.update({key: meta[key] for key in fields if key in meta})
         described["redriveCount"] = int(meta.get("redriveCount", "0"))
+        # Not AWS's: Task deliveries sent again after a lost worker (the history shows each).
+        described["redeliveryCount"] = int(meta.get("redeliveryCount", "0"))
         reason = self._not_redrivable(execution, meta)
         described["redriveStatus"] = "NOT_REDRIVABLE" if reason else "REDRIVABLE"
         if reason:

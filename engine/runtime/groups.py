@@ -202,11 +202,10 @@ def track_token(pipe: Pipeline, execution: str, token: str, run_id: str) -> None
 
 
 def forget_token(pipe: Pipeline, execution: str, token: str, tracked: bool = True) -> None:
-    """A task is no longer awaited: its token index, heartbeat, claimed payload and
-    redelivery markers go, and its `live` entry if it has one (`tracked`)."""
+    """A task is no longer awaited: its token index, heartbeat and claimed payload go, and
+    its `live` entry if it has one (`tracked`)."""
     names = [keys.token(token), keys.heartbeat(execution, token)]
     names.append(keys.claimed_task(execution, token))
-    names.append(keys.redeliveries(execution, token))
     pipe.unlink(*names)
     if tracked:
         pipe.hdel(keys.live(execution), f"t:{token}")

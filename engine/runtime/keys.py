@@ -122,12 +122,6 @@ def done(execution: str) -> str:
     return f"{_tag(execution)}:done"
 
 
-def redeliveries(execution: str, task_token: str) -> str:
-    """Hash of the deliveries of a lost task attempt sent again (field: the delivery number),
-    so each is sent once; one key whatever the number of redeliveries a process allows."""
-    return f"{_tag(execution)}:redeliveries:{task_token}"
-
-
 def run_histories(execution: str) -> str:
     """Set: the run ids of the DISTRIBUTED iterations whose histories an ended execution keeps
     (so that retention and purge find them without a scan)."""

@@ -3,7 +3,8 @@
 A lease (`engine.runtime.leases`) or a job watch (`engine.runtime.watchdog`) that falls due
 hands the attempt here: if it is still awaited, it is enqueued again (job `<ref>-<n>`, same
 idempotency key) up to `RuntimeConfig.lost_task_redeliveries` times, then fails with
-`Sfn.WorkerLost`, which Retry and Catch match like any task error.
+`Sfn.WorkerLost`, which Retry and Catch match like any task error. Each delivery sent again is
+a Started event in the history and counts in the execution's `redeliveryCount`.
 """
 
 from __future__ import annotations
@@ -12,17 +13,19 @@ import json
 from typing import Any
 
 import redis
+from redis.client import Pipeline
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from engine.core.triggers import TaskFailed
+from engine.core.triggers import TaskFailed, TaskRedelivered
 from engine.runtime import dispatch, keys
-from engine.runtime.config import RuntimeConfig
 from engine.runtime.runtime import Runtime
 from engine.runtime.tokens import job_id
 
 WORKER_LOST = "Sfn.WorkerLost"
+# The `meta` field counting the deliveries sent again (`sfn executions describe` shows it).
+REDELIVERY_COUNT = "redeliveryCount"
 
 
 def lost_cause(lease_seconds: float) -> str:
@@ -36,46 +39,44 @@ def lost(runtime: Runtime, execution: str, run_id: str, token: str, delivery: in
     """A worker died running this attempt: send it again, or fail it with Sfn.WorkerLost."""
     if not runtime.awaits_task(execution, run_id, token):
         return
-    client, config = runtime.redis, runtime.config
+    config = runtime.config
     if delivery < config.lost_task_redeliveries and redeliver(
-        client, config, execution, token, delivery
+        runtime, execution, run_id, token, delivery
     ):
         return
     cause = lost_cause(config.lease_seconds)
     runtime.advance(execution, run_id, TaskFailed(token, WORKER_LOST, cause))
 
 
-def redeliver(
-    client: redis.Redis, config: RuntimeConfig, execution: str, token: str, delivery: int
-) -> bool:
-    """Enqueue the next delivery of a lost attempt, once (False if there is nothing to resend)."""
+def redeliver(runtime: Runtime, execution: str, run_id: str, token: str, delivery: int) -> bool:
+    """Enqueue the next delivery of a lost attempt, once (False if there is nothing to resend).
+
+    The delivery is a step of the run (`TaskRedelivered`: a Started event in the history, the
+    awaited record counting deliveries), committed with its job and the execution's
+    `redeliveryCount`: a delivery already sent, by this poller or another, is a stale step
+    that enqueues nothing."""
+    client, config = runtime.redis, runtime.config
     found = _delivered(client, execution, token, delivery)
     if found is None:
         return False
     payload, queue_name, description = found
-    marker, sent = keys.redeliveries(execution, token), str(delivery + 1)
-    with client.pipeline() as pipe:
-        try:
-            pipe.watch(marker)
-            if pipe.hexists(marker, sent):
-                return True
-            pipe.multi()
-            pipe.hset(marker, sent, 1)
-            pipe.expire(marker, dispatch.TOKEN_TTL)
-            dispatch.enqueue(
-                pipe,
-                client,
-                config,
-                "run_task",
-                {**payload, "delivery": delivery + 1},
-                queue_name=queue_name,
-                job_id=job_id(token, delivery + 1),
-                description=description,
-                timeout=config.kill_after(payload.get("timeout_seconds")),
-            )
-            pipe.execute()
-        except redis.WatchError:
-            pass  # another poller redelivered it at the same moment
+    sent = delivery + 1
+
+    def send(pipe: Pipeline) -> None:
+        pipe.hincrby(keys.meta(execution), REDELIVERY_COUNT, 1)
+        dispatch.enqueue(
+            pipe,
+            client,
+            config,
+            "run_task",
+            {**payload, "delivery": sent},
+            queue_name=queue_name,
+            job_id=job_id(token, sent),
+            description=description,
+            timeout=config.kill_after(payload.get("timeout_seconds")),
+        )
+
+    runtime.advance(execution, run_id, TaskRedelivered(token, sent), also=send)
     return True
 
 

@@ -10,9 +10,10 @@ from rq import Worker
 from support.workers import run_sfn
 
 from engine.errors import UsageError
-from engine.runtime import config, keys, lost
+from engine.runtime import config, lost
 from engine.runtime.config import RuntimeConfig
 from engine.runtime.engine import Engine
+from engine.runtime.runtime import Runtime
 
 from .conftest import drain
 from .test_leases import RUNS, machine, queued_task
@@ -120,10 +121,10 @@ def test_a_committed_result_forgets_redeliveries_whatever_the_committer_allows(
     RUNS.clear()
     execution = engine.start_execution(machine("lease_probe"), {"n": 1})
     task = queued_task(engine, "lease_probe")
-    generous = RuntimeConfig(lost_task_redeliveries=5)
+    generous = Runtime(engine.redis, config=RuntimeConfig(lost_task_redeliveries=5))
     for delivery in range(4):
-        assert lost.redeliver(engine.redis, generous, execution, task["token"], delivery)
-    assert engine.redis.hlen(keys.redeliveries(execution, task["token"])) == 4
+        assert lost.redeliver(generous, execution, task["run"], task["token"], delivery)
+    assert engine.describe(execution)["redeliveryCount"] == 4
     config.install(RuntimeConfig(lost_task_redeliveries=0))
     assert drain(engine, execution)["status"] == "SUCCEEDED"
     assert engine.redis.keys(f"*redeliver*{task['token']}*") == []

@@ -246,10 +246,19 @@ def test_a_lost_attempt_is_redelivered_then_fails_with_worker_lost(engine: Engin
         queued = [job.decode() for job in engine.redis.lrange(own_queue, 0, -1)]
         if delivery < 2:
             assert queued[-1] == tokens.job_id(token, delivery + 1)  # a ref, never the token
+        # A lease found due twice (two pollers) sends the delivery once.
+        engine.redis.zadd(keys.TIMERS, {member: time.time() - 1})
+        fire_due(engine.runtime)
+        assert len(engine.redis.lrange(own_queue, 0, -1)) == len(queued)
     described = engine.describe(execution)
     assert described["status"] == "SUCCEEDED"
     lost = json.loads(described["output"])["lost"]
     assert lost["Error"] == "Sfn.WorkerLost"
+    # Each delivery is a Started event of its own, and describe counts those sent again.
+    kinds = [event["type"] for event in engine.history(execution)]
+    started = kinds.index("TaskScheduled") + 1
+    assert kinds[started : started + 4] == ["TaskStarted"] * 3 + ["TaskFailed"]
+    assert described["redeliveryCount"] == 2
 
 
 def test_execution_timeout_ends_the_execution_timed_out(engine: Engine) -> None:
