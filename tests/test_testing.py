@@ -280,3 +280,15 @@ def test_a_result_that_is_not_json_fails_the_attempt_with_marshal_error(returned
     assert result.output["Cause"].startswith(f"Unable to marshal response: {cause}")
     failed = [e for e in result.history if e["type"] == "TaskFailed"]
     assert [e["taskFailedEventDetails"]["error"] for e in failed] == ["Runtime.MarshalError"] * 2
+
+
+def test_a_lambda_invoke_result_that_is_not_json_fails_with_marshal_error():
+    task = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": "work", "Payload": {}},
+        "End": True,
+    }
+    result = run(machine(("T", task)), {}, {"work": lambda _: {"when": {1, 2}}})
+    assert (result.status, result.error) == ("FAILED", "Runtime.MarshalError")
+    assert result.cause == "Unable to marshal response: $.when: set is not JSON"

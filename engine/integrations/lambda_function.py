@@ -15,9 +15,11 @@ from collections.abc import Mapping
 from email.utils import formatdate
 
 from engine.activities import ActivityContext, invoke
+from engine.core.errors import MARSHAL_ERROR
 from engine.definition.resources import LAMBDA, ResourceKind
 from engine.errors import SfnError, UnknownResource, UsageError
 from engine.integrations.base import Children, Json, Lookup, Runner, TaskFailure
+from engine.language.json_data import json_problem
 
 # FunctionName: `name`, `name:qualifier`, `ACCOUNT:function:name[:qualifier]`, or the full ARN.
 _FUNCTION = re.compile(
@@ -59,6 +61,9 @@ class LambdaFunctions:
             result = invoke(function, payload, context)
             if kind_of_call == "Event":
                 return invoke_response(task_input, "", 202)
+            problem = json_problem(result)
+            if problem is not None:  # as for a function ARN (`dataflow.check_task_result`)
+                raise TaskFailure(MARSHAL_ERROR, f"Unable to marshal response: {problem}")
             return invoke_response(task_input, result, 200)
 
         return run

@@ -14,6 +14,7 @@ import pytest
 from support.crash import ACTIVITIES, FAST, events, read_ledger, starts
 from support.workers import run_sfn
 
+from engine.language.json_data import loads
 from engine.runtime.engine import Engine
 
 
@@ -48,7 +49,7 @@ def test_a_result_that_is_not_json_fails_each_attempt_once(
     args += ["--activities", str(ACTIVITIES)]
     done = run_sfn(args, redis_url=redis_url, env=FAST, cwd=tmp_path, timeout=60)
     assert done.returncode == 1, done.stderr
-    result = json.loads(done.stdout)  # strict JSON: no NaN anywhere
+    result = loads(done.stdout)  # strict JSON: no NaN anywhere
     assert (result["status"], result["error"]) == ("FAILED", "Runtime.MarshalError")
     assert result["cause"].startswith(f"Unable to marshal response: {cause}")
     # The Retry matched the error, and each of the two attempts ran exactly once.
@@ -57,3 +58,15 @@ def test_a_result_that_is_not_json_fails_each_attempt_once(
     assert len(events(history, "TaskStarted")) == 2
     failed = [e["taskFailedEventDetails"]["error"] for e in events(history, "TaskFailed")]
     assert failed == ["Runtime.MarshalError"] * 2
+
+
+def test_in_memory_json_output_stays_json(tmp_path) -> None:
+    ledger = tmp_path / "ledger"
+    given = json.dumps({"kind": "nan", "ledger": str(ledger)})
+    args = ["run", str(workflow(tmp_path)), "--input", given, "--in-memory", "--json"]
+    done = run_sfn([*args, "--activities", str(ACTIVITIES)], cwd=tmp_path, timeout=60)
+    assert done.returncode == 1, done.stderr
+    result = loads(done.stdout)
+    assert (result["error"], result["output"]) == ("Runtime.MarshalError", None)
+    assert result["cause"] == "Unable to marshal response: $.t: NaN is not JSON"
+    assert len(starts(read_ledger(ledger), "not_json")) == 2  # two attempts, each once
