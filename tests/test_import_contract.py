@@ -65,6 +65,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "engine.runtime.observe",
             "engine.runtime.state_machines",
             "engine.runtime.burst",
+            "engine.runtime.timer_entries",
         ),
     ),
     ("integrations", ("engine.integrations",)),
@@ -110,13 +111,17 @@ def imported(name: str, path: Path, known: dict[str, Path]) -> Iterator[str]:
                 yield target
 
 
+# Packages named for their own __init__ only: each of their modules is placed by name.
+EXACT = {"engine", "engine.runtime"}
+
+
 def layer_of(name: str) -> int:
     """The index of the layer whose most specific prefix names `name`."""
     best, length = -1, -1
     for index, (_, prefixes) in enumerate(LAYERS):
         for prefix in prefixes:
-            matches = name == prefix or name.startswith(prefix + ".")
-            if matches and len(prefix) > length and (prefix != "engine" or name == "engine"):
+            inside = name.startswith(prefix + ".") and prefix not in EXACT
+            if (name == prefix or inside) and len(prefix) > length:
                 best, length = index, len(prefix)
     return best
 

@@ -26,6 +26,7 @@ from engine.errors import SfnError
 from engine.runtime import dispatch, keys
 from engine.runtime.runtime import Runtime
 from engine.runtime.store import ARN_PREFIX, dumps
+from engine.runtime.timer_entries import JobWatch, encode
 
 Json = Any
 POLL_SLICE_SECONDS = 5  # each blocking pop; the long poll is several, within the socket timeout
@@ -127,7 +128,7 @@ class Activities:
 
         awaited = self.runtime.task_reads(execution, run_id, token, also=started) is not None
         with self.redis.pipeline() as pipe:
-            pipe.zrem(keys.TIMERS, dispatch.watch_member(execution, queue_name, job_id))
+            pipe.zrem(keys.TIMERS, encode(JobWatch(execution, queue_name, job_id)))
             job.delete(pipeline=pipe, remove_from_queue=False)
             pipe.execute()
         return ActivityTask(token, task["input"]) if awaited else None

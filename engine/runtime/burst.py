@@ -5,13 +5,13 @@ quit with empty queues left such executions RUNNING with no one to fire their ti
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 
 import redis
 
 from engine.runtime import keys
+from engine.runtime.timer_entries import decode
 
 # Timers that advance an execution. Leases and job watches only guard work in other workers'
 # hands (they fall due only if that worker dies), and expiries are of finished executions.
@@ -27,8 +27,8 @@ def next_due(client: redis.Redis) -> float | None:
     start = 0
     while batch := client.zrange(keys.TIMERS, start, start + SCAN_BATCH - 1, withscores=True):
         for member, due in batch:
-            timer = json.loads(member)
-            if timer.get("k") in ADVANCING and _running(client, timer["e"]):
+            timer = decode(member)
+            if timer.kind in ADVANCING and _running(client, timer.execution):
                 return due
         start += SCAN_BATCH
     return None

@@ -41,6 +41,7 @@ from engine.runtime.store import (
     group_of,
 )
 from engine.runtime.system import ExecutionInputs, Machines, SystemEnv
+from engine.runtime.timer_entries import HeartbeatCheck, StateTimer, TaskTimeout, encode
 
 Json = Any
 # Nested executions whose end their parent's Task waits for (states:startExecution.sync[:2]).
@@ -267,7 +268,7 @@ class Committer:
         if isinstance(effect, RunTask):
             self._run_task(pipe, execution, decision, effect, now)
         elif isinstance(effect, StartTimer):
-            member = dispatch.timer_member("timer", execution, run.id, effect.timer_id)
+            member = encode(StateTimer(execution, run.id, effect.timer_id))
             dispatch.add_timer(pipe, member, effect.at)
         elif isinstance(effect, StartChildren):
             groups.open_group(pipe, self.redis, self.config, execution, run.id, effect)
@@ -324,11 +325,11 @@ class Committer:
                 timeout=self.config.kill_after(task.timeout_seconds),
             )
         if task.timeout_seconds:
-            member = dispatch.timer_member("timeout", execution, run_id, task.token)
+            member = encode(TaskTimeout(execution, run_id, task.token))
             dispatch.add_timer(pipe, member, _plus(now, task.timeout_seconds))
         if task.heartbeat_seconds:
-            ident = f"{task.token}/{task.heartbeat_seconds}"
-            member = dispatch.timer_member("heartbeat", execution, run_id, ident)
+            check = HeartbeatCheck(execution, run_id, task.token, task.heartbeat_seconds)
+            member = encode(check)
             dispatch.add_timer(pipe, member, _plus(now, task.heartbeat_seconds))
 
     def _finish(

@@ -7,7 +7,6 @@ that every worker polls; see `engine.runtime.timers`.
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from datetime import datetime
@@ -20,6 +19,7 @@ from rq.serializers import JSONSerializer
 
 from engine.runtime import allowlist, keys
 from engine.runtime.config import RuntimeConfig
+from engine.runtime.timer_entries import JobWatch, encode
 
 # The internal queue: joins and redeliveries of bookkeeping jobs, which any worker can run.
 DEFAULT_QUEUE = "sfn"
@@ -74,7 +74,7 @@ def enqueue(
 
     A watch goes with it (`engine.runtime.watchdog`), so a job whose worker dies is not lost."""
     job_id = job_id or secrets.token_hex(16)
-    watch = watch_member(kwargs["execution"], queue_name, job_id)
+    watch = encode(JobWatch(kwargs["execution"], queue_name, job_id))
     pipe.zadd(keys.TIMERS, {watch: watch_due(config.lease_seconds)})
     queue(client, queue_name).enqueue_call(
         allowlist.job_path(function),
@@ -88,11 +88,6 @@ def enqueue(
     )
 
 
-def timer_member(kind: str, execution: str, run_id: str, ident: str) -> str:
-    """A timer's member in the sorted set: what to deliver, to which run."""
-    return json.dumps({"k": kind, "e": execution, "r": run_id, "id": ident}, sort_keys=True)
-
-
 def add_timer(pipe: Pipeline, member: str, at: datetime) -> None:
     pipe.zadd(keys.TIMERS, {member: at.timestamp()})
 
@@ -100,15 +95,6 @@ def add_timer(pipe: Pipeline, member: str, at: datetime) -> None:
 def remember_token(pipe: Pipeline, token: str, execution: str, run_id: str) -> None:
     """Index a task token so `send-task-*` can find the run awaiting it."""
     pipe.set(keys.token(token), f"{execution}\n{run_id}", ex=TOKEN_TTL)
-
-
-def watch_member(
-    execution: str, queue_name: str, job_id: str, stuck: int = 0, check: int = 0
-) -> str:
-    """The timers member of a job's watch (`engine.runtime.watchdog`); `check` counts re-arms
-    so each one is a new member."""
-    fields = {"k": "job", "e": execution, "q": queue_name, "id": job_id, "n": stuck, "c": check}
-    return json.dumps(fields, sort_keys=True)
 
 
 def watch_due(lease_seconds: float) -> float:

@@ -24,6 +24,7 @@ from engine.runtime import dispatch, keys
 from engine.runtime.config import RuntimeConfig
 from engine.runtime.guarded import GuardedWrite
 from engine.runtime.store import ROOT, Run, child_run_id, dumps
+from engine.runtime.timer_entries import GroupJoin, encode
 
 Json = Any
 BATCH = 100  # children started per commit at most
@@ -124,7 +125,7 @@ def push_join_timer(
 
 
 def join_member(execution: str, group_id: str, recheck: str = "") -> str:
-    return dispatch.timer_member("join", execution, group_id, recheck)
+    return encode(GroupJoin(execution, group_id, recheck))
 
 
 def tolerance_exceeded(failed: int, total: int, count: int, percentage: float) -> bool:

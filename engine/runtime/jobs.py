@@ -20,10 +20,11 @@ from rq import get_current_job
 from engine import activities, integrations
 from engine.core.triggers import TaskFailed, TaskSucceeded, Trigger
 from engine.errors import UnhandledResource, UnknownResource
-from engine.runtime import dispatch, eager, keys, leases, nested, watchdog
+from engine.runtime import eager, keys, leases, nested, watchdog
 from engine.runtime import runtime as runs
 from engine.runtime.runtime import Runtime
 from engine.runtime.store import Reads
+from engine.runtime.timer_entries import JobWatch, encode
 
 Json = Any
 CALLBACK_SUFFIX = ".waitForTaskToken"
@@ -66,7 +67,7 @@ def run_task(**job: Any) -> None:
     current = get_current_job()
     runtime = Runtime(current.connection)
     execution, run_id, token = job["execution"], job["run"], job["token"]
-    watch = dispatch.watch_member(execution, current.origin, current.id)
+    watch = encode(JobWatch(execution, current.origin, current.id))
     try:
         entry = _runner(runtime, job)
     except (UnknownResource, UnhandledResource) as error:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import redis
 
 from engine.runtime import dispatch, keys
+from engine.runtime.timer_entries import HeartbeatCheck, LeaseExpiry, encode
 
 if TYPE_CHECKING:
     from redis.client import Pipeline
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 def lease_member(execution: str, run_id: str, token: str, delivery: int) -> str:
     """The timers member of the lease a worker holds while it runs this delivery of a task."""
-    return dispatch.timer_member("lease", execution, run_id, f"{token}/{delivery}")
+    return encode(LeaseExpiry(execution, run_id, token, delivery))
 
 
 class Renewer:
@@ -134,7 +135,6 @@ def heartbeat_due(
     if raw is not None and deadline <= time.time():
         return True
     # A new member per deadline, so firing the old one never removes the re-armed check.
-    ident = f"{token}/{seconds:g}/{deadline}"
-    member = dispatch.timer_member("heartbeat", execution, run_id, ident)
+    member = encode(HeartbeatCheck(execution, run_id, token, seconds, deadline))
     client.zadd(keys.TIMERS, {member: deadline})
     return False

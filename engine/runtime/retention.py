@@ -22,16 +22,17 @@ import redis
 from redis.client import Pipeline
 
 from engine.errors import UsageError
-from engine.runtime import dispatch, keys
+from engine.runtime import keys
 from engine.runtime.guarded import GuardedWrite
 from engine.runtime.store import FINAL_STATUSES, ROOT
+from engine.runtime.timer_entries import RetentionExpiry, encode
 
 DAY_SECONDS = 86_400
 HISTORY_ENTRY = "h:"  # a `live` entry naming a DISTRIBUTED iteration whose history is kept
 
 
 def expiry_member(execution: str) -> str:
-    return dispatch.timer_member("expire", execution, ROOT, "")
+    return encode(RetentionExpiry(execution))
 
 
 def kept_keys(execution: str, runs: Iterable[str] = ()) -> list[str]:

@@ -11,10 +11,11 @@ stale trigger and commits nothing. Precision: the poll interval (`SFN_TIMER_POLL
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 import redis
 
@@ -22,6 +23,17 @@ from engine.core.triggers import TaskTimedOut, TimerFired
 from engine.runtime import keys, leases, lost, retention, watchdog
 from engine.runtime.config import RuntimeConfig
 from engine.runtime.runtime import Runtime, join_due
+from engine.runtime.timer_entries import (
+    GroupJoin,
+    HeartbeatCheck,
+    JobWatch,
+    LeaseExpiry,
+    RetentionExpiry,
+    StateTimer,
+    TaskTimeout,
+    TimerEntry,
+    decode,
+)
 
 BATCH = 200
 OUTAGE_POLL_SECONDS = 1.0
@@ -45,35 +57,54 @@ def fire_due(runtime: Runtime, now: float | None = None) -> int:
         claim = keys.timer_claim(hashlib.sha1(member).hexdigest())
         if not client.set(claim, 1, nx=True, px=claim_milliseconds(runtime.config)):
             continue
-        fire(runtime, json.loads(member))
+        fire(runtime, decode(member))
         client.zrem(keys.TIMERS, member)
         client.delete(claim)
         fired += 1
     return fired
 
 
-def fire(runtime: Runtime, timer: dict[str, str]) -> None:
-    """Deliver one timer: a Wait/retry timer, a task timeout, a heartbeat check, a lost lease,
-    a group's join, a job watch or a finished execution's expiry."""
-    if timer["k"] == "job":
-        watchdog.check(runtime, timer)
-        return
-    execution, run, kind, ident = timer["e"], timer["r"], timer["k"], timer["id"]
-    if kind == "timer":
-        runtime.advance(execution, run, TimerFired(ident))
-    elif kind == "timeout":
-        runtime.advance(execution, run, TaskTimedOut(ident, "timeout"))
-    elif kind == "heartbeat":
-        token, seconds = ident.split("/")[:2]
-        if leases.heartbeat_due(runtime.redis, execution, run, token, float(seconds)):
-            runtime.advance(execution, run, TaskTimedOut(token, "heartbeat"))
-    elif kind == "join":
-        join_due(runtime, execution, run, ident)
-    elif kind == "expire":
-        retention.expired(runtime.redis, execution)
-    elif kind == "lease":
-        token, _, delivery = ident.rpartition("/")
-        lost.lost(runtime, execution, run, token, int(delivery))
+def fire(runtime: Runtime, entry: TimerEntry) -> None:
+    """Deliver one timer through the handler of its kind (`HANDLERS`)."""
+    HANDLERS[type(entry)](runtime, entry)
+
+
+def _state_timer(runtime: Runtime, entry: StateTimer) -> None:
+    runtime.advance(entry.execution, entry.run, TimerFired(entry.timer_id))
+
+
+def _task_timeout(runtime: Runtime, entry: TaskTimeout) -> None:
+    runtime.advance(entry.execution, entry.run, TaskTimedOut(entry.token, "timeout"))
+
+
+def _heartbeat(runtime: Runtime, entry: HeartbeatCheck) -> None:
+    execution, run, token = entry.execution, entry.run, entry.token
+    if leases.heartbeat_due(runtime.redis, execution, run, token, entry.seconds):
+        runtime.advance(execution, run, TaskTimedOut(token, "heartbeat"))
+
+
+def _join(runtime: Runtime, entry: GroupJoin) -> None:
+    join_due(runtime, entry.execution, entry.group, entry.recheck)
+
+
+def _expire(runtime: Runtime, entry: RetentionExpiry) -> None:
+    retention.expired(runtime.redis, entry.execution)
+
+
+def _lease(runtime: Runtime, entry: LeaseExpiry) -> None:
+    lost.lost(runtime, entry.execution, entry.run, entry.token, entry.delivery)
+
+
+# Timer kind -> what its falling due does.
+HANDLERS: dict[type, Callable[[Runtime, Any], None]] = {
+    StateTimer: _state_timer,
+    TaskTimeout: _task_timeout,
+    HeartbeatCheck: _heartbeat,
+    LeaseExpiry: _lease,
+    GroupJoin: _join,
+    RetentionExpiry: _expire,
+    JobWatch: watchdog.check,
+}
 
 
 class TimerPoller:

@@ -14,6 +14,7 @@ safe because those jobs are idempotent.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import redis
@@ -22,6 +23,7 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from engine.runtime import dispatch, keys, leases, lost
+from engine.runtime.timer_entries import JobWatch, encode
 
 if TYPE_CHECKING:
     from engine.runtime.runtime import Runtime
@@ -31,20 +33,20 @@ WAITING = (b"queued", b"scheduled", b"deferred")
 
 def release(client: redis.Redis, execution: str, queue_name: str, job_id: str) -> None:
     """Called by a job that ended normally: its first watch has nothing left to do."""
-    client.zrem(keys.TIMERS, dispatch.watch_member(execution, queue_name, job_id))
+    client.zrem(keys.TIMERS, encode(JobWatch(execution, queue_name, job_id)))
 
 
-def check(runtime: Runtime, watch: dict[str, Any]) -> None:
+def check(runtime: Runtime, watch: JobWatch) -> None:
     """Look at a due watch's job: end the watch, watch again, or deliver the job again."""
     client = runtime.redis
-    execution, queue_name, job_id = watch["e"], watch["q"], watch["id"]
+    queue_name, job_id = watch.queue, watch.job_id
     job = _fetch(client, job_id)
     if job is None or _settled(runtime, job):
         return
     waiting = _status(client, job_id) in WAITING and _queued(client, queue_name, job_id)
-    stuck = 0 if waiting else watch["n"] + 1
+    stuck = 0 if waiting else watch.stuck + 1
     if stuck < 2:
-        again = dispatch.watch_member(execution, queue_name, job_id, stuck, watch["c"] + 1)
+        again = encode(replace(watch, stuck=stuck, check=watch.check + 1))
         client.zadd(keys.TIMERS, {again: dispatch.watch_due(runtime.config.lease_seconds)})
         return
     _deliver_again(runtime, job)

@@ -7,10 +7,10 @@ import time
 
 from engine import activities
 from engine.runtime import keys, tokens
-from engine.runtime.dispatch import timer_member
 from engine.runtime.engine import Engine
 from engine.runtime.groups import tolerance_exceeded
 from engine.runtime.store import ROOT
+from engine.runtime.timer_entries import LeaseExpiry, encode
 from engine.runtime.timers import fire_due
 
 from .conftest import drain
@@ -239,7 +239,7 @@ def test_a_lost_attempt_is_redelivered_then_fails_with_worker_lost(engine: Engin
     token = engine.store.run(execution, ROOT).snapshot["awaiting"]["token"]
     for delivery in range(3):
         # What a worker dying mid-task leaves behind: a lease that nobody renews.
-        member = timer_member("lease", execution, ROOT, f"{token}/{delivery}")
+        member = encode(LeaseExpiry(execution, ROOT, token, delivery))
         engine.redis.zadd(keys.TIMERS, {member: time.time() - 1})
         assert fire_due(engine.runtime) == 1
         own_queue = "rq:queue:sfn.activity.unit_double"  # a redelivery goes where the job was
