@@ -25,7 +25,13 @@ from engine.activities import ActivityContext, error_from_exception, registered
 from engine.core import advance
 from engine.core.context import iso
 from engine.core.dataflow import payload_problem
-from engine.core.effects import Finish, RunTask, StartChildren, StartTimer
+from engine.core.effects import (
+    Finish,
+    RunTask,
+    StartChildren,
+    StartTimer,
+    tolerance_exceeded,
+)
 from engine.core.env import Env, ExecutionEnv
 from engine.core.event_ids import previous_event_id
 from engine.core.triggers import (
@@ -325,7 +331,9 @@ class _Driver:
                 results.append(finish.output)
                 continue
             failures += 1
-            if _intolerable(request, failures, total):
+            count = request.tolerated_failure_count
+            percentage = request.tolerated_failure_percentage
+            if tolerance_exceeded(failures, total, count, percentage):
                 return ChildFailed(child.index, finish.error, finish.cause)
             results.append({"Error": finish.error, "Cause": finish.cause})
         return ChildrenDone(results)
@@ -355,13 +363,3 @@ def _await_activity(
 def _stored(snapshot: Json) -> Json:
     """The snapshot as a durable store gives it back (JSON), so tests catch what would not keep."""
     return json.loads(json.dumps(snapshot))
-
-
-def _intolerable(request: StartChildren, failures: int, total: int) -> bool:
-    count, percentage = request.tolerated_failure_count, request.tolerated_failure_percentage
-    if not count and not percentage:
-        return True
-    # A threshold of zero is one not given: only the thresholds given can be exceeded.
-    over_count = bool(count) and failures > count
-    over_percentage = bool(percentage) and 100.0 * failures / total > percentage
-    return over_count or over_percentage

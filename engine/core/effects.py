@@ -55,6 +55,17 @@ class StartChildren:
     tolerated_failure_percentage: float
 
 
+def tolerance_exceeded(failed: int, total: int, count: int, percentage: float) -> bool:
+    """Whether `failed` of `total` children exceed a `StartChildren` tolerance: none is
+    tolerated when both thresholds are 0 (a threshold of 0 is one not given); otherwise only
+    the thresholds given can be exceeded. The one copy of the rule, for every shell."""
+    if count == 0 and percentage == 0:
+        return failed > 0
+    over_count = count > 0 and failed > count
+    over_percentage = percentage > 0 and failed * 100 > percentage * total
+    return over_count or over_percentage
+
+
 @dataclass(frozen=True)
 class Finish:
     """The run ended: status SUCCEEDED (with output), FAILED, ABORTED or TIMED_OUT."""

@@ -19,7 +19,7 @@ from typing import Any
 import redis
 from redis.client import Pipeline
 
-from engine.core.effects import Finish, StartChildren
+from engine.core.effects import Finish, StartChildren, tolerance_exceeded
 from engine.runtime import dispatch, keys
 from engine.runtime.config import RuntimeConfig
 from engine.runtime.guarded import GuardedWrite
@@ -126,15 +126,6 @@ def push_join_timer(
 
 def join_member(execution: str, group_id: str, recheck: str = "") -> str:
     return encode(GroupJoin(execution, group_id, recheck))
-
-
-def tolerance_exceeded(failed: int, total: int, count: int, percentage: float) -> bool:
-    """Whether `failed` children exceed the tolerance (none tolerated when both are 0)."""
-    if count == 0 and percentage == 0:
-        return failed > 0
-    over_count = count > 0 and failed > count
-    over_percentage = percentage > 0 and failed * 100 > percentage * total
-    return over_count or over_percentage
 
 
 def exceeded(failed: int, record: dict[str, str]) -> bool:

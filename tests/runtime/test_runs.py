@@ -6,9 +6,9 @@ import json
 import time
 
 from engine import activities
+from engine.core.effects import tolerance_exceeded
 from engine.runtime import keys, tokens
 from engine.runtime.engine import Engine
-from engine.runtime.groups import tolerance_exceeded
 from engine.runtime.store import ROOT
 from engine.runtime.timer_entries import LeaseExpiry, encode
 from engine.runtime.timers import fire_due
