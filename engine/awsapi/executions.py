@@ -14,7 +14,12 @@ from engine.awsapi.fields import boolean, string
 from engine.errors import UsageError
 from engine.runtime.engine import Engine, ExecutionNotRedrivable, parse_input
 from engine.runtime.state_machines import StateMachineDoesNotExist
-from engine.runtime.store import ExecutionAlreadyExists, ExecutionDoesNotExist, execution_arn
+from engine.runtime.store import (
+    RUNNING,
+    ExecutionAlreadyExists,
+    ExecutionDoesNotExist,
+    execution_arn,
+)
 
 Json = Any
 NAME = re.compile(r"[A-Za-z0-9_\-]{1,80}")
@@ -38,12 +43,18 @@ def start_execution(engine: Engine, request: dict[str, Json]) -> dict[str, Json]
     except StateMachineDoesNotExist as error:
         raise AwsError("StateMachineDoesNotExist", str(error)) from None
     except ExecutionAlreadyExists:
-        arn = execution_arn(f"{machine_name}:{name}")
-        raise AwsError("ExecutionAlreadyExists", f"Execution Already Exists: '{arn}'") from None
+        raise _already_exists(machine_name, name) from None
+    if started.status != RUNNING:  # AWS: a closed execution's name is taken, whatever the input
+        raise _already_exists(machine_name, name)
     return {
         "executionArn": execution_arn(started.execution),
         "startDate": shapes.epoch(started.start_date),
     }
+
+
+def _already_exists(machine: str, name: str) -> AwsError:
+    arn = execution_arn(f"{machine}:{name}")
+    return AwsError("ExecutionAlreadyExists", f"Execution Already Exists: '{arn}'")
 
 
 def describe_execution(engine: Engine, request: dict[str, Json]) -> dict[str, Json]:

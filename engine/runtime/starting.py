@@ -32,6 +32,7 @@ class Started:
 
     execution: str
     start_date: str  # ISO 8601, as stored
+    status: str = RUNNING  # an existing execution's status now
 
 
 def open_execution(
@@ -89,4 +90,4 @@ def open_execution(
         raise ExecutionAlreadyExists(
             f"execution {execution!r} already exists with a different input"
         )
-    return Started(execution, existing["startDate"])
+    return Started(execution, existing["startDate"], existing["status"])

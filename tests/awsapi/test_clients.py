@@ -61,11 +61,11 @@ def test_life_cycle_with_boto3(client: Any) -> None:
     arn = client.create_state_machine(name="m", definition=PASS, roleArn=ROLE)["stateMachineArn"]
     assert client.describe_state_machine(stateMachineArn=arn)["definition"] == PASS
     started = client.start_execution(stateMachineArn=arn, name="e0", input='{"a": 1}')
-    again = client.start_execution(stateMachineArn=arn, name="e0", input='{"a": 1}')
-    assert again["executionArn"] == started["executionArn"]
-    assert again["startDate"] == started["startDate"]  # a datetime, parsed by botocore
     described = finished(client, started["executionArn"])
     assert (described["status"], json.loads(described["output"])) == ("SUCCEEDED", {"a": 1})
+    assert described["startDate"] == started["startDate"]  # a datetime, parsed by botocore
+    with pytest.raises(client.exceptions.ExecutionAlreadyExists):  # closed: the name is taken
+        client.start_execution(stateMachineArn=arn, name="e0", input='{"a": 1}')
     for index in range(1, 5):
         client.start_execution(stateMachineArn=arn, name=f"e{index}")
     pages = client.get_paginator("list_executions").paginate(
@@ -93,7 +93,10 @@ def test_life_cycle_with_boto3(client: Any) -> None:
 
 def test_stop_and_redrive_with_boto3(client: Any) -> None:
     arn = client.create_state_machine(name="w", definition=WAIT, roleArn=ROLE)["stateMachineArn"]
-    execution = client.start_execution(stateMachineArn=arn)["executionArn"]
+    started = client.start_execution(stateMachineArn=arn, name="w1")
+    again = client.start_execution(stateMachineArn=arn, name="w1")  # running: idempotent
+    assert again == {**started, "ResponseMetadata": again["ResponseMetadata"]}
+    execution = started["executionArn"]
     stopped = client.stop_execution(executionArn=execution, error="E", cause="C")
     described = client.describe_execution(executionArn=execution)
     assert (described["status"], described["error"]) == ("ABORTED", "E")

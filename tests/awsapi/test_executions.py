@@ -5,14 +5,22 @@ from __future__ import annotations
 import json
 
 
-def test_start_is_idempotent_by_name_and_input(api, fails, machine) -> None:
-    first = api("StartExecution", stateMachineArn=machine, name="e1", input='{"a":1}')
-    again = api("StartExecution", stateMachineArn=machine, name="e1", input='{"a":1}')
+def test_start_is_idempotent_while_the_execution_runs(api, fails) -> None:
+    waiting = json.dumps({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 60,
+                                                             "End": True}}})  # fmt: skip
+    machine = api("CreateStateMachine", name="w", definition=waiting, roleArn="r")
+    arn = machine["stateMachineArn"]
+    first = api("StartExecution", stateMachineArn=arn, name="e1", input='{"a":1}')
+    again = api("StartExecution", stateMachineArn=arn, name="e1", input='{"a":1}')
     assert first == again
-    assert first["executionArn"].endswith(":execution:m:e1")
-    error = fails("StartExecution", stateMachineArn=machine, name="e1", input='{"a":2}')
+    assert first["executionArn"].endswith(":execution:w:e1")
+    error = fails("StartExecution", stateMachineArn=arn, name="e1", input='{"a":2}')
     assert error.type == "ExecutionAlreadyExists"
     assert error.message == f"Execution Already Exists: '{first['executionArn']}'"
+    # Closed, the name is taken whatever the input (AWS's rule).
+    api("StopExecution", executionArn=first["executionArn"])
+    closed = fails("StartExecution", stateMachineArn=arn, name="e1", input='{"a":1}')
+    assert closed.type == "ExecutionAlreadyExists"
 
 
 def test_describe_has_aws_s_fields_and_epoch_dates(api, machine) -> None:
