@@ -1,14 +1,17 @@
 """The AWS JSON 1.0 wire protocol: `POST /` with `X-Amz-Target: AWSStepFunctions.<Operation>`,
 a JSON object in and out (`application/x-amz-json-1.0`), errors as `{"__type", "message"}`.
 
-Auth is the server's (engine/serve): on 127.0.0.1 any request is accepted, signed or not, as
-Step Functions Local does; a signature is never checked, logged or echoed.
+Auth: without access keys (a loopback server) any request is accepted, signed or not, as Step
+Functions Local does; given keys ($SFN_SERVE_ACCESS_KEYS), every request must be SigV4-signed
+with one (`sigv4.py`). A signature or secret is never logged or echoed.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -16,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from engine.awsapi import sigv4
 from engine.awsapi.errors import AwsError, validation
 from engine.awsapi.operations import OPERATIONS, Operation
 from engine.errors import SfnError
@@ -26,11 +30,16 @@ CONTENT_TYPE = "application/x-amz-json-1.0"
 SERVICE = "AWSStepFunctions"
 
 
-def routes(engine: Engine) -> list[BaseRoute]:
+def routes(engine: Engine, access_keys: Mapping[str, str] | None = None) -> list[BaseRoute]:
+    """`POST /`; with `access_keys`, only requests SigV4-signed with one of them are served."""
+
     async def endpoint(request: Request) -> Response:
         try:
+            raw = await request.body()
+            if access_keys:
+                _verify(request, raw, access_keys)
             operation = _operation(request.headers.get("x-amz-target", ""))
-            body = _body(await request.body(), operation)
+            body = _body(raw, operation)
             result = await run_in_threadpool(operation.handler, engine, body)
         except AwsError as error:
             return _response(error.body(), error.status)
@@ -41,6 +50,12 @@ def routes(engine: Engine) -> list[BaseRoute]:
         return _response(result, 200)
 
     return [Route("/", endpoint, methods=["POST"])]
+
+
+def _verify(request: Request, raw: bytes, access_keys: Mapping[str, str]) -> None:
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    path, query = request.url.path, request.url.query
+    sigv4.verify(request.method, path, query, headers, raw, access_keys, datetime.now(UTC))
 
 
 def call(engine: Engine, target: str, body: dict[str, Json]) -> dict[str, Json]:

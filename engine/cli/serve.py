@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from engine.cli.runtime_options import engine_for, redis_url_option
 from engine.serve.app import create_app
-from engine.serve.config import DEFAULT_HOST, DEFAULT_PORT, ENV_TOKEN, serve_config
+from engine.serve.config import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    ENV_ACCESS_KEYS,
+    ENV_TOKEN,
+    serve_config,
+)
 from engine.serve.context import ServeContext
 from engine.serve.runner import bind, serve_forever
 
@@ -24,7 +32,7 @@ from engine.serve.runner import bind, serve_forever
 @redis_url_option
 def serve(host: str, port: int, token: str | None, redis_url: str | None) -> None:
     """Serve the web UI on http://HOST:PORT/ (Ctrl-C to stop)."""
-    config = serve_config(host, port, token)
+    config = serve_config(host, port, token, os.environ.get(ENV_ACCESS_KEYS))
     context = ServeContext(engine_for(redis_url), config)
     sock = bind(config)
     click.echo(f"sfn serve: {config.url}" + (" (auth token required)" if config.token else ""))

@@ -42,7 +42,8 @@ def create_app(context: ServeContext, modules: tuple[ModuleType, ...] = ROUTE_MO
     routes.append(Mount("/static", StaticFiles(packages=[("engine.serve", "static")]), "static"))
     middleware = []
     if context.config.token is not None:
-        middleware.append(Middleware(TokenAuth, token=context.config.token))
+        signed_api = bool(context.config.access_keys)
+        middleware.append(Middleware(TokenAuth, token=context.config.token, signed_api=signed_api))
 
     def error(request: Request, exc: Exception) -> Response:
         status = next(code for kind, code in STATUS_OF if isinstance(exc, kind))

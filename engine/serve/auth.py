@@ -18,12 +18,14 @@ REALM = b'Basic realm="sfn", charset="UTF-8"'
 class TokenAuth:
     """ASGI middleware: 401 unless the request carries `token` (HTTP and SSE alike)."""
 
-    def __init__(self, app: ASGIApp, token: str):
+    def __init__(self, app: ASGIApp, token: str, *, signed_api: bool = False):
         self.app = app
         self.token = token.encode()
+        # With access keys, a SigV4-signed `POST /` goes on: the AWS API checks its signature.
+        self.signed_api = signed_api
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self._allowed(scope):
+        if scope["type"] != "http" or self._allowed(scope) or self._signed_api_call(scope):
             await self.app(scope, receive, send)
             return
         await send(
@@ -34,6 +36,12 @@ class TokenAuth:
             }
         )
         await send({"type": "http.response.body", "body": b"authentication required\n"})
+
+    def _signed_api_call(self, scope: Scope) -> bool:
+        if not self.signed_api or scope["method"] != "POST" or scope["path"] != "/":
+            return False
+        header = dict(scope["headers"]).get(b"authorization", b"")
+        return header.startswith(b"AWS4-HMAC-SHA256 ")
 
     def _allowed(self, scope: Scope) -> bool:
         header = dict(scope["headers"]).get(b"authorization", b"")

@@ -9,4 +9,4 @@ from engine.serve.context import ServeContext
 
 
 def routes(context: ServeContext) -> list[BaseRoute]:
-    return protocol.routes(context.engine)
+    return protocol.routes(context.engine, context.config.access_keys)

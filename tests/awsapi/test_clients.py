@@ -276,3 +276,37 @@ def test_test_state_through_boto3(server: ServeProcess) -> None:
     answer = client.test_state(definition=json.dumps(state), roleArn=ROLE, input='{"a": 1}')
     assert (answer["status"], answer["nextState"]) == ("SUCCEEDED", "Then")
     assert json.loads(answer["output"]) == {"a": 1, "r": {"ok": True}}
+
+
+def test_with_access_keys_only_signed_requests_are_served(redis_url: str, tmp_path: Path) -> None:
+    keys = {"SFN_SERVE_TOKEN": "t" * 24, "SFN_SERVE_ACCESS_KEYS": "AKIDOPS:ops-secret-value"}
+    server = ServeProcess(redis_url, tmp_path / "logs", env=keys).start()
+    try:
+
+        def sfn(key: str, secret: str) -> Any:
+            return boto3.client(
+                "stepfunctions", endpoint_url=server.url, region_name="eu-west-1",
+                aws_access_key_id=key, aws_secret_access_key=secret,
+            )  # fmt: skip
+
+        assert sfn("AKIDOPS", "ops-secret-value").list_state_machines()["stateMachines"] == []
+        for key, secret, code in (
+            ("AKIDOPS", "wrong", "InvalidSignatureException"),
+            ("AKIDNOBODY", "ops-secret-value", "UnrecognizedClientException"),
+        ):
+            with pytest.raises(ClientError) as raised:
+                sfn(key, secret).list_state_machines()
+            assert raised.value.response["Error"]["Code"] == code
+            assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+            assert "ops-secret-value" not in str(raised.value.response)
+        # The web UI and unsigned calls still need the token.
+        request = urllib.request.Request(
+            server.url + "/", data=b"{}",
+            headers={"X-Amz-Target": "AWSStepFunctions.ListStateMachines"},
+        )  # fmt: skip
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+        assert refused.value.code == 401
+        assert "ops-secret-value" not in server.output()
+    finally:
+        server.stop()

@@ -25,3 +25,12 @@ def test_short_tokens_and_bad_ports_are_refused():
         serve_config("0.0.0.0", 8083, "short")
     with pytest.raises(UsageError, match="--port"):
         serve_config("127.0.0.1", 70000, None)
+
+
+def test_access_keys_for_the_aws_api_are_pairs_and_never_quoted() -> None:
+    config = serve_config("127.0.0.1", 8083, None, "AK1:s1, AK2:s2:with-colon")
+    assert dict(config.access_keys) == {"AK1": "s1", "AK2": "s2:with-colon"}
+    assert serve_config("127.0.0.1", 8083, None, None).access_keys == {}
+    with pytest.raises(UsageError) as raised:
+        serve_config("127.0.0.1", 8083, None, "AK1:secret-one,just-a-secret")
+    assert "secret-one" not in str(raised.value) and "just-a-secret" not in str(raised.value)
