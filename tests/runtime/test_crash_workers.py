@@ -277,7 +277,7 @@ from engine.runtime.runtime import Runtime
 from engine.runtime.connection import connect
 
 def die(runtime, timer):
-    print(timer["k"], flush=True)
+    print(timer.kind, flush=True)
     os.kill(os.getpid(), signal.SIGKILL)
 
 timers.fire = die
@@ -307,7 +307,10 @@ def test_a_poller_killed_while_firing_a_timer_delays_it_by_a_lease_at_most(
     assert dying.returncode == -9 and dying.stdout.strip() == "timer", dying.stderr
     died_at = time.time()
     sfn_worker(activities=[ACTIVITIES], env=FAST)
+    ready_at = time.time()
     described = engine.wait(execution, timeout=BOUND)
     assert described["status"] == "SUCCEEDED"
     exited = next(e for e in engine.history(execution) if e["type"] == "WaitStateExited")
-    assert moment_of(exited) - died_at < 1 + 1.5
+    # Fired once the dead poller's claim (a lease) ran out and a poller was there to see it
+    # (the new worker's start-up takes seconds on a loaded machine), plus a poll and a commit.
+    assert moment_of(exited) - max(died_at + 1, ready_at) < 1.5
