@@ -68,6 +68,7 @@ def worker(
     click.echo(f"sfn worker: queues: {', '.join(listen_queues(queues))}", err=True)
     url = resolve_redis_url(redis_url)
     client = connect(url)
+    keep_embedded_server(redis_url)
     level = log_level.upper()
     if concurrency == 1:
         client.close()
@@ -78,3 +79,14 @@ def worker(
     failed = run_pool(url, concurrency, queues, burst=burst, log_level=level, fork=fork)
     if failed:
         raise SystemExit(1)
+
+
+def keep_embedded_server(redis_url: str | None) -> None:
+    """With the embedded server, start it again should it stop under the worker (`sfn dev
+    --stop`), as `sfn run` does; the worker reconnects by itself."""
+    from engine.runtime.server import ServerKeeper, embedded_server
+
+    server = embedded_server(redis_url)
+    if server is not None:
+        message = "sfn worker: the embedded Redis server had stopped; started it again"
+        ServerKeeper(server, lambda: click.echo(message, err=True)).start()

@@ -10,7 +10,8 @@ Lifetime: every command that uses the embedded server holds a *lease* (a file na
 command killed with SIGKILL leaves a stale lease that the next command prunes (its pid is dead),
 so a server orphaned that way lives only until the next sfn command in that folder ends.
 `sfn dev` holds a lease in the foreground, keeping the server up for other terminals. A server
-stopped under a running `sfn run` (`sfn dev --stop`) is started again by it (`revive`).
+stopped under a running `sfn run` or `sfn worker` (`sfn dev --stop`) is started again by it
+(`revive`; `ServerKeeper` in workers).
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ import secrets
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -284,6 +286,33 @@ class EmbeddedServer:
         while pid is not None and process_alive(pid) and time.monotonic() < deadline:
             time.sleep(0.02)
         return True
+
+
+class ServerKeeper:
+    """A daemon thread that starts the embedded server again should it stop under this process
+    (`sfn dev --stop`) while the process holds a lease. Stopped at exit before the lease is
+    released (atexit runs last-registered first), so it never revives what the release stops."""
+
+    def __init__(
+        self, server: EmbeddedServer, on_revive: Callable[[], None], interval: float = 1.0
+    ):
+        self._server, self._on_revive, self._interval = server, on_revive, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="sfn-server-keeper", daemon=True)
+
+    def start(self) -> ServerKeeper:
+        self._thread.start()
+        atexit.register(self.stop)
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=START_TIMEOUT)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._interval):
+            if ping_state(self._server.url) != "up" and self._server.revive():
+                self._on_revive()
 
 
 def server_config(server: EmbeddedServer) -> str:

@@ -285,3 +285,41 @@ def test_sfn_worker_ended_by_sighup_stops_its_embedded_server(tmp_path: Path, pr
     finally:
         worker.kill()
         server.stop()
+
+
+def test_sfn_dev_stop_under_sfn_worker_has_it_start_its_server_again(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    server = EmbeddedServer(project)
+    log = tmp_path / "worker.log"
+    with open(log, "wb") as output:
+        process = subprocess.Popen(
+            sfn_command(["worker", "--activities", str(ACTIVITIES)]),
+            cwd=project,
+            env=embedded_env(),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    worker = WorkerProcess(process, log, server.url)
+    try:
+        wait_until(lambda: server.running_pid(), timeout=BOUND, what="the embedded server")
+        first = server.running_pid()
+        worker.wait_ready(timeout=BOUND)
+        stopped = run_sfn(["dev", "--stop"], cwd=project, env=embedded_env())
+        assert "stopped the server" in stopped.stdout, stopped
+        wait_until(
+            lambda: server.running_pid() not in (None, first), timeout=BOUND, what="a new server"
+        )
+        square = {"StartAt": "S", "States": {"S": {"Type": "Task", "Resource": "crash_square"}}}
+        square["States"]["S"]["End"] = True
+        engine = Engine(server.url)
+        execution = engine.start_execution(square, 9, check_resources=False)
+        assert engine.wait(execution, timeout=BOUND)["output"] == "81"
+        assert "started it again" in worker.output()
+        assert worker.terminate(timeout=BOUND) == 0
+        assert list(server.leases_dir.iterdir()) == []
+        assert server.running_pid() is None  # stopped at exit, not revived
+    finally:
+        worker.kill()
+        server.stop()
