@@ -9,6 +9,7 @@
   let status = holder.dataset.status;
   let length = -1;
   let selected = null;
+  let selectedOptions = {};  // the state panel's filters, kept when the page refreshes
   const history = { offset: 0, type: "", state: "" };
 
   for (const view of document.querySelectorAll(".json-view")) {
@@ -63,6 +64,7 @@
 
   async function selectState(name, options = {}) {
     selected = name;
+    selectedOptions = options;
     for (const node of document.querySelectorAll("#graph g.state-node")) {
       node.classList.toggle("selected", node.dataset.state === name);
     }
@@ -295,7 +297,7 @@
     const facets = showFacets();
     showTimeline(await sfn.get(`${api}/timeline`));
     await drawn;
-    if (selected !== null) await selectState(selected);
+    if (selected !== null) await selectState(selected, selectedOptions);
     await facets;
     return summary;
   }
