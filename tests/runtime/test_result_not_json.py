@@ -53,7 +53,8 @@ def test_a_result_that_is_not_json_fails_each_attempt_once(
     assert (result["status"], result["error"]) == ("FAILED", "Runtime.MarshalError")
     assert result["cause"].startswith(f"Unable to marshal response: {cause}")
     # The Retry matched the error, and each of the two attempts ran exactly once.
-    assert len(starts(read_ledger(ledger), "not_json")) == 2
+    runs = starts(read_ledger(ledger), "not_json")
+    assert len(runs) == 2 and runs[0].key != runs[1].key  # two attempts, not a redelivery
     history = Engine(redis_url).history(result["executionId"])
     assert len(events(history, "TaskStarted")) == 2
     failed = [e["taskFailedEventDetails"]["error"] for e in events(history, "TaskFailed")]
