@@ -49,6 +49,7 @@ from engine.definition.compiler import compile_machine
 from engine.definition.model import Machine
 from engine.definition.source import state_machine_name
 from engine.definition.substitutions import require_filled
+from engine.definition.unsupported import require_supported
 from engine.errors import DefinitionError, UnhandledResource, UnknownResource, UsageError
 from engine.integrations.start_execution import missing, workflow_file
 from engine.language.values import dumps
@@ -125,6 +126,7 @@ def run(
     if problems:
         raise DefinitionError(problems)
     require_filled(document)
+    require_supported(document)
     problem = payload_problem(input, "input")
     if problem is not None:
         raise UsageError(problem)  # as the durable API refuses it

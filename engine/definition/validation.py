@@ -14,6 +14,7 @@ from engine.definition import (
     checks_language,
     checks_paths,
     substitutions,
+    unsupported,
 )
 from engine.definition.document import Document
 from engine.definition.schema import schema_problems
@@ -54,6 +55,7 @@ CHECKS: tuple[Check, ...] = (
     checks_paths.template_fields_valid,
     checks_paths.path_warnings,
     substitutions.unfilled_placeholders,
+    unsupported.unsupported_fields,
 )
 
 

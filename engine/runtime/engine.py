@@ -324,6 +324,7 @@ def _load(
     from engine.definition import load_definition, validate
     from engine.definition.source import state_machine_name
     from engine.definition.substitutions import require_filled
+    from engine.definition.unsupported import require_supported
 
     name = DEFAULT_STATE_MACHINE
     if stem := state_machine_name(definition):
@@ -335,6 +336,7 @@ def _load(
         if problems:
             raise DefinitionError(problems)
         require_filled(document)
+        require_supported(document)
         validated.add(digest)
     return document.data, digest, name
 
