@@ -19,13 +19,16 @@ Runner = Callable[[Json, ActivityContext], Json]
 
 @dataclass(frozen=True)
 class ChildRequest:
-    """A nested execution to start, and the parent Task waiting for it (`parent_token`)."""
+    """A nested execution to start, and the parent Task waiting for it (`parent_token`, in
+    the state `parent_state` of the execution `parent_execution`)."""
 
     state_machine: str
     input: Json
     name: str
     parent_token: str
     pattern: str
+    parent_execution: str = ""
+    parent_state: str = ""
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,8 @@ def start(
         name,
         context.task_token,
         kind.pattern,
+        context.execution_id,
+        context.state_name,
     )
     started = children.start(request)
     if kind.pattern in (SYNC, SYNC_2):

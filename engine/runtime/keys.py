@@ -15,6 +15,8 @@ EXECUTIONS = f"{PREFIX}:executions"  # sorted set: execution id -> start time
 NAMED_STATE_MACHINES = f"{PREFIX}:named-statemachines"
 ACTIVITIES = f"{PREFIX}:activities"  # sorted set: activity created by name -> creation time
 STATE_MACHINES = f"{PREFIX}:statemachines"  # set: names of state machines with executions
+# sorted set: execution id -> time of its last Task redelivery (the workers page lists them)
+REDELIVERED = f"{PREFIX}:redelivered"
 
 
 def timer_claim(member_digest: str) -> str:
@@ -115,6 +117,11 @@ def claimed_task(execution: str, task_token: str) -> str:
     """String: the job payload of a Task attempt a worker claimed to run itself (no RQ job),
     read only to send the attempt again should that worker die (`engine.runtime.eager`)."""
     return f"{_tag(execution)}:task:{task_token}"
+
+
+def children(execution: str) -> str:
+    """Set: the ids of the nested executions this execution started (states:startExecution)."""
+    return f"{_tag(execution)}:children"
 
 
 def done(execution: str) -> str:

@@ -66,6 +66,16 @@ class WaitingTask:
     run_id: str
 
 
+@dataclass(frozen=True)
+class Nesting:
+    """Where a nested execution comes from, and the nested executions it started."""
+
+    parent: str | None  # the id of the execution whose Task started this one
+    parent_state: str | None
+    children: list[ExecutionRow]  # the first `limit` by id
+    children_total: int
+
+
 def page(client: redis.Redis, query: Query) -> Page:
     """One page of executions matching `query`, newest first unless `oldest_first`."""
     if query.search is not None:
@@ -188,6 +198,49 @@ def counts_by_state_machine(client: redis.Redis) -> dict[tuple[str, str], int]:
 def state_machines(client: redis.Redis) -> list[str]:
     """The names of the state machines that have executions."""
     return sorted(name.decode() for name in client.smembers(keys.STATE_MACHINES))
+
+
+def nesting(client: redis.Redis, execution: str, limit: int = 50) -> Nesting:
+    """The execution's parent and its first `limit` nested executions (states:startExecution)."""
+    pipe = client.pipeline(transaction=False)
+    pipe.hmget(keys.meta(execution), ("parentExecution", "parentState"))
+    pipe.scard(keys.children(execution))
+    pipe.sort(keys.children(execution), start=0, num=limit, alpha=True)
+    (parent, state), total, first = pipe.execute()
+    return Nesting(
+        parent=parent.decode() if parent else None,
+        parent_state=state.decode() if state else None,
+        children=rows(client, [member.decode() for member in first]) if total else [],
+        children_total=int(total),
+    )
+
+
+@dataclass(frozen=True)
+class Redelivered:
+    """An execution some of whose Tasks were sent again after a lost worker."""
+
+    execution: ExecutionRow
+    redeliveries: int
+    last_epoch: float  # when the last one was sent
+
+
+def redelivered(client: redis.Redis, limit: int = 20) -> tuple[int, list[Redelivered]]:
+    """How many executions had Tasks redelivered, and the `limit` most recent of them."""
+    pipe = client.pipeline(transaction=False)
+    pipe.zcard(keys.REDELIVERED)
+    pipe.zrevrange(keys.REDELIVERED, 0, limit - 1, withscores=True)
+    total, recent = pipe.execute()
+    ids = [member.decode() for member, _ in recent]
+    pipe = client.pipeline(transaction=False)
+    for execution in ids:
+        pipe.hget(keys.meta(execution), "redeliveryCount")
+    counts = dict(zip(ids, pipe.execute(), strict=True))
+    last = {member.decode(): score for member, score in recent}
+    found = [
+        Redelivered(row, int(counts[row.execution_id] or 0), last[row.execution_id])
+        for row in rows(client, ids)
+    ]
+    return int(total), found
 
 
 def waiting_tasks(client: redis.Redis, execution: str) -> list[WaitingTask]:

@@ -64,6 +64,7 @@ def redeliver(runtime: Runtime, execution: str, run_id: str, token: str, deliver
 
     def send(pipe: Pipeline) -> None:
         pipe.hincrby(keys.meta(execution), REDELIVERY_COUNT, 1)
+        pipe.zadd(keys.REDELIVERED, {execution: runtime.env.now().timestamp()})
         dispatch.enqueue(
             pipe,
             client,

@@ -28,6 +28,9 @@ class DurableChildren:
     def start(self, request: ChildRequest) -> ChildStarted:
         data = self._definition(request.state_machine)
         parent = {"parentToken": request.parent_token, "parentPattern": request.pattern}
+        if request.parent_execution:  # the UI links parent and child both ways
+            parent["parentExecution"] = request.parent_execution
+            parent["parentState"] = request.parent_state
         started = open_execution(
             self.runtime,
             data,

@@ -39,7 +39,7 @@ def kept_keys(execution: str, runs: Iterable[str] = ()) -> list[str]:
     """Every key a finished execution keeps (`runs`: its DISTRIBUTED iterations' run ids)."""
     names = [keys.meta(execution), keys.history(execution), keys.run(execution, ROOT)]
     names += [keys.done(execution), keys.redrive_results(execution)]
-    names.append(keys.run_histories(execution))
+    names += [keys.run_histories(execution), keys.children(execution)]
     return names + [keys.run_history(execution, run_id) for run_id in runs]
 
 
@@ -161,6 +161,7 @@ def _delete(client: redis.Redis, execution: str, status: str, machine: str, runs
     write.field_is(keys.meta(execution), "status", status)
     write.pipe.unlink(*kept_keys(execution, runs), keys.live(execution))
     write.pipe.zrem(keys.EXECUTIONS, execution)
+    write.pipe.zrem(keys.REDELIVERED, execution)
     write.pipe.zrem(keys.by_state_machine(machine), execution)
     write.pipe.zrem(keys.by_status(status), execution)
     write.pipe.zrem(keys.TIMERS, expiry_member(execution))
@@ -171,6 +172,7 @@ def _unindex(client: redis.Redis, execution: str) -> None:
     machine = execution.partition(":")[0]
     with client.pipeline(transaction=False) as pipe:
         pipe.zrem(keys.EXECUTIONS, execution)
+        pipe.zrem(keys.REDELIVERED, execution)
         pipe.zrem(keys.by_state_machine(machine), execution)
         for status in FINAL_STATUSES:
             pipe.zrem(keys.by_status(status), execution)

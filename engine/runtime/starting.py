@@ -9,8 +9,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from redis.client import Pipeline
+
 from engine.core.context import iso
 from engine.core.triggers import Start
+from engine.runtime import keys
 from engine.runtime.runtime import Runtime
 from engine.runtime.store import (
     ARN_PREFIX,
@@ -74,14 +77,16 @@ def open_execution(
         },
         "StateMachine": {"Id": meta["stateMachineArn"], "Name": machine_name},
     }
+    parent = meta.get("parentExecution")
+
+    def also(pipe: Pipeline) -> None:
+        runtime.store.put_definition(pipe, digest, data)
+        if parent:
+            pipe.sadd(keys.children(parent), execution)
+
     # One commit stores the definition and opens the execution (an existing name: False).
     started = runtime.advance(
-        execution,
-        ROOT,
-        Start(payload, context),
-        create=Run(ROOT),
-        open_meta=meta,
-        also=lambda pipe: runtime.store.put_definition(pipe, digest, data),
+        execution, ROOT, Start(payload, context), create=Run(ROOT), open_meta=meta, also=also
     )
     if started:
         return Started(execution, meta["startDate"])

@@ -17,6 +17,7 @@ from engine.runtime.engine import Engine
 from engine.runtime.listing import (
     STATUSES,
     Query,
+    nesting,
     page,
     state_machines,
     status_counts,
@@ -75,6 +76,11 @@ def execution_summary(engine: Engine, ref: str) -> dict[str, Json]:
     described["stateMachineName"] = execution.partition(":")[0]
     described["historyLength"] = engine.store.history_length(execution)
     described["durationMs"] = _duration_ms(described)
+    found = nesting(engine.redis, execution)
+    described["parentExecution"] = found.parent
+    described["parentState"] = found.parent_state
+    described["children"] = [asdict(row) for row in found.children]
+    described["childrenTotal"] = found.children_total
     return described
 
 

@@ -11,8 +11,9 @@ import fakeredis
 import pytest
 from starlette.testclient import TestClient
 
+from engine.runtime import dispatch, lost
 from engine.runtime.engine import Engine
-from engine.runtime.store import FINAL_STATUSES
+from engine.runtime.store import FINAL_STATUSES, ROOT
 from engine.runtime.timers import fire_due
 from engine.runtime.worker import make_worker
 from engine.serve.app import create_app
@@ -20,6 +21,7 @@ from engine.serve.config import ServeConfig
 from engine.serve.context import ServeContext
 
 XSS = "<script>alert(1)</script>"
+TAG = "<img src=x onerror=alert(1)>"  # markup a file name can hold (no slash)
 PASS = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
 FAIL = {"StartAt": XSS, "States": {XSS: {"Type": "Fail", "Error": XSS, "Cause": XSS}}}
 TASK = {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "work", "End": True}}}
@@ -300,3 +302,59 @@ def test_search_is_case_insensitive_literal_and_paged(engine, client):
         if not (cursor := page["nextCursor"]):
             break
     assert seen == ["x.alpha", "other-3", "run-alpha-2", "Run-Alpha-1"]
+
+
+def test_a_nested_execution_and_its_parent_link_to_each_other(
+    engine, client, tmp_path, monkeypatch
+):
+    folder = tmp_path / "nested-workflows"
+    folder.mkdir()
+    (folder / f"{TAG}.json").write_text(json.dumps(PASS))
+    monkeypatch.setenv("SFN_WORKFLOWS", str(folder))
+    arn = f"arn:aws:states:us-east-1:123456789012:stateMachine:{TAG}"
+    parent_definition = {
+        "StartAt": "Nest",
+        "States": {
+            "Nest": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::states:startExecution.sync:2",
+                "Parameters": {"StateMachineArn": arn, "Name": TAG},
+                "End": True,
+            }
+        },
+    }
+    parent = engine.start_execution(parent_definition, {}, check_resources=False)
+    drain(engine, parent)
+    child = f"{TAG}:{TAG}"
+    assert engine.describe(child)["status"] == "SUCCEEDED"
+
+    summary = client.get(f"/api/executions/{quote(parent, safe='')}").json()
+    assert summary["childrenTotal"] == 1 and summary["parentExecution"] is None
+    assert [row["execution_id"] for row in summary["children"]] == [child]
+    back = client.get(f"/api/executions/{quote(child, safe='')}").json()
+    assert back["parentExecution"] == parent and back["parentState"] == "Nest"
+    assert back["childrenTotal"] == 0
+
+    parent_page = client.get(f"/executions/{quote(parent, safe='')}").text
+    assert f'href="/executions/{quote(child)}"' in parent_page
+    assert TAG not in parent_page and "&lt;img" in parent_page
+    child_page = client.get(f"/executions/{quote(child, safe='')}").text
+    assert f'href="/executions/{quote(parent)}"' in child_page and "state Nest" in child_page
+
+
+def test_workers_page_lists_executions_whose_tasks_were_redelivered(engine, client):
+    assert client.get("/api/workers").json()["redelivered"] == {"total": 0, "executions": []}
+    execution = engine.start_execution(TASK, {}, "r-1", state_machine="m", check_resources=False)
+    queue = dispatch.queue(engine.redis, dispatch.activity_queue("work"))
+    (job,) = queue.get_jobs()
+    for delivery in range(2):
+        assert lost.redeliver(engine.runtime, execution, ROOT, job.kwargs["token"], delivery)
+
+    found = client.get("/api/workers").json()["redelivered"]
+    assert found["total"] == 1
+    (row,) = found["executions"]
+    assert row["execution_id"] == execution and row["redeliveries"] == 2
+    assert row["status"] == "RUNNING"
+    html = client.get("/workers").text
+    assert f'href="/executions/{quote(execution)}"' in html
+    assert job.kwargs["token"] not in html and "No Task was redelivered" not in html

@@ -28,6 +28,7 @@
     document.getElementById("duration").textContent = sfn.ms(summary.durationMs);
     document.getElementById("redrive-count").textContent = String(summary.redriveCount);
     document.getElementById("event-count").textContent = String(summary.historyLength);
+    showNested(summary);
     const failure = document.getElementById("failure");
     failure.hidden = !(summary.error || summary.cause);
     document.getElementById("error").textContent = summary.error || "";
@@ -40,6 +41,16 @@
   }
 
   // Graph ----------------------------------------------------------------------------------
+  // The nested executions this one started (states:startExecution), each a link.
+  function showNested(summary) {
+    document.getElementById("nested").hidden = !summary.childrenTotal;
+    document.getElementById("nested-total").textContent = String(summary.childrenTotal);
+    document.getElementById("nested-list").replaceChildren(...summary.children.map((child) =>
+      sfn.el("li", {},
+        sfn.el("a", { href: `/executions/${encodeURIComponent(child.execution_id)}`, text: child.execution_id }),
+        " ", sfn.statusBadge(child.status))));
+  }
+
   async function showGraph() {
     const drawing = await sfn.get(`${api}/graph`);
     const box = document.getElementById("graph");
