@@ -40,7 +40,8 @@ def routes(context: ServeContext) -> list[BaseRoute]:
     def timeline(request: Request) -> Response:
         execution = parse_execution(request.path_params["execution"])
         engine.store.meta(execution)
-        return JSONResponse(views.timeline(histories.get(execution).view))
+        branches = views.branch_lanes(views.definition(engine, execution))
+        return JSONResponse(views.timeline(histories.get(execution).view, branches))
 
     def state(request: Request) -> Response:
         execution = parse_execution(request.path_params["execution"])

@@ -156,20 +156,41 @@ def state_entries(view: HistoryView, name: str, params: dict[str, str]) -> dict[
     return {"name": name, "total": len(entries), "offset": offset, "entries": shown}
 
 
-def timeline(view: HistoryView, max_lanes: int = MAX_LANES) -> dict[str, Json]:
-    """Bars: one per state entry, in lanes (main, then one per Map iteration), at most
-    `max_lanes` lanes (the rest counted in `lanesOmitted`)."""
+def branch_lanes(data: Json, prefix: str = "") -> dict[str, str]:
+    """State name -> the Parallel branch lane it runs in (`P branch 2`, nested ones joined by
+    ` / `). Exact because state names are unique in the whole machine (`sfn validate`); Map
+    processors are left out: their states run in the Map's iteration lanes."""
+    found: dict[str, str] = {}
+    for name, state in (data.get("States") or {}).items():
+        if not isinstance(state, dict) or state.get("Type") != "Parallel":
+            continue
+        for index, branch in enumerate(state.get("Branches") or [], start=1):
+            lane = f"{prefix}{name} branch {index}"
+            found.update(dict.fromkeys(branch.get("States") or {}, lane))
+            found.update(branch_lanes(branch, f"{lane} / "))
+    return found
+
+
+def timeline(
+    view: HistoryView, branches: dict[str, str] | None = None, max_lanes: int = MAX_LANES
+) -> dict[str, Json]:
+    """Bars: one per state entry, in lanes (main, one per Parallel branch, one per Map
+    iteration), at most `max_lanes` lanes (the rest counted in `lanesOmitted`)."""
+    branches = branches or {}
     lanes: dict[str, None] = {}
     bars = []
     for entry in view.entries:
-        if entry.lane not in lanes and len(lanes) >= max_lanes:
+        branch = branches.get(entry.name)
+        lane = entry.lane if branch is None else _in_lane(entry.lane, branch)
+        if lane not in lanes and len(lanes) >= max_lanes:
             continue
-        lanes[entry.lane] = None
+        lanes[lane] = None
         bars.append(
             {
                 "name": entry.name,
                 "type": entry.type,
-                "lane": entry.lane,
+                "lane": lane,
+                "laneKind": "main" if lane == "main" else "branch" if branch else "iteration",
                 "startMs": entry.start_ms,
                 "endMs": entry.end_ms,
                 "failed": entry.failed,
@@ -179,7 +200,10 @@ def timeline(view: HistoryView, max_lanes: int = MAX_LANES) -> dict[str, Json]:
                 ],
             }
         )
-    all_lanes = {entry.lane for entry in view.entries}
+    all_lanes = {
+        _in_lane(entry.lane, branches[entry.name]) if entry.name in branches else entry.lane
+        for entry in view.entries
+    }
     return {
         "durationMs": view.duration_ms,
         "bars": bars,
@@ -209,6 +233,10 @@ def waiting(engine: Engine, ref: str, *, reveal: bool) -> list[Json]:
         }
         for task in waiting_tasks(engine.redis, execution)
     ]
+
+
+def _in_lane(lane: str, branch: str) -> str:
+    return branch if lane == "main" else f"{lane} / {branch}"
 
 
 def _strip_prolog(svg: str) -> str:

@@ -232,3 +232,46 @@ def test_a_25000_event_history_shows_its_first_page_in_under_a_second(
     page.keyboard.press("Enter")
     expect(page.locator("#state-details h3")).to_have_text("Entry 1 of 1 · Pass · Each #4321")
     expect(page.locator("#timeline .scale")).to_contain_text("more lanes not drawn")
+
+
+def test_parallel_branch_lanes_and_nested_execution_links(
+    redis_url, project, sfn_serve, sfn_worker, page: Page
+):
+    workflows = project / "workflows"
+    (workflows / "kid.json").write_text(json.dumps(LONG_ITERATION))
+    arn = "arn:aws:states:us-east-1:123456789012:stateMachine:kid"
+    nest = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::states:startExecution.sync:2",
+        "Parameters": {"StateMachineArn": arn, "Name": "kid-1"},
+        "End": True,
+    }
+    family = {
+        "StartAt": "Both",
+        "States": {
+            "Both": {
+                "Type": "Parallel",
+                "Branches": [
+                    {"StartAt": "Solo", "States": {"Solo": {"Type": "Pass", "End": True}}},
+                    {"StartAt": "Nest", "States": {"Nest": nest}},
+                ],
+                "End": True,
+            }
+        },
+    }
+    engine = Engine(redis_url)
+    execution = engine.start_execution(family, {}, "family-1", state_machine="family")
+    sfn_worker(cwd=project)
+    assert engine.wait(execution, timeout=60)["status"] == "SUCCEEDED"
+    server = sfn_serve(cwd=project)
+    page.goto(f"{server.url}/executions/{execution}")
+    branches = page.locator("#timeline details.lanes-branch")
+    expect(branches.locator("summary")).to_have_text("2 Parallel branch lane(s)")
+    expect(branches.locator(".lane-name")).to_have_text(["Both branch 1", "Both branch 2"])
+    branches.locator("summary").click()  # folds the lanes away
+    expect(branches.locator(".lane").first).to_be_hidden()
+    page.locator("#nested-list a", has_text="kid:kid-1").click()
+    expect(page.locator("#execution-name")).to_have_text("kid-1")
+    expect(page.locator("#parent")).to_contain_text("state Nest")
+    page.locator("#parent a").click()
+    expect(page.locator("#execution-name")).to_have_text("family-1")

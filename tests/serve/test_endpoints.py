@@ -4,6 +4,7 @@ start commit, Task machines stay RUNNING, started unchecked as a remote worker w
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
 from urllib.parse import quote
 
@@ -358,3 +359,36 @@ def test_workers_page_lists_executions_whose_tasks_were_redelivered(engine, clie
     html = client.get("/workers").text
     assert f'href="/executions/{quote(execution)}"' in html
     assert job.kwargs["token"] not in html and "No Task was redelivered" not in html
+
+
+def branch(*names: str) -> dict:
+    states = {name: {"Type": "Pass", "Next": after} for name, after in pairwise(names)}
+    return {"StartAt": names[0], "States": {**states, names[-1]: {"Type": "Pass", "End": True}}}
+
+
+def test_parallel_branches_are_timeline_lanes_nested_ones_inside_theirs(engine, client):
+    inner = {"Type": "Parallel", "Branches": [branch("C1"), branch("D1")], "End": True}
+    definition = {
+        "StartAt": "P",
+        "States": {
+            "P": {
+                "Type": "Parallel",
+                "Branches": [branch("A1", "A2"), {"StartAt": "Q", "States": {"Q": inner}}],
+                "Next": "Z",
+            },
+            "Z": {"Type": "Pass", "End": True},
+        },
+    }
+    execution = engine.start_execution(definition, {}, "par-1", state_machine="par")
+    drain(engine, execution)
+    bars = client.get(f"/api/executions/{quote(execution)}/timeline").json()["bars"]
+    lanes = {bar["name"]: (bar["lane"], bar["laneKind"]) for bar in bars}
+    assert lanes == {
+        "P": ("main", "main"),
+        "A1": ("P branch 1", "branch"),
+        "A2": ("P branch 1", "branch"),
+        "Q": ("P branch 2", "branch"),
+        "C1": ("P branch 2 / Q branch 1", "branch"),
+        "D1": ("P branch 2 / Q branch 2", "branch"),
+        "Z": ("main", "main"),
+    }

@@ -149,7 +149,7 @@
       if (!lanes.has(bar.lane)) lanes.set(bar.lane, []);
       lanes.get(bar.lane).push(bar);
     }
-    const rows = [];
+    const rows = { main: [], branch: [], iteration: [] };
     for (const [lane, bars] of lanes) {
       const track = sfn.el("div", { class: "track" });
       for (const bar of bars) {
@@ -173,12 +173,14 @@
         }
         track.append(element);
       }
-      rows.push(sfn.el("div", { class: "lane" }, sfn.el("div", { class: "lane-name", text: lane }), track));
+      rows[bars[0].laneKind].push(sfn.el("div", { class: "lane" }, sfn.el("div", { class: "lane-name", text: lane }), track));
     }
-    const details = sfn.el("div", { class: "lanes" }, ...rows.slice(0, 1));
-    if (rows.length > 1) {
-      details.append(sfn.el("details", { open: rows.length <= 11 },
-        sfn.el("summary", { text: `${rows.length - 1} Map iteration lane(s)` }), ...rows.slice(1)));
+    // Parallel branches and Map iterations fold away, each kind under its own summary.
+    const details = sfn.el("div", { class: "lanes" }, ...rows.main);
+    for (const [kind, label] of [["branch", "Parallel branch lane(s)"], ["iteration", "Map iteration lane(s)"]]) {
+      if (rows[kind].length === 0) continue;
+      details.append(sfn.el("details", { class: `lanes-${kind}`, open: rows[kind].length <= 10 },
+        sfn.el("summary", { text: `${rows[kind].length} ${label}` }), ...rows[kind]));
     }
     const omitted = data.lanesOmitted ? ` · ${data.lanesOmitted} more lanes not drawn` : "";
     box.replaceChildren(details, sfn.el("div", { class: "scale muted", text: `0 — ${sfn.ms(data.durationMs)}${omitted}` }));
