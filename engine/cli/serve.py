@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
-
 import click
 
 from engine.cli.runtime_options import engine_for, redis_url_option
+from engine.runtime.config import credentials_from_env
 from engine.serve.app import create_app
 from engine.serve.config import (
     DEFAULT_HOST,
@@ -32,7 +31,7 @@ from engine.serve.runner import bind, serve_forever
 @redis_url_option
 def serve(host: str, port: int, token: str | None, redis_url: str | None) -> None:
     """Serve the web UI on http://HOST:PORT/ (Ctrl-C to stop)."""
-    config = serve_config(host, port, token, os.environ.get(ENV_ACCESS_KEYS))
+    config = serve_config(host, port, token, credentials_from_env(ENV_ACCESS_KEYS))
     context = ServeContext(engine_for(redis_url), config)
     sock = bind(config)
     click.echo(f"sfn serve: {config.url}" + (" (auth token required)" if config.token else ""))

@@ -120,6 +120,12 @@ def redis_url_from_env() -> str | None:
     return os.environ.get(ENV_URL) or None
 
 
+def credentials_from_env(name: str) -> str | None:
+    """Credentials a command takes only from the environment (`$name`, e.g. sfn serve's
+    $SFN_SERVE_ACCESS_KEYS), read here like every setting; the caller checks them."""
+    return os.environ.get(name) or None
+
+
 def server_binary_from_env() -> str | None:
     """$SFN_REDIS_SERVER: the Redis-protocol server binary to embed, if set."""
     return os.environ.get(ENV_BINARY) or None
