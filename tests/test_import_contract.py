@@ -45,6 +45,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "engine.runtime.eager",
             "engine.runtime.leases",
             "engine.runtime.retention",
+            "engine.runtime.counters",
             "engine.runtime.dispatch",
             "engine.runtime.guarded",
             "engine.runtime.allowlist",

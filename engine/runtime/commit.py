@@ -26,7 +26,7 @@ from engine.core.env import ExecutionEnv
 from engine.core.interpreter import advance
 from engine.core.triggers import Redrive, Trigger
 from engine.runtime import config as settings
-from engine.runtime import dispatch, eager, groups, keys, retention, tokens
+from engine.runtime import counters, dispatch, eager, groups, keys, retention, tokens
 from engine.runtime.config import RuntimeConfig
 from engine.runtime.guarded import GuardedWrite
 from engine.runtime.store import (
@@ -188,6 +188,9 @@ class Committer:
                 keys.history(execution) if decision.inline else keys.run_history(execution, run.id)
             )
             write.push(where, lines)
+            entered = sum(1 for event in step.events if "stateEnteredEventDetails" in event)
+            if entered:
+                counters.transitions(pipe, execution.partition(":")[0], entered)
             if not decision.inline and not decision.existed:
                 retention.track_run_history(pipe, execution, run.id)
         if isinstance(trigger, Redrive):
@@ -347,6 +350,7 @@ class Committer:
         pipe.zrem(keys.by_status(RUNNING), execution)
         pipe.zadd(keys.by_status(end.status), {execution: started})
         pipe.rpush(keys.done(execution), end.status)
+        counters.finished(pipe, execution.partition(":")[0], end.status)
         # The execution keeps its meta, history and root run (for redrive); the rest goes.
         live = decision.reads.live if decision.reads else {}
         if end.status != "SUCCEEDED":
@@ -417,6 +421,7 @@ def _open_execution(pipe: Any, execution: str, meta: dict[str, str]) -> None:
     pipe.zadd(keys.by_state_machine(meta["stateMachineName"]), {execution: started})
     pipe.sadd(keys.STATE_MACHINES, meta["stateMachineName"])
     pipe.zadd(keys.by_status(RUNNING), {execution: started})
+    counters.started(pipe, meta["stateMachineName"])
 
 
 def _plus(now: datetime, seconds: float) -> datetime:

@@ -9,6 +9,7 @@ worker then runs it with `run_claimed` once the RQ job ends.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,7 +21,7 @@ from rq import get_current_job
 from engine import activities, integrations
 from engine.core.triggers import TaskFailed, TaskSucceeded, Trigger
 from engine.errors import UnhandledResource, UnknownResource
-from engine.runtime import eager, keys, leases, nested, watchdog
+from engine.runtime import counters, eager, keys, leases, nested, watchdog
 from engine.runtime import runtime as runs
 from engine.runtime.runtime import Runtime
 from engine.runtime.store import Reads
@@ -114,11 +115,12 @@ def _attempt(
     else the attempt holds); a callback task's result comes later, so it only ends them."""
     lease.keep()
     try:
+        began = time.monotonic()
         result = _perform(runtime, entry, job)
         if result is None:
             ends(runtime.redis)
         else:
-            _commit(runtime, job, result, ends, chain, reads)
+            _commit(runtime, job, result, ends, chain, reads, time.monotonic() - began)
     finally:
         lease.stop_renewing()
 
@@ -156,11 +158,19 @@ def _commit(
     ends: Callable[[Pipeline], Any],
     chain: eager.Chain | None = None,
     reads: Reads | None = None,
+    seconds: float | None = None,
 ) -> None:
-    """Commit `result` with `ends` in its transaction; if it was stale (nothing written), run
-    `ends` in a trip of its own."""
+    """Commit `result` with `ends` in its transaction (and the Task's run time, `seconds`, in
+    the /metrics histogram); if it was stale (nothing written), run `ends` in a trip of its
+    own."""
     execution, run_id = job["execution"], job["run"]
-    if not runtime.advance(execution, run_id, result, also=ends, chain=chain, reads=reads):
+
+    def also(pipe: Pipeline) -> None:
+        ends(pipe)
+        if seconds is not None:
+            counters.task_seconds(pipe, execution.partition(":")[0], seconds)
+
+    if not runtime.advance(execution, run_id, result, also=also, chain=chain, reads=reads):
         with runtime.redis.pipeline(transaction=False) as pipe:
             ends(pipe)
             pipe.execute()

@@ -15,6 +15,7 @@ EXECUTIONS = f"{PREFIX}:executions"  # sorted set: execution id -> start time
 NAMED_STATE_MACHINES = f"{PREFIX}:named-statemachines"
 ACTIVITIES = f"{PREFIX}:activities"  # sorted set: activity created by name -> creation time
 STATE_MACHINES = f"{PREFIX}:statemachines"  # set: names of state machines with executions
+METRICS = f"{PREFIX}:metrics"  # hash: the counters /metrics reports (engine.runtime.counters)
 # sorted set: execution id -> time of its last Task redelivery (the workers page lists them)
 REDELIVERED = f"{PREFIX}:redelivered"
 

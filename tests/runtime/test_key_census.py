@@ -35,8 +35,8 @@ RQ_KINDS = {
     "rq:scheduler_instance:*",
     "rq:intermediate:*",
 }
-# Indexes, definitions and `sfn:timers`, which holds only each execution's `expire` member (its
-# retention); no token, claim or other timer is left.
+# Indexes, definitions, the /metrics counters, and `sfn:timers`, which holds only each
+# execution's `expire` member (its retention); no token, claim or other timer is left.
 SFN_GLOBAL = {
     "sfn:definition:*",
     "sfn:executions",
@@ -44,6 +44,7 @@ SFN_GLOBAL = {
     "sfn:statemachine:*",
     "sfn:status:*",
     "sfn:timers",
+    "sfn:metrics",
 }
 
 

@@ -12,6 +12,7 @@ import fakeredis
 import pytest
 from starlette.testclient import TestClient
 
+from engine.activities import Activity, default_registry
 from engine.runtime import dispatch, lost
 from engine.runtime.engine import Engine
 from engine.runtime.store import FINAL_STATUSES, ROOT
@@ -392,3 +393,34 @@ def test_parallel_branches_are_timeline_lanes_nested_ones_inside_theirs(engine, 
         "D1": ("P branch 2 / Q branch 2", "branch"),
         "Z": ("main", "main"),
     }
+
+
+def test_metrics_counters_kept_by_the_commits(engine, client, monkeypatch):
+    monkeypatch.setitem(
+        default_registry._activities, "metrics_probe", Activity("metrics_probe", lambda x: x)
+    )
+    probe = {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "metrics_probe"}}}
+    probe["States"]["T"]["Next"] = "P"
+    probe["States"]["P"] = {"Type": "Pass", "End": True}
+    for name in ("a", "b"):
+        engine.start_execution(PASS, {}, name, state_machine="quick")
+    engine.start_execution(FAIL, {}, "c", state_machine="broken")
+    drain(engine, engine.start_execution(probe, {}, "d", state_machine="probe"))
+    engine.start_execution(TASK, {}, "e", state_machine="waits", check_resources=False)
+
+    text = client.get("/metrics").text
+    for line in (
+        'sfn_executions_started_total{state_machine="quick"} 2.0',
+        'sfn_executions_started_total{state_machine="waits"} 1.0',
+        'sfn_executions_finished_total{state_machine="quick",status="SUCCEEDED"} 2.0',
+        'sfn_executions_finished_total{state_machine="broken",status="FAILED"} 1.0',
+        'sfn_state_transitions_total{state_machine="quick"} 2.0',
+        'sfn_state_transitions_total{state_machine="probe"} 2.0',
+        'sfn_task_run_seconds_bucket{le="+Inf",state_machine="probe"} 1.0',
+        'sfn_task_run_seconds_count{state_machine="probe"} 1.0',
+    ):
+        assert line in text, line
+    assert 'sfn_executions_finished_total{state_machine="waits"' not in text
+    assert 'sfn_task_run_seconds_count{state_machine="waits"' not in text
+    (sum_line,) = [x for x in text.splitlines() if x.startswith("sfn_task_run_seconds_sum")]
+    assert 0 <= float(sum_line.split()[-1]) < 5
