@@ -422,6 +422,10 @@ def _open_execution(pipe: Any, execution: str, meta: dict[str, str]) -> None:
     pipe.sadd(keys.STATE_MACHINES, meta["stateMachineName"])
     pipe.zadd(keys.by_status(RUNNING), {execution: started})
     counters.started(pipe, meta["stateMachineName"])
+    versions, digest = keys.versions(meta["stateMachineName"]), meta["definition"]
+    pipe.hincrby(versions, f"{digest}:count", 1)
+    pipe.hsetnx(versions, f"{digest}:first", meta["startEpoch"])
+    pipe.hset(versions, f"{digest}:last", meta["startEpoch"])
 
 
 def _plus(now: datetime, seconds: float) -> datetime:

@@ -46,6 +46,12 @@ def by_state_machine(name: str) -> str:
     return f"{PREFIX}:statemachine:{name}:executions"
 
 
+def versions(state_machine: str) -> str:
+    """Hash: per definition version (content hash) the state machine's executions started with
+    it: `<digest>:count`, `<digest>:first` and `<digest>:last` (start times, epoch seconds)."""
+    return f"{PREFIX}:versions:{state_machine}"
+
+
 def by_status(status: str) -> str:
     """Sorted set of the executions currently in one status, scored by start time."""
     return f"{PREFIX}:status:{status}:executions"

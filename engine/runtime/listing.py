@@ -243,6 +243,34 @@ def redelivered(client: redis.Redis, limit: int = 20) -> tuple[int, list[Redeliv
     return int(total), found
 
 
+@dataclass(frozen=True)
+class Version:
+    """A definition version a state machine's executions were started with."""
+
+    digest: str  # the definition's content hash
+    executions: int  # started with it (retention does not lower this)
+    first_epoch: float
+    last_epoch: float
+
+
+def versions(client: redis.Redis, state_machine: str) -> list[Version]:
+    """The state machine's definition versions, the one used last first."""
+    fields: dict[str, dict[str, str]] = {}
+    for raw_field, raw_value in client.hgetall(keys.versions(state_machine)).items():
+        digest, _, kind = raw_field.decode().rpartition(":")
+        fields.setdefault(digest, {})[kind] = raw_value.decode()
+    found = [
+        Version(
+            digest,
+            int(values.get("count", 0)),
+            float(values.get("first", 0)),
+            float(values.get("last", 0)),
+        )
+        for digest, values in fields.items()
+    ]
+    return sorted(found, key=lambda version: version.last_epoch, reverse=True)
+
+
 def waiting_tasks(client: redis.Redis, execution: str) -> list[WaitingTask]:
     """The callback Tasks the execution waits for now (root run and child runs)."""
     run_ids = [ROOT]

@@ -46,7 +46,12 @@ def routes(context: ServeContext) -> list[BaseRoute]:
         files = [
             workflow_file(context.workflows, name) for name in workflow_names(context.workflows)
         ]
-        return context.render("workflows.html", files=files, folder=str(context.workflows))
+        return context.render(
+            "workflows.html",
+            files=files,
+            folder=str(context.workflows),
+            machines=views.state_machine_versions(engine, files),
+        )
 
     def workflow_graph(request: Request) -> Response:
         found = workflow_file(context.workflows, request.path_params["name"])

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from engine.errors import UsageError
@@ -21,11 +21,13 @@ from engine.runtime.listing import (
     page,
     state_machines,
     status_counts,
+    versions,
     waiting_tasks,
 )
 from engine.runtime.store import parse_execution
 from engine.serve.history_cache import HistoryCache
 from engine.serve.history_view import EventRow, HistoryView, analyse, mask_tokens
+from engine.serve.workflows import WorkflowFile
 
 Json = Any
 MAX_LIMIT = 500
@@ -64,6 +66,31 @@ def executions_list(engine: Engine, query: Query) -> dict[str, Json]:
         "counts": status_counts(engine.redis, query.state_machine),
         "stateMachines": state_machines(engine.redis),
     }
+
+
+def state_machine_versions(engine: Engine, files: list[WorkflowFile]) -> list[dict[str, Json]]:
+    """Each state machine with executions: its definition versions (content hash, executions
+    started with it, first and last start), marking the one its workflow file holds now."""
+    current = {file.name.rsplit(".", 1)[0]: file.digest for file in files if file.digest}
+    for file in files:  # order.asl.json is the state machine "order"
+        if file.digest and file.name.endswith((".asl.json", ".asl.yaml")):
+            current[file.name.rsplit(".", 2)[0]] = file.digest
+    return [
+        {
+            "name": name,
+            "versions": [
+                {
+                    "digest": version.digest,
+                    "executions": version.executions,
+                    "first": _iso(version.first_epoch),
+                    "last": _iso(version.last_epoch),
+                    "current": version.digest == current.get(name),
+                }
+                for version in versions(engine.redis, name)
+            ],
+        }
+        for name in state_machines(engine.redis)
+    ]
 
 
 def execution_summary(engine: Engine, ref: str) -> dict[str, Json]:
@@ -265,6 +292,10 @@ def _duration_ms(described: dict[str, Json]) -> int | None:
         datetime.fromisoformat(end) if end else datetime.now(datetime.fromisoformat(start).tzinfo)
     )
     return int((ended - datetime.fromisoformat(start)).total_seconds() * 1000)
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds")
 
 
 def _epoch(value: str | None, name: str) -> float | None:

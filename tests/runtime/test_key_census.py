@@ -45,6 +45,7 @@ SFN_GLOBAL = {
     "sfn:status:*",
     "sfn:timers",
     "sfn:metrics",
+    "sfn:versions:*",
 }
 
 

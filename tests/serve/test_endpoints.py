@@ -15,12 +15,14 @@ from starlette.testclient import TestClient
 from engine.activities import Activity, default_registry
 from engine.runtime import dispatch, lost
 from engine.runtime.engine import Engine
-from engine.runtime.store import FINAL_STATUSES, ROOT
+from engine.runtime.store import FINAL_STATUSES, ROOT, definition_digest
 from engine.runtime.timers import fire_due
 from engine.runtime.worker import make_worker
+from engine.serve import views
 from engine.serve.app import create_app
 from engine.serve.config import ServeConfig
 from engine.serve.context import ServeContext
+from engine.serve.workflows import workflow_file
 
 XSS = "<script>alert(1)</script>"
 TAG = "<img src=x onerror=alert(1)>"  # markup a file name can hold (no slash)
@@ -424,3 +426,30 @@ def test_metrics_counters_kept_by_the_commits(engine, client, monkeypatch):
     assert 'sfn_task_run_seconds_count{state_machine="waits"' not in text
     (sum_line,) = [x for x in text.splitlines() if x.startswith("sfn_task_run_seconds_sum")]
     assert 0 <= float(sum_line.split()[-1]) < 5
+
+
+def test_workflows_page_lists_each_state_machines_definition_versions(engine, client, context):
+    old = {"StartAt": "Q", "States": {"Q": {"Type": "Pass", "End": True}}}
+    engine.start_execution(old, {}, "v1", state_machine="pass")
+    for name in ("v2", "v3"):
+        engine.start_execution(context.workflows / "pass.yaml", {}, name, state_machine="pass")
+    engine.start_execution(FAIL, {}, "x", state_machine="other")
+
+    machines = {
+        m["name"]: m["versions"]
+        for m in views.state_machine_versions(
+            engine, [workflow_file(context.workflows, "pass.yaml")]
+        )
+    }
+    assert set(machines) == {"pass", "other"}
+    now, before = machines["pass"]
+    assert (now["digest"], now["executions"], now["current"]) == (definition_digest(PASS), 2, True)
+    assert (before["digest"], before["executions"], before["current"]) == (
+        definition_digest(old),
+        1,
+        False,
+    )
+    assert before["first"] <= now["first"] <= now["last"]
+    page = client.get("/workflows").text
+    assert definition_digest(old)[:12] in page and definition_digest(PASS)[:12] in page
+    assert page.count("its file now") == 1 and XSS not in page
