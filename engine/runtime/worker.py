@@ -18,6 +18,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -335,6 +336,30 @@ def quiet_rq_maintenance() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
+class _Stderr(logging.StreamHandler):
+    """A handler writing to the `sys.stderr` of the moment (a CLI runner may swap it)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass  # StreamHandler sets it at init; this one always looks it up
+
+
+def rq_notes_to_stderr() -> None:
+    """Send RQ's worker notes (a warning such as its pubsub thread ending in a Redis outage) to
+    stderr: without a handler of ours, RQ's `work()` installs one writing them to stdout, where
+    a command's result goes (`sfn run --json`)."""
+    logger = logging.getLogger("rq.worker")
+    if not any(isinstance(handler, _Stderr) for handler in logger.handlers):
+        handler = _Stderr()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+        logger.addHandler(handler)
+        logger.propagate = False
+
+
 class EmbeddedWorker:
     """An RQ worker and a timer poller in threads of this process; `stop()` ends both.
 
@@ -350,6 +375,7 @@ class EmbeddedWorker:
         config: RuntimeConfig | None = None,
     ):
         quiet_rq_maintenance()
+        rq_notes_to_stderr()
         config = config or settings.current()
         self._client, self._queues, self._config = client, queues, config
         self._worker = make_worker(client, queues, _ThreadWorker, config)

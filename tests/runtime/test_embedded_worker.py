@@ -1,8 +1,11 @@
-"""`sfn run`'s embedded worker keeps RQ's maintenance notes out of the command's stderr."""
+"""`sfn run`'s embedded worker keeps RQ's maintenance notes out of the command's stderr, and
+RQ's other notes out of its stdout (the result)."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import redis
 from support.crash import ACTIVITIES, FAST, kill_tree
@@ -43,3 +46,24 @@ def test_an_abandoned_rq_job_found_by_sfn_run_is_not_reported_on_its_stderr(
     assert sum(client.zcard(key) for key in client.scan_iter("rq:failed:*")) >= 1  # RQ cleaned up
     assert "Abandoned" not in done.stderr and "cleanup" not in done.stderr, done.stderr
     assert done.stderr.splitlines()[0].startswith("execution pass:")  # sfn's own progress
+
+
+RQ_NOTE = """
+import logging, fakeredis
+from rq.logutils import setup_loghandlers
+from engine.runtime.worker import EmbeddedWorker
+
+EmbeddedWorker(fakeredis.FakeRedis())
+setup_loghandlers("WARNING")  # what RQ's work() does first
+logging.getLogger("rq.worker").warning("pubsub thread exiting on a lost connection")
+print('{"status": "SUCCEEDED"}')
+"""
+
+
+def test_rq_notes_of_the_embedded_worker_go_to_stderr_not_into_the_result() -> None:
+    ran = subprocess.run(
+        [sys.executable, "-c", RQ_NOTE], capture_output=True, text=True, timeout=60
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout == '{"status": "SUCCEEDED"}\n'
+    assert "pubsub thread exiting on a lost connection" in ran.stderr
