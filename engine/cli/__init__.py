@@ -47,6 +47,11 @@ class LazyGroup(click.Group):
 
         try:
             return super().invoke(ctx)
+        except click.UsageError as error:
+            # A bad option or argument is one line, like every other bad input (exit 2).
+            where = error.ctx.command_path if error.ctx is not None else ctx.command_path
+            click.echo(f"error: {where}: {error.format_message()}", err=True)
+            ctx.exit(error.exit_code)
         except DefinitionError as error:
             click.echo(str(error), err=True)  # each line is already `file:line:col: error: ...`
             ctx.exit(error.exit_code)

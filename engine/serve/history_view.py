@@ -15,13 +15,23 @@ from typing import Any
 Json = Any
 # Task tokens are 128 random bits in hex; they are masked wherever the UI shows text.
 TOKEN = re.compile(r"(?<![0-9a-fA-F])[0-9a-f]{32}(?![0-9a-fA-F])")
+# A Task state's attempt is recorded as Task* events, or LambdaFunction* / Activity* events
+# when its Resource is a Lambda function or an activity ARN (as AWS records them).
+ATTEMPT_FAMILIES = ("Task", "LambdaFunction", "Activity")
+ATTEMPT_STARTS = {family + "Scheduled" for family in ATTEMPT_FAMILIES}
 ATTEMPT_ENDS = {
-    "TaskSucceeded": "succeeded",
-    "TaskFailed": "failed",
-    "TaskTimedOut": "timed out",
-    "TaskSubmitFailed": "failed",
-    "TaskStartFailed": "failed",
+    family + suffix: outcome
+    for family in ATTEMPT_FAMILIES
+    for suffix, outcome in (
+        ("Succeeded", "succeeded"),
+        ("Failed", "failed"),
+        ("TimedOut", "timed out"),
+        ("SubmitFailed", "failed"),
+        ("StartFailed", "failed"),
+        ("ScheduleFailed", "failed"),
+    )
 }
+ATTEMPT_SUCCESSES = {family + "Succeeded" for family in ATTEMPT_FAMILIES}
 DETAILS_KEYS: dict[str, str] = {}  # event type -> its details key, filled as types are met
 ITERATION_ENDS = ("MapIterationSucceeded", "MapIterationFailed", "MapIterationAborted")
 
@@ -136,14 +146,14 @@ def _enter_or_exit(event, kind, elapsed, lane, entries, open_entries) -> str | N
 
 def _task_event(entry: StateEntry, kind: str, event: Json, elapsed: int) -> None:
     details = _details(event)
-    if kind == "TaskScheduled":
+    if kind in ATTEMPT_STARTS:
         entry.attempts.append(Attempt(len(entry.attempts) + 1, elapsed))
     elif kind in ATTEMPT_ENDS and entry.attempts:
         attempt = entry.attempts[-1]
         attempt.end_ms = elapsed
         attempt.outcome = ATTEMPT_ENDS[kind]
         attempt.error, attempt.cause = details.get("error"), details.get("cause")
-    if kind == "TaskSucceeded":  # a retry that succeeded: the entry did not fail
+    if kind in ATTEMPT_SUCCESSES:  # a retry that succeeded: the entry did not fail
         entry.error = entry.cause = None
     if kind.endswith(("Failed", "TimedOut", "Aborted")) and (
         "error" in details or "cause" in details
