@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -131,46 +131,29 @@ def server_binary_from_env() -> str | None:
     return os.environ.get(ENV_BINARY) or None
 
 
-def _number(where: str, raw: str, wanted: str) -> float:
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
-        raise UsageError(f"{where} must be {wanted} (it is {raw!r})")
-    return value
+def _seconds(wanted: str, ok: Callable[[float], bool]) -> Callable[[str, str], float]:
+    """A check of a finite number that `ok` accepts; `wanted` words it for the error line."""
+
+    def check(where: str, raw: str) -> float:
+        try:
+            value = float(raw)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and ok(value)):
+            raise UsageError(f"{where} must be {wanted} (it is {raw!r})")
+        return value
+
+    return check
 
 
-def _lease(where: str, raw: str) -> float:
-    wanted = f"a number of seconds, at least {MIN_LEASE_SECONDS:g}"
-    value = _number(where, raw, wanted)
-    if value < MIN_LEASE_SECONDS:
-        raise UsageError(f"{where} must be {wanted} (it is {raw!r})")
-    return value
-
-
-def _poll(where: str, raw: str) -> float:
-    wanted = f"a number of seconds above 0, at most {MAX_TIMER_POLL:g}"
-    value = _number(where, raw, wanted)
-    if not 0 < value <= MAX_TIMER_POLL:
-        raise UsageError(f"{where} must be {wanted} (it is {raw!r})")
-    return value
-
-
-def _grace(where: str, raw: str) -> float:
-    wanted = "a number of seconds, 0 or more"
-    value = _number(where, raw, wanted)
-    if value < 0:
-        raise UsageError(f"{where} must be {wanted} (it is {raw!r})")
-    return value
-
-
-def _days(where: str, raw: str) -> float:
-    wanted = "a number of days, 0 or more"
-    value = _number(where, raw, wanted)
-    if value < 0:
-        raise UsageError(f"{where} must be {wanted} (it is {raw!r})")
-    return value
+_lease = _seconds(
+    f"a number of seconds, at least {MIN_LEASE_SECONDS:g}", lambda v: v >= MIN_LEASE_SECONDS
+)
+_poll = _seconds(
+    f"a number of seconds above 0, at most {MAX_TIMER_POLL:g}", lambda v: 0 < v <= MAX_TIMER_POLL
+)
+_grace = _seconds("a number of seconds, 0 or more", lambda v: v >= 0)
+_days = _seconds("a number of days, 0 or more", lambda v: v >= 0)
 
 
 def _count(where: str, raw: str) -> int:
