@@ -349,6 +349,7 @@ class Committer:
         started = float(decision.meta["startEpoch"])
         pipe.zrem(keys.by_status(RUNNING), execution)
         pipe.zadd(keys.by_status(end.status), {execution: started})
+        pipe.zadd(keys.STOPPED, {execution: now.timestamp()})
         pipe.rpush(keys.done(execution), end.status)
         counters.finished(pipe, execution.partition(":")[0], end.status)
         # The execution keeps its meta, history and root run (for redrive); the rest goes.
@@ -371,6 +372,7 @@ class Committer:
         pipe.hdel(keys.meta(execution), "stopDate", "output", "error", "cause")
         pipe.zrem(keys.by_status(meta["status"]), execution)
         pipe.zadd(keys.by_status(RUNNING), {execution: float(meta["startEpoch"])})
+        pipe.zrem(keys.STOPPED, execution)
         pipe.unlink(keys.done(execution), keys.redrive_results(execution))
 
 

@@ -11,6 +11,7 @@ PREFIX = "sfn"
 # Global keys (not tied to one execution).
 TIMERS = f"{PREFIX}:timers"  # sorted set: timer member JSON -> due time (epoch seconds)
 EXECUTIONS = f"{PREFIX}:executions"  # sorted set: execution id -> start time
+STOPPED = f"{PREFIX}:stopped"  # sorted set: ended execution id -> stop time (list order)
 # sorted set: state machine created by name (CreateStateMachine) -> creation time
 NAMED_STATE_MACHINES = f"{PREFIX}:named-statemachines"
 ACTIVITIES = f"{PREFIX}:activities"  # sorted set: activity created by name -> creation time

@@ -34,6 +34,7 @@ class Query:
     started_after: float | None = None  # epoch seconds, inclusive
     started_before: float | None = None
     oldest_first: bool = False
+    by_stop: bool = False  # order by stop time: only ended executions, the index `STOPPED`
     cursor: str | None = None  # "<score> <execution id>" of the last row of the previous page
     limit: int = 50
 
@@ -77,29 +78,23 @@ class Nesting:
 
 
 def page(client: redis.Redis, query: Query) -> Page:
-    """One page of executions matching `query`, newest first unless `oldest_first`."""
+    """One page of executions matching `query`, newest first unless `oldest_first` (by start
+    time, or by stop time if `by_stop`)."""
     if query.search is not None:
         return _searched(client, query)
     index = _index(query)
     found: list[tuple[float, str]] = []
-    low = query.started_after if query.started_after is not None else "-inf"
-    high = query.started_before if query.started_before is not None else "+inf"
+    low, high = _score_range(query)
     after = _parse_cursor(query.cursor)
     if after is not None:
         low, high = (after[0], high) if query.oldest_first else (low, after[0])
     # Without member filters the page is the next limit + 1 members (+ ties at the cursor);
     # with them, read growing batches until the page is full.
-    filtering = bool(query.status and query.state_machine)
-    size = FIRST_BATCH if filtering else query.limit + 1 + (TIES if after else 0)
+    size = FIRST_BATCH if _filtering(query) else query.limit + 1 + (TIES if after else 0)
     offset = 0
     while len(found) <= query.limit:
         batch = _range(client, index, low, high, offset, size, query.oldest_first)
-        for member, score in batch:
-            execution = member.decode()
-            if _past_cursor(after, score, execution, query.oldest_first) and _matches(
-                query, execution
-            ):
-                found.append((score, execution))
+        found += _admitted(client, query, after, batch)
         if len(batch) < size:
             break
         offset += size
@@ -111,21 +106,71 @@ def _searched(client: redis.Redis, query: Query) -> Page:
     """A name/id search: the server matches the members (ZSCAN MATCH, case-insensitive glob),
     this process keeps those in range and orders them."""
     after = _parse_cursor(query.cursor)
-    low = query.started_after if query.started_after is not None else float("-inf")
-    high = query.started_before if query.started_before is not None else float("inf")
+    low, high = (float(bound) for bound in _score_range(query))
     if after is not None:  # the cursor's row and those before it in the page order are done
         low, high = (max(low, after[0]), high) if query.oldest_first else (low, min(high, after[0]))
-    found = []
-    for member, score in client.zscan_iter(_index(query), match=_glob(query.search), count=5000):
-        execution = member.decode()
-        if (
-            low <= score <= high
-            and _past_cursor(after, score, execution, query.oldest_first)
-            and _matches(query, execution)
-        ):
-            found.append((score, execution))
+    scanned = client.zscan_iter(_index(query), match=_glob(query.search), count=5000)
+    in_range = [(member, score) for member, score in scanned if low <= score <= high]
+    found = _admitted(client, query, after, in_range)
     found.sort(reverse=not query.oldest_first)
     return _page_of(client, found, query.limit)
+
+
+def _score_range(query: Query) -> tuple[float | str, float | str]:
+    """The index scores to read: the start-time range, unless the index is by stop time."""
+    if query.by_stop:
+        return "-inf", "+inf"
+    low = query.started_after if query.started_after is not None else "-inf"
+    high = query.started_before if query.started_before is not None else "+inf"
+    return low, high
+
+
+def _filtering(query: Query) -> bool:
+    """Whether some members of the index read may not match (the page may need more reads)."""
+    if query.by_stop:
+        return bool(query.status or query.state_machine) or _checks_starts(query)
+    return bool(query.status and query.state_machine)
+
+
+def _checks_starts(query: Query) -> bool:
+    """Whether members of the stop-time index must be checked against the start-time range."""
+    return query.by_stop and (query.started_after, query.started_before) != (None, None)
+
+
+def _admitted(
+    client: redis.Redis,
+    query: Query,
+    after: tuple[float, str] | None,
+    batch: list[tuple[bytes, float]],
+) -> list[tuple[float, str]]:
+    """The members of `batch` past the cursor that match the filters. In stop-time order the
+    status and the start-time range are not in the index read: one pipelined round trip asks
+    the status index and the start-time index about the batch's members."""
+    found = [
+        (score, member.decode())
+        for member, score in batch
+        if _past_cursor(after, score, member.decode(), query.oldest_first)
+        and _matches(query, member.decode())
+    ]
+    checks_status, checks_starts = bool(query.by_stop and query.status), _checks_starts(query)
+    if not found or not (checks_status or checks_starts):
+        return found
+    pipe = client.pipeline(transaction=False)
+    for _, execution in found:
+        if checks_status:
+            pipe.zscore(keys.by_status(query.status or ""), execution)
+        if checks_starts:
+            pipe.zscore(keys.EXECUTIONS, execution)
+    replies = iter(pipe.execute())
+    low = query.started_after if query.started_after is not None else float("-inf")
+    high = query.started_before if query.started_before is not None else float("inf")
+    kept = []
+    for row in found:
+        in_status = next(replies) is not None if checks_status else True
+        in_range = low <= next(replies) <= high if checks_starts else True
+        if in_status and in_range:
+            kept.append(row)
+    return kept
 
 
 def _page_of(client: redis.Redis, found: list[tuple[float, str]], limit: int) -> Page:
@@ -292,6 +337,8 @@ def waiting_tasks(client: redis.Redis, execution: str) -> list[WaitingTask]:
 
 
 def _index(query: Query) -> str:
+    if query.by_stop:
+        return keys.STOPPED
     if query.status:
         return keys.by_status(query.status)
     if query.state_machine:
@@ -306,6 +353,7 @@ def _range(client, index, low, high, offset, size, oldest_first) -> list[tuple[b
 
 
 def _matches(query: Query, execution: str) -> bool:
+    """The filters the member itself answers (its id is `<state machine>:<name>`)."""
     if query.state_machine and not execution.startswith(query.state_machine + ":"):
         return False
     return not query.search or query.search.lower() in execution.lower()

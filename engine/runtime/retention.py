@@ -161,6 +161,7 @@ def _delete(client: redis.Redis, execution: str, status: str, machine: str, runs
     write.field_is(keys.meta(execution), "status", status)
     write.pipe.unlink(*kept_keys(execution, runs), keys.live(execution))
     write.pipe.zrem(keys.EXECUTIONS, execution)
+    write.pipe.zrem(keys.STOPPED, execution)
     write.pipe.zrem(keys.REDELIVERED, execution)
     write.pipe.zrem(keys.by_state_machine(machine), execution)
     write.pipe.zrem(keys.by_status(status), execution)
@@ -172,6 +173,7 @@ def _unindex(client: redis.Redis, execution: str) -> None:
     machine = execution.partition(":")[0]
     with client.pipeline(transaction=False) as pipe:
         pipe.zrem(keys.EXECUTIONS, execution)
+        pipe.zrem(keys.STOPPED, execution)
         pipe.zrem(keys.REDELIVERED, execution)
         pipe.zrem(keys.by_state_machine(machine), execution)
         for status in FINAL_STATUSES:

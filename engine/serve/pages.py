@@ -33,8 +33,10 @@ def routes(context: ServeContext) -> list[BaseRoute]:
             listing=listing,
             params=params,
             statuses=STATUSES,
+            orders=[(value, order.label) for value, order in views.ORDERS.items()],
             live=query.cursor is None,
             next_url=f"/executions?{urlencode(next_params)}" if listing["nextCursor"] else None,
+            sort_urls=_sort_urls(params),
             workflows=workflow_names(context.workflows),
         )
 
@@ -68,3 +70,16 @@ def routes(context: ServeContext) -> list[BaseRoute]:
         Route("/executions/{execution}", execution_page, methods=["GET"]),
         Route("/workflows", workflows_page, methods=["GET"]),
     ]
+
+
+def _sort_urls(params: dict[str, str]) -> dict[str, str]:
+    """The Started and Stopped column headers' links: sort by that column, newest first, or
+    the other way round if the list is sorted so already (first page, same filters)."""
+    order = params.get("order") or "newest"
+    kept = {key: value for key, value in params.items() if key not in ("order", "cursor")}
+    started = "oldest" if order == "newest" else "newest"
+    stopped = "ended-oldest" if order == "ended-newest" else "ended-newest"
+    return {
+        column: f"/executions?{urlencode({**kept, 'order': value})}"
+        for column, value in (("started", started), ("stopped", stopped))
+    }

@@ -6,7 +6,7 @@ One function per view; every text that could hold a task token goes through `mas
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +31,23 @@ from engine.serve.workflows import WorkflowFile
 
 Json = Any
 MAX_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class Order:
+    """A list order the `order` parameter names (the indexes hold start and stop times)."""
+
+    label: str
+    by_stop: bool
+    oldest_first: bool
+
+
+ORDERS = {
+    "newest": Order("started, newest first", by_stop=False, oldest_first=False),
+    "oldest": Order("started, oldest first", by_stop=False, oldest_first=True),
+    "ended-newest": Order("ended, latest first", by_stop=True, oldest_first=False),
+    "ended-oldest": Order("ended, earliest first", by_stop=True, oldest_first=True),
+}
 PREFIX_EVENTS = 2000  # history pages within this many events read only up to themselves
 MAX_LANES = 200  # timeline lanes sent (a Map of 10,000 items has 10,000)
 
@@ -46,13 +63,17 @@ def query_from(params: dict[str, str]) -> Query:
         raise UsageError("limit: not a whole number") from None
     if not 1 <= limit <= MAX_LIMIT:
         raise UsageError(f"limit: use 1 to {MAX_LIMIT}")
+    order = params.get("order") or "newest"
+    if order not in ORDERS:
+        raise UsageError(f"order: {order!r} is not one of {', '.join(ORDERS)}")
     return Query(
         status=status,
         state_machine=params.get("stateMachine") or None,
         search=(params.get("search") or "").strip() or None,
         started_after=_epoch(params.get("from"), "from"),
         started_before=_epoch(params.get("to"), "to"),
-        oldest_first=params.get("order") == "oldest",
+        oldest_first=ORDERS[order].oldest_first,
+        by_stop=ORDERS[order].by_stop,
         cursor=params.get("cursor") or None,
         limit=limit,
     )

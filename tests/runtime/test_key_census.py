@@ -43,6 +43,7 @@ SFN_GLOBAL = {
     "sfn:statemachines",
     "sfn:statemachine:*",
     "sfn:status:*",
+    "sfn:stopped",
     "sfn:timers",
     "sfn:metrics",
     "sfn:versions:*",

@@ -13,7 +13,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from engine.activities import Activity, default_registry
-from engine.runtime import dispatch, lost
+from engine.runtime import dispatch, keys, lost
 from engine.runtime.engine import Engine
 from engine.runtime.store import FINAL_STATUSES, ROOT, definition_digest
 from engine.runtime.timers import fire_due
@@ -112,6 +112,64 @@ def test_cursor_pages_cover_everything_once_in_order(engine, client):
     assert [row["name"] for row in newest] == names[::-1][:4]
 
 
+def all_pages(client: TestClient, query: str, limit: int = 3) -> list[str]:
+    seen, cursor = [], ""
+    while True:
+        page = client.get(f"/api/executions?limit={limit}&{query}&cursor={quote(cursor)}").json()
+        seen += [row["name"] for row in page["executions"]]
+        cursor = page["nextCursor"]
+        if cursor is None:
+            return seen
+
+
+def test_stop_time_orders_page_every_ended_execution_once_with_filters(engine, client):
+    clock = iter(float(n) for n in range(1000, 2000))
+    # Started a-0 .. a-7 in order; each ends (stop time) in the reverse order of its start;
+    # same-second ends tie (the cursor breaks ties by id).
+    for index in range(8):
+        engine.start_execution(TASK, {}, f"a-{index}", state_machine="alpha", check_resources=False)
+    engine.start_execution(FAIL, {}, "b-0", state_machine="beta")
+    stops = {}
+    for index in reversed(range(8)):
+        execution = f"alpha:a-{index}"
+        stamp = next(clock) if index % 3 else 999.0  # a-0, a-3, a-6 end at the same second
+        stops[f"a-{index}"] = stamp
+        engine.redis.zadd(keys.STOPPED, {execution: stamp})
+        engine.redis.zrem(keys.by_status("RUNNING"), execution)
+        status = "FAILED" if index % 2 else "SUCCEEDED"
+        engine.redis.zadd(keys.by_status(status), {execution: 0})
+        engine.redis.hset(keys.meta(execution), "status", status)
+
+    ended = sorted(stops, key=lambda name: (stops[name], name))
+    alpha = "stateMachine=alpha"
+    assert all_pages(client, f"order=ended-oldest&{alpha}") == ended
+    assert all_pages(client, f"order=ended-newest&{alpha}") == ended[::-1]
+    assert all_pages(client, "order=ended-newest") == ["b-0", *ended[::-1]]
+    failed = [name for name in ended if int(name[-1]) % 2]
+    assert all_pages(client, f"order=ended-oldest&status=FAILED&{alpha}", 2) == failed
+    assert all_pages(client, "order=ended-newest&status=FAILED", 2) == ["b-0", *failed[::-1]]
+    assert all_pages(client, "order=ended-newest&status=RUNNING") == []
+    assert all_pages(client, f"order=ended-oldest&search=A-&{alpha}") == ended
+    assert all_pages(client, "order=ended-oldest&search=a-5") == ["a-5"]
+    # The start-time range filters on start times, whatever the order.
+    engine.redis.zadd(keys.EXECUTIONS, {"alpha:a-2": 10.0})  # started long before the others
+    early = "order=ended-newest&to=1970-01-01T00:01:00%2B00:00"
+    assert all_pages(client, early) == ["a-2"]
+    assert client.get("/api/executions?order=sideways").json()["error"].startswith("order:")
+
+
+def test_column_headers_sort_by_start_and_stop_time_both_ways(engine, client):
+    engine.start_execution(PASS, {}, "one", state_machine="alpha")
+    page = client.get("/executions?status=SUCCEEDED").text
+    started = 'id="sort-started" href="/executions?status=SUCCEEDED&amp;order=oldest">Started ↓'
+    assert started in page and 'aria-sort="descending"' in page
+    page = client.get("/executions?status=SUCCEEDED&order=oldest").text
+    assert 'href="/executions?status=SUCCEEDED&amp;order=newest"' in page
+    assert 'id="sort-stopped" href="/executions?status=SUCCEEDED&amp;order=ended-newest"' in page
+    page = client.get("/executions?order=ended-newest").text
+    assert 'id="sort-stopped" href="/executions?order=ended-oldest">Stopped ↓' in page
+
+
 def test_bad_list_parameters_are_400_with_the_parameter_named(client):
     response = client.get("/api/executions?status=DONE")
     assert response.status_code == 400 and response.json()["error"].startswith("status:")
@@ -180,6 +238,11 @@ def test_stop_then_redrive_then_start(engine, client, context):
         TASK, {}, "busy-1", state_machine="beta", check_resources=False
     )
     assert post(client, context, f"/api/executions/{running}/redrive", {})["http"] == 409
+    assert all_pages(client, "order=ended-newest") == []
+    assert post(client, context, f"/api/executions/{running}/stop", {})["http"] == 200
+    assert all_pages(client, "order=ended-newest") == ["busy-1"]  # the end is in the index
+    assert post(client, context, f"/api/executions/{running}/redrive", {})["http"] == 200
+    assert all_pages(client, "order=ended-newest") == []  # running again: no end
     failed = engine.start_execution(FAIL, {}, "bad-1", state_machine="beta")
     redriven = post(client, context, f"/api/executions/{failed}/redrive", {})
     assert redriven["http"] == 200 and engine.describe(failed)["redriveCount"] == 1
