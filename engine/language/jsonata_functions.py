@@ -76,8 +76,10 @@ def partition(*args: Any) -> list | None:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def range_(*args: Any) -> list | None:
-    """$range(start, end, step): start, start+step, ... up to and including end."""
+def range_(*args: Any) -> Json:
+    """$range(start, end, step): start, start+step, ... up to and including end. The result is
+    a JSONata sequence, as on AWS: one number stands alone ($range(1, 9, 9) is 1, recorded by
+    AWS) and no number is nothing (undefined)."""
     if not _arity("range", args, 3, 3):
         return None
     start, end, step = (_integer("range", i + 1, value) for i, value in enumerate(args))
@@ -89,7 +91,8 @@ def range_(*args: Any) -> list | None:
             "D3001",
             f'The function "range" would return {count} items; at most {RANGE_LIMIT} are allowed',
         )
-    return [start + i * step for i in range(count)]
+    numbers = [start + i * step for i in range(count)]
+    return numbers[0] if len(numbers) == 1 else numbers or None
 
 
 def hash_(*args: Any) -> str | None:

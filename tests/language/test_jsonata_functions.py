@@ -72,17 +72,23 @@ def test_partition_checks_its_arguments():
     [
         ("0, 9, 3", [0, 3, 6, 9]),
         ("0, 10, 3", [0, 3, 6, 9]),
-        ("1, 9, 9", [1]),
+        ("1, 9, 9", 1),
         ("1, 9, 2", [1, 3, 5, 7, 9]),
         ("0, 10, 2", [0, 2, 4, 6, 8, 10]),
         ("10, 0, -5", [10, 5, 0]),
-        ("5, 1, 1", []),
-        ("1, 5, -1", []),
-        ("3, 3, 1", [3]),
+        ("3, 3, 1", 3),
     ],
 )
 def test_range(args, expected):
     assert evaluate(f"$range({args})") == expected
+
+
+def test_range_is_a_sequence_one_number_stands_alone_and_none_is_nothing():
+    # AWS recorded $range(1, 9, 9) as 1 (a singleton sequence), not [1]
+    assert evaluate("$append([], $range(7, 7, 1))") == [7]
+    assert evaluate("$append([], $range(5, 1, 1))") == []
+    assert evaluate("$count($range(1, 5, -1))") == 0
+    assert failure("$range(5, 1, 1)").endswith("returned nothing (undefined).")
 
 
 def test_range_checks_its_arguments():
