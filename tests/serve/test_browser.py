@@ -103,6 +103,14 @@ def test_list_filter_open_click_filter_stop_redrive_start(
     expect(rows).to_have_count(3)
     expect(page.locator('#counts [data-status="FAILED"] b')).to_have_text("1")
     screenshot(page, "executions")
+    by_stop = sorted((ok, failed), key=lambda e: (engine.describe(e)["stopDate"], e))
+    page.click("#sort-stopped")  # ended executions, the latest end first
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text(by_stop[-1].partition(":")[2])
+    page.click("#sort-stopped")  # and the other way round
+    expect(rows.first).to_contain_text(by_stop[0].partition(":")[2])
+    expect(page.locator('select[name="order"]')).to_have_value("ended-oldest")
+    page.goto(f"{server.url}/executions")
     page.select_option('select[name="status"]', "FAILED")
     expect(page).to_have_url(
         f"{server.url}/executions?status=FAILED&stateMachine=&search=&from=&to=&order=newest"
@@ -277,3 +285,85 @@ def test_parallel_branch_lanes_and_nested_execution_links(
     expect(page.locator("#parent")).to_contain_text("state Nest")
     page.locator("#parent a").click()
     expect(page.locator("#execution-name")).to_have_text("family-1")
+
+
+def css(page: Page, selector: str, prop: str) -> str:
+    return page.locator(selector).first.evaluate(
+        f"node => getComputedStyle(node).getPropertyValue({json.dumps(prop)})"
+    )
+
+
+def test_dark_mode_switches_the_palette_and_keeps_the_status_colours(
+    redis_url, project, sfn_serve, sfn_worker, browser
+):
+    engine = Engine(redis_url)
+    sfn_worker(activities=[project / "activities"], cwd=project)
+    execution = engine.start_execution(
+        project / "workflows" / "order.yaml", FAILED_ORDER, "order-dark", check_resources=False
+    )
+    assert engine.wait(execution, timeout=60)["status"] == "FAILED"
+    server = sfn_serve(cwd=project)
+    seen = {}
+    for scheme in ("light", "dark"):
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+        page = context.new_page()
+        page.goto(f"{server.url}/executions/{execution}")
+        edge = "#graph svg g.edge path"
+        expect(page.locator(edge).first).to_be_attached()
+        node = '#graph g.state-node[data-state="ReserveInventory"] path'
+        seen[scheme] = {
+            "page": css(page, "body", "background-color"),
+            "text": css(page, "body", "color"),
+            "card": css(page, ".card", "background-color"),
+            "canvas": css(page, "#graph svg g.graph > polygon", "fill"),
+            "line": css(page, edge, "stroke"),
+            "badge": css(page, "#status", "background-color"),
+            "caught": css(page, node, "fill"),
+        }
+        if scheme == "dark":
+            page.evaluate("window.scrollTo(0, 0)")
+            screenshot(page, "execution-dark")
+        context.close()
+    light, dark = seen["light"], seen["dark"]
+    assert light["page"] == "rgb(247, 248, 250)" and dark["page"] == "rgb(18, 21, 26)"
+    assert light["text"] == "rgb(27, 31, 36)" and dark["text"] == "rgb(230, 233, 238)"
+    assert light["card"] == "rgb(255, 255, 255)" and dark["card"] == "rgb(27, 32, 39)"
+    # The drawing's white canvas and black lines follow the page in the dark.
+    assert light["canvas"] == "rgb(255, 255, 255)" and dark["canvas"] == "rgba(0, 0, 0, 0)"
+    assert light["line"] == "rgb(0, 0, 0)" and dark["line"] == dark["text"]
+    # Status colours are the ones `sfn graph` draws with, in both schemes.
+    assert light["badge"] == dark["badge"] == "rgb(244, 166, 166)"  # FAILED
+    assert light["caught"] == dark["caught"]
+
+
+def test_keyboard_alone_reaches_an_execution_and_a_state(
+    redis_url, project, sfn_serve, sfn_worker, page: Page
+):
+    engine = Engine(redis_url)
+    sfn_worker(activities=[project / "activities"], cwd=project)
+    execution = engine.start_execution(
+        project / "workflows" / "order.yaml", FAILED_ORDER, "order-keys", check_resources=False
+    )
+    assert engine.wait(execution, timeout=60)["status"] == "FAILED"
+    server = sfn_serve(cwd=project)
+    page.goto(f"{server.url}/executions")
+
+    def tab_to(selector: str, most: int = 150) -> None:
+        for _ in range(most):
+            page.keyboard.press("Tab")
+            if page.evaluate(f"document.activeElement.matches({json.dumps(selector)})"):
+                assert css(page, selector, "outline-style") != "none"  # the focus is visible
+                return
+        raise AssertionError(f"{selector} not reached with {most} Tabs")
+
+    tab_to('#executions a[href*="order-keys"]')
+    page.keyboard.press("Enter")
+    expect(page.locator("#execution-name")).to_have_text("order-keys")
+    tab_to('#graph g.state-node[data-state="ReserveInventory"]')
+    page.keyboard.press("Enter")
+    expect(page.locator("#state-details")).to_contain_text("OutOfStock")
+    tab_to("#history-type")
+    page.keyboard.press("ArrowDown")  # a select changes with the arrow keys: the filter applies
+    chosen = page.locator("#history-type").input_value()
+    assert chosen, "ArrowDown chose no event type"
+    expect(page.locator("#history tbody tr").first.locator("td").nth(1)).to_have_text(chosen)
