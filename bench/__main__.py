@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import api_start, limits, machine, peer, sfn_runs, startup, table, w5_paired
+from bench import api_start, limits, machine, peer, sfn_runs, startup, table, w5_durable, w5_paired
 from bench.redis_server import BenchRedis
 from bench.workloads import WORKLOADS
 
@@ -37,12 +37,13 @@ class Plan:
     w5_concurrent: int
     w5_warmup: int
     peer_runs: dict[str, int]
-    peer_uncached: bool
+    peer_memoized: bool  # also the extra row: moto with its JSONPath parse memoized
     limit_seconds: float
     rq_jobs: int
     startup_runs: int
     modes: tuple[str, ...] = field(default=("embedded", "workers"))
     api_starts: int = 300  # StartExecution through the AWS API vs Engine.start_execution
+    durable: w5_durable.Plan = field(default=w5_durable.Plan(3, sequential=200, concurrent=300))
 
 
 QUICK = Plan(
@@ -50,14 +51,15 @@ QUICK = Plan(
     executions={"W1": 3, "W2": 1, "W3c0": 1, "W3c10": 1, "W4": 2, "W5": 5},
     w5_concurrent=20, w5_warmup=5,
     peer_runs={"W1": 1, "W2": 1, "W3c0": 1, "W3c10": 1, "W4": 1, "W5": 3},
-    peer_uncached=False, limit_seconds=0.5, rq_jobs=1000, startup_runs=3, api_starts=30,
+    peer_memoized=False, limit_seconds=0.5, rq_jobs=1000, startup_runs=3, api_starts=30,
+    durable=w5_durable.Plan(reps=1, sequential=10, concurrent=20),
 )  # fmt: skip
 FULL = Plan(
     "full", reps=3,
     executions={"W1": 10, "W2": 2, "W3c0": 1, "W3c10": 1, "W4": 5, "W5": 30},
     w5_concurrent=300, w5_warmup=30,
     peer_runs={"W1": 3, "W2": 1, "W3c0": 1, "W3c10": 1, "W4": 3, "W5": 20},
-    peer_uncached=True, limit_seconds=2.0, rq_jobs=2000, startup_runs=15,
+    peer_memoized=True, limit_seconds=2.0, rq_jobs=2000, startup_runs=15,
 )  # fmt: skip
 
 
@@ -100,9 +102,7 @@ def measure_w5_throughput(
 def measure_peer(plan: Plan, *, cache_parse: bool) -> dict[str, Json]:
     if not peer.installed():
         return {"status": "not installed"}
-    # The peer as installed is slow (see bench/peer.py): one round of it is enough.
-    reps = plan.reps if cache_parse else 1
-    runs = {workload: count * reps for workload, count in plan.peer_runs.items()}
+    runs = {workload: count * plan.reps for workload, count in plan.peer_runs.items()}
     spec = json.dumps({"runs": runs, "cache_parse": cache_parse})
     done = subprocess.run(
         [sys.executable, "-m", "bench.peer", spec], cwd=ROOT, capture_output=True, text=True
@@ -110,8 +110,8 @@ def measure_peer(plan: Plan, *, cache_parse: bool) -> dict[str, Json]:
     if done.returncode != 0:
         raise RuntimeError(f"peer failed:\n{done.stderr}")
     found = json.loads(done.stdout.strip().splitlines()[-1])
-    found["version"] = peer.moto_version()
-    _progress(f"peer (parse {'cached' if cache_parse else 'as installed'}) done")
+    found["version"] = peer.versions()
+    _progress(f"peer ({'parse memoized' if cache_parse else 'as installed'}) done")
     return found
 
 
@@ -134,9 +134,12 @@ def run(plan: Plan) -> dict[str, Json]:
         results["w5_throughput"], results["w5_pairing"] = measure_w5_throughput(server, plan)
         results["api_start"] = api_start.measure(server.url, plan.api_starts)
         _progress(f"api start: {results['api_start']}")
-    results["peer"] = measure_peer(plan, cache_parse=True)
-    if plan.peer_uncached:
-        results["peer_uncached"] = measure_peer(plan, cache_parse=False)
+        results["durable_peer"] = w5_durable.measure(
+            server.client(), server.url, plan.durable, _progress
+        )
+    results["peer"] = measure_peer(plan, cache_parse=False)
+    if plan.peer_memoized:
+        results["peer_memoized"] = measure_peer(plan, cache_parse=True)
     results["startup"] = startup.measure(plan.startup_runs)
     results["machine"]["load_after"] = machine.load()
     return results

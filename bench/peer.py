@@ -3,12 +3,14 @@
 `python -m bench.peer SPEC_JSON` runs in a process of its own (its peak RSS is the peer's) and
 prints one JSON line. Each execution gets a fresh state machine, deleted afterwards: moto 5.2.1
 deep-copies a state machine at every start, which fails once it holds a finished execution.
-`cache_parse` memoizes moto's JSONPath parse: jsonpath-ng 1.8 rebuilds its LALR tables for
-every path it parses, which would make the peer look slower than it can be.
+The peer row is moto as `pip install moto` gives it (versions printed with the table);
+`cache_parse` memoizes moto's JSONPath parse, an extra row only: older jsonpath-ng releases
+(1.8) rebuilt their LALR tables for every path they parsed.
 
-An execution ends at moto's own `stopDate` (set by the thread that ran it, 1 ms resolution),
-not when a poll notices: each DescribeExecution costs ~0.8 ms of the interpreter's GIL, so
-the polls back off from 5 ms to 100 ms instead of stealing 15% of the peer's time.
+Each figure is the execution's own time, moto's `startDate` to its `stopDate` (both set by
+moto, 1 ms resolution), not when a poll notices: each DescribeExecution costs ~0.8 ms of the
+interpreter's GIL, so the polls back off from 5 ms to 100 ms instead of stealing 15% of the
+peer's time.
 """
 
 from __future__ import annotations
@@ -34,16 +36,17 @@ def installed() -> bool:
     return importlib.util.find_spec("moto") is not None
 
 
-def moto_version() -> str | None:
+def versions() -> str | None:
+    """moto's and jsonpath-ng's installed versions, e.g. "moto 5.2.5, jsonpath-ng 1.16.0"."""
     if not installed():
         return None
     from importlib.metadata import version
 
-    return version("moto")
+    return f"moto {version('moto')}, jsonpath-ng {version('jsonpath-ng')}"
 
 
 def run_one(client: Any, workload: Workload, name: str) -> float:
-    """Run one execution; return seconds from StartExecution to its end (output checked)."""
+    """Run one execution; return its own seconds, startDate to stopDate (output checked)."""
     definition = json.dumps(workload.load_definition(peer=True))
     machine = client.create_state_machine(name=name, definition=definition, roleArn=ROLE)
     arn = machine["stateMachineArn"]
@@ -52,7 +55,7 @@ def run_one(client: Any, workload: Workload, name: str) -> float:
         stateMachineArn=arn, name=name, input=json.dumps(workload.input())
     )["executionArn"]
     described = _wait(client, workload, execution, started)
-    elapsed = described["stopDate"].timestamp() - started
+    elapsed = described["stopDate"].timestamp() - described["startDate"].timestamp()
     if described["status"] != "SUCCEEDED":
         raise AssertionError(f"peer {workload.id}: ended {described['status']}: {described}")
     entered = count_transitions(_history(client, execution))

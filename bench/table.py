@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench import census
+from bench import census, w5_durable
 from bench.stats import median, percentile
+from bench.workloads import BY_ID
 
 Json = Any
 NA = "-"
@@ -25,6 +26,12 @@ def peer_rate(peer: Json, workload_id: str) -> float | None:
     return median([found["transitions"] / seconds for seconds in found["seconds"]])
 
 
+def own_rate(result: Json, workload_id: str) -> float | None:
+    """Transitions/s of one execution, from its own start to its stop (the median one)."""
+    seconds = median((result or {}).get("own_seconds") or [])
+    return BY_ID[workload_id].transitions / seconds if seconds else None
+
+
 def fmt(value: float | None, digits: int = 0, suffix: str = "") -> str:
     if value is None:
         return NA
@@ -40,8 +47,9 @@ def row(cells: list[str]) -> str:
 
 
 HEADINGS = [
-    "workload", "sfn t/s embedded", "sfn t/s 2 workers", "peer t/s", "peer t/s as installed",
-    "sfn/peer (emb / 2w)", "sfn / commit limit (emb / 2w)", "commits per run (2w)",
+    "workload", "sfn t/s embedded", "sfn t/s 2 workers", "sfn t/s start->stop (emb)",
+    "peer t/s", "peer t/s parse memoized", "sfn/peer start->stop (emb)",
+    "sfn/peer batch (emb / 2w)", "sfn / commit limit (emb / 2w)", "commits per run (2w)",
     "peak RSS MiB engine (emb / 2w) / worker",
 ]  # fmt: skip
 
@@ -55,20 +63,27 @@ def workload_rows(results: Json) -> list[str]:
 
 def workload_cells(results: Json, workload_id: str, modes: Json) -> list[str]:
     commit_limit = results["limits"]["redis_commit"]
-    peer, plain = results.get("peer"), results.get("peer_uncached")
+    peer, memoized = results.get("peer"), results.get("peer_memoized")
     embedded, workers = modes.get("embedded") or {}, modes.get("workers") or {}
-    emb, two = rate(embedded), rate(workers)
-    their = peer_rate(peer, workload_id)
+    emb, two, own = rate(embedded), rate(workers), own_rate(embedded, workload_id)
+    their, their_own = peer_rate(peer, workload_id), peer_own_rate(peer, workload_id)
     rss = [embedded.get("peak_rss_mib"), workers.get("peak_rss_mib")]
     rss.append(workers.get("worker_peak_rss_mib"))
     return [
-        workload_id, fmt(emb), fmt(two), peer_status(peer, their),
-        peer_status(plain, peer_rate(plain, workload_id)),
+        workload_id, fmt(emb), fmt(two), fmt(own), peer_status(peer, their),
+        peer_status(memoized, peer_rate(memoized, workload_id)), ratio(own, their_own, 1),
         f"{ratio(emb, their)} / {ratio(two, their)}",
         f"{ratio(emb, commit_limit, 3, '')} / {ratio(two, commit_limit, 3, '')}",
         fmt(median(workers.get("execs_per_run", [])), 1),
         " / ".join(fmt(value) for value in rss),
     ]  # fmt: skip
+
+
+def peer_own_rate(peer: Json, workload_id: str) -> float | None:
+    """The peer's transitions/s from the median execution's own start to stop."""
+    found = (peer or {}).get("workloads", {}).get(workload_id)
+    seconds = median(found["seconds"]) if found else None
+    return BY_ID[workload_id].transitions / seconds if seconds else None
 
 
 def peer_status(peer: Json, value: float | None) -> str:
@@ -234,6 +249,32 @@ def api_rows(results: Json) -> list[str]:
     ]  # fmt: skip
 
 
+def durable_rows(results: Json) -> list[str]:
+    """W5 against DBOS Transact, each side's durability setting with its figures."""
+    durable = results["durable_peer"]
+    plan, found = durable["plan"], durable["sides"]
+    sfn = w5_durable.summary(found["sfn"])
+    lines = [
+        row(["W5 vs the durable peer", "durability", f"{plan['sequential']} one after another: "
+             "workflows/s", "p50 ms", f"{plan['concurrent']} at once: Task round trips/s",
+             "sfn / this (one after another / at once)"]),
+        row(["---"] * 6),
+    ]  # fmt: skip
+    for name, side in found.items():
+        figures = w5_durable.summary(side)
+        lines.append(row([
+            name, side["durability"], fmt(figures["rate"], 1), fmt(figures["p50_ms"], 1),
+            fmt(figures["at_once"]),
+            f"{ratio(sfn['rate'], figures['rate'])} / {ratio(sfn['at_once'], figures['at_once'])}",
+        ]))  # fmt: skip
+    if durable.get("dbos_status"):
+        lines.append(row(["DBOS Transact", durable["dbos_status"], NA, NA, NA, NA]))
+    reps = plan["reps"]
+    lines += ["", f"Medians of {reps} repetition{'s' * (reps != 1)}, the sides alternating; sfn "
+              "is a driver process plus 2 `sfn worker`s, DBOS runs in one process."]  # fmt: skip
+    return lines
+
+
 def render(results: Json) -> str:
     """The whole report: context line, then the tables."""
     machine = results["machine"]
@@ -242,11 +283,13 @@ def render(results: Json) -> str:
         f"sfn benchmark ({results['mode']}), engine {results.get('engine', NA)}: "
         f"{machine['cpus']} CPUs, load average "
         f"{machine['load_before']} before / {machine['load_after']} after, {results['server']} "
-        f"(AOF everysec, loopback), peer moto {peer.get('version', NA)}; medians of "
+        f"(AOF everysec, loopback), peer {peer.get('version', NA)}; medians of "
         f"{results['reps']} repetitions; t/s = states entered per second"
     )
     blocks = [header, "", *workload_rows(results), "", *w5_rows(results), "",
               *retention_rows(results), "", *limit_rows(results), ""]  # fmt: skip
+    if results.get("durable_peer"):
+        blocks += [*durable_rows(results), ""]
     if results.get("api_start"):
         blocks += [*api_rows(results), ""]
     if results.get("startup"):

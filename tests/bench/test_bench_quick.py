@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from bench import __main__ as bench_main  # noqa: E402
-from bench import peer, sfn_runs, table  # noqa: E402
+from bench import dbos_peer, peer, sfn_runs, table, w5_durable  # noqa: E402
 from bench.stats import median  # noqa: E402
 from bench.workloads import BY_ID, WORKLOADS, WrongOutput, check_output  # noqa: E402
 
@@ -111,6 +111,30 @@ def test_limits_and_peer_are_reported(quick: dict) -> None:
         assert set(quick["peer"]["workloads"]) == set(bench_main.QUICK.peer_runs)
     else:
         assert quick["peer"] == {"status": "not installed"}
+
+
+def test_w5_runs_against_the_durable_peer_with_each_sides_durability(quick: dict) -> None:
+    durable = quick["durable_peer"]
+    assert list(durable["sides"]) == w5_durable.sides()
+    for name, side in durable["sides"].items():
+        assert len(side["rates"]) == len(side["at_once"]) == bench_main.QUICK.durable.reps
+        assert len(side["latencies"]) == bench_main.QUICK.durable.sequential
+        assert f"| {name} | {side['durability']} | " in quick["stdout"]
+    assert "appendfsync=everysec" in durable["sides"]["sfn"]["durability"]
+    if dbos_peer.installed():
+        assert "journal_mode=wal" in durable["sides"]["dbos-sqlite-wal"]["durability"]
+        assert "journal_mode=delete" in durable["sides"]["dbos-sqlite"]["durability"]
+    else:
+        assert durable["dbos_status"] == "not installed"
+
+
+def test_single_executions_are_timed_from_their_own_start_to_stop(quick: dict) -> None:
+    for workload in WORKLOADS:
+        own = quick["sfn"][workload.id]["embedded"]["own_seconds"]
+        assert len(own) == bench_main.QUICK.executions[workload.id] * bench_main.QUICK.reps
+        assert all(0 <= seconds < 600 for seconds in own)
+    if peer.installed():
+        assert "peer moto " in quick["stdout"] and ", jsonpath-ng " in quick["stdout"]
 
 
 def test_the_table_names_every_workload_and_the_startup_commands(quick: dict) -> None:
