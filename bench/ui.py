@@ -107,6 +107,10 @@ def report(base: str, execution: str, reps: int) -> None:
     cases = {
         "executions page (HTML, first page + counts)": "/executions",
         "first page JSON": "/api/executions",
+        "oldest first": "/api/executions?order=oldest",
+        "ended, latest first (stop-time index)": "/api/executions?order=ended-newest",
+        "ended, FAILED of machine-3": "/api/executions?order=ended-newest&status=FAILED"
+        "&stateMachine=machine-3",
         "status=FAILED": "/api/executions?status=FAILED",
         "stateMachine=machine-3": "/api/executions?stateMachine=machine-3",
         "RUNNING of machine-4": "/api/executions?status=RUNNING&stateMachine=machine-4",
@@ -114,7 +118,8 @@ def report(base: str, execution: str, reps: int) -> None:
         "a page 10,000 rows in (cursor)": None,
         "25k-event execution page (HTML)": f"/executions/{execution}",
         "25k-event history, first 200 events": f"/api/executions/{execution}/history",
-        "25k-event states + timeline": f"/api/executions/{execution}/states",
+        "25k-event timeline": f"/api/executions/{execution}/timeline",
+        "25k-event state P (first 20 entries)": f"/api/executions/{execution}/states/P",
         "25k-event graph": f"/api/executions/{execution}/graph",
         "metrics": "/metrics",
     }

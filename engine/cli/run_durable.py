@@ -12,11 +12,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import click
 import redis
 
 from engine.errors import RedisUnavailable, SfnError, UsageError
+from engine.serve.config import DEFAULT_HOST, DEFAULT_PORT
 
 Json = Any
 POLL_SECONDS = 0.2
@@ -71,7 +73,13 @@ def run_durable(
         click.echo(json.dumps(result, ensure_ascii=False))
     else:
         _print(result)
+        click.echo(f"see it: sfn serve, then open {_ui_url(execution)}", err=True)
     return 0 if result["status"] == "SUCCEEDED" else 1
+
+
+def _ui_url(execution: str) -> str:
+    """Where `sfn serve` (default address) shows the execution: a newcomer's next step."""
+    return f"http://{DEFAULT_HOST}:{DEFAULT_PORT}/executions/{quote(execution, safe=':')}"
 
 
 def _named(engine: Any, file: Path) -> bool:

@@ -21,6 +21,24 @@ class WorkflowFile:
     data: Any  # the loaded definition (None when it cannot be loaded)
     digest: str | None  # its content hash: the version executions pin
 
+    def lines(self) -> list[SourceLine]:
+        """The source's lines, each with the diagnostics that point at it (shown inline)."""
+        at: dict[int, list[Diagnostic]] = {}
+        for diagnostic in self.diagnostics:
+            if diagnostic.line is not None:
+                at.setdefault(diagnostic.line, []).append(diagnostic)
+        return [
+            SourceLine(number, text, at.get(number, []))
+            for number, text in enumerate(self.source.splitlines(), start=1)
+        ]
+
+
+@dataclass(frozen=True)
+class SourceLine:
+    number: int
+    text: str
+    diagnostics: list[Diagnostic]
+
 
 def workflow_names(folder: Path) -> list[str]:
     if not folder.is_dir():

@@ -344,6 +344,22 @@ def test_workflows_page_checks_each_file_and_draws_it(client, context):
     assert unknown.status_code == 400 and "not a file in" in unknown.json()["error"]
 
 
+def test_workflows_page_shows_diagnostics_inline_in_the_source(client, context):
+    source = "StartAt: Go\nStates:\n  Go: {Type: Pass, Next: <b>Nowhere</b>}\n"
+    (context.workflows / "broken.yaml").write_text(source)
+    page = client.get("/workflows").text
+    card = page[page.index("<h2>broken.yaml") : page.index("<h2>pass.yaml")]
+    assert '<details class="wf-source" open>' in card  # a file with problems opens its source
+    flagged = '<span class="ln">3</span><mark class="flagged">  Go: {Type: Pass, Next: &lt;b&gt;'
+    assert flagged in card
+    caret = (
+        " " * 25 + "^ error: state &#39;Go&#39;: Next names &#39;&lt;b&gt;Nowhere&lt;/b&gt;&#39;"
+    )
+    assert f'<span class="diag error">{caret}' in card  # under line 3, at column 26
+    assert "<b>" not in card
+    assert '<details class="wf-source"><summary>' in page  # pass.yaml: valid, folded
+
+
 def test_search_is_case_insensitive_literal_and_paged(engine, client):
     for name in ("Run-Alpha-1", "run-alpha-2", "other-3", "x.alpha"):
         engine.start_execution(PASS, {}, name, state_machine="alpha")

@@ -36,6 +36,21 @@ def test_serves_the_executions_page_with_no_worker_running(redis_url, sfn_serve)
     assert execution.startswith("order:")
 
 
+def test_a_newcomer_runs_the_order_then_opens_the_url_sfn_run_printed(redis_url, sfn_serve):
+    done = run_sfn(["run", "workflows/order.yaml"], redis_url=redis_url, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    (hint,) = [line for line in done.stderr.splitlines() if line.startswith("see it: ")]
+    prefix = "see it: sfn serve, then open http://127.0.0.1:8083"
+    assert hint.startswith(prefix + "/executions/order:"), hint
+    server = sfn_serve()
+    status, page = fetch(server.url + hint.removeprefix(prefix))
+    assert status == 200 and "SUCCEEDED" in page
+    execution = hint.rpartition("/")[2]
+    assert execution.partition(":")[2] in page
+    history = fetch(f"{server.url}/api/executions/{execution}/history")[1]
+    assert "ExecutionSucceeded" in history
+
+
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.com", "::"])
 def test_refuses_a_reachable_host_without_a_token(redis_url, host):
     result = run_sfn(["serve", "--host", host], redis_url=redis_url, env={"SFN_SERVE_TOKEN": ""})
