@@ -3,7 +3,13 @@ workflow in memory and durably (on a warm embedded server, which `sfn dev` keeps
 
 Each command runs `runs` times as a fresh process (the installed `sfn` script when on PATH);
 the median and the fastest wall-clock times are reported. A command imports only what its path
-needs, so `sfn run --in-memory` loads no Redis, RQ or durable runtime.
+needs, so `sfn run --in-memory` loads no Redis, RQ, HTTP client or durable runtime.
+
+Commands run with bytecode caches, as an installed sfn does (pip compiles it at install): in a
+folder of their own (`PYTHONPYCACHEPREFIX`), written by one untimed run of each command, since
+an environment with `PYTHONDONTWRITEBYTECODE` would otherwise compile every module at every
+start. The baseline rows say what no sfn change can remove: the interpreter's start, and the
+third-party modules each path needs (click, jsonschema; Redis and RQ for a durable run).
 """
 
 from __future__ import annotations
@@ -24,6 +30,17 @@ from bench.stats import median
 ROOT = Path(__file__).resolve().parent.parent
 ONE_STATE = '{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}'
 PASS_FILE = "pass.json"
+# What no change to sfn removes: the interpreter, and the libraries each `sfn run` path imports.
+BASELINES = {
+    "python -c pass (interpreter start)": "pass",
+    "python: import redis": "import redis",
+    "python: import click, jsonschema, importlib.metadata (in-memory's libraries)": (
+        "import click, jsonschema, importlib.metadata"
+    ),
+    "python: import ... + redis, rq.worker (durable's libraries)": (
+        "import click, jsonschema, importlib.metadata, redis, rq.worker"
+    ),
+}
 COMMANDS = {
     "sfn --help": ["--help"],
     "sfn validate workflows/order.yaml": ["validate", "workflows/order.yaml"],
@@ -43,6 +60,8 @@ def sfn_argv() -> list[str]:
 def time_command(
     argv: list[str], runs: int, cwd: Path = ROOT, env: dict[str, str] | None = None
 ) -> list[float]:
+    """Wall-clock seconds of `runs` timed runs, after one untimed run (it writes the caches)."""
+    subprocess.run(argv, cwd=cwd, capture_output=True, env=env)
     times = []
     for _ in range(runs):
         started = time.perf_counter()
@@ -54,17 +73,32 @@ def time_command(
 
 
 def measure(runs: int) -> dict[str, dict[str, float]]:
-    """{command: {"median_ms", "min_ms"}} for each CLI command."""
+    """{command: {"median_ms", "min_ms"}} for each baseline and CLI command."""
     found = {}
-    for label, args in COMMANDS.items():
-        found[label] = _times(time_command([*sfn_argv(), *args], runs))
-    with tempfile.TemporaryDirectory(prefix="sfn-startup-") as folder, _warm_server(Path(folder)):
-        env = {k: v for k, v in os.environ.items() if k != "SFN_REDIS_URL"}  # the embedded one
-        (Path(folder) / PASS_FILE).write_text(ONE_STATE, encoding="utf-8")
-        for label, args in RUN_COMMANDS.items():
-            times = time_command([*sfn_argv(), *args], runs, Path(folder), env)
-            found[label] = _times(times)
+    with tempfile.TemporaryDirectory(prefix="sfn-startup-") as folder:
+        env = _cached_env(Path(folder) / "pycache")
+        for label, code in BASELINES.items():
+            found[label] = _times(time_command([sys.executable, "-c", code], runs, env=env))
+        for label, args in COMMANDS.items():
+            found[label] = _times(time_command([*sfn_argv(), *args], runs, env=env))
+        work = Path(folder) / "work"
+        work.mkdir()
+        (work / PASS_FILE).write_text(ONE_STATE, encoding="utf-8")
+        with _warm_server(work, env):
+            for label, args in RUN_COMMANDS.items():
+                times = time_command([*sfn_argv(), *args], runs, work, env)
+                found[label] = _times(times)
     return found
+
+
+def _cached_env(pycache: Path) -> dict[str, str]:
+    """This environment, writing bytecode caches under `pycache`, with the embedded server
+    (no SFN_REDIS_URL)."""
+    drop = ("SFN_REDIS_URL", "PYTHONDONTWRITEBYTECODE")
+    return {
+        **{k: v for k, v in os.environ.items() if k not in drop},
+        "PYTHONPYCACHEPREFIX": str(pycache),
+    }
 
 
 def _times(times: list[float]) -> dict[str, float]:
@@ -72,9 +106,8 @@ def _times(times: list[float]) -> dict[str, float]:
 
 
 @contextmanager
-def _warm_server(folder: Path) -> Iterator[None]:
+def _warm_server(folder: Path, env: dict[str, str]) -> Iterator[None]:
     """`sfn dev` in `folder`: its embedded server stays up between the timed runs."""
-    env = {k: v for k, v in os.environ.items() if k != "SFN_REDIS_URL"}
     argv = [*sfn_argv(), "dev", "--ui-port", "0"]
     dev = subprocess.Popen(argv, cwd=folder, env=env, stdout=subprocess.PIPE, text=True)
     try:

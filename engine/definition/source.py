@@ -14,7 +14,6 @@ from typing import Any
 from engine.definition.document import Document, problem
 from engine.definition.json_source import parse_json
 from engine.definition.substitutions import fill_text, substitute
-from engine.definition.yaml_source import parse_yaml
 from engine.errors import DefinitionError
 from engine.language.json_data import MAX_NESTING, json_problem
 
@@ -144,6 +143,9 @@ def parse_text(
         if as_json:
             document = parse_json(filled.text, file, max_depth=MAX_NESTING)
         else:
+            # Imported here: PyYAML is ~10 ms that a JSON definition never needs (start-up).
+            from engine.definition.yaml_source import parse_yaml
+
             document = parse_yaml(
                 filled.text, file, max_alias_nodes=MAX_ALIAS_NODES, max_depth=MAX_NESTING
             )

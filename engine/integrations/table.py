@@ -12,12 +12,7 @@ from dataclasses import dataclass
 from engine.activities import default_registry
 from engine.definition.resources import ACTIVITY, LAMBDA, TASK, ResourceKind, classify
 from engine.errors import SfnError, UnknownResource
-from engine.integrations.activity import ACTIVITIES
 from engine.integrations.base import Children, Integration, Json, Lookup, Runner
-from engine.integrations.handlers import HANDLERS
-from engine.integrations.http_invoke import HTTP_INVOKE
-from engine.integrations.lambda_function import LAMBDA_FUNCTIONS
-from engine.integrations.start_execution import START_EXECUTION
 
 
 def _is_activity(kind: ResourceKind) -> bool:
@@ -36,12 +31,44 @@ def _is_start_execution(kind: ResourceKind) -> bool:
     return (kind.service, kind.action) == ("states", "startExecution")
 
 
-TABLE: tuple[tuple[Callable[[ResourceKind], bool], Integration], ...] = (
-    (_is_activity, ACTIVITIES),  # a plain name, or arn:aws:states:...:activity:NAME
-    (_is_lambda, LAMBDA_FUNCTIONS),  # arn:aws:lambda:...:function:NAME, lambda:invoke
-    (_is_http, HTTP_INVOKE),  # arn:aws:states:::http:invoke
-    (_is_start_execution, START_EXECUTION),  # states:startExecution(.sync, .sync:2, ...)
-    (lambda kind: True, HANDLERS),  # anything else: a handler registered with @integration
+# Each row's module is imported when a Resource first needs it, so a command whose machine
+# makes no HTTP request loads no HTTP client, SSL or e-mail modules (start-up time).
+def _activities() -> Integration:
+    from engine.integrations.activity import ACTIVITIES
+
+    return ACTIVITIES
+
+
+def _lambda_functions() -> Integration:
+    from engine.integrations.lambda_function import LAMBDA_FUNCTIONS
+
+    return LAMBDA_FUNCTIONS
+
+
+def _http_invoke() -> Integration:
+    from engine.integrations.http_invoke import HTTP_INVOKE
+
+    return HTTP_INVOKE
+
+
+def _start_execution() -> Integration:
+    from engine.integrations.start_execution import START_EXECUTION
+
+    return START_EXECUTION
+
+
+def _handlers() -> Integration:
+    from engine.integrations.handlers import HANDLERS
+
+    return HANDLERS
+
+
+TABLE: tuple[tuple[Callable[[ResourceKind], bool], Callable[[], Integration]], ...] = (
+    (_is_activity, _activities),  # a plain name, or arn:aws:states:...:activity:NAME
+    (_is_lambda, _lambda_functions),  # arn:aws:lambda:...:function:NAME, lambda:invoke
+    (_is_http, _http_invoke),  # arn:aws:states:::http:invoke
+    (_is_start_execution, _start_execution),  # states:startExecution(.sync, .sync:2, ...)
+    (lambda kind: True, _handlers),  # anything else: a handler registered with @integration
 )
 
 
@@ -65,8 +92,8 @@ def resolve(resource: str) -> Binding:
     binding = _bindings.get(resource)
     if binding is None:
         kind = classify(resource)
-        integration = next(row for matches, row in TABLE if matches(kind))
-        binding = _bindings[resource] = Binding(kind, integration)
+        load = next(load for matches, load in TABLE if matches(kind))
+        binding = _bindings[resource] = Binding(kind, load())
     return binding
 
 

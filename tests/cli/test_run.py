@@ -154,15 +154,17 @@ try:
     main(["run", sys.argv[1], "--in-memory"], prog_name="sfn")
 except SystemExit as end:
     code = end.code
-loaded = [m for m in sys.modules if m.split(".")[0] in ("redis", "rq", "hiredis")]
-loaded += [m for m in sys.modules if m.startswith("engine.runtime")]
+heavy = ("redis", "rq", "hiredis", "asyncio", "ssl", "http", "urllib.request", "yaml")
+loaded = [m for m in sys.modules if m in heavy or m.split(".")[0] in heavy[:3]]
+loaded += [m for m in sys.modules if m.startswith(("engine.runtime", "engine.integrations.http"))]
 print(json.dumps({"code": code, "loaded": sorted(loaded)}))
 """
 
 
 def test_sfn_run_in_memory_imports_no_redis_rq_or_durable_runtime(tmp_path: Path) -> None:
-    """A command imports only what its path needs: the in-memory run of a one-state workflow
-    loads none of the durable machinery (it made `sfn run --in-memory` ~0.4 s slower)."""
+    """A command imports only what its path needs: the in-memory run of a one-state JSON
+    workflow loads none of the durable machinery (it made `sfn run --in-memory` ~0.4 s slower),
+    no HTTP client, SSL or asyncio (no Task needs them) and no YAML parser."""
     definition = tmp_path / "one.json"
     definition.write_text(json.dumps(PASS), encoding="utf-8")
     done = subprocess.run(
