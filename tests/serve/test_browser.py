@@ -11,8 +11,11 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from support.waiting import wait_until
 
+from engine.runtime import keys
 from engine.runtime.engine import Engine
+from engine.runtime.listing import waiting_tasks
 
 ROOT = Path(__file__).resolve().parents[2]
 XSS_NAME = '<script>window.__xss="name"</script>'
@@ -367,3 +370,65 @@ def test_keyboard_alone_reaches_an_execution_and_a_state(
     chosen = page.locator("#history-type").input_value()
     assert chosen, "ArrowDown chose no event type"
     expect(page.locator("#history tbody tr").first.locator("td").nth(1)).to_have_text(chosen)
+
+
+CALLBACK = {
+    "StartAt": "Approve",
+    "States": {
+        "Approve": {
+            "Type": "Task",
+            "Resource": "approve.waitForTaskToken",
+            "Parameters": {"token.$": "$$.Task.Token"},
+            "HeartbeatSeconds": 600,
+            "End": True,
+        }
+    },
+}
+
+
+def test_callbacks_heartbeat_reveal_success_and_failure_from_the_ui(
+    redis_url, project, sfn_serve, page: Page
+):
+    engine = Engine(redis_url)
+    start = partial(engine.start_execution, CALLBACK, {}, state_machine="approve")
+    approved, rejected = (
+        start("cb-yes", check_resources=False),
+        start("cb-no", check_resources=False),
+    )
+    server = sfn_serve(cwd=project)
+    dialogs = Dialogs(page)
+    (task,) = waiting_tasks(engine.redis, approved)
+
+    page.goto(f"{server.url}/executions/{approved}")
+    waiting = page.locator("#waiting-list li")
+    expect(waiting).to_have_count(1)
+    expect(waiting.locator("code.token")).not_to_have_text(task.token)  # masked
+    assert task.token not in page.content()
+    beat = keys.heartbeat(approved, task.token)
+    assert engine.redis.get(beat) is None
+    waiting.get_by_role("button", name="Heartbeat").click()
+    wait_until(lambda: engine.redis.get(beat), what="the heartbeat")
+    assert dialogs.seen[-1] == "Send a heartbeat for Approve?"
+    waiting.get_by_role("button", name="Reveal").click()
+    expect(waiting.locator("code.token")).to_have_text(task.token)
+    dialogs.answers += ['{"approved": true}']
+    waiting.get_by_role("button", name="Send success").click()
+    expect(page.locator("#status")).to_have_text("SUCCEEDED")
+    expect(page.locator("#waiting")).to_be_hidden()
+    assert dialogs.seen[-1] == "Send success to Approve?"
+    assert json.loads(engine.describe(approved)["output"]) == {"approved": True}
+
+    page.goto(f"{server.url}/executions/{rejected}")
+    dialogs.answers += ["Rejected", "no budget"]
+    page.locator("#waiting-list li").get_by_role("button", name="Send failure").click()
+    expect(page.locator("#status")).to_have_text("FAILED")
+    expect(page.locator("#error")).to_have_text("Rejected")
+    assert engine.describe(rejected)["cause"] == "no budget"
+    # Without the page's CSRF token the same request is refused.
+    answer = page.evaluate(
+        """url => fetch(url, {method: "POST", headers: {"Content-Type": "application/json"},
+                              body: JSON.stringify({run: "root", outcome: "heartbeat"})})
+                  .then(response => response.status)""",
+        f"{server.url}/api/executions/{rejected}/task",
+    )
+    assert answer == 403

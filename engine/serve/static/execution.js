@@ -268,10 +268,12 @@
       const error = window.prompt(`Error name for ${task.state}`, "Rejected");
       if (error === null) return;
       body.error = error;
-      body.cause = window.prompt("Cause", "") || "";
-    } else if (!window.confirm(`Send a heartbeat for ${task.state}?`)) {
-      return;
+      const cause = window.prompt("Cause", "");
+      if (cause === null) return;
+      body.cause = cause;
     }
+    const what = { success: "Send success to", failure: "Send failure to", heartbeat: "Send a heartbeat for" };
+    if (!window.confirm(`${what[outcome]} ${task.state}?`)) return;
     await act(`${api}/task`, body);
   }
 
