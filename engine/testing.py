@@ -17,11 +17,12 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
 
 from engine import integrations
 from engine.activities import ActivityContext, error_from_exception, registered
+from engine.buckets.storage import BucketStorage
 from engine.core import advance
 from engine.core.context import iso
 from engine.core.dataflow import payload_problem
@@ -34,6 +35,7 @@ from engine.core.effects import (
 )
 from engine.core.env import Env, ExecutionEnv
 from engine.core.event_ids import previous_event_id
+from engine.core.item_requests import MapStorage
 from engine.core.triggers import (
     ChildFailed,
     ChildrenDone,
@@ -54,6 +56,7 @@ from engine.errors import DefinitionError, UnhandledResource, UnknownResource, U
 from engine.integrations.start_execution import missing, workflow_file
 from engine.language.values import dumps
 from engine.mock_config import Invocations, check_states, load_test_case
+from engine.runtime import config as settings
 
 DEFAULT_STATE_MACHINE = "StateMachine"
 
@@ -108,6 +111,7 @@ def run(
     mock_config: str | PurePath | Mapping[str, Json] | None = None,
     test_case: str | None = None,
     state_machine: str | None = None,
+    buckets: str | PurePath | None = None,
 ) -> Result:
     """Run `definition` with `input` to its end and return the Result.
 
@@ -119,7 +123,9 @@ def run(
     MockConfigFile of Step Functions Local, path or data) and `test_case` answer the Tasks the
     test case names without running anything. The state machine's name (`$$.StateMachine`,
     and the mock config's key) is `state_machine`, else the file's name without `.asl` and its
-    suffix, else "StateMachine".
+    suffix, else "StateMachine". A Distributed Map's ItemReader and ResultWriter use the
+    buckets under the folder `buckets` (default: RuntimeConfig's, $SFN_BUCKETS_DIR or
+    ./buckets).
     """
     document = load_definition(definition, substitutions=substitutions)
     problems = [problem for problem in validate(document) if problem.severity == "error"]
@@ -142,7 +148,8 @@ def run(
         skip=lambda state: mocks is not None and state in mocks,
         activities=False,
     )
-    driver = _Driver(machine, known, env or VirtualEnv(), mocks)
+    folder = Path(buckets if buckets is not None else settings.current().buckets_dir)
+    driver = _Driver(machine, known, env or VirtualEnv(), mocks, BucketStorage(folder))
     driver.children = _Children(known, driver.env)
     given = dict(context or {})
     given.setdefault("StateMachine", {"Name": name})
@@ -218,6 +225,7 @@ class _Driver:
         activities: Mapping[str, Activity],
         env: Env,
         mocks: Invocations | None = None,
+        storage: MapStorage | None = None,
     ):
         self.root = root
         self.mocks = mocks
@@ -225,7 +233,7 @@ class _Driver:
         self.activities = activities
         self.env = env
         # Child runs read `$$.Execution.Input` through the env: the root run's, once started.
-        self.step_env = ExecutionEnv(env, lambda: self.execution_input)
+        self.step_env = ExecutionEnv(env, lambda: self.execution_input, storage)
         self.execution_input: Json = None
         self.history: list[dict[str, Any]] = []
         self.execution_id: str | None = None
@@ -322,7 +330,7 @@ class _Driver:
     def run_children(self, request: StartChildren, history: list | None) -> Trigger:
         """Run every child in index order; stop at the failure the tolerance cannot absorb."""
         results: list[Json] = []
-        failures = 0
+        failed: list[int] = []
         total = len(request.children)
         for child in request.children:
             machine = self.root.find(child.machine_path)
@@ -332,13 +340,13 @@ class _Driver:
             if finish.status == "SUCCEEDED":
                 results.append(finish.output)
                 continue
-            failures += 1
+            failed.append(child.index)
             count = request.tolerated_failure_count
             percentage = request.tolerated_failure_percentage
-            if tolerance_exceeded(failures, total, count, percentage):
+            if tolerance_exceeded(len(failed), total, count, percentage):
                 return ChildFailed(child.index, finish.error, finish.cause)
             results.append({"Error": finish.error, "Cause": finish.cause})
-        return ChildrenDone(results)
+        return ChildrenDone(results, tuple(failed))
 
 
 def _await_activity(

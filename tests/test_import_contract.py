@@ -69,6 +69,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "engine.runtime.timer_entries",
         ),
     ),
+    ("buckets", ("engine.buckets",)),
     ("integrations", ("engine.integrations",)),
     ("activities", ("engine.activity_loading", "engine.activities")),
     ("core", ("engine.core",)),

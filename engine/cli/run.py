@@ -52,6 +52,12 @@ Json = Any
 @click.option("--name", metavar="NAME", help="Execution name (same name and input: resume it).")
 @click.option("--no-wait", is_flag=True, help="Start the execution, print its id and return.")
 @click.option("--no-worker", is_flag=True, help="Run no worker here: `sfn worker`s do the work.")
+@click.option(
+    "--buckets-dir",
+    metavar="DIR",
+    help="Folder of a Distributed Map's S3 buckets (<DIR>/<Bucket>/<Key>; default "
+    "$SFN_BUCKETS_DIR, else ./buckets).",
+)
 @redis_url_option
 @substitution_options
 def run(
@@ -66,6 +72,7 @@ def run(
     name: str | None,
     no_wait: bool,
     no_worker: bool,
+    buckets_dir: str | None,
     redis_url: str | None,
     substitutions: dict[str, str],
 ) -> None:
@@ -78,6 +85,10 @@ def run(
         raise UsageError("give --mock-config and --test-case together")
     if mock_config is not None and not in_memory:
         raise UsageError("--mock-config answers Tasks of an --in-memory run only")
+    from engine.runtime import config as settings
+
+    # Checked once, before anything runs; the embedded worker inherits the installed settings.
+    settings.install(settings.current().with_flags(buckets_dir=buckets_dir))
     if not in_memory:
         from engine.cli.run_durable import run_durable
 

@@ -38,6 +38,11 @@ from engine.cli.runtime_options import redis_url_option
     help="Tasks a worker runs in a row without the queue, after one it took from it "
     "(default 10, $SFN_EAGER_TASKS; 0: every Task is queued).",
 )  # fmt: skip
+@click.option(
+    "--buckets-dir", metavar="DIR",
+    help="Folder of a Distributed Map's S3 buckets (<DIR>/<Bucket>/<Key>; default "
+    "$SFN_BUCKETS_DIR, else ./buckets).",
+)  # fmt: skip
 def worker(
     redis_url: str | None,
     queues: tuple[str, ...],
@@ -48,6 +53,7 @@ def worker(
     log_level: str,
     lease_seconds: str | None,
     eager_tasks: str | None,
+    buckets_dir: str | None,
 ) -> None:
     """Run workers: they run Task activities and advance executions (Ctrl+C stops)."""
     from engine.activity_loading import load_activities
@@ -60,7 +66,9 @@ def worker(
     if concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
     # Every setting is checked here, once: a bad one is a usage error before any work starts.
-    flags = settings.current().with_flags(lease_seconds=lease_seconds, eager_tasks=eager_tasks)
+    flags = settings.current().with_flags(
+        lease_seconds=lease_seconds, eager_tasks=eager_tasks, buckets_dir=buckets_dir
+    )
     config = settings.install(flags)  # the pool's forked processes inherit it
     registry = load_activities(activity_specs)
     names = ", ".join(registry.names()) or "none (give --activities MODULE|PATH)"

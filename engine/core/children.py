@@ -6,10 +6,11 @@ ChildFailed; the shell runs each child's machine with its own snapshot.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from engine.core import events
-from engine.core.context import map_item_context, without_execution_input
+from engine.core import distributed, events
+from engine.core.context import iso, map_item_context, without_execution_input
 from engine.core.dataflow import effective_input, render
 from engine.core.effects import Child, StartChildren
 from engine.core.errors import EXCEED_TOLERATED_FAILURE_THRESHOLD, RUNTIME
@@ -94,34 +95,47 @@ def execute_map(run: Run, state: MapState, raw: Json) -> Outcome:
     redrive = run.take_redrive(state.name)
     kept = redrive["kept"] if redrive else {}
     if state.uses_jsonata:
-        data, items = raw, _query_items(run, state, raw)
+        data, scope = raw, None
+        items = _query_items(run, state, raw)
         max_concurrency, (count, percentage) = _query_limits(run, state, raw)
         run.emit(events.map_state_started(len(items)))
     else:
         scope = run.scope()
         data = effective_input(state.input_path, raw, scope)
-        items = _items(state, data, scope)
+        items = _items(run, state, data, scope)
         # AWS checks MaxConcurrencyPath before the Map starts, the tolerance after.
         max_concurrency = _integer(state.max_concurrency, state.max_concurrency_path, data, scope)
         run.emit(events.map_state_started(len(items)))
         count, percentage = _tolerance(state, data, scope)
-    awaited = _kept_record(kept, len(items))
+    inputs = _iteration_inputs(run, state, data, scope, items)
+    awaited = _kept_record(kept, len(inputs))
     if state.mode == "DISTRIBUTED":
         awaited.update(_map_run(run, state, redrive))
+        awaited.update(distributed.writer_record(state, inputs, iso(run.env.now())))
     shared = _shared_context(run)
     children = [
         Child(
             index,
             state.processor.path,
-            _item_input(run, state, data, index, item),
+            child_input,
             _child_context(run, shared, index, map_item=True),
         )
-        for index, item in enumerate(items)
+        for index, child_input in enumerate(inputs)
         if index not in kept
     ]
     run.effect(StartChildren(state.name, children, max_concurrency, count, percentage))
     run.await_("children", **awaited)
     return Suspend()
+
+
+def _iteration_inputs(
+    run: Run, state: MapState, data: Json, scope: Scope | None, items: list[Json]
+) -> list[Json]:
+    """Each iteration's input: ItemSelector per item, then (ItemBatcher) the batches."""
+    selected = (_item_input(run, state, data, index, item) for index, item in enumerate(items))
+    if state.item_batcher is None:
+        return list(selected)
+    return list(distributed.batched(run, state, data, scope, selected))
 
 
 def _map_run(run: Run, state: MapState, redrive: Json) -> Json:
@@ -130,12 +144,14 @@ def _map_run(run: Run, state: MapState, redrive: Json) -> Json:
         arn, count = redrive["map_run"], redrive["map_run_redrives"] + 1
         run.emit(events.map_run_redriven(arn, count))
         return {"map_run": arn, "map_run_redrives": count}
-    arn = _map_run_arn(run, state)
+    arn = distributed.map_run_arn(run, state)
     run.emit(events.map_run_started(arn))
     return {"map_run": arn, "map_run_redrives": 0}
 
 
-def _items(state: MapState, data: Json, scope: Scope) -> list[Json]:
+def _items(run: Run, state: MapState, data: Json, scope: Scope) -> list[Json]:
+    if state.item_reader is not None:
+        return distributed.read_items(run, state, data, scope)
     items = data if state.items_path is None else state.items_path.select(data, scope)
     if not isinstance(items, list):
         raise AslError(
@@ -145,7 +161,9 @@ def _items(state: MapState, data: Json, scope: Scope) -> list[Json]:
 
 
 def _query_items(run: Run, state: MapState, raw: Json) -> list[Json]:
-    """Items (an array, or an expression giving one), else the state input."""
+    """Items (an array, or an expression giving one), the ItemReader's, else the input."""
+    if state.item_reader is not None:
+        return distributed.read_items(run, state, raw, None)
     if state.items is not None:
         return _query(run, state.items, raw, "array")
     if not isinstance(raw, list):
@@ -220,22 +238,25 @@ def _checked_tolerance(count: int, percentage: float) -> tuple[int, float]:
     return count, float(percentage)
 
 
-def _map_run_arn(run: Run, state: MapState) -> str:
-    execution = run.snapshot["context"]["Execution"]
-    arn = execution["Id"].replace(":execution:", ":mapRun:", 1)
-    return f"{arn}/{state.name}:{run.current['entered_event']}"
-
-
 def resume_parallel(run: Run, state: ParallelState, results: list[Json]) -> Outcome:
     run.emit(events.simple("ParallelStateSucceeded"))
     return complete_result(run, state, _merged(run, results))
 
 
-def resume_map(run: Run, state: MapState, results: list[Json]) -> Outcome:
+def resume_map(
+    run: Run, state: MapState, results: list[Json], failed: Iterable[int] = ()
+) -> Outcome:
+    """The Map's result: its iterations' outputs, or with a ResultWriter, where they went."""
+    merged = _merged(run, results)
+    if state.result_writer is not None:
+        data = run.current["input"]
+        if not state.uses_jsonata:
+            data = effective_input(state.input_path, data, run.scope())
+        merged = distributed.write_results(run, state, data, merged, set(failed))
     if state.mode == "DISTRIBUTED":
         run.emit(events.simple("MapRunSucceeded"))
     run.emit(events.simple("MapStateSucceeded"))
-    return complete_result(run, state, _merged(run, results))
+    return complete_result(run, state, merged)
 
 
 def fail_parallel(run: Run, state: ParallelState, error: str | None, cause: str | None) -> Outcome:

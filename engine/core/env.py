@@ -6,9 +6,18 @@ The core stays deterministic: the same snapshot, trigger and env always give the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, Protocol
+
+from engine.core.item_requests import (
+    ITEM_READER_FAILED,
+    RESULT_WRITER_FAILED,
+    MapStorage,
+    ReadItems,
+    WriteResults,
+)
+from engine.errors import AslError
 
 Json = Any
 
@@ -25,6 +34,7 @@ class Env(Protocol):
 
     `execution_input` gives `$$.Execution.Input` to child runs (Parallel branches, Map
     iterations): their snapshots leave it out, so a Map over n items does not store n copies.
+    `storage` gives a Distributed Map's ItemReader and ResultWriter the shell's buckets.
     """
 
     def now(self) -> datetime: ...
@@ -37,16 +47,22 @@ class Env(Protocol):
 
     def execution_input(self) -> Json: ...
 
+    def storage(self) -> MapStorage: ...
+
 
 class ExecutionEnv:
-    """An env for one execution: another env's clock, randomness and ids, plus its input.
+    """An env for one execution: another env's clock, randomness and ids, plus its input and
+    the buckets (`storage`, None: a Map with an ItemReader or ResultWriter fails, saying so).
 
     `load` is called only when a child run builds its `$$`; the shell may cache what it gives.
     """
 
-    def __init__(self, env: Env, load: Callable[[], Json]):
+    def __init__(
+        self, env: Env, load: Callable[[], Json], storage: MapStorage | None = None
+    ) -> None:
         self._env = env
         self._load = load
+        self._storage = storage
 
     def now(self) -> datetime:
         return self._env.now()
@@ -62,3 +78,18 @@ class ExecutionEnv:
 
     def execution_input(self) -> Json:
         return self._load()
+
+    def storage(self) -> MapStorage:
+        if self._storage is None:
+            return _NoStorage()
+        return self._storage
+
+
+class _NoStorage:
+    """The buckets of a shell that has none: every use fails, never silently."""
+
+    def read_items(self, request: ReadItems) -> Iterator[Json]:
+        raise AslError(ITEM_READER_FAILED, "sfn was given no bucket storage for this run")
+
+    def write_results(self, request: WriteResults) -> str:
+        raise AslError(RESULT_WRITER_FAILED, "sfn was given no bucket storage for this run")

@@ -224,8 +224,10 @@ def _on_children_done(run: Run, trigger: ChildrenDone) -> bool:
     if run.awaiting("children") is None:
         return False
     state = run.state
-    resume = resume_map if state.type == "Map" else resume_parallel
-    _resume(run, lambda: resume(run, state, trigger.results))
+    if state.type == "Map":
+        _resume(run, lambda: resume_map(run, state, trigger.results, trigger.failed))
+    else:
+        _resume(run, lambda: resume_parallel(run, state, trigger.results))
     return True
 
 

@@ -71,9 +71,11 @@ class TimerFired:
 
 @dataclass(frozen=True)
 class ChildrenDone:
-    """Every child succeeded (or failed within the tolerance): outputs in index order."""
+    """Every child succeeded (or failed within the tolerance): outputs in index order, and
+    the indexes of the children that failed (their results are `{"Error", "Cause"}`)."""
 
     results: list[Json] = field(default_factory=list)
+    failed: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,14 @@ from engine.definition.model import (
     ChoiceState,
     Expression,
     FailState,
+    ItemBatcher,
+    ItemReader,
     Machine,
     MachinePath,
     MapState,
     ParallelState,
     PassState,
+    ResultWriter,
     Retrier,
     State,
     SucceedState,
@@ -227,6 +230,52 @@ class _Compiler:
             tolerated_failure_percentage_path=self.expression(
                 body.get("ToleratedFailurePercentagePath")
             ),
+            **self._map_io(body, self.template, "Parameters"),
+        )
+
+    def _map_io(self, body: Mapping[str, Json], template: Any, request: str) -> dict[str, Any]:
+        """A Distributed Map's ItemReader, ItemBatcher, ResultWriter and Label; `template`
+        compiles a request (`request`: Parameters, or a JSONata state's Arguments)."""
+        jsonata = request == "Arguments"
+        reader = body.get("ItemReader")
+        batcher = body.get("ItemBatcher")
+        writer = body.get("ResultWriter")
+        return {
+            "item_reader": None if reader is None else self._reader(reader, template, request),
+            "item_batcher": None if batcher is None else self._batcher(batcher, jsonata),
+            "result_writer": None
+            if writer is None
+            else ResultWriter(parameters=template(writer.get(request))),
+            "label": body.get("Label"),
+        }
+
+    def _reader(self, data: Mapping[str, Json], template: Any, request: str) -> ItemReader:
+        config = data.get("ReaderConfig", {})
+        headers = config.get("CSVHeaders")
+        max_items = config.get("MaxItems")
+        return ItemReader(
+            action=data["Resource"].rsplit(":", 1)[-1],
+            parameters=template(data.get(request)),
+            input_type=config.get("InputType"),
+            csv_header_location=config.get("CSVHeaderLocation", "FIRST_ROW"),
+            csv_headers=None if headers is None else tuple(headers),
+            csv_delimiter=config.get("CSVDelimiter", "COMMA"),
+            max_items=query(config, "MaxItems") if request == "Arguments" else max_items,
+            max_items_path=self.expression(config.get("MaxItemsPath")),
+        )
+
+    def _batcher(self, data: Mapping[str, Json], jsonata: bool) -> ItemBatcher:
+        def value(field: str) -> Any:
+            return query(data, field) if jsonata else data.get(field)
+
+        return ItemBatcher(
+            max_items_per_batch=value("MaxItemsPerBatch"),
+            max_items_per_batch_path=self.expression(data.get("MaxItemsPerBatchPath")),
+            max_input_bytes_per_batch=value("MaxInputBytesPerBatch"),
+            max_input_bytes_per_batch_path=self.expression(data.get("MaxInputBytesPerBatchPath")),
+            batch_input=query(data, "BatchInput")
+            if jsonata
+            else self.template(data.get("BatchInput")),
         )
 
     def retrier(self, data: Mapping[str, Json]) -> Retrier:
@@ -335,6 +384,11 @@ class _Compiler:
             max_concurrency=query(body, "MaxConcurrency"),
             tolerated_failure_count=query(body, "ToleratedFailureCount"),
             tolerated_failure_percentage=query(body, "ToleratedFailurePercentage"),
+            **self._map_io(
+                body,
+                lambda value: None if value is None else compile_value(value, "Arguments"),
+                "Arguments",
+            ),
         )
 
     def jsonata_catcher(self, data: Mapping[str, Json]) -> Catcher:

@@ -152,6 +152,40 @@ class ParallelState(ResultState):
 
 
 @dataclass(frozen=True)
+class ItemReader:
+    """A Distributed Map's ItemReader: the S3 action (`getObject`, `listObjectsV2`), its
+    request (Parameters, or a JSONata state's Arguments) and ReaderConfig."""
+
+    action: str
+    parameters: Any = None
+    input_type: str | None = None
+    csv_header_location: str = "FIRST_ROW"
+    csv_headers: tuple[str, ...] | None = None
+    csv_delimiter: str = "COMMA"
+    max_items: Any = None
+    max_items_path: Expression | None = None
+
+
+@dataclass(frozen=True)
+class ItemBatcher:
+    """A Distributed Map's ItemBatcher: each iteration gets `{"Items": [...]}` plus BatchInput."""
+
+    max_items_per_batch: Any = None
+    max_items_per_batch_path: Expression | None = None
+    max_input_bytes_per_batch: Any = None
+    max_input_bytes_per_batch_path: Expression | None = None
+    batch_input: Any = None
+
+
+@dataclass(frozen=True)
+class ResultWriter:
+    """A Distributed Map's ResultWriter (`s3:putObject`): Parameters/Arguments name the
+    Bucket and Prefix."""
+
+    parameters: Any = None
+
+
+@dataclass(frozen=True)
 class MapState(ResultState):
     processor: Machine | None = None
     mode: str = "INLINE"
@@ -164,6 +198,10 @@ class MapState(ResultState):
     tolerated_failure_count_path: Expression | None = None
     tolerated_failure_percentage: Any = 0.0
     tolerated_failure_percentage_path: Expression | None = None
+    item_reader: ItemReader | None = None
+    item_batcher: ItemBatcher | None = None
+    result_writer: ResultWriter | None = None
+    label: str | None = None
 
     @property
     def branches(self) -> tuple[Machine, ...]:

@@ -15,11 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import redis
 
 from engine import integrations
+from engine.buckets.storage import BucketStorage
 from engine.core.context import iso
 from engine.core.effects import Finish, RunTask, StartChildren, StartTimer
 from engine.core.env import ExecutionEnv
@@ -84,6 +86,7 @@ class Committer:
         self.env = env or SystemEnv()
         self.machines = Machines(self.store.definition)
         self.inputs = ExecutionInputs(client, self.store.input)
+        self.storage = BucketStorage(Path(self.config.buckets_dir))
 
     def commit(
         self,
@@ -158,10 +161,13 @@ class Committer:
         return reads
 
     def step(self, execution: str, meta: dict[str, str], run: Run, trigger: Trigger) -> Decision:
-        """Run the interpreter for one run of `execution` (no I/O but a cached input read)."""
+        """Run the interpreter for one run of `execution` (no I/O but a cached input read, and
+        a Distributed Map's buckets: its ItemReader and ResultWriter)."""
         machine = self.machines.find(meta["definition"], run.machine_path)
         # Child runs read the execution's input through the env, only when they need it.
-        env = ExecutionEnv(self.env, lambda: self.inputs.get(execution, meta["startEpoch"]))
+        env = ExecutionEnv(
+            self.env, lambda: self.inputs.get(execution, meta["startEpoch"]), self.storage
+        )
         step = advance(machine, run.snapshot, trigger, env)
         # Distributed Map iterations are executions of their own, outside this history.
         inline = machine.mode != "DISTRIBUTED" or not run.group

@@ -24,6 +24,7 @@ ENV_EAGER = "SFN_EAGER_TASKS"
 ENV_QUEUES = "SFN_ACTIVITY_QUEUES"
 ENV_KILL_GRACE = "SFN_KILL_GRACE_SECONDS"
 ENV_RETENTION = "SFN_RETENTION_DAYS"
+ENV_BUCKETS = "SFN_BUCKETS_DIR"
 ENV_URL = "SFN_REDIS_URL"
 ENV_BINARY = "SFN_REDIS_SERVER"
 
@@ -36,6 +37,8 @@ DEFAULT_RETENTION_DAYS = 90.0  # as AWS keeps finished executions
 # A lease shorter than this is renewed so often that a busy process misses renewals, and its
 # running tasks are taken for lost and run twice.
 MIN_LEASE_SECONDS = 0.1
+# Where a Distributed Map's buckets are: bucket B, key K is the file <dir>/B/K.
+DEFAULT_BUCKETS_DIR = "buckets"
 MAX_REDELIVERIES = 100
 MAX_TIMER_POLL = 60.0
 
@@ -52,6 +55,8 @@ class RuntimeConfig:
     retention_days: float = DEFAULT_RETENTION_DAYS  # 0: finished executions are kept forever
     # $SFN_ACTIVITY_QUEUES "resize=gpu,charge=payments": activity name -> queue.
     activity_queues: Mapping[str, str] = field(default_factory=dict)
+    # $SFN_BUCKETS_DIR / --buckets-dir, made absolute when read (workers share it as is).
+    buckets_dir: str = field(default_factory=lambda: _folder("", DEFAULT_BUCKETS_DIR))
 
     def with_flags(self, **flags: str | None) -> RuntimeConfig:
         """This config with the command-line `flags` that were given (None: not given),
@@ -87,6 +92,7 @@ def from_env(environ: Mapping[str, str] | None = None) -> RuntimeConfig:
         kill_grace_seconds=read(ENV_KILL_GRACE, _grace, DEFAULT_KILL_GRACE),
         retention_days=read(ENV_RETENTION, _days, DEFAULT_RETENTION_DAYS),
         activity_queues=read(ENV_QUEUES, _routes, {}),
+        buckets_dir=read(ENV_BUCKETS, _folder, _folder("", DEFAULT_BUCKETS_DIR)),
     )
 
 
@@ -181,4 +187,10 @@ def _routes(where: str, raw: str) -> dict[str, str]:
     return routes
 
 
-_FLAG_CHECKS = {"lease_seconds": _lease, "eager_tasks": _count}
+def _folder(where: str, raw: str) -> str:
+    """A folder setting, made absolute so that every process of a run reads the same one (it
+    need not exist yet: a run that reads no bucket never looks)."""
+    return os.path.abspath(os.path.expanduser(raw))
+
+
+_FLAG_CHECKS = {"lease_seconds": _lease, "eager_tasks": _count, "buckets_dir": _folder}

@@ -184,7 +184,7 @@ def _outcome(
     results = _load(client.hgetall(keys.group_results(execution, group_id)))
     for index, failure in failures.items():
         results[index] = {"Error": failure["error"], "Cause": failure["cause"]}
-    return ChildrenDone([results[index] for index in sorted(results)])
+    return ChildrenDone([results[index] for index in sorted(results)], tuple(sorted(failures)))
 
 
 def _load(raw: dict[bytes, bytes]) -> dict[int, Json]:

@@ -440,8 +440,8 @@ CASES = [
             End: true
         """,
         [
-            "5:5: state 'A': ItemReader is not run by sfn yet: AWS accepts it, but `sfn run` "
-            "refuses the definition rather than run the Map without it",
+            "5:5: state 'A': ItemReader is run by sfn only in a DISTRIBUTED Map: AWS accepts it, "
+            "but `sfn run` refuses the definition rather than run the Map without it",
             "5:17: state 'A': ItemReader: missing required field 'Resource'",
         ],
     ),
