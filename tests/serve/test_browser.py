@@ -131,6 +131,10 @@ def test_list_filter_open_click_filter_stop_redrive_start(
     panel = page.locator("#state-details")
     expect(panel).to_contain_text("OutOfStock")
     expect(panel.locator("table.attempts tbody tr")).to_have_count(2)  # the retry, then stock
+    reserve = page.locator("#timeline .bar", has_text="ReserveInventory")
+    expect(reserve.locator(".attempt")).to_have_count(2)
+    expect(reserve.locator(".retry-wait")).to_have_count(1)  # the 1 s backoff between them
+    assert reserve.locator(".retry-wait").get_attribute("title").startswith("retry wait ")
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "execution")
     page.select_option("#history-type", "TaskFailed")

@@ -163,14 +163,22 @@
           title: `${bar.name}: +${sfn.ms(bar.startMs)}, ${bar.endMs === null ? "not left" : sfn.ms(end - bar.startMs)}`,
           onclick: () => selectState(bar.name),
         }, sfn.el("span", { text: bar.name }));
-        for (const attempt of bar.attempts) {
+        const span = Math.max(end - bar.startMs, 1);
+        const mark = (kind, from, to, title) => sfn.el("i", {
+          class: kind, title,
+          style: `left:${(100 * (from - bar.startMs)) / span}%;width:${Math.max((100 * (to - from)) / span, 1)}%`,
+        });
+        bar.attempts.forEach((attempt, index) => {
           const aEnd = attempt.end_ms === null ? end : attempt.end_ms;
-          const span = Math.max(end - bar.startMs, 1);
-          element.append(sfn.el("i", {
-            class: `attempt ${attempt.outcome.replace(" ", "-")}`,
-            style: `left:${(100 * (attempt.start_ms - bar.startMs)) / span}%;width:${Math.max((100 * (aEnd - attempt.start_ms)) / span, 1)}%`,
-          }));
-        }
+          const previous = bar.attempts[index - 1];
+          if (previous && previous.end_ms !== null && attempt.start_ms > previous.end_ms) {
+            // The Retry's wait between two attempts: hatched, so a backoff is seen, not guessed.
+            element.append(mark("retry-wait", previous.end_ms, attempt.start_ms,
+              `retry wait ${sfn.ms(attempt.start_ms - previous.end_ms)}`));
+          }
+          element.append(mark(`attempt ${attempt.outcome.replace(" ", "-")}`, attempt.start_ms, aEnd,
+            `attempt ${index + 1}: ${attempt.outcome}, ${sfn.ms(aEnd - attempt.start_ms)}`));
+        });
         track.append(element);
       }
       rows[bars[0].laneKind].push(sfn.el("div", { class: "lane" }, sfn.el("div", { class: "lane-name", text: lane }), track));
