@@ -22,3 +22,13 @@ def price_invoice(event: dict[str, Any]) -> dict[str, Any]:
 def send_receipt(event: dict[str, Any]) -> dict[str, Any]:
     """What the receipt Lambda returns: the receipt's id (deterministic, for tests)."""
     return {"receipt_id": f"R-{event['customer']}-{event['total']}"}
+
+
+@activity("audit_usage")
+def audit_usage(event: dict[str, Any]) -> dict[str, Any]:
+    """What the usage-audit Lambda returns for one batch of the Distributed Map's CSV rows
+    (`Items`, every value a string as the CSV reader gives it): the rows checked and the
+    skus whose quantity is over the invoice's limit (`BatchInput`)."""
+    limit = event["BatchInput"]["limit"]
+    flagged = [row["sku"] for row in event["Items"] if int(row["quantity"]) > limit]
+    return {"checked": len(event["Items"]), "flagged": flagged}
