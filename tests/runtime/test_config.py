@@ -128,3 +128,11 @@ def test_a_committed_result_forgets_redeliveries_whatever_the_committer_allows(
     config.install(RuntimeConfig(lost_task_redeliveries=0))
     assert drain(engine, execution)["status"] == "SUCCEEDED"
     assert engine.redis.keys(f"*redeliver*{task['token']}*") == []
+
+
+def test_the_buckets_folder_is_made_absolute_from_env_or_flag(monkeypatch, tmp_path) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert config.from_env({}).buckets_dir == str(tmp_path / "buckets")
+    assert config.from_env({"SFN_BUCKETS_DIR": "data/b"}).buckets_dir == str(tmp_path / "data/b")
+    flagged = config.from_env({"SFN_BUCKETS_DIR": "/srv/b"}).with_flags(buckets_dir="here")
+    assert flagged.buckets_dir == str(tmp_path / "here")
