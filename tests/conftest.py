@@ -19,8 +19,16 @@ from support.workers import WorkerProcess, start_worker
 
 # Fixtures that bring up real servers or processes: a test using one is an integration test.
 REAL = {"redis_server", "redis_url", "sfn_worker"}
-# A test module holding one of these starts real processes (sfn, servers, browsers).
-PROCESS_HELPERS = ("subprocess", "run_sfn", "sfn_command", "RedisProcess", "run_case_via_cli")
+# A test module holding one of these starts real processes or servers (sfn, an HTTP server
+# that Tasks call, browsers).
+PROCESS_HELPERS = (
+    "subprocess",
+    "run_sfn",
+    "sfn_command",
+    "RedisProcess",
+    "run_case_via_cli",
+    "ThreadingHTTPServer",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -10,7 +10,9 @@ import json
 from pathlib import Path
 
 from rq import SimpleWorker
+from support.inspection import queued_jobs
 
+from engine.runtime.dispatch import activity_queue
 from engine.runtime.engine import Engine
 from engine.runtime.worker import listen_queues, make_worker
 
@@ -55,11 +57,11 @@ def test_workers_with_disjoint_activities_each_run_only_their_own_tasks(
 def test_a_task_whose_activity_no_worker_has_waits_in_its_queue(engine: Engine) -> None:
     definition = map_of("nobody_has_this")
     execution = engine.start_execution(definition, [{"n": 1}], check_resources=False)
-    assert "sfn.activity.nobody_has_this" not in listen_queues()
+    assert activity_queue("nobody_has_this") not in listen_queues()
     make_worker(engine.redis, [], SimpleWorker).work(burst=True, logging_level="WARNING")
     assert engine.describe(execution)["status"] == "RUNNING"
     assert task_failures(engine, execution) == []
-    assert engine.redis.llen("rq:queue:sfn.activity.nobody_has_this") == 1
+    assert len(queued_jobs(engine.redis, activity_queue("nobody_has_this"))) == 1
 
 
 def test_a_worker_listens_on_sfn_its_routed_queues_and_its_activities_queues() -> None:

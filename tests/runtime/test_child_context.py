@@ -7,9 +7,10 @@ import json
 import pytest
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
+from support.inspection import group_record, record_ids, run_record
 
 from engine import activities
-from engine.runtime import dispatch, keys
+from engine.runtime import dispatch
 from engine.runtime.engine import Engine
 from engine.runtime.store import ROOT
 
@@ -59,16 +60,13 @@ def test_iterations_read_the_execution_input_that_no_child_record_holds(
     SimpleWorker(
         [dispatch.queue(engine.redis)], connection=engine.redis, serializer=JSONSerializer
     ).work(burst=True, logging_level="WARNING")
-    child_keys = [
-        key
-        for key in engine.redis.scan_iter(f"{keys.run(execution, '*')}")
-        if not key.decode().endswith(f":run:{ROOT}")
-    ]
-    specs = list(engine.redis.scan_iter(keys.group_specs(execution, "*")))
-    assert len(child_keys) == 3 and len(specs) == 1
-    for key in child_keys:
-        assert BLOB not in engine.redis.get(key).decode()
-    assert all(BLOB not in value.decode() for value in engine.redis.hvals(specs[0]))
+    children = record_ids(engine.redis, execution, "run") - {ROOT}
+    (group,) = record_ids(engine.redis, execution, "group_specs")
+    assert len(children) == 3
+    for run in children:
+        assert BLOB not in json.dumps(run_record(engine.redis, execution, run))
+    specs = group_record(engine.redis, execution, group, "group_specs")
+    assert specs and all(BLOB not in value for value in specs.values())
     described = drain(engine, execution)
     assert described["status"] == "SUCCEEDED", described
     expected = [{"item": item, "tag": "t", "size": 3} for item in given["items"]]

@@ -10,12 +10,21 @@ import fakeredis
 import pytest
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
+from support.inspection import (
+    awaited_child_tokens,
+    live_fields,
+    record_ids,
+    records,
+    timers,
+    token_records,
+)
 
 from engine import activities
-from engine.runtime import dispatch, keys, runtime
+from engine.runtime import dispatch, runtime
 from engine.runtime.engine import Engine, TaskNotAwaited
 from engine.runtime.guarded import GuardedWrite
 from engine.runtime.store import ROOT
+from engine.runtime.timer_entries import GroupJoin
 from engine.runtime.timers import fire_due
 from engine.runtime.worker import make_worker
 
@@ -183,12 +192,12 @@ def test_a_due_join_timer_leaves_a_recheck_while_its_group_is_open(engine: Engin
     execution = engine.start_execution(task_map("commit_echo"), [1])
     group = _group_of(engine, execution)
     runtime.join_due(engine.runtime, execution, group, "")
-    members = [json.loads(m) for m in engine.redis.zrange(keys.TIMERS, 0, -1)]
-    rechecks = [m for m in members if m["k"] == "join" and m["r"] == group and m["id"]]
+    joins = [t for t in timers(engine.redis, execution) if isinstance(t, GroupJoin)]
+    rechecks = [join for join in joins if join.group == group and join.recheck]
     assert len(rechecks) == 1
     drain(engine, execution)
-    runtime.join_due(engine.runtime, execution, group, rechecks[0]["id"])
-    assert not engine.redis.exists(keys.group(execution, group))
+    runtime.join_due(engine.runtime, execution, group, rechecks[0].recheck)
+    assert f"group:{group}" not in records(engine.redis, execution)
 
 
 def test_a_group_closed_early_leaves_no_records_and_its_tokens_are_not_awaited(
@@ -206,31 +215,27 @@ def test_a_group_closed_early_leaves_no_records_and_its_tokens_are_not_awaited(
     definition = {"StartAt": "P", "States": {"P": parallel, "Later": later}}
     execution = engine.start_execution(definition, 1)
     _run_joins(engine)
-    live = engine.redis.hgetall(keys.live(execution))
-    tokens = sorted(name.decode()[2:] for name in live if name.startswith(b"t:"))
+    tokens = awaited_child_tokens(engine.redis, execution)
     assert len(tokens) == 2
     worker = make_worker(engine.redis, [], SimpleWorker)
     worker.work(burst=True, logging_level="WARNING")
     snapshot = engine.store.run(execution, ROOT).snapshot
     assert snapshot["awaiting"]["kind"] == "timer"  # caught: waiting in Later
     # The delivery closed the group: the waiting branch's record and token went with it.
-    assert not list(engine.redis.scan_iter(keys.group(execution, "*")))
-    assert [k.decode() for k in engine.redis.scan_iter(keys.run(execution, "*"))] == [
-        keys.run(execution, ROOT)
-    ]
-    assert not list(engine.redis.scan_iter(keys.token("*")))
+    assert record_ids(engine.redis, execution, "group") == set()
+    assert record_ids(engine.redis, execution, "run") == {ROOT}
+    assert token_records(engine.redis) == []
     # Left: the revision, and which group the root opened last (for a redrive).
-    assert set(engine.redis.hkeys(keys.live(execution))) == {b"rev", b"root"}
+    assert set(live_fields(engine.redis, execution)) == {"rev", "root"}
     for token in tokens:
         with pytest.raises(TaskNotAwaited):
             engine.send_task_success(token, {})
     engine.stop(execution)
-    assert not engine.redis.exists(keys.live(execution))
+    assert "live" not in records(engine.redis, execution)
 
 
 def _group_of(engine: Engine, execution: str) -> str:
-    prefix = keys.group(execution, "")
-    found = {k.decode()[len(prefix) :].split(":")[0] for k in engine.redis.scan_iter(prefix + "*")}
+    found = record_ids(engine.redis, execution, "group")
     assert len(found) == 1, found
     return found.pop()
 

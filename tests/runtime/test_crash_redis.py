@@ -20,6 +20,7 @@ from support.crash import (
     read_ledger,
     starts,
 )
+from support.inspection import due_at, queue_lengths, timers
 from support.waiting import wait_for_file, wait_until
 
 from engine.runtime.engine import Engine
@@ -68,9 +69,9 @@ def state_of(engine: Engine, execution: str) -> str:
     """What a stuck execution waits for: its last events, due timers, queued jobs."""
     client = engine.redis
     last = [event["type"] for event in engine.history(execution)[-6:]]
-    timers = client.zrange("sfn:timers", 0, 9, withscores=True)
-    due = [(member.decode()[:120], round(score - time.time(), 1)) for member, score in timers]
-    queued = {key.decode(): client.llen(key) for key in client.keys("rq:queue:*")}
+    pending = timers(client)[:10]
+    due = [(entry, round((due_at(client, entry) or 0) - time.time(), 1)) for entry in pending]
+    queued = queue_lengths(client)
     return f"last events {last}\ntimers (due in s) {due}\nqueues {queued}"
 
 

@@ -8,7 +8,6 @@ processes on a real Redis cover a worker killed or told to stop while it runs a 
 
 from __future__ import annotations
 
-import json
 import signal
 import time
 from collections.abc import Callable
@@ -25,7 +24,6 @@ from support.eager import (
     as_crash_entries,
     awaited_token,
     chain,
-    execution_keys,
     how,
     in_a_map,
     ledger_of,
@@ -34,18 +32,19 @@ from support.eager import (
     started,
     stepped,
     stepped_output,
-    timers_of,
     without_timestamps,
 )
+from support.inspection import claimed_task, due_at, records, timer_kinds, work_timers
 from support.waiting import wait_for_file, wait_until
 from support.workers import descendants, run_sfn
 
 from engine import integrations
 from engine.activities import ActivityContext, activity
 from engine.errors import UsageError
-from engine.runtime import config, dispatch, eager, keys, leases, timers, tokens
+from engine.runtime import config, dispatch, eager, timers, tokens
 from engine.runtime.engine import Engine
 from engine.runtime.store import ROOT
+from engine.runtime.timer_entries import LeaseExpiry
 from engine.runtime.worker import make_worker
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "workflows" / "order.yaml"
@@ -97,12 +96,11 @@ def test_a_worker_runs_the_next_tasks_of_a_run_itself(engine: Engine, setting) -
 
     def in_flight(context: ActivityContext) -> None:
         token, execution = context.task_token, context.execution_id
-        raw = engine.redis.get(keys.claimed_task(execution, token))
-        lease = leases.lease_member(execution, ROOT, token, 0)
-        seen["payload"] = json.loads(raw) if raw is not None else None
-        seen["lease"] = engine.redis.zscore(keys.TIMERS, lease) is not None
+        lease = LeaseExpiry(execution, ROOT, token, 0)
+        seen["payload"] = claimed_task(engine.redis, execution, token)
+        seen["lease"] = due_at(engine.redis, lease) is not None
         seen["job"] = Job.exists(tokens.job_id(token), connection=engine.redis)
-        seen["timers"] = sorted(timer["k"] for timer in timers_of(engine.redis, execution))
+        seen["timers"] = timer_kinds(engine.redis, execution)
 
     HOOKS["B"] = in_flight
     execution = engine.start_execution(chain(["A", "B", "C"]), {"given": 1}, "eager")
@@ -121,8 +119,8 @@ def test_a_worker_runs_the_next_tasks_of_a_run_itself(engine: Engine, setting) -
     assert seen["payload"]["queue"] == dispatch.activity_queue(PROBE)
     assert (seen["payload"]["job"]["token"], seen["payload"]["job"]["state"]) == (token_b, "B")
     assert (seen["lease"], seen["job"], seen["timers"]) == (True, False, ["lease"])
-    assert execution_keys(engine.redis, execution) == KEPT
-    assert timers_of(engine.redis, execution) == []
+    assert records(engine.redis, execution) == KEPT
+    assert work_timers(engine.redis, execution) == []
 
     # The same machine with every Task queued writes the same history.
     eager_history = without_timestamps(engine.history(execution))
@@ -156,7 +154,7 @@ def test_a_worker_claims_at_most_sfn_eager_tasks_in_a_row(
     assert engine.describe(execution)["status"] == "SUCCEEDED"
     assert [run["name"] for run in RUNS] == names
     assert [how(run) for run in RUNS] == expected
-    assert execution_keys(engine.redis, execution) == KEPT
+    assert records(engine.redis, execution) == KEPT
 
 
 def test_plain_rq_workers_never_claim(engine: Engine) -> None:
@@ -178,7 +176,7 @@ def test_a_task_routed_to_a_queue_the_worker_lacks_is_not_claimed(
     assert [(run["name"], how(run)) for run in RUNS] == [("A", "queued")]
     token_b = awaited_token(engine, execution)
     assert dispatch.queue(engine.redis, ELSEWHERE).job_ids == [tokens.job_id(token_b)]
-    assert engine.redis.get(keys.claimed_task(execution, token_b)) is None
+    assert claimed_task(engine.redis, execution, token_b) is None
 
     work(engine, (ELSEWHERE,))  # a worker that listens there takes B, then claims C
     assert engine.describe(execution)["status"] == "SUCCEEDED"
@@ -188,7 +186,7 @@ def test_a_task_routed_to_a_queue_the_worker_lacks_is_not_claimed(
         ("C", "claimed"),
     ]
     assert RUNS[1]["token"] == token_b
-    assert execution_keys(engine.redis, execution) == KEPT
+    assert records(engine.redis, execution) == KEPT
 
 
 @pytest.mark.parametrize("routing", ["decorator", "environment"])
@@ -200,8 +198,7 @@ def test_a_task_routed_to_a_queue_the_worker_listens_on_is_claimed(
     payloads = []
 
     def payload(context: ActivityContext) -> None:
-        raw = engine.redis.get(keys.claimed_task(context.execution_id, context.task_token))
-        payloads.append(json.loads(raw))
+        payloads.append(claimed_task(engine.redis, context.execution_id, context.task_token))
 
     HOOKS["B"] = payload
     execution = engine.start_execution(chain(["A", "B"], {"B": resource}), {})
@@ -225,7 +222,7 @@ def test_each_map_iteration_claims_its_own_next_task(engine: Engine) -> None:
     by_item = {(run["item"], run["name"]): how(run) for run in RUNS}
     assert len(RUNS) == len(by_item) == 8
     assert by_item == {(n, name): how_ for n in range(4) for name, how_ in ITERATION}
-    assert execution_keys(engine.redis, execution) == KEPT
+    assert records(engine.redis, execution) == KEPT
 
 
 def test_a_claimed_callback_task_waits_for_its_token(engine: Engine) -> None:
@@ -234,13 +231,13 @@ def test_a_claimed_callback_task_waits_for_its_token(engine: Engine) -> None:
     work(engine)
     assert [(run["name"], how(run)) for run in RUNS] == [("A", "queued"), ("B", "claimed")]
     assert engine.describe(execution)["status"] == "RUNNING"
-    assert timers_of(engine.redis, execution) == []  # the activity returned: its lease ended
+    assert work_timers(engine.redis, execution) == []  # the activity returned: its lease ended
     token = RUNS[1]["token"]
     engine.send_task_success(token, {"called": "back"})
     described = engine.describe(execution)
     assert described["status"] == "SUCCEEDED"
     assert output_of(described)["B"] == {"called": "back"}
-    assert execution_keys(engine.redis, execution) == KEPT  # the payload went with the token
+    assert records(engine.redis, execution) == KEPT  # the payload went with the token
 
 
 def test_a_stop_while_a_claimed_task_runs_ends_the_execution_and_drops_the_late_result(
@@ -249,8 +246,8 @@ def test_a_stop_while_a_claimed_task_runs_ends_the_execution_and_drops_the_late_
     leased = []
 
     def stop(context: ActivityContext) -> None:
-        lease = leases.lease_member(context.execution_id, ROOT, context.task_token, 0)
-        leased.append(engine.redis.zscore(keys.TIMERS, lease) is not None)
+        lease = LeaseExpiry(context.execution_id, ROOT, context.task_token, 0)
+        leased.append(due_at(engine.redis, lease) is not None)
         engine.stop(context.execution_id, "Halted", "by the test")
 
     HOOKS["B"] = stop
@@ -264,8 +261,8 @@ def test_a_stop_while_a_claimed_task_runs_ends_the_execution_and_drops_the_late_
     assert [event["type"] for event in history].count("TaskSucceeded") == 1  # A's only
     assert history[-1]["type"] == "ExecutionAborted"
     # No poller ran: only the late result's own trip can have ended B's lease.
-    assert timers_of(engine.redis, execution) == []
-    assert execution_keys(engine.redis, execution) == KEPT
+    assert work_timers(engine.redis, execution) == []
+    assert records(engine.redis, execution) == KEPT
     assert dispatch.queue(engine.redis, dispatch.activity_queue(PROBE)).job_ids == []  # no C
 
 
@@ -294,8 +291,8 @@ def test_a_claimed_task_that_times_out_is_caught_and_its_late_result_dropped(
     ]
     kinds = [event["type"] for event in engine.history(execution)]
     assert (kinds.count("TaskTimedOut"), kinds.count("TaskSucceeded")) == (1, 2)  # A and C
-    assert timers_of(engine.redis, execution) == []
-    assert execution_keys(engine.redis, execution) == KEPT
+    assert work_timers(engine.redis, execution) == []
+    assert records(engine.redis, execution) == KEPT
 
 
 def test_a_claimed_task_whose_sibling_branch_fails_meanwhile_commits_nothing(
@@ -318,8 +315,8 @@ def test_a_claimed_task_whose_sibling_branch_fails_meanwhile_commits_nothing(
     assert [(run["name"], how(run)) for run in RUNS] == [("A", "queued"), ("B", "claimed")]
     kinds = [event["type"] for event in engine.history(execution)]
     assert kinds.count("TaskSucceeded") == 1  # A's only: B's late result was not committed
-    assert timers_of(engine.redis, execution) == []  # B's lease ended with that late result
-    assert execution_keys(engine.redis, execution) == KEPT
+    assert work_timers(engine.redis, execution) == []  # B's lease ended with that late result
+    assert records(engine.redis, execution) == KEPT
 
 
 def test_a_chain_claims_only_what_this_worker_may_run_itself() -> None:
@@ -383,7 +380,7 @@ def test_a_worker_killed_running_a_claimed_task_is_replaced_through_the_queue(
     (first_a,), (first_b,) = started(ledger_of(ledger), "A"), started(ledger_of(ledger), "B")
     assert (how(first_a), how(first_b)) == ("queued", "claimed")
     token = first_b["token"]
-    assert engine.redis.get(keys.claimed_task(execution, token)) is not None
+    assert claimed_task(engine.redis, execution, token) is not None
     assert not Job.exists(tokens.job_id(token), connection=engine.redis)
     kill_tree(victim.pid)
     victim.process.wait(timeout=BOUND)
@@ -409,9 +406,10 @@ def test_a_worker_killed_running_a_claimed_task_is_replaced_through_the_queue(
     # No lease or watch of a live attempt is left. The dead worker's lease may still be listed
     # (the poller that fired it removes it next), and a Map's join timer may have fired while
     # the victim lay dead, leaving its one-off recheck: both go once they are delivered.
-    left = {(t["k"], t["id"]) for t in timers_of(engine.redis, execution)}
-    assert {kind for kind, ident in left if (kind, ident) != ("lease", f"{token}/0")} <= {"join"}
-    wait_until(lambda: not timers_of(engine.redis, execution), what="the last timers to go")
+    dead_lease = LeaseExpiry(execution, ROOT, token, 0)
+    left = {t.kind for t in work_timers(engine.redis, execution) if t != dead_lease}
+    assert left <= {"join"}
+    wait_until(lambda: not work_timers(engine.redis, execution), what="the last timers to go")
 
 
 @pytest.mark.parametrize(("victim", "expected"), [("A", "queued"), ("B", "claimed")])
@@ -447,7 +445,7 @@ def test_a_worker_told_to_stop_finishes_its_task_and_claims_no_more(
     assert dispatch.queue(engine.redis, dispatch.activity_queue("eager_step")).job_ids == [
         tokens.job_id(token)
     ]
-    assert engine.redis.get(keys.claimed_task(execution, token)) is None
+    assert claimed_task(engine.redis, execution, token) is None
 
     sfn_worker(activities=[ACTIVITIES], env=FAST)
     described = engine.wait(execution, timeout=BOUND)

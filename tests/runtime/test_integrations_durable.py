@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from support.inspection import queued_jobs
 
 from engine.activities import Activity, default_registry
 from engine.errors import UnhandledResource
@@ -51,7 +52,7 @@ def test_lambda_invoke_runs_durably_on_the_functions_queue(engine: Engine) -> No
         },
     }
     execution = engine.start_execution(machine, {"name": "Ada"}, check_resources=True)
-    assert engine.redis.llen(f"rq:queue:{dispatch.activity_queue(FUNCTION)}") == 1
+    assert len(queued_jobs(engine.redis, dispatch.activity_queue(FUNCTION))) == 1
     described = drain(engine, execution)
     assert described["status"] == "SUCCEEDED", described
     assert json.loads(described["output"]) == {"greeting": "Ada", "status": 200}

@@ -10,12 +10,23 @@ import time
 
 import pytest
 import redis
+from rq.job import Job
 from support.crash import ACTIVITIES, FAST
+from support.inspection import (
+    due_at,
+    queue_lengths,
+    record_ids,
+    records,
+    timers,
+    token_records,
+    work_timers,
+)
 from support.waiting import wait_until
 
-from engine.runtime import keys, retention
+from engine.runtime import keys
 from engine.runtime.engine import Engine, TaskNotAwaited
 from engine.runtime.store import ROOT
+from engine.runtime.timer_entries import RetentionExpiry
 
 KEPT = {"meta", "history", f"run:{ROOT}", "done"}
 # RQ's own keys, with ids stripped: queues, worker registrations and job registries, all
@@ -92,11 +103,6 @@ CALLBACK = machine(task("crash_square.waitForTaskToken"))
 CALLBACK_MAP = machine(inline_map(task("crash_square.waitForTaskToken")))
 
 
-def execution_keys(client: redis.Redis, execution: str) -> set[str]:
-    tag = keys.meta(execution)[: -len("meta")]
-    return {key.decode()[len(tag) :] for key in client.scan_iter(tag + "*")}
-
-
 def kinds(client: redis.Redis, executions: list[str]) -> set[str]:
     """Every key outside the executions' own, with ids replaced by `*`."""
     found = set()
@@ -122,12 +128,10 @@ def awaited_token(engine: Engine, execution: str, run_id: str = ROOT) -> str:
 
 def quiet(client: redis.Redis, executions: list[str]) -> bool:
     """No job queued or running and no timer left for these executions but their expiry."""
-    members = [m.decode() for m in client.zrange(keys.TIMERS, 0, -1)]
-    members = [m for m in members if json.loads(m)["k"] != "expire"]
-    if any(any(json.dumps(e) in m for e in executions) for m in members):
+    if any(entry.execution in executions for entry in work_timers(client)):
         return False
-    queued = sum(client.llen(q) for q in client.scan_iter("rq:queue:*"))
-    return queued == 0 and not list(client.scan_iter("rq:job:*"))
+    queued = sum(queue_lengths(client).values())
+    return queued == 0 and not list(client.scan_iter(Job.key_for("*")))
 
 
 class Starter(Engine):
@@ -162,11 +166,11 @@ def test_ended_executions_keep_only_their_history_and_description(engine: Engine
     group = wait_until(
         lambda: (
             engine.store.run(stopped, ROOT).snapshot.get("awaiting", {}).get("kind") == "children"
-            and [k for k in engine.redis.scan_iter(keys.run(stopped, "*")) if b"." in k]
+            and [run for run in record_ids(engine.redis, stopped, "run") if "." in run]
         ),
         what="the stopped Map's children",
     )
-    child = group[0].decode().rpartition(":run:")[2]
+    child = group[0]
     abandoned = awaited_token(engine, stopped, child)
     engine.stop(stopped, "Halted", "by the test")
     described = {name: engine.wait(e, timeout=60) for name, e in ended.items()}
@@ -186,20 +190,20 @@ def test_ended_executions_keep_only_their_history_and_description(engine: Engine
     everything = [*ended.values(), callback, stopped]
     wait_until(lambda: quiet(engine.redis, everything), timeout=30, what="queues and timers")
     for name, execution in [*ended.items(), ("callback", callback), ("stopped", stopped)]:
-        found = execution_keys(engine.redis, execution)
+        found = records(engine.redis, execution)
         if name == "distributed":
-            histories = {k for k in found if k.startswith("history:")}
+            histories = {k for k in found if k.startswith("run_history:")}
             assert len(histories) == 3, found
-            found -= histories | {"histories"}
+            found -= histories | {"run_histories"}
         assert found == KEPT, (name, found)
-        expiry = engine.redis.zscore(keys.TIMERS, retention.expiry_member(execution))
+        expiry = due_at(engine.redis, RetentionExpiry(execution))
         assert expiry == pytest.approx(time.time() + 90 * 86_400, abs=600), name
-    members = [json.loads(m) for m in engine.redis.zrange(keys.TIMERS, 0, -1)]
-    assert sorted(m["e"] for m in members if m["k"] == "expire") == sorted(everything)
+    expiring = [t.execution for t in timers(engine.redis) if isinstance(t, RetentionExpiry)]
+    assert sorted(expiring) == sorted(everything)
     others = kinds(engine.redis, everything)
     assert {kind for kind in others if kind.startswith("sfn:")} == SFN_GLOBAL
     assert {kind for kind in others if kind.startswith("rq:")} <= RQ_KINDS
-    assert not list(engine.redis.scan_iter(keys.token("*")))
+    assert token_records(engine.redis) == []
     for finished in (token, abandoned):
         with pytest.raises(TaskNotAwaited):
             engine.send_task_success(finished, 0)

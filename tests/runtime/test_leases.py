@@ -3,19 +3,20 @@ commit, renewed by one thread per process; a duplicate never runs, a failed comm
 
 from __future__ import annotations
 
-import json
 import os
 import time
 
 import pytest
 import redis
 from rq import SimpleWorker
+from support.inspection import due_at, make_due, timer_kinds, timers
 
 from engine import activities
 from engine.runtime import dispatch, keys, leases
 from engine.runtime.config import RuntimeConfig
 from engine.runtime.engine import Engine
 from engine.runtime.runtime import Runtime
+from engine.runtime.timer_entries import LeaseExpiry
 from engine.runtime.worker import make_worker
 
 from .conftest import drain
@@ -43,12 +44,6 @@ def callback(task: dict, context: activities.ActivityContext) -> None:
 
 def machine(resource: str) -> dict:
     return {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": resource, "End": True}}}
-
-
-def timer_kinds(client: redis.Redis) -> list[str]:
-    """Kinds of the pending timers (ended executions' `expire` members, retention, left out)."""
-    kinds = (json.loads(member)["k"] for member in client.zrange(keys.TIMERS, 0, -1))
-    return sorted(kind for kind in kinds if kind != "expire")
 
 
 def queued_task(engine: Engine, resource: str) -> dict:
@@ -118,10 +113,10 @@ def test_a_failed_commit_leaves_the_lease_to_fall_due(engine: Engine, monkeypatc
     work_once(engine)
     assert RUNS == [3]
     assert timer_kinds(engine.redis) == ["job", "lease"]
-    (lease,) = [m for m in engine.redis.zrange(keys.TIMERS, 0, -1) if b'"lease"' in m]
-    engine.redis.zadd(keys.TIMERS, {lease: 0})
+    (lease,) = [t for t in timers(engine.redis, execution) if isinstance(t, LeaseExpiry)]
+    make_due(engine.redis, lease, 0)
     leases.RENEWER.renew()
-    assert engine.redis.zscore(keys.TIMERS, lease) == 0  # no longer renewed
+    assert due_at(engine.redis, lease) == 0  # no longer renewed
     monkeypatch.undo()
     assert drain(engine, execution)["status"] == "SUCCEEDED"  # the lost lease resent it
     assert RUNS == [3, 3]

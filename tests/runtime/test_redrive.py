@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from support.inspection import group_record, listed_run_histories, record_ids, records
 from support.waiting import wait_until
 
 from engine.runtime import keys
@@ -91,7 +92,7 @@ def test_a_redriven_map_runs_only_its_failed_iterations(engine: Engine, files) -
         if e["type"] == "MapIterationStarted"
     ]
     assert indexes == [3, 9]
-    assert not engine.redis.exists(keys.redrive_results(execution))
+    assert "redrive_results" not in records(engine.redis, execution)
 
 
 def test_a_redriven_distributed_map_redrives_its_map_run(engine: Engine, files) -> None:
@@ -110,7 +111,7 @@ def test_a_redriven_distributed_map_redrives_its_map_run(engine: Engine, files) 
     ]
     assert redriven == {"mapRunArn": started["mapRunArn"], "redriveCount": 1}
     # The iterations' own histories (12 runs) are listed for retention once the execution ends.
-    assert len(engine.redis.smembers(keys.run_histories(execution))) == 12
+    assert len(listed_run_histories(engine.redis, execution)) == 12
 
 
 def test_a_redriven_parallel_runs_only_its_failed_branch(engine: Engine, files) -> None:
@@ -137,8 +138,8 @@ def test_a_redriven_parallel_runs_only_its_failed_branch(engine: Engine, files) 
 
 
 def _results_stored(engine: Engine, execution: str) -> int:
-    pattern = keys.group_results(execution, "*")
-    return sum(engine.redis.hlen(key) for key in engine.redis.scan_iter(pattern))
+    groups = record_ids(engine.redis, execution, "group_results")
+    return sum(len(group_record(engine.redis, execution, g, "group_results")) for g in groups)
 
 
 def gated_task(files: dict[str, str], **top) -> dict:

@@ -9,12 +9,14 @@ from collections.abc import Iterator
 
 import pytest
 import redis
+from support.inspection import due_at, record_ttls, records, timers
 from support.waiting import wait_until
 from support.workers import run_sfn
 
-from engine.runtime import config, keys, retention
+from engine.runtime import config, keys
 from engine.runtime.engine import Engine
-from engine.runtime.store import ExecutionDoesNotExist
+from engine.runtime.store import ROOT, ExecutionDoesNotExist
+from engine.runtime.timer_entries import RetentionExpiry
 from engine.runtime.timers import fire_due
 
 from .conftest import drain
@@ -48,11 +50,6 @@ def days(monkeypatch: pytest.MonkeyPatch) -> Iterator[callable]:
     yield set_days
 
 
-def own_keys(client: redis.Redis, execution: str) -> list[str]:
-    tag = keys.meta(execution)[: -len("meta")]
-    return sorted(key.decode() for key in client.scan_iter(tag + "*"))
-
-
 def indexed(client: redis.Redis, execution: str) -> list[str]:
     names = [keys.EXECUTIONS, keys.by_state_machine(execution.partition(":")[0])]
     names += [keys.by_status(s) for s in ("RUNNING", "SUCCEEDED", "FAILED")]
@@ -64,17 +61,17 @@ def test_a_finished_execution_expires_after_the_retention_period(redis_url: str,
     engine = Engine(redis_url)
     execution = engine.start_execution(DISTRIBUTED, [1, 2, 3], "kept", state_machine="keep")
     assert drain(engine, execution)["status"] == "SUCCEEDED"  # jobs run in this process
-    found = own_keys(engine.redis, execution)
-    histories = [key for key in found if ":history:" in key]
-    assert len(histories) == 3 and any(key.endswith(":histories") for key in found)
-    for key in found:
-        assert 2 * DAY - 60 < engine.redis.ttl(key) <= 2 * DAY, key
-    due = engine.redis.zscore(keys.TIMERS, retention.expiry_member(execution))
+    found = record_ttls(engine.redis, execution)
+    histories = [name for name in found if name.startswith("run_history:")]
+    assert len(histories) == 3 and "run_histories" in found
+    for name, ttl in found.items():
+        assert 2 * DAY - 60 < ttl <= 2 * DAY, name
+    due = due_at(engine.redis, RetentionExpiry(execution))
     assert due == pytest.approx(time.time() + 2 * DAY, abs=60)
     assert len(indexed(engine.redis, execution)) == 3
     # Sorted sets cannot expire members: the `expire` timer takes the index entries out.
     assert fire_due(engine.runtime, now=time.time() + 2 * DAY + 1) == 1
-    assert indexed(engine.redis, execution) == [] and own_keys(engine.redis, execution) == []
+    assert indexed(engine.redis, execution) == [] and records(engine.redis, execution) == set()
     assert engine.list_executions() == []
 
 
@@ -83,9 +80,8 @@ def test_zero_days_keeps_finished_executions_forever(redis_url: str, days) -> No
     engine = Engine(redis_url)
     execution = engine.start_execution(FAIL, {})
     assert engine.describe(execution)["status"] == "FAILED"
-    for key in own_keys(engine.redis, execution):
-        assert engine.redis.ttl(key) == -1, key
-    assert engine.redis.zcard(keys.TIMERS) == 0
+    assert set(record_ttls(engine.redis, execution).values()) == {-1}
+    assert timers(engine.redis) == []
 
 
 def test_running_executions_never_expire_and_a_redrive_takes_expiry_back(
@@ -94,21 +90,19 @@ def test_running_executions_never_expire_and_a_redrive_takes_expiry_back(
     days("1")
     engine = Engine(redis_url)
     running = engine.start_execution(WAIT, {})
-    for key in own_keys(engine.redis, running):
-        assert engine.redis.ttl(key) == -1, key
+    assert set(record_ttls(engine.redis, running).values()) == {-1}
     failed = engine.start_execution(FAIL, {})
-    assert engine.redis.ttl(keys.meta(failed)) > 0
+    assert record_ttls(engine.redis, failed)["meta"] > 0
     engine.redrive(failed)  # fails again at once: a new end, a new expiry
     assert engine.describe(failed)["redriveCount"] == 1
-    assert engine.redis.ttl(keys.meta(failed)) > 0
+    assert record_ttls(engine.redis, failed)["meta"] > 0
     stopped = engine.start_execution(WAIT, {}, "stopped")
     engine.stop(stopped)
-    assert engine.redis.ttl(keys.history(stopped)) > 0
+    assert record_ttls(engine.redis, stopped)["history"] > 0
     redriven = engine.redrive(stopped)
     assert redriven["status"] == "RUNNING"
-    for key in own_keys(engine.redis, stopped):
-        assert engine.redis.ttl(key) == -1, key
-    assert engine.redis.zscore(keys.TIMERS, retention.expiry_member(stopped)) is None
+    assert set(record_ttls(engine.redis, stopped).values()) == {-1}
+    assert due_at(engine.redis, RetentionExpiry(stopped)) is None
 
 
 @pytest.fixture
@@ -130,7 +124,7 @@ def population(redis_url: str, days) -> tuple[Engine, dict[str, str]]:
 def test_purge_by_status(population) -> None:
     engine, made = population
     assert engine.purge(status="FAILED") == 1
-    assert own_keys(engine.redis, made["a-failed"]) == []
+    assert records(engine.redis, made["a-failed"]) == set()
     assert indexed(engine.redis, made["a-failed"]) == []
     assert engine.purge(status="FAILED") == 0
     with pytest.raises(ExecutionDoesNotExist):
@@ -149,7 +143,7 @@ def test_purge_by_age(population) -> None:
     assert engine.purge(older_than=3600) == 0
     engine.redis.hset(keys.meta(made["a-ok"]), "stopDate", "2000-01-01T00:00:00.000Z")
     assert engine.purge(older_than=3600) == 1
-    assert own_keys(engine.redis, made["a-ok"]) == []
+    assert records(engine.redis, made["a-ok"]) == set()
 
 
 def test_purge_never_touches_running_executions(population) -> None:
@@ -157,7 +151,7 @@ def test_purge_never_touches_running_executions(population) -> None:
     assert engine.purge() == 4
     assert [row["executionId"] for row in engine.list_executions()] == [made["b-running"]]
     assert engine.describe(made["b-running"])["status"] == "RUNNING"
-    assert engine.redis.exists(keys.run(made["b-running"], "root"))
+    assert f"run:{ROOT}" in records(engine.redis, made["b-running"])
 
 
 def test_a_purged_redrivable_execution_is_gone(population) -> None:
@@ -168,8 +162,8 @@ def test_a_purged_redrivable_execution_is_gone(population) -> None:
     for call in (engine.describe, engine.redrive, engine.history):
         with pytest.raises(ExecutionDoesNotExist):
             call(failed)
-    assert own_keys(engine.redis, failed) == []
-    assert engine.redis.zscore(keys.TIMERS, retention.expiry_member(failed)) is None
+    assert records(engine.redis, failed) == set()
+    assert due_at(engine.redis, RetentionExpiry(failed)) is None
 
 
 def test_sfn_executions_purge_prints_how_many(population, redis_url: str) -> None:
@@ -221,5 +215,5 @@ def test_a_worker_sets_the_expiry_of_what_it_ends(redis_url: str, sfn_worker, da
     }
     execution = engine.start_execution(parallel, {})
     assert engine.wait(execution, timeout=30)["status"] == "SUCCEEDED"
-    wait_until(lambda: engine.redis.ttl(keys.meta(execution)) > 0, what="the expiry")
-    assert 3 * DAY - 60 < engine.redis.ttl(keys.meta(execution)) <= 3 * DAY
+    wait_until(lambda: record_ttls(engine.redis, execution)["meta"] > 0, what="the expiry")
+    assert 3 * DAY - 60 < record_ttls(engine.redis, execution)["meta"] <= 3 * DAY

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import time
 
+from support.inspection import make_due, queued_jobs, record_ids
+
 from engine import activities
 from engine.core.effects import tolerance_exceeded
-from engine.runtime import keys, tokens
+from engine.runtime import dispatch, tokens
 from engine.runtime.engine import Engine
 from engine.runtime.store import ROOT
-from engine.runtime.timer_entries import LeaseExpiry, encode
+from engine.runtime.timer_entries import LeaseExpiry
 from engine.runtime.timers import fire_due
 
 from .conftest import drain
@@ -69,8 +71,8 @@ def test_a_task_runs_on_a_worker_and_its_result_is_committed(engine: Engine) -> 
     described = drain(engine, execution)
     assert described["status"] == "SUCCEEDED"
     assert json.loads(described["output"]) == {"v": 42}
-    assert engine.redis.llen("rq:queue:sfn") == 0
-    assert engine.redis.llen("rq:queue:sfn.activity.unit_double") == 0
+    assert queued_jobs(engine.redis, dispatch.DEFAULT_QUEUE) == []
+    assert queued_jobs(engine.redis, dispatch.activity_queue("unit_double")) == []
 
 
 def test_retry_backoff_reruns_and_the_attempt_is_counted_from_one(engine: Engine) -> None:
@@ -95,10 +97,8 @@ def test_map_respects_max_concurrency_and_keeps_order(engine: Engine) -> None:
     ]
     assert started == list(range(7))
     # The delivered group took its records and its children's run records with it.
-    assert not list(engine.redis.scan_iter(keys.group(execution, "*")))
-    assert [k.decode() for k in engine.redis.scan_iter(keys.run(execution, "*"))] == [
-        keys.run(execution, ROOT)
-    ]
+    assert record_ids(engine.redis, execution, "group") == set()
+    assert record_ids(engine.redis, execution, "run") == {ROOT}
 
 
 def test_map_never_runs_more_children_than_max_concurrency(engine: Engine) -> None:
@@ -112,11 +112,11 @@ def test_map_never_runs_more_children_than_max_concurrency(engine: Engine) -> No
     peak = 0
     while engine.describe(execution)["status"] == "RUNNING":
         worker.work(burst=True, max_jobs=1, logging_level="WARNING")
+        children = record_ids(engine.redis, execution, "run") - {ROOT}
         awaiting = [
-            key
-            for key in engine.redis.scan_iter(keys.run(execution, "*"))
-            if (json.loads(engine.redis.get(key))["snapshot"] or {}).get("awaiting")
-            and key != keys.run(execution, ROOT).encode()
+            run
+            for run in children
+            if (engine.store.run(execution, run).snapshot or {}).get("awaiting")
         ]
         peak = max(peak, len(awaiting))
     assert peak == 2
@@ -194,8 +194,8 @@ def test_redrive_continues_from_the_failed_state(engine: Engine) -> None:
 
 def test_activities_route_to_their_queue(engine: Engine) -> None:
     execution = engine.start_execution(task("unit_routed"), {})
-    assert engine.redis.llen("rq:queue:special") == 1
-    assert engine.redis.llen("rq:queue:sfn.activity.unit_routed") == 0
+    assert len(queued_jobs(engine.redis, "special")) == 1
+    assert queued_jobs(engine.redis, dispatch.activity_queue("unit_routed")) == []
     assert drain(engine, execution, queues=("special",))["status"] == "SUCCEEDED"
 
 
@@ -239,17 +239,17 @@ def test_a_lost_attempt_is_redelivered_then_fails_with_worker_lost(engine: Engin
     token = engine.store.run(execution, ROOT).snapshot["awaiting"]["token"]
     for delivery in range(3):
         # What a worker dying mid-task leaves behind: a lease that nobody renews.
-        member = encode(LeaseExpiry(execution, ROOT, token, delivery))
-        engine.redis.zadd(keys.TIMERS, {member: time.time() - 1})
+        lease = LeaseExpiry(execution, ROOT, token, delivery)
+        make_due(engine.redis, lease, time.time() - 1)
         assert fire_due(engine.runtime) == 1
-        own_queue = "rq:queue:sfn.activity.unit_double"  # a redelivery goes where the job was
-        queued = [job.decode() for job in engine.redis.lrange(own_queue, 0, -1)]
+        own_queue = dispatch.activity_queue("unit_double")  # a redelivery goes where the job was
+        queued = queued_jobs(engine.redis, own_queue)
         if delivery < 2:
             assert queued[-1] == tokens.job_id(token, delivery + 1)  # a ref, never the token
         # A lease found due twice (two pollers) sends the delivery once.
-        engine.redis.zadd(keys.TIMERS, {member: time.time() - 1})
+        make_due(engine.redis, lease, time.time() - 1)
         fire_due(engine.runtime)
-        assert len(engine.redis.lrange(own_queue, 0, -1)) == len(queued)
+        assert len(queued_jobs(engine.redis, own_queue)) == len(queued)
     described = engine.describe(execution)
     assert described["status"] == "SUCCEEDED"
     lost = json.loads(described["output"])["lost"]

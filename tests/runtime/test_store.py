@@ -6,10 +6,12 @@ import json
 import zlib
 
 import pytest
+from rq.job import Job
+from support.inspection import queued_jobs, raw_run_record
 
 from engine.core.triggers import TaskSucceeded
 from engine.errors import DefinitionError, UsageError
-from engine.runtime import keys, tokens
+from engine.runtime import dispatch, tokens
 from engine.runtime.engine import Engine
 from engine.runtime.store import ROOT, ExecutionAlreadyExists, ExecutionDoesNotExist
 
@@ -47,7 +49,7 @@ def test_same_name_and_input_returns_the_existing_execution(engine: Engine) -> N
     first = engine.start_execution(TASK, {"x": 1}, name="order-1", check_resources=False)
     again = engine.start_execution(TASK, '{"x": 1}', name="order-1", check_resources=False)
     assert again == first
-    assert engine.redis.llen(keys.history(first)) == engine.store.history_length(first)
+    assert len(engine.history(first)) == engine.store.history_length(first)
     assert len(engine.list_executions()) == 1
 
 
@@ -93,15 +95,13 @@ def test_a_task_is_one_json_rq_job_whose_id_is_a_digest_of_the_token(engine: Eng
     snapshot = engine.store.run(execution, ROOT).snapshot
     token = snapshot["awaiting"]["token"]
     assert len(token) == 32 and int(token, 16) >= 0
-    assert engine.redis.exists(f"rq:job:{token}") == 0  # the token is a secret: not in RQ's logs
-    data = engine.redis.hget(f"rq:job:{tokens.job_id(token)}", "data")
+    assert not Job.exists(token, connection=engine.redis)  # a secret: not in RQ's logs
+    data = engine.redis.hget(Job.key_for(tokens.job_id(token)), "data")
     # RQ zlib-compresses the serialized call; inside is plain JSON, never a pickle.
     assert json.loads(zlib.decompress(data))[3]["input"] == {"n": 1}
     # An unrouted task waits on its activity's own queue, never on the shared one.
-    assert engine.redis.llen("rq:queue:sfn") == 0
-    assert engine.redis.lrange("rq:queue:sfn.activity.unit_echo", 0, -1) == [
-        tokens.job_id(token).encode()
-    ]
+    assert queued_jobs(engine.redis, dispatch.DEFAULT_QUEUE) == []
+    assert queued_jobs(engine.redis, dispatch.activity_queue("unit_echo")) == [tokens.job_id(token)]
 
 
 def test_a_stale_result_commits_nothing(engine: Engine) -> None:
@@ -145,10 +145,10 @@ def test_names_are_checked_and_file_names_made_safe(engine: Engine, tmp_path) ->
 
 def test_a_run_record_starts_with_its_version_which_every_step_changes(engine: Engine) -> None:
     execution = engine.start_execution(TASK, {}, name="versioned", check_resources=False)
-    raw = engine.redis.get(keys.run(execution, ROOT))
+    raw = raw_run_record(engine.redis, execution, ROOT)
     version = engine.store.run(execution, ROOT).snapshot["version"]
     assert raw.startswith(f'{{"v":{version},'.encode())
     token = engine.store.run(execution, ROOT).snapshot["awaiting"]["token"]
     assert engine.runtime.advance(execution, ROOT, TaskSucceeded(token, {}))
-    after = engine.redis.get(keys.run(execution, ROOT))
+    after = raw_run_record(engine.redis, execution, ROOT)
     assert after.startswith(f'{{"v":{version + 1},'.encode())

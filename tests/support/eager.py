@@ -12,10 +12,11 @@ from pathlib import Path
 
 import redis
 
-from engine.runtime import keys, tokens
+from engine.runtime import tokens
 from engine.runtime.engine import Engine
 from engine.runtime.store import ROOT
 from support.crash import Entry
+from support.inspection import records, token_records
 from support.workers import descendants
 
 ACTIVITIES = Path(__file__).resolve().parent / "eager_activities.py"
@@ -57,18 +58,6 @@ def without_timestamps(history: list[dict]) -> list[dict]:
     return [{k: v for k, v in event.items() if k != "timestamp"} for event in history]
 
 
-def execution_keys(client: redis.Redis, execution: str) -> set[str]:
-    tag = keys.meta(execution)[: -len("meta")]
-    return {key.decode()[len(tag) :] for key in client.scan_iter(tag + "*")}
-
-
-def timers_of(client: redis.Redis, execution: str) -> list[dict]:
-    """The execution's pending timers (its `expire` member, set at its end, is retention, not
-    work: left out)."""
-    members = [json.loads(member) for member in client.zrange(keys.TIMERS, 0, -1)]
-    return [m for m in members if m["e"] == execution and m["k"] != "expire"]
-
-
 def awaited_token(engine: Engine, execution: str) -> str:
     return engine.store.run(execution, ROOT).snapshot["awaiting"]["token"]
 
@@ -101,8 +90,8 @@ def stepped_output(names: list[str]) -> dict:
 
 def no_leftovers(client: redis.Redis, execution: str) -> None:
     """An ended execution keeps only its meta, history, root run and done marker."""
-    assert execution_keys(client, execution) == KEPT
-    assert not list(client.scan_iter(keys.token("*")))
+    assert records(client, execution) == KEPT
+    assert token_records(client) == []
 
 
 def in_a_map(processor: dict) -> dict:

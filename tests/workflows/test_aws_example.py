@@ -51,7 +51,7 @@ class Ledger(BaseHTTPRequestHandler):
 def ledger() -> Iterator[str]:
     Ledger.posted = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), Ledger)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()

@@ -1,0 +1,33 @@
+"""The tests' inspection API (tests/support/inspection.py) names every record an execution can
+hold, so a new kind of key shows up as `unknown:` in the tests that compare records."""
+
+from __future__ import annotations
+
+import fakeredis
+from support.inspection import NAMED, SINGLE, record_ids, records, timer_kinds, timers
+
+from engine.runtime import keys
+from engine.runtime.timer_entries import GroupJoin, LeaseExpiry, RetentionExpiry, encode
+
+EXECUTION = "machine:run-1"
+
+
+def test_every_key_of_an_execution_is_named_by_the_keys_function_that_makes_it(fake) -> None:
+    for kind in SINGLE:
+        fake.set(getattr(keys, kind)(EXECUTION), 1)
+    for kind in NAMED:
+        fake.set(getattr(keys, kind)(EXECUTION, "a1b2.3"), 1)
+    fake.set(keys.meta("machine:run-10"), 1)  # another execution's
+    expected = {*SINGLE, *(f"{kind}:a1b2.3" for kind in NAMED)}
+    assert records(fake, EXECUTION) == expected
+    assert record_ids(fake, EXECUTION, "group_specs") == {"a1b2.3"}
+    fake.set(keys.meta(EXECUTION) + ":new", 1)
+    assert f"unknown:{keys.meta(EXECUTION)}:new" in records(fake, EXECUTION)
+
+
+def test_timers_are_read_as_typed_entries(fake: fakeredis.FakeRedis) -> None:
+    lease = LeaseExpiry(EXECUTION, "root", "t" * 32, 0)
+    entries = {lease: 2.0, GroupJoin(EXECUTION, "g1"): 1.0, RetentionExpiry("other:x"): 3.0}
+    fake.zadd(keys.TIMERS, {encode(entry): due for entry, due in entries.items()})
+    assert timers(fake, EXECUTION) == [GroupJoin(EXECUTION, "g1"), lease]
+    assert timer_kinds(fake) == ["join", "lease"]  # retention is not work
