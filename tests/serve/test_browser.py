@@ -328,6 +328,8 @@ def test_dark_mode_switches_the_palette_and_keeps_the_status_colours(
             "caught": css(page, node, "fill"),
         }
         if scheme == "dark":
+            page.locator('#graph g.state-node[data-state="ReserveInventory"]').click()
+            expect(page.locator("#state-details")).to_contain_text("OutOfStock")
             page.evaluate("window.scrollTo(0, 0)")
             screenshot(page, "execution-dark")
         context.close()

@@ -350,7 +350,8 @@ def test_workflows_page_shows_diagnostics_inline_in_the_source(client, context):
     page = client.get("/workflows").text
     card = page[page.index("<h2>broken.yaml") : page.index("<h2>pass.yaml")]
     assert '<details class="wf-source" open>' in card  # a file with problems opens its source
-    flagged = '<span class="ln">3</span><mark class="flagged">  Go: {Type: Pass, Next: &lt;b&gt;'
+    flagged = '<mark class="flagged error">  Go: {Type: Pass, Next: &lt;b&gt;'
+    assert f'<span class="ln">3</span>{flagged}' in card
     assert flagged in card
     caret = (
         " " * 25 + "^ error: state &#39;Go&#39;: Next names &#39;&lt;b&gt;Nowhere&lt;/b&gt;&#39;"
