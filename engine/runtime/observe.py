@@ -11,6 +11,9 @@ from datetime import datetime
 
 import redis
 from rq import Queue, Worker
+from rq.exceptions import DeserializationError, NoSuchJobError
+from rq.job import Job
+from rq.serializers import JSONSerializer
 
 from engine.runtime import keys
 
@@ -25,6 +28,8 @@ class WorkerInfo:
     state: str
     queues: list[str]
     current_job: str | None  # an RQ job id: for a Task attempt, its task token
+    current_work: str | None  # what that job does: `<resource> (<execution> <state>)`, `join ...`
+    current_execution: str | None  # the execution it works for
     last_heartbeat: str | None
     succeeded: int
     failed: int
@@ -48,8 +53,9 @@ class TimerInfo:
 
 def workers(client: redis.Redis) -> list[WorkerInfo]:
     found = []
-    for worker in Worker.all(connection=client):
+    for worker in Worker.all(connection=client, serializer=JSONSerializer):
         heartbeat = worker.last_heartbeat
+        job = _current_job(client, worker)
         found.append(
             WorkerInfo(
                 name=worker.name,
@@ -57,13 +63,34 @@ def workers(client: redis.Redis) -> list[WorkerInfo]:
                 pid=worker.pid,
                 state=str(worker.get_state()),
                 queues=worker.queue_names(),
-                current_job=worker.get_current_job_id(),
+                current_job=job.id if job else None,
+                current_work=job.description if job else None,
+                current_execution=_execution_of(job),
                 last_heartbeat=_iso(heartbeat),
                 succeeded=worker.successful_job_count,
                 failed=worker.failed_job_count,
             )
         )
     return sorted(found, key=lambda w: w.name)
+
+
+def _current_job(client: redis.Redis, worker: Worker) -> Job | None:
+    """The job the worker runs now (JSON-serialized, as sfn enqueues every job), if any."""
+    job_id = worker.get_current_job_id()
+    if not job_id:
+        return None
+    try:
+        return Job.fetch(job_id, connection=client, serializer=JSONSerializer)
+    except NoSuchJobError:  # it ended between the two reads
+        return None
+
+
+def _execution_of(job: Job | None) -> str | None:
+    try:
+        execution = (job.kwargs or {}).get("execution") if job else None
+    except DeserializationError:  # not one of sfn's jobs
+        return None
+    return execution if isinstance(execution, str) else None
 
 
 def queues(client: redis.Redis) -> list[QueueInfo]:

@@ -20,9 +20,13 @@ def routes(context: ServeContext) -> list[BaseRoute]:
     client = context.engine.redis
 
     def snapshot() -> dict:
-        # A running Task's RQ job id is its task token: shown masked.
+        # A running Task's RQ job id is its task token: shown masked, as any text shown is.
         found = [
-            replace(w, current_job=mask_tokens(w.current_job) if w.current_job else None)
+            replace(
+                w,
+                current_job=mask_tokens(w.current_job) if w.current_job else None,
+                current_work=mask_tokens(w.current_work) if w.current_work else None,
+            )
             for w in workers(client)
         ]
         return {

@@ -8,10 +8,11 @@ import os
 import shutil
 from functools import partial
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import Page, expect
-from support.waiting import wait_until
+from support.waiting import wait_for_file, wait_until
 
 from engine.runtime import keys
 from engine.runtime.engine import Engine
@@ -438,3 +439,49 @@ def test_callbacks_heartbeat_reveal_success_and_failure_from_the_ui(
         f"{server.url}/api/executions/{rejected}/task",
     )
     assert answer == 403
+
+
+GATE = """
+import time
+from pathlib import Path
+
+from engine import activity
+
+
+@activity("gate")
+def gate(task):
+    Path(task["started"]).write_text("running")
+    while not Path(task["open"]).exists():  # held until the test opens the gate
+        time.sleep(0.02)
+    return {"passed": True}
+"""
+
+
+def test_workers_page_shows_live_workers_and_what_they_run(
+    redis_url, project, sfn_serve, sfn_worker, page: Page, tmp_path
+):
+    (project / "activities" / "gate.py").write_text(GATE)
+    gated = {
+        "StartAt": "Hold",
+        "States": {"Hold": {"Type": "Task", "Resource": "gate", "End": True}},
+    }
+    server = sfn_serve(cwd=project)
+    page.goto(f"{server.url}/workers")
+    rows = page.locator("#workers tbody tr")
+    expect(rows).to_contain_text("No worker is running")
+    sfn_worker(activities=[project / "activities"], cwd=project)
+    expect(rows.first).to_contain_text("idle")  # live: no reload
+    expect(rows).to_have_count(1)
+
+    engine = Engine(redis_url)
+    signals = {"started": str(tmp_path / "started"), "open": str(tmp_path / "open")}
+    execution = engine.start_execution(
+        gated, signals, "gated-1", state_machine="gated", check_resources=False
+    )
+    wait_for_file(tmp_path / "started")
+    running = rows.first.locator("td.running a")
+    expect(running).to_have_text(f"gate ({execution} Hold)")
+    expect(running).to_have_attribute("href", f"/executions/{quote(execution)}")
+    (tmp_path / "open").write_text("go")
+    assert engine.wait(execution, timeout=30)["status"] == "SUCCEEDED"
+    expect(rows.first).to_contain_text("idle")
