@@ -156,7 +156,10 @@ except SystemExit as end:
     code = end.code
 heavy = ("redis", "rq", "hiredis", "asyncio", "ssl", "http", "urllib.request", "yaml")
 loaded = [m for m in sys.modules if m in heavy or m.split(".")[0] in heavy[:3]]
-loaded += [m for m in sys.modules if m.startswith(("engine.runtime", "engine.integrations.http"))]
+# The settings (engine.runtime.config, the standard library only) are all it may read of it.
+settings = ("engine.runtime", "engine.runtime.config")
+durable = [m for m in sys.modules if m.startswith("engine.runtime") and m not in settings]
+loaded += [*durable, *(m for m in sys.modules if m.startswith("engine.integrations.http"))]
 print(json.dumps({"code": code, "loaded": sorted(loaded)}))
 """
 
