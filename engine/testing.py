@@ -330,6 +330,7 @@ class _Driver:
     def run_children(self, request: StartChildren, history: list | None) -> Trigger:
         """Run every child in index order; stop at the failure the tolerance cannot absorb."""
         results: list[Json] = []
+        ended: dict[int, Json] = {}
         failed: list[int] = []
         total = len(request.children)
         for child in request.children:
@@ -339,13 +340,15 @@ class _Driver:
             finish = self.execute(machine, Start(child.input, child.context), child_history)
             if finish.status == "SUCCEEDED":
                 results.append(finish.output)
+                ended[child.index] = finish.output
                 continue
             failed.append(child.index)
+            ended[child.index] = {"Error": finish.error, "Cause": finish.cause}
             count = request.tolerated_failure_count
             percentage = request.tolerated_failure_percentage
             if tolerance_exceeded(len(failed), total, count, percentage):
-                return ChildFailed(child.index, finish.error, finish.cause)
-            results.append({"Error": finish.error, "Cause": finish.cause})
+                return ChildFailed(child.index, finish.error, finish.cause, ended, tuple(failed))
+            results.append(ended[child.index])
         return ChildrenDone(results, tuple(failed))
 
 

@@ -252,7 +252,8 @@ def resume_map(
         data = run.current["input"]
         if not state.uses_jsonata:
             data = effective_input(state.input_path, data, run.scope())
-        merged = distributed.write_results(run, state, data, merged, set(failed))
+        ended = dict(enumerate(merged))
+        merged = distributed.write_results(run, state, data, ended, set(failed))
     if state.mode == "DISTRIBUTED":
         run.emit(events.simple("MapRunSucceeded"))
     run.emit(events.simple("MapStateSucceeded"))
@@ -263,10 +264,32 @@ def fail_parallel(run: Run, state: ParallelState, error: str | None, cause: str 
     return Failure(error, cause, unless_retried=(events.simple("ParallelStateFailed"),))
 
 
-def fail_map(run: Run, state: MapState, error: str | None, cause: str | None) -> Outcome:
+def fail_map(
+    run: Run,
+    state: MapState,
+    error: str | None,
+    cause: str | None,
+    ended: dict[int, Json] | None = None,
+    failed: Iterable[int] = (),
+) -> Outcome:
+    """The Map fails: past its tolerance, or with the first failure. A ResultWriter still
+    writes the iterations that `ended` (outputs, `{"Error", "Cause"}` for the `failed`), and
+    the others as PENDING, as AWS does for a Map Run that fails; if that write fails, the
+    Map fails with States.ResultWriterFailed."""
     if _has_tolerance(state):
         error = EXCEED_TOLERATED_FAILURE_THRESHOLD
         cause = "The specified tolerated failure threshold was exceeded"
+    if state.result_writer is not None and state.mode == "DISTRIBUTED":
+        awaited = run.snapshot["awaiting"] or {}
+        kept = {int(i): output for i, output in (awaited.get("kept") or {}).items()}
+        try:
+            data = run.current["input"]
+            if not state.uses_jsonata:
+                data = effective_input(state.input_path, data, run.scope())
+            done = {**kept, **(ended or {})}
+            distributed.write_results(run, state, data, done, set(failed))
+        except AslError as problem:
+            error, cause = problem.error, problem.cause
     if state.mode == "DISTRIBUTED":
         run.emit(events.map_run_failed(error, cause))
     return Failure(error, cause, unless_retried=(events.simple("MapStateFailed"),))

@@ -171,9 +171,11 @@ def writer_record(state: MapState, inputs: list[Json], started: str) -> Json:
 
 
 def write_results(
-    run: Run, state: MapState, data: Json, results: list[Json], failed: set[int]
+    run: Run, state: MapState, data: Json, ended: dict[int, Json], failed: set[int]
 ) -> Json:
-    """Write AWS's result files and manifest; the Map's result: the Map Run and the manifest."""
+    """Write AWS's result files and manifest; the Map's result: the Map Run and the manifest.
+    `ended` holds the outputs of the iterations that ended (`{"Error", "Cause"}` for those in
+    `failed`); the others are PENDING (a Map Run that failed before it started them)."""
     writer = state.result_writer
     assert writer is not None
     awaited = run.snapshot["awaiting"] or {}
@@ -186,18 +188,27 @@ def write_results(
         shown = events.to_json(request)
         raise AslError(RESULT_WRITER_FAILED, f"The ResultWriter needs a Bucket and Prefix: {shown}")
     arn = awaited["map_run"]
-    records = _records(run, arn, awaited, results, failed)
-    succeeded = [r for r in records if r["Status"] == "SUCCEEDED"]
-    failures = [r for r in records if r["Status"] != "SUCCEEDED"]
+    records = _records(run, arn, awaited, ended, failed)
+    by_status: dict[str, list[Json]] = {"SUCCEEDED": [], "FAILED": [], "PENDING": []}
+    for record in records:
+        by_status[record["Status"]].append(record)
     map_run_id = arn.rsplit(":", 1)[-1]
     key = run.env.storage().write_results(
-        WriteResults(bucket, prefix, arn, map_run_id, succeeded, failures, [])
+        WriteResults(
+            bucket,
+            prefix,
+            arn,
+            map_run_id,
+            by_status["SUCCEEDED"],
+            by_status["FAILED"],
+            by_status["PENDING"],
+        )
     )
     return {"MapRunArn": arn, "ResultWriterDetails": {"Bucket": bucket, "Key": key}}
 
 
 def _records(
-    run: Run, arn: str, awaited: Json, results: list[Json], failed: set[int]
+    run: Run, arn: str, awaited: Json, ended: dict[int, Json], failed: set[int]
 ) -> list[Json]:
     """AWS's per-execution records. StartDate and StopDate are the Map Run's (the core does
     not see each iteration's clock); names are the Map Run id and the item index."""
@@ -205,20 +216,26 @@ def _records(
     machine_label, _, run_id = rest.rpartition(":")
     inputs, stop = awaited.get("writer_inputs") or [], iso(run.env.now())
     records = []
-    for index, result in enumerate(results):
+    for index in range(max(len(inputs), max(ended, default=-1) + 1)):
         name = f"{run_id}-{index}"
         record: Json = {
             "ExecutionArn": f"{prefix}:execution:{machine_label}:{name}",
             "Input": events.to_json(inputs[index] if index < len(inputs) else None),
             "InputDetails": {"Included": True},
             "Name": name,
-            "RedriveCount": 0,
-            "RedriveStatus": "NOT_REDRIVABLE",
-            "StartDate": awaited.get("writer_started"),
-            "StateMachineArn": f"{prefix}:stateMachine:{machine_label}",
-            "Status": "FAILED" if index in failed else "SUCCEEDED",
-            "StopDate": stop,
         }
+        if index not in ended:
+            records.append({**record, "Status": "PENDING"})
+            continue
+        result = ended[index]
+        record.update(
+            RedriveCount=0,
+            RedriveStatus="NOT_REDRIVABLE",
+            StartDate=awaited.get("writer_started"),
+            StateMachineArn=f"{prefix}:stateMachine:{machine_label}",
+            Status="FAILED" if index in failed else "SUCCEEDED",
+            StopDate=stop,
+        )
         if index in failed:
             record.update(Error=result.get("Error"), Cause=result.get("Cause"))
         else:

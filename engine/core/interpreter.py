@@ -235,8 +235,13 @@ def _on_child_failed(run: Run, trigger: ChildFailed) -> bool:
     if run.awaiting("children") is None:
         return False
     state = run.state
-    fail = fail_map if state.type == "Map" else fail_parallel
-    _continue(run, fail(run, state, trigger.error, trigger.cause))
+    if state.type == "Map":
+        outcome = fail_map(
+            run, state, trigger.error, trigger.cause, trigger.results, trigger.failed
+        )
+    else:
+        outcome = fail_parallel(run, state, trigger.error, trigger.cause)
+    _continue(run, outcome)
     return True
 
 

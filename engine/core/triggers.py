@@ -80,11 +80,15 @@ class ChildrenDone:
 
 @dataclass(frozen=True)
 class ChildFailed:
-    """The child failure that ends the Parallel/Map (the first one, or the one past tolerance)."""
+    """The child failure that ends the Parallel/Map (the first one, or the one past tolerance),
+    and what the shell knows of the children that ended by then (a ResultWriter writes them):
+    `results` by child index (`{"Error", "Cause"}` for a failed one), `failed` their indexes."""
 
     index: int
     error: str | None = None
     cause: str | None = None
+    results: dict[int, Json] = field(default_factory=dict)
+    failed: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

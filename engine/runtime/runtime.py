@@ -178,12 +178,13 @@ def _outcome(
     client: redis.Redis, execution: str, group_id: str, failed: int, record: dict[str, str]
 ) -> ChildrenDone | ChildFailed:
     failures = _load(client.hgetall(keys.group_failures(execution, group_id))) if failed else {}
-    if groups.exceeded(len(failures), record):
-        index = min(failures)
-        return ChildFailed(index, failures[index]["error"], failures[index]["cause"])
     results = _load(client.hgetall(keys.group_results(execution, group_id)))
     for index, failure in failures.items():
         results[index] = {"Error": failure["error"], "Cause": failure["cause"]}
+    if groups.exceeded(len(failures), record):
+        index = min(failures)
+        error, cause = failures[index]["error"], failures[index]["cause"]
+        return ChildFailed(index, error, cause, results, tuple(sorted(failures)))
     return ChildrenDone([results[index] for index in sorted(results)], tuple(sorted(failures)))
 
 

@@ -211,6 +211,24 @@ def test_tolerated_failures_with_a_reader_go_to_the_failed_file(buckets: Path) -
     assert result.error == "States.ExceedToleratedFailureThreshold"
     types = [e["type"] for e in result.history]
     assert types[-3:] == ["MapRunFailed", "MapStateFailed", "ExecutionFailed"]
+    # The Map Run failed at its second item: AWS still writes what ended, and the rest pending.
+    (started,) = [e for e in result.history if e["type"] == "MapRunStarted"]
+    run_id = started["mapRunStartedEventDetails"]["mapRunArn"].rsplit(":", 1)[-1]
+    folder = buckets / "data" / run_id
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert {status: len(files) for status, files in manifest["ResultFiles"].items()} == {
+        "FAILED": 1,
+        "PENDING": 1,
+        "SUCCEEDED": 1,
+    }
+    statuses = {
+        status: [
+            json.loads(r["Input"])["id"]
+            for r in json.loads((folder / f"{status}_0.json").read_text())
+        ]
+        for status in ("SUCCEEDED", "FAILED", "PENDING")
+    }
+    assert statuses == {"SUCCEEDED": ["A1"], "FAILED": ["A2"], "PENDING": ["A3"]}
 
 
 def test_a_jsonata_map_reads_with_arguments(buckets: Path) -> None:

@@ -138,6 +138,24 @@ def test_tolerated_failures_of_read_items_go_to_the_failed_file(tmp_path, redis_
 
     result = _run(tmp_path, redis_url, buckets, _definition(0), given)
     assert (result["status"], result["error"]) == ("FAILED", "ValueError")
+    # The failed Map Run still writes its result files: the failed batch among them.
+    history = Engine(redis_url).history(result["executionId"])
+    (started,) = [e for e in history if e["type"] == "MapRunStarted"]
+    run_id = started["mapRunStartedEventDetails"]["mapRunArn"].rsplit(":", 1)[-1]
+    manifest = json.loads((buckets / "data" / "results" / run_id / "manifest.json").read_text())
+    (failed_file,) = manifest["ResultFiles"]["FAILED"]
+    failed = json.loads((buckets / "data" / failed_file["Key"]).read_text())
+    assert [json.loads(r["Input"])["Items"][0]["id"] for r in failed] == ["r13"]
+    # Every one of the 8 batches (30 rows by 4) is in one file: ended, running or not started.
+    records = [
+        record
+        for files in manifest["ResultFiles"].values()
+        for file in files
+        for record in json.loads((buckets / "data" / file["Key"]).read_text())
+    ]
+    assert sorted(record["Name"].rsplit("-", 1)[1] for record in records) == sorted(
+        str(n) for n in range(8)
+    )
 
 
 def test_a_missing_object_fails_the_map_with_item_reader_failed(tmp_path, redis_url, setup) -> None:
