@@ -53,6 +53,7 @@ from engine.definition.source import state_machine_name
 from engine.definition.substitutions import require_filled
 from engine.definition.unsupported import require_supported
 from engine.errors import DefinitionError, UnhandledResource, UnknownResource, UsageError
+from engine.integrations.settings import IntegrationSettings
 from engine.integrations.start_execution import missing, workflow_file
 from engine.language.values import dumps
 from engine.mock_config import Invocations, check_states, load_test_case
@@ -125,7 +126,8 @@ def run(
     and the mock config's key) is `state_machine`, else the file's name without `.asl` and its
     suffix, else "StateMachine". A Distributed Map's ItemReader and ResultWriter use the
     buckets under the folder `buckets` (default: RuntimeConfig's, $SFN_BUCKETS_DIR or
-    ./buckets).
+    ./buckets). Nested executions' files are in the process settings' workflows folder
+    (`--workflows`, `$SFN_WORKFLOWS`, else ./workflows).
     """
     document = load_definition(definition, substitutions=substitutions)
     problems = [problem for problem in validate(document) if problem.severity == "error"]
@@ -148,9 +150,11 @@ def run(
         skip=lambda state: mocks is not None and state in mocks,
         activities=False,
     )
-    folder = Path(buckets if buckets is not None else settings.current().buckets_dir)
-    driver = _Driver(machine, known, env or VirtualEnv(), mocks, BucketStorage(folder))
-    driver.children = _Children(known, driver.env)
+    process = settings.current()
+    folder = Path(buckets if buckets is not None else process.buckets_dir)
+    storage = BucketStorage(folder)
+    driver = _Driver(machine, known, env or VirtualEnv(), mocks, storage, process)
+    driver.children = _Children(known, driver.env, process)
     given = dict(context or {})
     given.setdefault("StateMachine", {"Name": name})
     finish = driver.execute(machine, Start(input, given), driver.history)
@@ -182,14 +186,15 @@ class _Children:
     """Nested executions (states:startExecution) in memory: the state machine's file in the
     workflows folder, run to its end at once with the same activities and clock."""
 
-    def __init__(self, activities: Mapping[str, Activity], env: Env):
+    def __init__(self, activities: Mapping[str, Activity], env: Env, config: IntegrationSettings):
         self.activities = activities
         self.env = env
+        self.config = config
 
     def start(self, request: integrations.ChildRequest) -> integrations.ChildStarted:
-        path = workflow_file(request.state_machine)
+        path = workflow_file(request.state_machine, self.config.workflows)
         if path is None:
-            raise missing(request.state_machine)
+            raise missing(request.state_machine, self.config.workflows)
         started = iso(self.env.now())
         ended = run(
             path,
@@ -224,11 +229,13 @@ class _Driver:
         root: Machine,
         activities: Mapping[str, Activity],
         env: Env,
-        mocks: Invocations | None = None,
-        storage: MapStorage | None = None,
+        mocks: Invocations | None,
+        storage: MapStorage | None,
+        config: IntegrationSettings,
     ):
         self.root = root
         self.mocks = mocks
+        self.config = config
         self.children: integrations.Children | None = None
         self.activities = activities
         self.env = env
@@ -296,6 +303,7 @@ class _Driver:
                 self.activities.get,
                 lambda: sorted(self.activities),
                 self.children,
+                settings=self.config,
             )
         except (UnknownResource, UnhandledResource) as error:
             return TaskFailed(task.token, "States.TaskFailed", str(error))

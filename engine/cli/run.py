@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from engine.cli.runtime_options import redis_url_option
+from engine.cli.runtime_options import redis_url_option, workflows_option
 from engine.cli.substitution_options import substitution_options
 from engine.errors import UsageError
 from engine.language.json_data import loads
@@ -59,6 +59,7 @@ Json = Any
     "$SFN_BUCKETS_DIR, else ./buckets).",
 )
 @redis_url_option
+@workflows_option
 @substitution_options
 def run(
     file: Path,
@@ -74,6 +75,7 @@ def run(
     no_worker: bool,
     buckets_dir: str | None,
     redis_url: str | None,
+    workflows: str | None,
     substitutions: dict[str, str],
 ) -> None:
     """Run the state machine in FILE with the given input and print how it ended.
@@ -88,7 +90,8 @@ def run(
     from engine.runtime import config as settings
 
     # Checked once, before anything runs; the embedded worker inherits the installed settings.
-    settings.install(settings.current().with_flags(buckets_dir=buckets_dir))
+    flags = settings.current().with_flags(buckets_dir=buckets_dir)
+    settings.install(flags.with_workflows(workflows))
     if not in_memory:
         from engine.cli.run_durable import run_durable
 

@@ -39,10 +39,8 @@ def run_durable(
 ) -> int:
     """Run FILE durably and print how it ended; return the exit code (0 SUCCEEDED, 1 not)."""
     from engine.activity_loading import load_activities
-    from engine.runtime import config as settings
     from engine.runtime.engine import Engine
 
-    settings.current()  # a bad SFN_* setting stops the run before it starts anything
     interrupt_on_stop_signals()
     load_activities(activity_specs)
     engine = Engine(redis_url)

@@ -23,6 +23,14 @@ redis_url_option = click.option(
     help="Redis server (redis://, rediss://); default $SFN_REDIS_URL, else the embedded one.",
 )
 
+workflows_option = click.option(
+    "--workflows",
+    type=click.Path(exists=True, file_okay=False),
+    metavar="DIR",
+    help="Where nested startExecution finds state machine files NAME.asl.json / .yaml "
+    "(default $SFN_WORKFLOWS, else ./workflows).",
+)
+
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from engine.cli.runtime_options import engine_for, redis_url_option
+from engine.cli.runtime_options import engine_for, redis_url_option, workflows_option
+from engine.runtime import config as settings
 from engine.runtime.config import credentials_from_env
 from engine.serve.app import create_app
 from engine.serve.config import (
@@ -29,10 +30,14 @@ from engine.serve.runner import bind, serve_forever
     "Needed for any host other than 127.0.0.1/localhost.",
 )
 @redis_url_option
-def serve(host: str, port: int, token: str | None, redis_url: str | None) -> None:
+@workflows_option
+def serve(
+    host: str, port: int, token: str | None, redis_url: str | None, workflows: str | None
+) -> None:
     """Serve the web UI on http://HOST:PORT/ (Ctrl-C to stop)."""
     config = serve_config(host, port, token, credentials_from_env(ENV_ACCESS_KEYS))
-    context = ServeContext(engine_for(redis_url), config)
+    folder = settings.install(settings.current().with_workflows(workflows)).workflows
+    context = ServeContext(engine_for(redis_url), config, folder.resolve())
     sock = bind(config)
     click.echo(f"sfn serve: {config.url}" + (" (auth token required)" if config.token else ""))
     serve_forever(create_app(context), sock)

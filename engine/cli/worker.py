@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from engine.cli.runtime_options import redis_url_option
+from engine.cli.runtime_options import redis_url_option, workflows_option
 
 
 @click.command()
@@ -43,6 +43,7 @@ from engine.cli.runtime_options import redis_url_option
     help="Folder of a Distributed Map's S3 buckets (<DIR>/<Bucket>/<Key>; default "
     "$SFN_BUCKETS_DIR, else ./buckets).",
 )  # fmt: skip
+@workflows_option
 def worker(
     redis_url: str | None,
     queues: tuple[str, ...],
@@ -54,6 +55,7 @@ def worker(
     lease_seconds: str | None,
     eager_tasks: str | None,
     buckets_dir: str | None,
+    workflows: str | None,
 ) -> None:
     """Run workers: they run Task activities and advance executions (Ctrl+C stops)."""
     from engine.activity_loading import load_activities
@@ -69,6 +71,7 @@ def worker(
     flags = settings.current().with_flags(
         lease_seconds=lease_seconds, eager_tasks=eager_tasks, buckets_dir=buckets_dir
     )
+    flags = flags.with_workflows(workflows)
     config = settings.install(flags)  # the pool's forked processes inherit it
     registry = load_activities(activity_specs)
     names = ", ".join(registry.names()) or "none (give --activities MODULE|PATH)"

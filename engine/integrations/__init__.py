@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from engine.integrations.base import Children, ChildRequest, ChildStarted, TaskFailure
 from engine.integrations.handlers import integration
+from engine.integrations.settings import IntegrationSettings
 from engine.integrations.start_execution import LATER
 from engine.integrations.table import Binding, check, resolve, runner, task_states
 
@@ -19,6 +20,7 @@ __all__ = [
     "ChildRequest",
     "ChildStarted",
     "Children",
+    "IntegrationSettings",
     "TaskFailure",
     "check",
     "integration",

@@ -9,6 +9,7 @@ from engine.activities import ActivityContext, invoke
 from engine.definition.resources import ResourceKind
 from engine.errors import SfnError, UnknownResource
 from engine.integrations.base import Children, Json, Lookup, Runner
+from engine.integrations.settings import IntegrationSettings
 
 
 class Activities:
@@ -16,7 +17,12 @@ class Activities:
         return kind.name
 
     def runner(
-        self, kind: ResourceKind, task_input: Json, lookup: Lookup, children: Children | None
+        self,
+        kind: ResourceKind,
+        task_input: Json,
+        lookup: Lookup,
+        children: Children | None,
+        settings: IntegrationSettings,
     ) -> Runner:
         function = lookup(kind.name)
         if function is None:

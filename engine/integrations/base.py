@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from engine.activities import ActivityContext
 from engine.definition.resources import ResourceKind
 from engine.errors import SfnError
+from engine.integrations.settings import IntegrationSettings
 
 Json = Any
 # An activity name -> its function (None when no activity of that name is known).
@@ -63,7 +64,12 @@ class Integration(Protocol):
         ...
 
     def runner(
-        self, kind: ResourceKind, task_input: Json, lookup: Lookup, children: Children | None
+        self,
+        kind: ResourceKind,
+        task_input: Json,
+        lookup: Lookup,
+        children: Children | None,
+        settings: IntegrationSettings,
     ) -> Runner:
         """What runs the attempt (`children` starts nested executions, where they can run).
         UnknownResource when nothing registered can run it."""

@@ -1,7 +1,8 @@
 """Credentials for HTTP Tasks' `Authentication.ConnectionArn`, from a local file, never from
-the definition: `$SFN_CONNECTIONS` (default `./connections.json`), keyed by the connection's
-name (`arn:aws:events:REGION:ACCOUNT:connection/NAME/ID` -> NAME), in EventBridge's AuthParameters
-shape. A value `{"env": "VAR"}` is read from the environment variable VAR:
+the definition: the settings' `connections` ($SFN_CONNECTIONS, default `./connections.json`),
+keyed by the connection's name (`arn:aws:events:REGION:ACCOUNT:connection/NAME/ID` -> NAME), in
+EventBridge's AuthParameters shape. A value `{"env": "VAR"}` is the environment variable VAR
+(as the process read it at its start):
 
     {"Stripe": {"ApiKeyAuthParameters": {"ApiKeyName": "Authorization",
                                          "ApiKeyValue": {"env": "STRIPE_KEY"}}},
@@ -14,15 +15,13 @@ from __future__ import annotations
 
 import base64
 import json
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from engine.integrations.base import TaskFailure
+from engine.integrations.settings import IntegrationSettings
 
-ENV_FILE = "SFN_CONNECTIONS"
-DEFAULT_FILE = "connections.json"
 UNKNOWN = "Sfn.UnknownConnection"
 
 
@@ -35,10 +34,10 @@ class Credentials:
     body: dict[str, Any] = field(default_factory=dict)
 
 
-def for_arn(arn: str) -> Credentials:
+def for_arn(arn: str, settings: IntegrationSettings) -> Credentials:
     """The credentials of the connection `arn` names; TaskFailure when it is not configured."""
     name = arn.split(":connection/", 1)[-1].split("/", 1)[0]
-    path = Path(os.environ.get(ENV_FILE) or DEFAULT_FILE)
+    path = settings.connections
     try:
         table = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -48,10 +47,13 @@ def for_arn(arn: str) -> Credentials:
     entry = table.get(name) if isinstance(table, dict) else None
     if not isinstance(entry, dict):
         raise TaskFailure(UNKNOWN, f"connection {name!r} is not in {path}")
-    return _credentials(name, entry)
+    return _credentials(name, entry, settings.secrets)
 
 
-def _credentials(name: str, entry: dict[str, Any]) -> Credentials:
+def _credentials(name: str, entry: dict[str, Any], secrets: Mapping[str, str]) -> Credentials:
+    def _value(name: str, value: Any) -> str:
+        return _resolved(name, value, secrets)
+
     headers: dict[str, str] = {}
     if api_key := entry.get("ApiKeyAuthParameters"):
         headers[_value(name, api_key["ApiKeyName"])] = _value(name, api_key["ApiKeyValue"])
@@ -72,9 +74,9 @@ def _credentials(name: str, entry: dict[str, Any]) -> Credentials:
     return Credentials({**pairs["headers"], **headers}, pairs["query"], pairs["body"])
 
 
-def _value(name: str, value: Any) -> str:
+def _resolved(name: str, value: Any, secrets: Mapping[str, str]) -> str:
     if isinstance(value, dict) and "env" in value:
-        found = os.environ.get(value["env"])
+        found = secrets.get(value["env"])
         if found is None:
             raise TaskFailure(UNKNOWN, f"connection {name!r}: ${value['env']} is not set")
         return found

@@ -15,6 +15,7 @@ from engine.activities import ActivityContext, invoke
 from engine.definition.resources import ResourceKind
 from engine.errors import SfnError, UnhandledResource
 from engine.integrations.base import Children, Json, Lookup, Runner
+from engine.integrations.settings import IntegrationSettings
 
 F = TypeVar("F", bound=Callable[..., Any])
 STATES_PREFIX = "arn:aws:states:::"
@@ -84,7 +85,12 @@ class RegisteredHandlers:
         return None
 
     def runner(
-        self, kind: ResourceKind, task_input: Json, lookup: Lookup, children: Children | None
+        self,
+        kind: ResourceKind,
+        task_input: Json,
+        lookup: Lookup,
+        children: Children | None,
+        settings: IntegrationSettings,
     ) -> Runner:
         resource = _resource(kind)
         handler = self.handlers.find(resource)

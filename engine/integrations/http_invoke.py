@@ -11,9 +11,9 @@ sfn gains no dependency, and a worker does not import a client it may never use.
 
 from __future__ import annotations
 
+import functools
 import http.client
 import json
-import os
 import socket
 import urllib.error
 import urllib.parse
@@ -23,13 +23,12 @@ from email.message import Message
 
 from engine.activities import ActivityContext
 from engine.definition.resources import ResourceKind
-from engine.errors import SfnError, UsageError
+from engine.errors import SfnError
 from engine.integrations import connections
 from engine.integrations.base import Children, Json, Lookup, Runner, TaskFailure
+from engine.integrations.settings import IntegrationSettings
 
 METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD")
-ENV_TIMEOUT = "SFN_HTTP_TIMEOUT_SECONDS"
-DEFAULT_TIMEOUT = 60.0  # AWS's HTTP Task waits at most 60 seconds for a response
 SOCKET = "States.Http.Socket"
 
 
@@ -38,9 +37,14 @@ class HttpInvoke:
         return None
 
     def runner(
-        self, kind: ResourceKind, task_input: Json, lookup: Lookup, children: Children | None
+        self,
+        kind: ResourceKind,
+        task_input: Json,
+        lookup: Lookup,
+        children: Children | None,
+        settings: IntegrationSettings,
     ) -> Runner:
-        return call
+        return functools.partial(call, settings=settings)
 
     def problem(
         self, kind: ResourceKind, state: Mapping[str, Json], lookup: Lookup
@@ -48,11 +52,12 @@ class HttpInvoke:
         return None
 
 
-def call(task_input: Json, context: ActivityContext) -> Json:
+def call(task_input: Json, context: ActivityContext, settings: IntegrationSettings) -> Json:
     """Make the request the Parameters describe and return AWS's HTTP Task result."""
-    request = build_request(task_input)
+    request = build_request(task_input, settings)
+    timeout = settings.http_timeout_seconds
     try:
-        with urllib.request.urlopen(request, timeout=timeout_seconds()) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return result(response.status, response.reason, response.headers, response.read())
     except urllib.error.HTTPError as error:
         outcome = result(error.code, error.reason, error.headers, error.read())
@@ -60,12 +65,12 @@ def call(task_input: Json, context: ActivityContext) -> Json:
     except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
         reason = getattr(error, "reason", error)
         if isinstance(reason, socket.timeout | TimeoutError):
-            reason = f"the endpoint did not answer within {timeout_seconds():g} seconds"
+            reason = f"the endpoint did not answer within {timeout:g} seconds"
         cause = f"{request.get_method()} {request.full_url}: {reason}"
         raise TaskFailure(SOCKET, cause) from None
 
 
-def build_request(parameters: Json) -> urllib.request.Request:
+def build_request(parameters: Json, settings: IntegrationSettings) -> urllib.request.Request:
     """The urllib request for an HTTP Task's Parameters; TaskFailure(States.Runtime) if bad."""
     if not isinstance(parameters, dict):
         raise TaskFailure("States.Runtime", "the Parameters of an HTTP Task must be an object")
@@ -79,7 +84,7 @@ def build_request(parameters: Json) -> urllib.request.Request:
     body_fields: dict[str, Json] = {}
     auth = parameters.get("Authentication") or {}
     if auth.get("ConnectionArn"):
-        extra = connections.for_arn(auth["ConnectionArn"])
+        extra = connections.for_arn(auth["ConnectionArn"], settings)
         headers.update(extra.headers)
         query.update(extra.query)
         body_fields = extra.body
@@ -142,20 +147,6 @@ def result(status: int, reason: str, headers: Message, raw: bytes) -> dict[str, 
     for name, value in headers.items():
         grouped.setdefault(name.lower(), []).append(value)
     return {"Headers": grouped, "ResponseBody": body, "StatusCode": status, "StatusText": reason}
-
-
-def timeout_seconds() -> float:
-    """$SFN_HTTP_TIMEOUT_SECONDS, else AWS's 60 seconds; a UsageError if it is not a number."""
-    raw = os.environ.get(ENV_TIMEOUT, "").strip()
-    if not raw:
-        return DEFAULT_TIMEOUT
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if value <= 0:
-        raise UsageError(f"${ENV_TIMEOUT} must be a number of seconds above 0 (it is {raw!r})")
-    return value
 
 
 HTTP_INVOKE = HttpInvoke()

@@ -19,6 +19,7 @@ from engine.core.errors import MARSHAL_ERROR
 from engine.definition.resources import LAMBDA, ResourceKind
 from engine.errors import SfnError, UnknownResource, UsageError
 from engine.integrations.base import Children, Json, Lookup, Runner, TaskFailure
+from engine.integrations.settings import IntegrationSettings
 from engine.language.json_data import json_problem
 
 # FunctionName: `name`, `name:qualifier`, `ACCOUNT:function:name[:qualifier]`, or the full ARN.
@@ -44,7 +45,12 @@ class LambdaFunctions:
         return function_name(kind, task_input)
 
     def runner(
-        self, kind: ResourceKind, task_input: Json, lookup: Lookup, children: Children | None
+        self,
+        kind: ResourceKind,
+        task_input: Json,
+        lookup: Lookup,
+        children: Children | None,
+        settings: IntegrationSettings,
     ) -> Runner:
         name = function_name(kind, task_input)
         function = lookup(name) if name else None

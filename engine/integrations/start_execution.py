@@ -9,7 +9,6 @@ not succeed, States.TaskFailed with that description as the cause.
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -25,9 +24,8 @@ from engine.integrations.base import (
     Runner,
     TaskFailure,
 )
+from engine.integrations.settings import IntegrationSettings
 
-ENV_WORKFLOWS = "SFN_WORKFLOWS"
-DEFAULT_WORKFLOWS = "workflows"
 SUFFIXES = (".asl.json", ".json", ".asl.yaml", ".yaml", ".asl.yml", ".yml")
 SYNC, SYNC_2 = ".sync", ".sync:2"
 
@@ -41,7 +39,12 @@ class StartExecution:
         return None
 
     def runner(
-        self, kind: ResourceKind, task_input: Json, lookup: Lookup, children: Children | None
+        self,
+        kind: ResourceKind,
+        task_input: Json,
+        lookup: Lookup,
+        children: Children | None,
+        settings: IntegrationSettings,
     ) -> Runner:
         def run(task_input: Json, context: ActivityContext) -> Json:
             return start(kind, task_input, context, children)
@@ -124,10 +127,9 @@ def _payload(text: Json, as_json: bool) -> Json:
     return json.loads(text)
 
 
-def workflow_file(name: str) -> Path | None:
-    """The definition file of a state machine in the workflows folder ($SFN_WORKFLOWS, else
-    ./workflows): `NAME.asl.json`, `NAME.json`, `NAME.asl.yaml`, `NAME.yaml`..."""
-    folder = Path(os.environ.get(ENV_WORKFLOWS) or DEFAULT_WORKFLOWS)
+def workflow_file(name: str, folder: Path) -> Path | None:
+    """The definition file of a state machine in the workflows `folder` (`--workflows`,
+    $SFN_WORKFLOWS, else ./workflows): `NAME.asl.json`, `NAME.json`, `NAME.asl.yaml`..."""
     return next(
         (
             folder / f"{name}{suffix}"
@@ -138,9 +140,8 @@ def workflow_file(name: str) -> Path | None:
     )
 
 
-def missing(name: str) -> TaskFailure:
+def missing(name: str, folder: Path) -> TaskFailure:
     """The failure for a state machine nothing here defines (AWS: StateMachineDoesNotExist)."""
-    folder = os.environ.get(ENV_WORKFLOWS) or DEFAULT_WORKFLOWS
     return TaskFailure(
         "StepFunctions.StateMachineDoesNotExistException",
         f"State Machine Does Not Exist: '{name}' (not created through the API, and no "

@@ -13,6 +13,7 @@ from engine.activities import default_registry
 from engine.definition.resources import ACTIVITY, LAMBDA, TASK, ResourceKind, classify
 from engine.errors import SfnError, UnknownResource
 from engine.integrations.base import Children, Integration, Json, Lookup, Runner
+from engine.integrations.settings import IntegrationSettings
 
 
 def _is_activity(kind: ResourceKind) -> bool:
@@ -108,13 +109,15 @@ def runner(
     lookup: Lookup = registry_lookup,
     known: Callable[[], list[str]] = default_registry.names,
     children: Children | None = None,
+    *,
+    settings: IntegrationSettings,
 ) -> Runner:
     """What runs a Task attempt of `resource` with `task_input` (`children` starts nested
-    executions). UnknownResource (listing the `known` activities) or UnhandledResource when
-    nothing registered runs it."""
+    executions; `settings` are the process's). UnknownResource (listing the `known` activities)
+    or UnhandledResource when nothing registered runs it."""
     binding = resolve(resource)
     try:
-        return binding.integration.runner(binding.kind, task_input, lookup, children)
+        return binding.integration.runner(binding.kind, task_input, lookup, children, settings)
     except UnknownResource as error:
         raise UnknownResource(error.resource, known()) from None
 

@@ -13,6 +13,7 @@ import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from engine.errors import UsageError
@@ -27,6 +28,9 @@ ENV_RETENTION = "SFN_RETENTION_DAYS"
 ENV_BUCKETS = "SFN_BUCKETS_DIR"
 ENV_URL = "SFN_REDIS_URL"
 ENV_BINARY = "SFN_REDIS_SERVER"
+ENV_WORKFLOWS = "SFN_WORKFLOWS"
+ENV_CONNECTIONS = "SFN_CONNECTIONS"
+ENV_HTTP_TIMEOUT = "SFN_HTTP_TIMEOUT_SECONDS"
 
 DEFAULT_LEASE_SECONDS = 15.0
 DEFAULT_REDELIVERIES = 2
@@ -34,6 +38,9 @@ DEFAULT_TIMER_POLL = 0.1
 DEFAULT_EAGER_TASKS = 10
 DEFAULT_KILL_GRACE = 10.0
 DEFAULT_RETENTION_DAYS = 90.0  # as AWS keeps finished executions
+DEFAULT_WORKFLOWS = Path("workflows")
+DEFAULT_CONNECTIONS = Path("connections.json")
+DEFAULT_HTTP_TIMEOUT = 60.0  # AWS's HTTP Task waits at most 60 seconds for a response
 # A lease shorter than this is renewed so often that a busy process misses renewals, and its
 # running tasks are taken for lost and run twice.
 MIN_LEASE_SECONDS = 0.1
@@ -57,6 +64,13 @@ class RuntimeConfig:
     activity_queues: Mapping[str, str] = field(default_factory=dict)
     # $SFN_BUCKETS_DIR / --buckets-dir, made absolute when read (workers share it as is).
     buckets_dir: str = field(default_factory=lambda: _folder("", DEFAULT_BUCKETS_DIR))
+    # What the integrations take (engine.integrations.settings): where nested startExecution
+    # finds state machine files, HTTP Tasks' connections file and timeout, and the variables a
+    # connection's {"env": NAME} may name (the environment as read once; never printed).
+    workflows: Path = DEFAULT_WORKFLOWS
+    connections: Path = DEFAULT_CONNECTIONS
+    http_timeout_seconds: float = DEFAULT_HTTP_TIMEOUT
+    secrets: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def with_flags(self, **flags: str | None) -> RuntimeConfig:
         """This config with the command-line `flags` that were given (None: not given),
@@ -67,6 +81,12 @@ class RuntimeConfig:
             if raw is not None
         }
         return replace(self, **checked)
+
+    def with_workflows(self, folder: str | None) -> RuntimeConfig:
+        """This config with `--workflows DIR` when it was given (None: not given)."""
+        if folder is None:
+            return self
+        return replace(self, workflows=Path(folder))
 
     def kill_after(self, timeout_seconds: int | None) -> int:
         """RQ's timeout for a Task attempt: a while after its TimeoutSeconds (the state has
@@ -93,6 +113,10 @@ def from_env(environ: Mapping[str, str] | None = None) -> RuntimeConfig:
         retention_days=read(ENV_RETENTION, _days, DEFAULT_RETENTION_DAYS),
         activity_queues=read(ENV_QUEUES, _routes, {}),
         buckets_dir=read(ENV_BUCKETS, _folder, _folder("", DEFAULT_BUCKETS_DIR)),
+        workflows=read(ENV_WORKFLOWS, _path, DEFAULT_WORKFLOWS),
+        connections=read(ENV_CONNECTIONS, _path, DEFAULT_CONNECTIONS),
+        http_timeout_seconds=read(ENV_HTTP_TIMEOUT, _http_timeout, DEFAULT_HTTP_TIMEOUT),
+        secrets=dict(environ),
     )
 
 
@@ -158,8 +182,13 @@ _lease = _seconds(
 _poll = _seconds(
     f"a number of seconds above 0, at most {MAX_TIMER_POLL:g}", lambda v: 0 < v <= MAX_TIMER_POLL
 )
+_http_timeout = _seconds("a number of seconds above 0", lambda v: v > 0)
 _grace = _seconds("a number of seconds, 0 or more", lambda v: v >= 0)
 _days = _seconds("a number of days, 0 or more", lambda v: v >= 0)
+
+
+def _path(where: str, raw: str) -> Path:
+    return Path(raw)
 
 
 def _count(where: str, raw: str) -> int:

@@ -99,7 +99,9 @@ def run_claimed(runtime: Runtime, job: dict[str, Any], reads: Reads, chain: eage
 def _runner(runtime: Runtime, job: dict[str, Any]) -> Callable[..., Json]:
     """What runs the Task: the integration table's pick for its resource."""
     children = nested.DurableChildren(runtime)
-    return integrations.runner(job["resource"], job["input"], children=children)
+    return integrations.runner(
+        job["resource"], job["input"], children=children, settings=runtime.config
+    )
 
 
 def _attempt(

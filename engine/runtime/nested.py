@@ -49,9 +49,9 @@ class DurableChildren:
         try:
             return machines.definition(machines.get(name))
         except StateMachineDoesNotExist:
-            path = workflow_file(name)
+            path = workflow_file(name, self.runtime.config.workflows)
         if path is None:
-            raise missing(name)
+            raise missing(name, self.runtime.config.workflows)
         try:
             document = load_definition(path)
         except DefinitionError as error:

@@ -19,7 +19,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from engine import testing
-from engine.integrations import http_invoke
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -171,7 +170,7 @@ def test_retry_and_catch_match_the_status_error(server: str) -> None:
 def test_a_server_that_does_not_answer_in_time_is_states_http_socket(
     server: str, monkeypatch
 ) -> None:
-    monkeypatch.setenv(http_invoke.ENV_TIMEOUT, "0.3")
+    monkeypatch.setenv("SFN_HTTP_TIMEOUT_SECONDS", "0.3")
     result = call({"ApiEndpoint": f"{server}/slow", "Method": "GET"})
     assert result.error == "States.Http.Socket"
     assert "did not answer within 0.3 seconds" in result.cause

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from engine import testing
+from engine.runtime import config
 
 CHILD = {
     "StartAt": "Double",
@@ -36,6 +37,7 @@ def workflows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (folder / "child.asl.json").write_text(json.dumps(CHILD))
     (folder / "failing.asl.yaml").write_text(json.dumps(FAILING))
     monkeypatch.setenv("SFN_WORKFLOWS", str(folder))
+    config.forget()  # settings are read once per process
     return folder
 
 

@@ -12,9 +12,10 @@ from support.inspection import queued_jobs
 from engine.activities import Activity, default_registry
 from engine.errors import UnhandledResource
 from engine.integrations import ChildRequest
-from engine.runtime import dispatch
+from engine.runtime import config, dispatch
 from engine.runtime.engine import Engine
 from engine.runtime.nested import DurableChildren
+from engine.runtime.runtime import Runtime
 
 from .conftest import drain
 
@@ -107,6 +108,7 @@ def workflows(tmp_path, monkeypatch) -> None:
     (folder / "child.asl.json").write_text(json.dumps(CHILD))
     (folder / "failing.json").write_text(json.dumps(FAILING))
     monkeypatch.setenv("SFN_WORKFLOWS", str(folder))
+    config.forget()  # settings are read once per process
 
 
 def test_sync_2_runs_a_durable_child_and_returns_its_output_as_json(engine, workflows) -> None:
@@ -145,7 +147,8 @@ def test_an_unknown_state_machine_fails_the_task(engine, workflows) -> None:
 
 def test_starting_the_same_child_twice_starts_it_once(engine, workflows) -> None:
     request = ChildRequest("child", {"name": "Di"}, "attempt-key-1", "0" * 32, ".sync")
-    first = DurableChildren(engine.runtime).start(request)
-    again = DurableChildren(engine.runtime).start(request)
+    runtime = Runtime(engine.redis)  # with the settings the workflows fixture set
+    first = DurableChildren(runtime).start(request)
+    again = DurableChildren(runtime).start(request)
     assert first.execution_arn == again.execution_arn
     assert len(engine.list_executions()) == 1

@@ -13,7 +13,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from engine.activities import Activity, default_registry
-from engine.runtime import dispatch, keys, lost
+from engine.runtime import config, dispatch, keys, lost
 from engine.runtime.engine import Engine
 from engine.runtime.store import FINAL_STATUSES, ROOT, definition_digest
 from engine.runtime.timers import fire_due
@@ -395,6 +395,7 @@ def test_a_nested_execution_and_its_parent_link_to_each_other(
     folder.mkdir()
     (folder / f"{TAG}.json").write_text(json.dumps(PASS))
     monkeypatch.setenv("SFN_WORKFLOWS", str(folder))
+    config.forget()  # settings are read once per process
     arn = f"arn:aws:states:us-east-1:123456789012:stateMachine:{TAG}"
     parent_definition = {
         "StartAt": "Nest",

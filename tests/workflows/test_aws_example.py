@@ -19,6 +19,7 @@ import pytest
 from engine import testing
 from engine.activities import Registry
 from engine.activity_loading import load_activities
+from engine.runtime import config
 
 ROOT = Path(__file__).resolve().parents[2]
 INVOICE = ROOT / "workflows" / "invoice.asl.json"
@@ -67,6 +68,7 @@ def buckets(tmp_path: Path) -> Path:
 @pytest.fixture
 def functions(monkeypatch: pytest.MonkeyPatch) -> dict:
     monkeypatch.setenv("SFN_WORKFLOWS", str(ROOT / "workflows"))
+    config.forget()  # settings are read once per process
     registry = load_activities([ROOT / "activities"], registry=Registry(), entry_points=False)
     return {name: registry.get(name) for name in registry.names()}
 
