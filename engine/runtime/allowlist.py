@@ -14,7 +14,7 @@ from rq.exceptions import DeserializationError
 from rq.job import Job
 
 JOBS_MODULE = "engine.runtime.jobs"
-JOB_FUNCTIONS = frozenset({"run_task", "advance_group", "notify_parent"})
+JOB_FUNCTIONS = frozenset({"run_task", "advance_group", "notify_parent", "stop_children"})
 ALLOWED = frozenset(f"{JOBS_MODULE}.{name}" for name in JOB_FUNCTIONS)
 CALLBACKS = ("_success_callback_name", "_failure_callback_name", "_stopped_callback_name")
 # A refusal quotes at most this much of what the job names (the text is the sender's).

@@ -17,11 +17,11 @@ from typing import Any
 import redis
 
 from engine.core.dataflow import payload_problem
-from engine.core.triggers import Redrive, Stop, TaskFailed, TaskSucceeded
+from engine.core.triggers import Redrive, TaskFailed, TaskSucceeded
 from engine.errors import DefinitionError, SfnError, UsageError
 from engine.language.json_data import loads
 from engine.runtime import config as settings
-from engine.runtime import keys, retention, tokens
+from engine.runtime import keys, nested, retention, tokens
 from engine.runtime.activity_tasks import Activities
 from engine.runtime.config import RuntimeConfig
 from engine.runtime.leases import record_heartbeat
@@ -212,7 +212,7 @@ class Engine:
         """StopExecution: the execution ends ABORTED (a finished one is left as it is)."""
         execution = parse_execution(ref)
         self.store.meta(execution)
-        self.runtime.advance(execution, ROOT, Stop(error, cause))
+        nested.stop(self.runtime, execution, error, cause)  # and the children it waits for
         return self.describe(execution)
 
     def redrive(self, ref: str) -> Json:

@@ -190,5 +190,11 @@ def notify_parent(execution: str) -> None:
 
 
 @watched
+def stop_children(execution: str) -> None:
+    """Stop the nested executions a stopped execution's Tasks waited for (`nested`)."""
+    nested.stop_children(Runtime(get_current_job().connection), execution)
+
+
+@watched
 def advance_group(execution: str, group: str) -> None:
     runs.advance_group(Runtime(get_current_job().connection), execution, group)

@@ -3,20 +3,28 @@ of its own, marked with the parent Task's token; the child's end commit enqueues
 `notify_parent`, which reports AWS's `.sync` / `.sync:2` result to the parent's Task. Both steps
 are idempotent (the child's name comes from the Task attempt; a stale report commits nothing),
 so a worker lost in either is simply replaced.
+
+Stopping a parent stops the children its Tasks wait for (`.sync`, `.sync:2`), as AWS stops the
+job of a `.sync` Task whose execution is stopped: the parent's stop commit enqueues
+`stop_children`, and each child's stop does the same for its own. Children started without
+waiting (`startExecution`, `.waitForTaskToken`) run on.
 """
 
 from __future__ import annotations
 
-from engine.core.triggers import TaskFailed, TaskSucceeded
+from typing import Any
+
+from engine.core.triggers import Stop, TaskFailed, TaskSucceeded
 from engine.definition import load_definition, validate
 from engine.errors import DefinitionError
 from engine.integrations import ChildRequest, ChildStarted, TaskFailure
 from engine.integrations.start_execution import missing, result, workflow_file
-from engine.runtime import keys
+from engine.runtime import dispatch, keys
+from engine.runtime.commit import NOTIFIED_PATTERNS
 from engine.runtime.runtime import Runtime
 from engine.runtime.starting import open_execution
 from engine.runtime.state_machines import StateMachineDoesNotExist, StateMachines
-from engine.runtime.store import definition_digest, execution_arn
+from engine.runtime.store import ROOT, RUNNING, definition_digest, execution_arn
 
 
 class DurableChildren:
@@ -75,3 +83,25 @@ def notify_parent(runtime: Runtime, execution: str) -> None:
         return  # the parent's Task ended meanwhile (timed out, stopped)
     parent, _, run = awaiting.decode().partition("\n")
     runtime.advance(parent, run, trigger)
+
+
+def stop(runtime: Runtime, execution: str, error: str | None, cause: str | None) -> bool:
+    """StopExecution of `execution`; its commit also enqueues the stop of the children its
+    Tasks wait for. False when it had ended already (nothing written)."""
+
+    def children_next(pipe: Any) -> None:
+        job = {"execution": execution}
+        dispatch.enqueue(pipe, runtime.redis, runtime.config, "stop_children", job)
+
+    return runtime.advance(execution, ROOT, Stop(error, cause), also=children_next)
+
+
+def stop_children(runtime: Runtime, execution: str) -> None:
+    """Stop the running nested executions that the stopped `execution`'s Tasks waited for."""
+    parent = execution_arn(execution)
+    members = runtime.redis.smembers(keys.children(execution))
+    children = sorted(member.decode() for member in members)
+    for child, meta in zip(children, runtime.store.metas(children), strict=True):
+        # a gone child ({}: purged) has nothing to stop
+        if meta.get("parentPattern") in NOTIFIED_PATTERNS and meta.get("status") == RUNNING:
+            stop(runtime, child, None, f"The parent execution {parent} was stopped.")
