@@ -7,14 +7,16 @@ ChildFailed; the shell runs each child's machine with its own snapshot.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from engine.core import distributed, events
 from engine.core.context import iso, map_item_context, without_execution_input
 from engine.core.dataflow import effective_input, render
 from engine.core.effects import Child, StartChildren
-from engine.core.errors import EXCEED_TOLERATED_FAILURE_THRESHOLD, RUNTIME
+from engine.core.errors import EXCEED_TOLERATED_FAILURE_THRESHOLD, QUERY_EVALUATION, RUNTIME
 from engine.core.exits import complete_result
+from engine.core.failures import failure_of
 from engine.core.outcomes import Failure, Outcome, Suspend
 from engine.core.queries import bindings, bounded_integer, evaluate, not_an_array
 from engine.core.run import Run
@@ -94,24 +96,34 @@ def _query(run: Run, template: Any, raw: Json, expect: str | None = None) -> Jso
 def execute_map(run: Run, state: MapState, raw: Json) -> Outcome:
     redrive = run.take_redrive(state.name)
     kept = redrive["kept"] if redrive else {}
+    # An ItemReader's items come after MapStateStarted (its length 0) and MapRunStarted, as
+    # AWS records them: the Map Run reads them.
+    reader = state.item_reader is not None
     if state.uses_jsonata:
         data, scope = raw, None
-        items = _query_items(run, state, raw)
+        items = [] if reader else _query_items(run, state, raw)
         max_concurrency, (count, percentage) = _query_limits(run, state, raw)
         run.emit(events.map_state_started(len(items)))
     else:
         scope = run.scope()
         data = effective_input(state.input_path, raw, scope)
-        items = _items(run, state, data, scope)
+        items = [] if reader else _items(state, data, scope)
         # AWS checks MaxConcurrencyPath before the Map starts, the tolerance after.
         max_concurrency = _integer(state.max_concurrency, state.max_concurrency_path, data, scope)
         run.emit(events.map_state_started(len(items)))
         count, percentage = _tolerance(state, data, scope)
-    inputs = _iteration_inputs(run, state, data, scope, items)
-    awaited = _kept_record(kept, len(inputs))
-    if state.mode == "DISTRIBUTED":
-        awaited.update(_map_run(run, state, redrive))
-        awaited.update(distributed.writer_record(state, inputs, iso(run.env.now())))
+    if reader:
+        awaited = _map_run(run, state, redrive)
+        try:
+            items = distributed.read_items(run, state, data, scope)
+        except AslError as error:
+            return _reader_failed(run, error)
+        inputs = _iteration_inputs(run, state, data, scope, items)
+    else:
+        inputs = _iteration_inputs(run, state, data, scope, items)
+        awaited = _map_run(run, state, redrive) if state.mode == "DISTRIBUTED" else {}
+    awaited.update(_kept_record(kept, len(inputs)))
+    awaited.update(distributed.writer_record(state, inputs, iso(run.env.now())))
     shared = _shared_context(run)
     children = [
         Child(
@@ -126,6 +138,16 @@ def execute_map(run: Run, state: MapState, raw: Json) -> Outcome:
     run.effect(StartChildren(state.name, children, max_concurrency, count, percentage))
     run.await_("children", **awaited)
     return Suspend()
+
+
+def _reader_failed(run: Run, error: AslError) -> Outcome:
+    """The Map Run could not read its items: it fails (MapRunFailed), then the state does. A
+    JSONata expression that fails records its own EvaluationFailed and MapStateFailed."""
+    if error.error == QUERY_EVALUATION:
+        raise error
+    failure = failure_of(run, error)
+    run.emit(events.map_run_failed(failure.error, failure.cause))
+    return replace(failure, unless_retried=(events.simple("MapStateFailed"),))
 
 
 def _iteration_inputs(
@@ -149,9 +171,7 @@ def _map_run(run: Run, state: MapState, redrive: Json) -> Json:
     return {"map_run": arn, "map_run_redrives": 0}
 
 
-def _items(run: Run, state: MapState, data: Json, scope: Scope) -> list[Json]:
-    if state.item_reader is not None:
-        return distributed.read_items(run, state, data, scope)
+def _items(state: MapState, data: Json, scope: Scope) -> list[Json]:
     items = data if state.items_path is None else state.items_path.select(data, scope)
     if not isinstance(items, list):
         raise AslError(
@@ -161,9 +181,7 @@ def _items(run: Run, state: MapState, data: Json, scope: Scope) -> list[Json]:
 
 
 def _query_items(run: Run, state: MapState, raw: Json) -> list[Json]:
-    """Items (an array, or an expression giving one), the ItemReader's, else the input."""
-    if state.item_reader is not None:
-        return distributed.read_items(run, state, raw, None)
+    """Items (an array, or an expression giving one), else the state input."""
     if state.items is not None:
         return _query(run, state.items, raw, "array")
     if not isinstance(raw, list):
