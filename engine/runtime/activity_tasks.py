@@ -5,7 +5,9 @@ An activity is a name (hash `sfn:activity:<name>`, listed in `sfn:activities`). 
 activity's queue, where sfn workers that registered it and API pollers both take tasks: a
 poller pops the job, and the task is then its own until it sends the result (SendTask*), as
 on AWS: TimeoutSeconds and HeartbeatSeconds fail it if the poller goes silent (no lease is
-renewed for it, so it is never handed to a second poller meanwhile).
+renewed for it, so it is never handed to a second poller meanwhile). A poller's only sign of
+life is its heartbeat, so a lease would hand a slow poller's task to a second one; a Retry on
+States.HeartbeatTimeout is the definition's own way to give a lost poller's task to the next.
 """
 
 from __future__ import annotations

@@ -262,6 +262,49 @@ def test_an_activity_worker_in_another_process_polls_and_answers(
         client.describe_activity(activityArn=activity)
 
 
+def test_a_task_whose_poller_is_killed_times_out_and_its_retry_reaches_another_poller(
+    client: Any, server: ServeProcess, sfn_worker, tmp_path: Path
+) -> None:
+    """As on AWS, a polled task is the poller's until it answers: a poller SIGKILLed mid-task
+    fails it with States.HeartbeatTimeout once HeartbeatSeconds pass (the timer runs in a real
+    `sfn worker`), a Retry on that error schedules it again, and a second poller process gets
+    it; the dead poller's token answers TaskTimedOut."""
+    sfn_worker(env={"SFN_TIMER_POLL": "0.05"})  # no activity of its own: it runs the timers
+    activity = client.create_activity(name="fragile")["activityArn"]
+    retry = {"ErrorEquals": ["States.HeartbeatTimeout"], "IntervalSeconds": 1, "MaxAttempts": 1}
+    task = {"Type": "Task", "Resource": activity, "HeartbeatSeconds": 2, "Retry": [retry]}
+    definition = json.dumps({"StartAt": "Double", "States": {"Double": {**task, "End": True}}})
+    arn = client.create_state_machine(name="fragile", definition=definition, roleArn=ROLE)[
+        "stateMachineArn"
+    ]
+    execution = client.start_execution(stateMachineArn=arn, input='{"n": 21}')["executionArn"]
+    token_file = tmp_path / "first-token"
+    first = subprocess.Popen(
+        [sys.executable, str(HERE / "silent_poller.py"), server.url, activity, str(token_file)]
+    )
+    try:
+        first_token = wait_for_file(token_file, timeout=60).read_text()
+    finally:
+        first.kill()  # SIGKILL, mid-task
+        first.wait(30)
+    second = subprocess.run(
+        [sys.executable, str(HERE / "activity_worker.py"), server.url, activity, "1"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert second.returncode == 0, second.stderr
+    described = finished(client, execution)
+    assert (described["status"], json.loads(described["output"])) == ("SUCCEEDED", {"doubled": 42})
+    events = client.get_execution_history(executionArn=execution)["events"]
+    types = [e["type"] for e in events]
+    assert types[2:8] == [
+        "ActivityScheduled", "ActivityStarted", "ActivityTimedOut",
+        "ActivityScheduled", "ActivityStarted", "ActivitySucceeded",
+    ]  # fmt: skip
+    assert events[4]["activityTimedOutEventDetails"]["error"] == "States.HeartbeatTimeout"
+    with pytest.raises(client.exceptions.TaskTimedOut):
+        client.send_task_success(taskToken=first_token, output="{}")
+
+
 def test_test_state_through_boto3(server: ServeProcess) -> None:
     # botocore sends TestState to `sync-<host>`: an IP endpoint needs the prefix off.
     client = boto3.client(
