@@ -166,7 +166,9 @@ def test_column_headers_sort_by_start_and_stop_time_both_ways(engine, client):
     page = client.get("/executions?status=SUCCEEDED&order=oldest").text
     assert 'href="/executions?status=SUCCEEDED&amp;order=newest"' in page
     assert 'id="sort-stopped" href="/executions?status=SUCCEEDED&amp;order=ended-newest"' in page
+    assert 'id="order-note"' not in page
     page = client.get("/executions?order=ended-newest").text
+    assert "only executions that have ended are listed" in page
     assert 'id="sort-stopped" href="/executions?order=ended-oldest">Stopped ↓' in page
 
 
