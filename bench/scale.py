@@ -81,7 +81,7 @@ def w5_at_scale(server: BenchRedis, executions: int) -> dict[str, Json]:
     flush(client)
     with MemoryWatch(client) as watch:
         result = sfn_runs.measure(client, server.url, spec)
-    result["redis_peak_bytes"] = watch.peak - result["census"]["baseline_bytes"]
+    result["redis_peak_bytes"] = _peak(watch, result["census"])
     return result
 
 
@@ -111,12 +111,19 @@ def w3_at_size(server: BenchRedis, items: int) -> dict[str, Json]:
         "items": items,
         "seconds": seconds,
         "transitions_per_s": (items + 1) / seconds,
-        "redis_peak_bytes": watch.peak - baseline,
+        "redis_peak_bytes": _peak(watch, found),
         "history_events": history_events,
         "history_bytes": history_bytes,
         "census": found,
         "worker_peak_rss_mib": worker_peak,
     }
+
+
+def _peak(watch: MemoryWatch, found: dict[str, Json]) -> int:
+    """The highest of the watch's samples and the census's own reading of what is kept: the
+    census reads after the watch stops (job results and registries still grow meanwhile), and a
+    reading it took is a sample of the same server too."""
+    return max(watch.peak - found["baseline_bytes"], found["redis_bytes"])
 
 
 def _check(items: int, described: dict[str, Json]) -> None:
