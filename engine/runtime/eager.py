@@ -61,6 +61,11 @@ class Chain:
         self._next = (job, reads)
         self.claimed += 1
 
+    @property
+    def pending(self) -> bool:
+        """Whether a claimed Task waits to be run."""
+        return self._next is not None
+
     def take(self) -> tuple[dict[str, Json], Reads] | None:
         """The claimed Task to run now and its reads, if any (each is taken once)."""
         claimed, self._next = self._next, None

@@ -5,7 +5,9 @@ joins inline, without an RQ hop, when that end completes the group, exceeds its 
 frees a MaxConcurrency slot. A join (`advance_group`, also the `advance_group` job and the
 group's join timer) starts children in batches: one guarded commit creates up to `groups.BATCH`
 of them (the free MaxConcurrency slots), running each one's first step in memory, so a child
-whose first step ends it (a Pass iterator) ends inside that same commit; the commit counts
+whose first step ends it (a Pass iterator) ends inside that same commit and its slot is free
+again: the same commit goes on with the next children (a Map of 1,000 Pass items with
+MaxConcurrency 10 is 10 commits, not 100; never more than MaxConcurrency running); it counts
 `started` and is guarded by it, so two racing joins start each child once. Once the outcome is
 known, the join delivers `ChildrenDone` / `ChildFailed` to the parent in the commit that closes
 the group, so the parent hears exactly once. A crash between a commit and its join is covered
@@ -100,8 +102,9 @@ def advance_group(runtime: Runtime, execution: str, group_id: str) -> None:
             specs = _specs(runtime.redis, execution, group_id, wanted)
         else:
             specs = specs[: len(wanted)]
-        if _start_batch(runtime, execution, group_id, record, meta, specs):
-            nxt = started + len(specs)
+        count = _start_batch(runtime, execution, group_id, record, meta, specs)
+        if count is not None:
+            nxt = started + count
             positions = list(range(nxt, min(total, nxt + _prefetch(record))))
         else:
             positions = []
@@ -147,8 +150,10 @@ def _start_batch(
     record: dict[str, str],
     meta: dict[str, str],
     specs: list[Json],
-) -> bool:
-    """Start `specs`' children in one commit, guarded by the group's `started` count.
+) -> int | None:
+    """Start `specs`' children in one commit, guarded by the group's `started` count, and
+    more after them while children end in their first step (`_more`); return how many
+    started, or None when the commit lost the race.
 
     Each child's first step runs here; its events go to the history in index order. A child
     whose failure exceeds the tolerance ends the batch: no child after it starts."""
@@ -157,8 +162,11 @@ def _start_batch(
     write.field_is(keys.meta(execution), "status", RUNNING)
     write.field_is(group_key, "started", record["started"])
     write.field_is(group_key, "delivered", "0")
-    failed, count = int(record["failed"]), 0
-    for spec in specs:
+    failed, count, ended = int(record["failed"]), 0, 0
+    limit, running = int(record["maxConcurrency"]), _running(record)
+    specs = list(specs)
+    while count < len(specs) and not (limit and running >= limit):
+        spec = specs[count]
         index = spec["index"]
         run = Run(child_run_id(group_id, index), tuple(spec["machinePath"]), group_id, index)
         trigger = Start(spec["input"], spec["context"])
@@ -166,12 +174,41 @@ def _start_batch(
         runtime.write(write, execution, trigger, decision)
         count += 1
         ends = [e for e in decision.step.effects if isinstance(e, Finish)]
+        ended += bool(ends)
+        running += not ends
         failed += sum(e.status != "SUCCEEDED" for e in ends)
         if groups.exceeded(failed, record):
             break
+        if count == len(specs) and limit:
+            specs += _more(runtime.redis, execution, group_id, record, count, ended)
     write.add(group_key, "started", count)
     groups.push_join_timer(write, runtime.config, execution, group_id)
-    return write.commit() is not None
+    return count if write.commit() is not None else None
+
+
+def _running(record: dict[str, str]) -> int:
+    return int(record["started"]) - int(record["finished"])
+
+
+def _more(
+    client: redis.Redis,
+    execution: str,
+    group_id: str,
+    record: dict[str, str],
+    count: int,
+    ended: int,
+) -> list[Json]:
+    """The specs of the children a batch with a MaxConcurrency may start after its first
+    `count`, of which `ended` ended in their first step (each freed its slot again): when all
+    did, as many as one commit takes (`groups.BATCH`; the batch stops at the limit should the
+    next ones not end), else as many as there is room for."""
+    started = int(record["started"]) + count
+    room = min(int(record["total"]) - started, groups.BATCH - count)
+    if ended < count:
+        room = min(room, int(record["maxConcurrency"]) - (_running(record) + count - ended))
+    if room <= 0:
+        return []
+    return _specs(client, execution, group_id, list(range(started, started + room)))
 
 
 def _outcome(

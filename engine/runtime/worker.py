@@ -47,6 +47,10 @@ RECONNECT_MAX_SECONDS = 2.0
 WARM_MODULES = ("engine.definition.compiler",)
 # How often a worker running claimed Tasks tells RQ it lives (RQ forgets it after 420 s + 60 s).
 HEARTBEAT_SECONDS = 60.0
+# RQ beats (3 round trips each) before every dequeue, after it and after every job, all with
+# its default time-to-live (worker_ttl + 60 s, 480 s by default) while a dequeue blocks for
+# worker_ttl - 15 s at most: a default beat this soon after the last one is left out.
+BEAT_AGAIN_SECONDS = 5.0
 # Longer than RQ's blocking dequeue (its worker TTL of 420 s less 15 s) plus its margin.
 SOCKET_TIMEOUT_SECONDS = 420.0
 
@@ -104,19 +108,58 @@ class ForkingWorker(OnlySfnJobs, Worker):
 
 
 class SfnWorker(OnlySfnJobs, SimpleWorker):
-    """RQ's SimpleWorker that, once a job ends, runs the Tasks the job claimed (`eager`)."""
+    """RQ's SimpleWorker that, once a job's function returns, runs the Tasks the job claimed
+    (`eager`), before RQ's own bookkeeping of the job: that bookkeeping (about 6 round trips)
+    would otherwise come between a run's Task and the next one it claimed. Claimed Tasks that
+    are still waiting once the job ended (its function failed after its commit) run then."""
 
     def __init__(self, *args: Any, config: RuntimeConfig | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.config = config or settings.current()
+        self._beaten = -BEAT_AGAIN_SECONDS  # when this worker last beat with RQ's default TTL
+        self._chain: eager.Chain | None = None
+        self._chain_stopped: BaseException | None = None
+
+    def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:
+        """RQ's heartbeat in one round trip, and none when a default one was just sent.
+
+        A beat with its own TTL (RQ sets the job's while it runs) or inside RQ's pipeline is
+        always sent, and makes the next default beat go out too."""
+        if timeout is not None or pipeline is not None:
+            self._beaten = -BEAT_AGAIN_SECONDS
+            super().heartbeat(timeout, pipeline)
+            return
+        if time.monotonic() - self._beaten < BEAT_AGAIN_SECONDS:
+            return
+        with self.connection.pipeline(transaction=False) as pipe:
+            super().heartbeat(None, pipe)
+            pipe.execute()
+        self._beaten = time.monotonic()
 
     def execute_job(self, job: Job, queue: Queue) -> None:
         with eager.chain(self.queue_names(), self._stopping, self.config.eager_tasks) as chain:
-            super().execute_job(job, queue)
-            if chain is not None and chain.claimed:
+            self._chain, self._chain_stopped = chain, None
+            try:
+                super().execute_job(job, queue)
+            finally:
+                self._chain = None
+            if self._chain_stopped is not None:
+                raise self._chain_stopped
+            if chain is not None and chain.pending:
                 self.set_state(WorkerStatus.BUSY)
                 self._run_claimed(chain)
                 self.set_state(WorkerStatus.IDLE)
+
+    def _finalize_success(self, job: Job, queue: Queue, execution: Any, return_value: Any) -> None:
+        """RQ's step after a job's function returned (outside its time limit): the claimed
+        Tasks run first. What stops them (a stop signal) is raised once RQ has recorded the
+        job, as it was before, not taken by RQ for the job's own failure."""
+        if self._chain is not None and self._chain.pending:
+            try:
+                self._run_claimed(self._chain)
+            except BaseException as error:
+                self._chain_stopped = error
+        super()._finalize_success(job, queue, execution, return_value)
 
     def _stopping(self) -> bool:
         return _stop_requested(self)

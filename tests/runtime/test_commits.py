@@ -137,11 +137,54 @@ def test_a_pass_map_starts_its_children_in_batches_in_index_order(
     assert kinds == ["MapIterationStarted", "MapIterationSucceeded"] * 250
 
 
-def test_max_concurrency_limits_each_batch(engine: Engine, monkeypatch) -> None:
+def test_children_ending_in_their_first_step_free_their_slots_within_the_batch(
+    engine: Engine, monkeypatch
+) -> None:
     commits = count_commits(monkeypatch)
-    execution = engine.start_execution(pass_map(MaxConcurrency=10), list(range(45)))
-    assert json.loads(drain(engine, execution)["output"]) == list(range(45))
-    assert len(commits) == 1 + 5 + 1
+    execution = engine.start_execution(pass_map(MaxConcurrency=10), list(range(145)))
+    assert json.loads(drain(engine, execution)["output"]) == list(range(145))
+    # The start, 2 batches of at most 100 children (each ended before the next started), the
+    # delivery.
+    assert len(commits) == 1 + 2 + 1
+    history = engine.history(execution)
+    kinds = [e["type"] for e in history if e["type"].startswith("MapIteration")]
+    assert kinds == ["MapIterationStarted", "MapIterationSucceeded"] * 145
+    assert iteration_indexes(history, "MapIterationStarted") == list(range(145))
+
+
+def test_max_concurrency_limits_each_batch(engine: Engine) -> None:
+    execution = engine.start_execution(task_map("commit_echo", MaxConcurrency=10), list(range(25)))
+    group = _group_of(engine, execution)
+    runtime.advance_group(engine.runtime, execution, group)
+    assert engine.store.group(execution, group)["started"] == "10"  # none of them has ended
+    history = engine.history(execution)
+    assert iteration_indexes(history, "MapIterationStarted") == list(range(10))
+    assert json.loads(drain(engine, execution)["output"]) == list(range(25))
+
+
+def test_a_batch_counts_only_the_children_still_running_against_max_concurrency(
+    engine: Engine,
+) -> None:
+    odd = {"Variable": "$", "IsNumeric": True}  # odd items wait for a Task, even ones end
+    processor = {
+        "StartAt": "Odd?",
+        "States": {
+            "Odd?": {"Type": "Choice", "Default": "Ends",
+                     "Choices": [{"And": [odd, {"Variable": "$", "NumericEqualsPath": "$"}],
+                                  "Next": "Waits"}]},
+            "Ends": {"Type": "Pass", "End": True},
+            "Waits": {"Type": "Task", "Resource": "commit_echo", "End": True},
+        },
+    }  # fmt: skip
+    state = {"Type": "Map", "ItemProcessor": processor, "MaxConcurrency": 2, "End": True}
+    definition = {"StartAt": "M", "States": {"M": state}}
+    items = [{"wait": False}, 1, {"wait": False}, 3, {"wait": False}, 5]
+    execution = engine.start_execution(definition, items)
+    group = _group_of(engine, execution)
+    runtime.advance_group(engine.runtime, execution, group)
+    # 0 ends, 1 runs, 2 ends, 3 runs: 2 running, the limit; 4 and 5 wait for a slot.
+    assert engine.store.group(execution, group)["started"] == "4"
+    assert json.loads(drain(engine, execution)["output"]) == items
 
 
 def test_racing_joins_start_each_child_once(engine: Engine, monkeypatch) -> None:
