@@ -250,7 +250,8 @@ class _Driver:
             return
         for event in events:
             event_id = len(history) + 1
-            previous = previous_event_id(history[-1] if history else None, event, event_id)
+            last = history[-1] if history else None
+            previous = previous_event_id(last, event, event_id, lambda i: history[i - 1])
             stamped = {"id": event_id, "previousEventId": previous}
             history.append({**stamped, "timestamp": iso(self.env.now()), **event})
 

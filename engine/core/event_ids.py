@@ -11,19 +11,23 @@ events, so a reader numbering from the middle of a history starts that far befor
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 Event = dict[str, Any]
+# An earlier event by its id (None when it is not at hand).
+Earlier = Callable[[int], Event | None]
 
 # previousEventId depends on the previous event's, and so on back, but a chain of shared
 # previousEventIds never spans more than a few events (ExecutionStarted, MapStateEntered,
-# EvaluationFailed is the longest seen: 3).
-LOOKBACK = 8
+# EvaluationFailed is the longest seen: 3), and a Distributed Map's MapStateExited looks back
+# to its MapStateEntered (5 events), itself numbered from 3 before.
+LOOKBACK = 12
 
 _ITERATION_ENDS = frozenset({"MapIterationSucceeded", "MapIterationFailed", "MapIterationAborted"})
 _BLOCK_SUCCEEDED = frozenset({"MapStateSucceeded", "ParallelStateSucceeded"})
 _BLOCK_EXITED = frozenset({"MapStateExited", "ParallelStateExited"})
+_RUN_ENDS = frozenset({"MapRunSucceeded", "MapRunFailed", "MapRunAborted"})
 
 
 def shares_previous(last_type: str, event_type: str) -> bool:
@@ -51,17 +55,44 @@ def numbered(events: Iterable[Event], first_id: int = 1) -> Iterator[Event]:
     `LOOKBACK` events on (read from `first_id - LOOKBACK` and drop those).
     """
     last: Event | None = None
+    window: dict[int, Event] = {}
     for event_id, event in enumerate(events, first_id):
-        last = {"id": event_id, "previousEventId": previous_event_id(last, event, event_id)}
+        previous = previous_event_id(last, event, event_id, window.get)
+        last = {"id": event_id, "previousEventId": previous}
         last.update(event)
+        window[event_id] = last
+        window.pop(event_id - LOOKBACK, None)
         yield last
 
 
-def previous_event_id(last: Event | None, event: Event, event_id: int) -> int:
+def previous_event_id(
+    last: Event | None, event: Event, event_id: int, earlier: Earlier = lambda _: None
+) -> int:
     """The `previousEventId` of `event`, numbered `event_id`, written after `last` (a numbered
-    event, or None when `event` is the first one read)."""
+    event, or None when `event` is the first one read); `earlier` finds the few events
+    before `last` by id."""
     if last is None:
         return 0 if event_id == 1 else event_id - 1
-    if shares_previous(last["type"], event["type"]):
-        return last["previousEventId"]
-    return last["id"]
+    if not shares_previous(last["type"], event["type"]):
+        return last["id"]
+    shared = last["previousEventId"]
+    run_end = earlier(shared) if event["type"] in _BLOCK_EXITED else None
+    ends_run = run_end is not None and run_end["type"] in _RUN_ENDS
+    if ends_run and not _entered_first(run_end, earlier):
+        # A Distributed Map's MapStateExited points past its MapRunSucceeded to MapRunStarted,
+        # unless the Map was the first state (12 of 12 recordings).
+        return run_end["previousEventId"]
+    return shared
+
+
+def _entered_first(event: Event, earlier: Earlier) -> bool:
+    """Whether the state `event` belongs to was entered first thing (its Entered event shares
+    ExecutionStarted's previousEventId 0), walking back through previousEventIds."""
+    for _ in range(LOOKBACK):
+        found = earlier(event["previousEventId"])
+        if found is None:
+            return False
+        if found["type"].endswith("StateEntered"):
+            return found["previousEventId"] == 0
+        event = found
+    return False

@@ -15,22 +15,6 @@ from compare_history import id_differences
 
 CASES = load_cases()
 KNOWN = load_known_failures()
-# Recorded histories whose previousEventIds sfn does not reproduce, with why.
-HISTORY_KNOWN = {
-    case_id: "a DISTRIBUTED Map after another state: AWS's MapStateExited points to "
-    "MapRunStarted there, to MapRunSucceeded when the Map is the first state"
-    for case_id in (
-        "assign/test_assign_reference_variables.TestAssignReferenceVariables."
-        "test_reference_in_map_state[MAP_STATE_REFERENCE_IN_ITEM_SELECTOR]/get_execution_history",
-        "assign/test_assign_reference_variables.TestAssignReferenceVariables."
-        "test_reference_in_map_state[MAP_STATE_REFERENCE_IN_TOLERATED_FAILURE_PATH]"
-        "/get_execution_history",
-        "scenarios/test_base_scenarios.TestBaseScenarios."
-        "test_map_state_config_distributed_item_selector_parameters/get_execution_history",
-        "scenarios/test_base_scenarios.TestBaseScenarios."
-        "test_map_state_config_distributed_items_path_from_previous/get_execution_history",
-    )
-}
 
 
 def _param(case: dict) -> pytest.param:
@@ -42,7 +26,6 @@ def _param(case: dict) -> pytest.param:
 
 def test_known_failures_name_existing_cases() -> None:
     assert sorted(set(KNOWN) - {case["id"] for case in CASES}) == []
-    assert sorted(set(HISTORY_KNOWN) - {case["id"] for case in CASES}) == []
 
 
 @pytest.mark.parametrize("case", [_param(case) for case in CASES])
@@ -51,4 +34,4 @@ def test_case(case: dict) -> None:
     differences = compare(case, result)
     assert not differences, "\n".join(differences)
     ids = id_differences(case, result.history)
-    assert bool(ids) == (case["id"] in HISTORY_KNOWN), "\n".join(ids) or "history matches now"
+    assert not ids, "\n".join(ids)  # every recorded history's ids and previousEventIds

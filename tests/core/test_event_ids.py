@@ -64,3 +64,27 @@ def test_numbering_from_the_middle_agrees_after_the_lookback() -> None:
     first = 10
     tail = list(numbered(({"type": t} for t in types[first - 1 :]), first))
     assert tail[LOOKBACK:] == whole[first - 1 + LOOKBACK :]
+
+
+DISTRIBUTED = ["MapStateEntered", "MapStateStarted", "MapRunStarted", "MapRunSucceeded"]
+DISTRIBUTED += ["MapStateSucceeded", "MapStateExited", "SucceedStateEntered"]
+
+
+def test_a_distributed_map_s_exit_points_to_its_map_run_start_unless_it_came_first() -> None:
+    """As the 12 recorded Distributed Map histories have it: after another state, MapStateExited
+    points to MapRunStarted; as the first state, to MapRunSucceeded."""
+    after_pass = ids("ExecutionStarted", "PassStateEntered", "PassStateExited", *DISTRIBUTED)
+    assert after_pass[-2:] == [(9, 6), (10, 9)]  # 6: MapRunStarted
+    first = ids("ExecutionStarted", *DISTRIBUTED)
+    assert first[-2:] == [(7, 5), (8, 7)]  # 5: MapRunSucceeded
+    # an inline Map's exit is untouched: it points where MapStateSucceeded does
+    inline = ["PassStateExited", "MapStateEntered", "MapStateStarted", "MapStateSucceeded"]
+    assert ids(*inline, "MapStateExited")[-2:] == [(4, 3), (5, 3)]
+
+
+def test_a_distributed_map_numbered_from_the_middle_agrees_after_the_lookback() -> None:
+    types = ["ExecutionStarted", "PassStateEntered", "PassStateExited", *DISTRIBUTED * 3]
+    whole = list(numbered({"type": t} for t in types))
+    first = 5
+    tail = list(numbered(({"type": t} for t in types[first - 1 :]), first))
+    assert tail[LOOKBACK:] == whole[first - 1 + LOOKBACK :]
