@@ -17,6 +17,7 @@ import uuid
 import bench.activities  # noqa: F401  (W5's activities)
 from bench.redis_server import BenchRedis
 from bench.workloads import BY_ID, check_output, count_transitions
+from engine.activities import default_registry
 from engine.runtime.engine import Engine
 from engine.runtime.store import FINAL_STATUSES
 from engine.runtime.timers import fire_due
@@ -30,7 +31,7 @@ def run_to_end(engine: Engine, workload_id: str, executions: int) -> list[str]:
         engine.start_execution(definition, payload, str(uuid.uuid4()), state_machine=workload_id)
         for _ in range(executions)
     ]
-    worker = make_worker(engine.redis, ["sfn"], SfnWorker)
+    worker = make_worker(engine.redis, ["sfn"], SfnWorker, activities=engine.activities)
     pending = set(started)
     while pending:
         worker.work(burst=True, logging_level="WARNING")
@@ -49,7 +50,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=30)
     options = parser.parse_args()
     with BenchRedis() as server:
-        engine = Engine(client=server.client())
+        engine = Engine(client=server.client(), activities=default_registry)
         profiler = cProfile.Profile()
         profiler.runcall(run_to_end, engine, options.workload, options.executions)
     for order in ("tottime", "cumulative"):

@@ -19,6 +19,7 @@ import time
 
 import redis
 
+from engine.activities import Registry
 from engine.runtime import dispatch
 from engine.runtime.connection import connect
 from engine.runtime.worker import SfnWorker, make_worker
@@ -35,10 +36,12 @@ def noop() -> None:
     """The job: nothing, so what is measured is RQ's own cost per job."""
 
 
-def worker(client: redis.Redis) -> SfnWorker:
-    """sfn's worker on the no-op queue alone (it fails if it would listen on more)."""
+def worker(client: redis.Redis, activities: Registry | None = None) -> SfnWorker:
+    """sfn's worker on the no-op queue alone (it fails if it would listen on more: it runs no
+    activity, unless given some)."""
     # The no-op is no sfn job: allowed here only, so the allowlist check is measured too.
-    built = make_worker(client, [], SfnWorker, also_allowed=[NOOP])
+    registry = activities if activities is not None else Registry()
+    built = make_worker(client, [], SfnWorker, also_allowed=[NOOP], activities=registry)
     if built.queue_names() != [QUEUE]:
         raise RuntimeError(f"the no-op worker listens on {built.queue_names()}, not [{QUEUE}]")
     return built

@@ -27,6 +27,7 @@ import bench.activities  # noqa: F401  (W5's activities, for the start-time reso
 from bench import census, machine, sfn_runs
 from bench.redis_server import BenchRedis, flush, used_memory
 from bench.workloads import BY_ID
+from engine.activities import default_registry
 from engine.runtime import keys
 from engine.runtime.engine import Engine
 
@@ -92,7 +93,7 @@ def w3_at_size(server: BenchRedis, items: int) -> dict[str, Json]:
     baseline = used_memory(client)
     workers = sfn_runs.Workers(server.url).wait_ready(client)
     try:
-        engine = Engine(client=client)
+        engine = Engine(client=client, activities=default_registry)
         with MemoryWatch(client) as watch:
             started = time.perf_counter()
             execution = engine.start_execution(

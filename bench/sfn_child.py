@@ -27,6 +27,7 @@ from bench import census
 from bench.redis_server import exec_calls
 from bench.stats import own_peak_rss_mib
 from bench.workloads import BY_ID, Workload, check_output, count_transitions
+from engine.activities import default_registry
 from engine.runtime.connection import connect
 from engine.runtime.engine import Engine
 from engine.runtime.worker import EmbeddedWorker
@@ -123,8 +124,10 @@ def _seconds(start: str, stop: str) -> float:
 
 def measure(url: str, spec: dict[str, Json]) -> dict[str, Json]:
     workload = BY_ID[spec["workload"]]
-    engine = Engine(client=connect(url))
-    worker = EmbeddedWorker(engine.redis).start() if spec["mode"] == "embedded" else None
+    engine = Engine(client=connect(url), activities=default_registry)
+    worker = None
+    if spec["mode"] == "embedded":
+        worker = EmbeddedWorker(engine.redis, activities=engine.activities).start()
     try:
         seconds, starts, commits, latencies, drains, after = [], [], [], [], [], []
         own, round_trips = [], []

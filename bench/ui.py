@@ -61,7 +61,7 @@ def long_history(engine: Engine, items: int) -> str:
     execution = engine.start_execution(
         definition, {"items": list(range(items))}, "long-history", state_machine="long"
     )
-    with EmbeddedWorker(engine.redis):
+    with EmbeddedWorker(engine.redis, activities=engine.activities):
         described = engine.wait(execution, timeout=600)
     print(f"  {execution}: {described['status']}, {engine.store.history_length(execution)} events")
     return execution

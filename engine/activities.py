@@ -57,7 +57,9 @@ class Activity:
 
 
 class Registry:
-    """Activities by name. `default_registry` is the one `@activity` fills."""
+    """Activities by name. `default_registry` is the one `@activity` fills; the processes (the
+    CLI's commands, `sfn worker`, an `Engine`) hold the one they run and pass it down, so the
+    runtime never reads a global one."""
 
     def __init__(self) -> None:
         self._activities: dict[str, Activity] = {}
@@ -89,6 +91,15 @@ class Registry:
 
     def get(self, name: str) -> Activity | None:
         return self._activities.get(name)
+
+    def lookup(self, name: str) -> Callable[..., Any] | None:
+        """The function registered under `name`, or None (what the integrations table asks)."""
+        entry = self._activities.get(name)
+        return None if entry is None else entry.function
+
+    def routes(self) -> dict[str, str]:
+        """Activity name -> the queue `@activity(queue=)` routes its Tasks to."""
+        return {name: entry.queue for name, entry in self._activities.items() if entry.queue}
 
     def names(self) -> list[str]:
         return sorted(self._activities)

@@ -42,8 +42,7 @@ def run_durable(
     from engine.runtime.engine import Engine
 
     interrupt_on_stop_signals()
-    load_activities(activity_specs)
-    engine = Engine(redis_url)
+    engine = Engine(redis_url, activities=load_activities(activity_specs))
     # The embedded worker runs the tasks here, so each resource must name an activity loaded
     # here, even when none is; remote workers (--no-worker) may know activities we do not.
     check = True if worker else None
@@ -115,7 +114,9 @@ def _follow(
 
     stderr = click.get_text_stream("stderr")
     progress = Progress(stderr, tty=stderr.isatty()) if show else None
-    embedded = EmbeddedWorker(engine.redis).start() if worker else None
+    embedded = None
+    if worker:
+        embedded = EmbeddedWorker(engine.redis, activities=engine.activities).start()
     if not worker and not _workers_running(engine):
         click.echo("warning: no `sfn worker` is running; the execution waits for one", err=True)
     seen, outage = 0, Outage(REDIS_PATIENCE, revive)

@@ -76,7 +76,7 @@ def worker(
     registry = load_activities(activity_specs)
     names = ", ".join(registry.names()) or "none (give --activities MODULE|PATH)"
     click.echo(f"sfn worker: activities: {names}", err=True)
-    click.echo(f"sfn worker: queues: {', '.join(listen_queues(queues))}", err=True)
+    click.echo(f"sfn worker: queues: {', '.join(listen_queues(queues, registry))}", err=True)
     url = resolve_redis_url(redis_url)
     client = connect(url)
     keep_embedded_server(redis_url)
@@ -84,10 +84,11 @@ def worker(
     if concurrency == 1:
         client.close()
         options = {"burst": burst, "log_level": level, "fork": fork, "config": config}
-        run_worker(worker_client(url), queues, **options)
+        run_worker(worker_client(url), queues, **options, activities=registry)
         return
     client.close()
-    failed = run_pool(url, concurrency, queues, burst=burst, log_level=level, fork=fork)
+    options = {"burst": burst, "log_level": level, "fork": fork, "activities": registry}
+    failed = run_pool(url, concurrency, queues, **options)
     if failed:
         raise SystemExit(1)
 

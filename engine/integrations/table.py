@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-from engine.activities import default_registry
 from engine.definition.resources import ACTIVITY, LAMBDA, TASK, ResourceKind, classify
 from engine.errors import SfnError, UnknownResource
 from engine.integrations.base import Children, Integration, Json, Lookup, Runner
@@ -98,23 +97,19 @@ def resolve(resource: str) -> Binding:
     return binding
 
 
-def registry_lookup(name: str) -> Callable[..., Json] | None:
-    entry = default_registry.get(name)
-    return None if entry is None else entry.function
-
-
 def runner(
     resource: str,
     task_input: Json,
-    lookup: Lookup = registry_lookup,
-    known: Callable[[], list[str]] = default_registry.names,
+    lookup: Lookup,
+    known: Callable[[], list[str]],
     children: Children | None = None,
     *,
     settings: IntegrationSettings,
 ) -> Runner:
-    """What runs a Task attempt of `resource` with `task_input` (`children` starts nested
-    executions; `settings` are the process's). UnknownResource (listing the `known` activities)
-    or UnhandledResource when nothing registered runs it."""
+    """What runs a Task attempt of `resource` with `task_input`: `lookup` finds an activity's
+    function (the caller's registry), `children` starts nested executions, `settings` are the
+    process's. UnknownResource (listing the `known` activities) or UnhandledResource when
+    nothing registered runs it."""
     binding = resolve(resource)
     try:
         return binding.integration.runner(binding.kind, task_input, lookup, children, settings)
@@ -124,8 +119,8 @@ def runner(
 
 def check(
     definition: Mapping[str, Json],
-    lookup: Lookup = registry_lookup,
-    known: Callable[[], list[str]] = default_registry.names,
+    lookup: Lookup,
+    known: Callable[[], list[str]],
     *,
     skip: Callable[[str], bool] = lambda name: False,
     activities: bool = True,

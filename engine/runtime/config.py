@@ -88,6 +88,11 @@ class RuntimeConfig:
             return self
         return replace(self, workflows=Path(folder))
 
+    def with_routes(self, routes: Mapping[str, str]) -> RuntimeConfig:
+        """This config with the queues activities were registered with (`@activity(queue=)`,
+        `Registry.routes`), which win over $SFN_ACTIVITY_QUEUES."""
+        return replace(self, activity_queues={**self.activity_queues, **routes})
+
     def kill_after(self, timeout_seconds: int | None) -> int:
         """RQ's timeout for a Task attempt: a while after its TimeoutSeconds (the state has
         failed with States.Timeout by then), so a hung activity does not hold a worker."""

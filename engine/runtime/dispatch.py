@@ -17,6 +17,7 @@ from redis.client import Pipeline
 from rq import Queue
 from rq.serializers import JSONSerializer
 
+from engine.activities import strip_integration_suffix
 from engine.runtime import allowlist, keys
 from engine.runtime.config import RuntimeConfig
 from engine.runtime.timer_entries import JobWatch, encode
@@ -45,14 +46,10 @@ def activity_queue(name: str) -> str:
 
 
 def queue_for(resource: str, config: RuntimeConfig) -> str:
-    """The queue an activity's jobs go to: `@activity(queue=)`, $SFN_ACTIVITY_QUEUES
-    (`config.activity_queues`), or the activity's own queue (`activity_queue`)."""
-    from engine import activities
-
-    name = activities.strip_integration_suffix(resource)
-    entry = activities.default_registry.get(name)
-    if entry is not None and entry.queue:
-        return entry.queue
+    """The queue an activity's jobs go to: its route in `config.activity_queues` (the process's
+    `@activity(queue=)` routes over $SFN_ACTIVITY_QUEUES, `RuntimeConfig.with_routes`), else
+    the activity's own queue (`activity_queue`)."""
+    name = strip_integration_suffix(resource)
     return config.activity_queues.get(name) or activity_queue(name)
 
 

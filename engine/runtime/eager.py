@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 import redis
 
-from engine import activities
 from engine.runtime import dispatch, keys, leases
 from engine.runtime.config import RuntimeConfig
 
@@ -38,8 +37,15 @@ Json = Any
 class Chain:
     """The Tasks one worker claims in a row, from the RQ job it runs: one at a time."""
 
-    def __init__(self, queues: Collection[str], stopping: Callable[[], bool], most: int):
+    def __init__(
+        self,
+        queues: Collection[str],
+        stopping: Callable[[], bool],
+        most: int,
+        activities: Collection[str],
+    ):
         self._queues = set(queues)
+        self._activities = activities
         self._stopping = stopping
         self._most = most
         self._next: tuple[dict[str, Json], Reads] | None = None
@@ -51,7 +57,7 @@ class Chain:
             self._next is None
             and self.claimed < self._most
             and queue_name in self._queues
-            and activity in activities.default_registry
+            and activity in self._activities
             and not self._stopping()
         )
 
@@ -77,11 +83,14 @@ _local = threading.local()
 
 @contextmanager
 def chain(
-    queues: Collection[str], stopping: Callable[[], bool], most: int
+    queues: Collection[str],
+    stopping: Callable[[], bool],
+    most: int,
+    activities: Collection[str],
 ) -> Iterator[Chain | None]:
     """While a worker runs one RQ job and the Tasks it claims, at most `most` (None when eager
-    tasks are off)."""
-    _local.chain = Chain(queues, stopping, most) if most > 0 else None
+    tasks are off), only of the `activities` the worker runs."""
+    _local.chain = Chain(queues, stopping, most, activities) if most > 0 else None
     try:
         yield _local.chain
     finally:

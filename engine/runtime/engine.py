@@ -16,6 +16,7 @@ from typing import Any
 
 import redis
 
+from engine.activities import Registry
 from engine.core.dataflow import payload_problem
 from engine.core.triggers import Redrive, TaskFailed, TaskSucceeded
 from engine.errors import DefinitionError, SfnError, UsageError
@@ -56,7 +57,10 @@ REDRIVE_HISTORY_LIMIT = 24_999
 
 
 class Engine:
-    """Durable executions in one Redis database (`redis_url`, $SFN_REDIS_URL or embedded)."""
+    """Durable executions in one Redis database (`redis_url`, $SFN_REDIS_URL or embedded).
+
+    `activities` are the ones this process runs (none when not given): a start checks the
+    Resources against them, and their `@activity(queue=)` routes send the Tasks it schedules."""
 
     def __init__(
         self,
@@ -64,8 +68,11 @@ class Engine:
         *,
         client: redis.Redis | None = None,
         config: RuntimeConfig | None = None,
+        activities: Registry | None = None,
     ):
         config = config or settings.current()  # a bad setting stops here, before any I/O
+        self.activities = activities if activities is not None else Registry()
+        config = config.with_routes(self.activities.routes())
         if client is None:
             from engine.runtime.connection import connect
             from engine.runtime.server import resolve_redis_url
@@ -95,8 +102,9 @@ class Engine:
         """Start an execution and return its id (same name and input: the existing one).
 
         `definition` is a path, YAML/JSON text or a dict; `input` is JSON data or JSON text.
-        Resources are checked against the registered activities when any are registered
-        (or when `check_resources` is True). `substitutions` fill `${Name}` placeholders.
+        Resources are checked against the engine's activities when it has any (or handlers
+        are registered), or when `check_resources` is True. `substitutions` fill `${Name}`
+        placeholders.
         """
         return self.start(
             definition,
@@ -124,7 +132,7 @@ class Engine:
         data, digest, default_name = _load(definition, self._validated, substitutions)
         payload = parse_input(input)
         machine_name = check_name(state_machine or default_name, "state machine")
-        _check_resources(data, check_resources)
+        _check_resources(data, check_resources, self.activities)
         name = check_name(name or str(uuid.uuid4()), "execution")
         return open_execution(self.runtime, data, digest, payload, machine_name, name, parent)
 
@@ -341,14 +349,14 @@ def _load(
     return document.data, digest, name
 
 
-def _check_resources(data: Json, check: bool | None) -> None:
-    """Refuse a definition whose Tasks nothing registered here runs: when told to, or when this
-    process registered activities or handlers (else remote workers may have them)."""
-    from engine.activities import default_registry
+def _check_resources(data: Json, check: bool | None, activities: Registry) -> None:
+    """Refuse a definition whose Tasks nothing registered here runs: when told to, or when the
+    engine has activities or this process registered handlers (else remote workers may have
+    them)."""
     from engine.integrations import check as check_tasks
     from engine.integrations.handlers import default_handlers
 
-    registered = len(default_registry) or len(default_handlers)
+    registered = len(activities) or len(default_handlers)
     if check is False or (check is None and not registered):
         return
-    check_tasks(data)
+    check_tasks(data, activities.lookup, activities.names)

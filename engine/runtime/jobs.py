@@ -4,6 +4,9 @@ Every job ends by advancing a run and committing (no extra hop). Jobs are idempo
 timer or join for something no longer awaited is a stale trigger that commits nothing. A Task
 whose result commit schedules the run's next Task may claim it (`engine.runtime.eager`): the
 worker then runs it with `run_claimed` once the RQ job ends.
+
+RQ calls a job function by its name, so the worker cannot hand it arguments of its own: the
+worker `host`s, for the jobs of its process, the activities it runs and its settings.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,8 +25,10 @@ from rq import get_current_job
 from engine import activities, integrations
 from engine.core.triggers import TaskFailed, TaskSucceeded, Trigger
 from engine.errors import UnhandledResource, UnknownResource
+from engine.runtime import config as settings
 from engine.runtime import counters, eager, keys, leases, nested, watchdog
 from engine.runtime import runtime as runs
+from engine.runtime.config import RuntimeConfig
 from engine.runtime.runtime import Runtime
 from engine.runtime.store import Reads
 from engine.runtime.timer_entries import JobWatch, encode
@@ -33,6 +39,32 @@ CALLBACK_SUFFIX = ".waitForTaskToken"
 # wait on their activity's own queue, so this happens only on a misroute: a worker given
 # `--queue X` (or an $SFN_ACTIVITY_QUEUES route to X) without loading an activity routed to X.
 UNKNOWN_ACTIVITY = "Sfn.UnknownActivity"
+
+
+@dataclass(frozen=True)
+class Host:
+    """What the worker running this process's jobs gives them: its activities and settings."""
+
+    activities: activities.Registry
+    config: RuntimeConfig
+
+
+_host: Host | None = None
+
+
+def host(registry: activities.Registry, config: RuntimeConfig) -> None:
+    """Run this process's jobs with the activities of `registry` and `config` (`make_worker`)."""
+    global _host
+    _host = Host(registry, config)
+
+
+def hosted() -> Host:
+    """What the jobs run with: the worker's, else no activity and this process's settings."""
+    return _host if _host is not None else Host(activities.Registry(), settings.current())
+
+
+def _runtime() -> Runtime:
+    return Runtime(get_current_job().connection, config=hosted().config)
 
 
 def _context(runtime: Runtime, job: dict[str, Any]) -> activities.ActivityContext:
@@ -66,7 +98,7 @@ def run_task(**job: Any) -> None:
 
     Its lease and its job watch end in the transaction that commits the result."""
     current = get_current_job()
-    runtime = Runtime(current.connection)
+    runtime = _runtime()
     execution, run_id, token = job["execution"], job["run"], job["token"]
     watch = encode(JobWatch(execution, current.origin, current.id))
     try:
@@ -97,10 +129,17 @@ def run_claimed(runtime: Runtime, job: dict[str, Any], reads: Reads, chain: eage
 
 
 def _runner(runtime: Runtime, job: dict[str, Any]) -> Callable[..., Json]:
-    """What runs the Task: the integration table's pick for its resource."""
+    """What runs the Task: the integration table's pick for its resource, with the activities
+    the worker hosts."""
     children = nested.DurableChildren(runtime)
+    registry = hosted().activities
     return integrations.runner(
-        job["resource"], job["input"], children=children, settings=runtime.config
+        job["resource"],
+        job["input"],
+        registry.lookup,
+        registry.names,
+        children,
+        settings=runtime.config,
     )
 
 
@@ -186,15 +225,15 @@ def _end(target: redis.Redis | Pipeline, lease: leases.Lease, watch: tuple[str, 
 @watched
 def notify_parent(execution: str) -> None:
     """Report an ended nested execution to its parent's Task (`engine.runtime.nested`)."""
-    nested.notify_parent(Runtime(get_current_job().connection), execution)
+    nested.notify_parent(_runtime(), execution)
 
 
 @watched
 def stop_children(execution: str) -> None:
     """Stop the nested executions a stopped execution's Tasks waited for (`nested`)."""
-    nested.stop_children(Runtime(get_current_job().connection), execution)
+    nested.stop_children(_runtime(), execution)
 
 
 @watched
 def advance_group(execution: str, group: str) -> None:
-    runs.advance_group(Runtime(get_current_job().connection), execution, group)
+    runs.advance_group(_runtime(), execution, group)

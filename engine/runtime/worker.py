@@ -33,6 +33,7 @@ from rq.serializers import JSONSerializer
 from rq.timeouts import JobTimeoutException, TimerDeathPenalty
 from rq.worker import WorkerStatus
 
+from engine.activities import Registry
 from engine.runtime import allowlist, dispatch, eager, jobs, tokens
 from engine.runtime import config as settings
 from engine.runtime.burst import drain
@@ -55,20 +56,11 @@ BEAT_AGAIN_SECONDS = 5.0
 SOCKET_TIMEOUT_SECONDS = 420.0
 
 
-def load_activities(specs: Sequence[str]) -> None:
-    """Register the activities of modules/paths `specs` (and the default places)."""
-    from engine.activity_loading import load_activities as load
-
-    load(list(specs))
-
-
-def listen_queues(queues: Sequence[str] = ()) -> list[str]:
+def listen_queues(queues: Sequence[str], activities: Registry) -> list[str]:
     """What a worker listens on: the internal `sfn` queue, the `queues` it was given (routed
-    activities), and the own queue of every activity it loaded, so it never takes a task
-    whose activity it lacks."""
-    from engine.activities import default_registry
-
-    own = [dispatch.activity_queue(name) for name in default_registry.names()]
+    activities), and the own queue of every activity it runs, so it never takes a task whose
+    activity it lacks."""
+    own = [dispatch.activity_queue(name) for name in activities.names()]
     return list(dict.fromkeys([dispatch.DEFAULT_QUEUE, *queues, *own]))
 
 
@@ -113,9 +105,16 @@ class SfnWorker(OnlySfnJobs, SimpleWorker):
     would otherwise come between a run's Task and the next one it claimed. Claimed Tasks that
     are still waiting once the job ended (its function failed after its commit) run then."""
 
-    def __init__(self, *args: Any, config: RuntimeConfig | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        config: RuntimeConfig | None = None,
+        activities: Registry | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.config = config or settings.current()
+        self.activities = activities if activities is not None else Registry()
         self._beaten = -BEAT_AGAIN_SECONDS  # when this worker last beat with RQ's default TTL
         self._chain: eager.Chain | None = None
         self._chain_stopped: BaseException | None = None
@@ -137,7 +136,8 @@ class SfnWorker(OnlySfnJobs, SimpleWorker):
         self._beaten = time.monotonic()
 
     def execute_job(self, job: Job, queue: Queue) -> None:
-        with eager.chain(self.queue_names(), self._stopping, self.config.eager_tasks) as chain:
+        most, names = self.config.eager_tasks, self.activities.names()
+        with eager.chain(self.queue_names(), self._stopping, most, names) as chain:
             self._chain, self._chain_stopped = chain, None
             try:
                 super().execute_job(job, queue)
@@ -202,13 +202,20 @@ def make_worker(
     cls: type[Worker] = SfnWorker,
     config: RuntimeConfig | None = None,
     also_allowed: Sequence[str] = (),
+    *,
+    activities: Registry,
 ) -> Worker:
-    """An RQ worker on `listen_queues(queues)` (read now: load activities first), running only
-    sfn's job functions and `also_allowed` ones (`engine.runtime.allowlist`)."""
-    names = listen_queues(queues)
+    """An RQ worker on `listen_queues(queues, activities)`, running the `activities` it is
+    given (its jobs' `jobs.host`), only sfn's job functions and `also_allowed` ones
+    (`engine.runtime.allowlist`). Their `@activity(queue=)` routes join `config`'s."""
+    config = (config or settings.current()).with_routes(activities.routes())
+    jobs.host(activities, config)
+    names = listen_queues(queues, activities)
     logging.getLogger("rq.worker").addFilter(hide_job_arguments)  # added once, however often
     job_class = allowlist.job_class(frozenset(also_allowed))
-    options: dict[str, Any] = {"config": config} if issubclass(cls, SfnWorker) else {}
+    options: dict[str, Any] = {}
+    if issubclass(cls, SfnWorker):
+        options = {"config": config, "activities": activities}
     return cls(
         [
             Queue(name, connection=client, serializer=JSONSerializer, job_class=job_class)
@@ -229,6 +236,7 @@ def run_worker(
     log_level: str = "INFO",
     fork: bool = False,
     config: RuntimeConfig | None = None,
+    activities: Registry,
 ) -> None:
     """Work until stopped (or, with `burst`, until the queues are empty and no timer of a
     running execution is pending: `engine.runtime.burst`).
@@ -237,9 +245,9 @@ def run_worker(
     quits on a timeout, and an error while it finishes a job escapes it), so a new RQ worker
     starts once Redis answers again. The job in hand is delivered again by its watch."""
     cls = ForkingWorker if fork else SfnWorker
-    config = config or settings.current()
+    config = (config or settings.current()).with_routes(activities.routes())  # the poller's too
     warm_up()
-    rq_worker = make_worker(client, queues, cls, config)
+    rq_worker = make_worker(client, queues, cls, config, activities=activities)
     poller = TimerPoller(client, config).start()
     # RQ installs its signal handlers only once its start-up has talked to Redis; until then
     # (or when Redis fails mid start-up) a stop signal must still end the worker cleanly.
@@ -260,7 +268,7 @@ def run_worker(
                     return  # told to stop while Redis was away: nothing left to finish
                 log.warning("lost Redis (%s); working again once it answers", error)
             _await_redis(client)
-            rq_worker = make_worker(client, queues, cls, config)
+            rq_worker = make_worker(client, queues, cls, config, activities=activities)
     except StopRequested:
         return  # a stop signal while waiting for Redis (RQ's handler raises it)
     finally:
@@ -325,10 +333,12 @@ def run_pool(
     burst: bool = False,
     log_level: str = "INFO",
     fork: bool = False,
+    activities: Registry,
 ) -> int:
-    """Run `processes` worker processes until they all end; return how many failed."""
+    """Run `processes` worker processes (forked: they inherit `activities`) until they all
+    end; return how many failed."""
     context = multiprocessing.get_context("fork")
-    options = (url, list(queues), burst, log_level, fork)
+    options = (url, list(queues), burst, log_level, fork, activities)
     children = [context.Process(target=_pool_member, args=options) for _ in range(processes)]
     for child in children:
         child.start()
@@ -345,8 +355,11 @@ def run_pool(
     return sum(1 for child in children if child.exitcode)
 
 
-def _pool_member(url: str, queues: list[str], burst: bool, log_level: str, fork: bool) -> None:
-    run_worker(worker_client(url), queues, burst=burst, log_level=log_level, fork=fork)
+def _pool_member(
+    url: str, queues: list[str], burst: bool, log_level: str, fork: bool, activities: Registry
+) -> None:
+    client = worker_client(url)
+    run_worker(client, queues, burst=burst, log_level=log_level, fork=fork, activities=activities)
 
 
 class _ThreadWorker(SfnWorker):
@@ -416,12 +429,15 @@ class EmbeddedWorker:
         queues: Sequence[str] = (),
         log_level: str = "WARNING",
         config: RuntimeConfig | None = None,
+        *,
+        activities: Registry,
     ):
         quiet_rq_maintenance()
         rq_notes_to_stderr()
-        config = config or settings.current()
+        config = (config or settings.current()).with_routes(activities.routes())
         self._client, self._queues, self._config = client, queues, config
-        self._worker = make_worker(client, queues, _ThreadWorker, config)
+        self._activities = activities
+        self._worker = make_worker(client, queues, _ThreadWorker, config, activities=activities)
         self._poller = TimerPoller(client, config)
         self._log_level = log_level
         self._stopping = threading.Event()
@@ -435,7 +451,9 @@ class EmbeddedWorker:
                 self._stopping.wait(RECONNECT_MAX_SECONDS)
             if self._stopping.is_set():
                 return
-            self._worker = make_worker(self._client, self._queues, _ThreadWorker, self._config)
+            self._worker = make_worker(
+                self._client, self._queues, _ThreadWorker, self._config, activities=self._activities
+            )
             self._worker._stop_requested = self._stopping.is_set()  # stop() came meanwhile
 
     def start(self) -> EmbeddedWorker:

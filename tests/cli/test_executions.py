@@ -34,7 +34,7 @@ def gate(task: dict) -> str:
 
 
 def test_list_describe_history(redis_url: str) -> None:
-    engine = Engine(redis_url)
+    engine = Engine(redis_url, activities=activities.default_registry)
     execution = engine.start_execution(PASS, {"n": 1}, name="first", state_machine="demo")
     table = CliRunner().invoke(main, ["executions", "list", "--redis-url", redis_url])
     assert table.exit_code == 0
@@ -61,8 +61,8 @@ def test_unknown_execution_is_a_message_not_a_traceback(redis_url: str) -> None:
 
 
 def test_callback_task_completed_from_the_command_line(redis_url: str) -> None:
-    engine = Engine(redis_url)
-    with EmbeddedWorker(engine.redis):
+    engine = Engine(redis_url, activities=activities.default_registry)
+    with EmbeddedWorker(engine.redis, activities=engine.activities):
         approved = engine.start_execution(CALLBACK, {}, name="yes")
         refused = engine.start_execution(CALLBACK, {}, name="no")
         tokens = [
@@ -91,12 +91,12 @@ def test_callback_task_completed_from_the_command_line(redis_url: str) -> None:
 
 
 def test_stop_and_redrive(redis_url: str) -> None:
-    engine = Engine(redis_url)
+    engine = Engine(redis_url, activities=activities.default_registry)
     waiting = engine.start_execution(CALLBACK, {}, name="stoppable")
     stopped = CliRunner().invoke(main, ["stop", waiting, "--redis-url", redis_url])
     assert stopped.exit_code == 0 and "ABORTED" in stopped.output
     OPEN["open"] = False
-    with EmbeddedWorker(engine.redis):
+    with EmbeddedWorker(engine.redis, activities=engine.activities):
         failing = engine.start_execution(GATE, {}, name="gated")
         assert engine.wait(failing, timeout=10)["status"] == "FAILED"
         OPEN["open"] = True

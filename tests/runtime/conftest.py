@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import fakeredis
 import pytest
 
+from engine.activities import default_registry
 from engine.runtime import config
 from engine.runtime.engine import Engine
 from engine.runtime.store import FINAL_STATUSES
@@ -24,7 +25,7 @@ def fake() -> Iterator[fakeredis.FakeRedis]:
 
 @pytest.fixture
 def engine(fake: fakeredis.FakeRedis) -> Engine:
-    return Engine(client=fake)
+    return Engine(client=fake, activities=default_registry)  # the tests' @activity ones
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def drain(engine: Engine, execution: str, queues: tuple[str, ...] = (), timeout=
 
     Like `sfn worker`, it listens on `sfn`, the queues of the registered activities and
     `queues` (routed activities)."""
-    worker = make_worker(engine.redis, queues)
+    worker = make_worker(engine.redis, queues, activities=engine.activities)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         worker.work(burst=True, logging_level="WARNING")

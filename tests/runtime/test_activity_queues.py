@@ -57,20 +57,23 @@ def test_workers_with_disjoint_activities_each_run_only_their_own_tasks(
 def test_a_task_whose_activity_no_worker_has_waits_in_its_queue(engine: Engine) -> None:
     definition = map_of("nobody_has_this")
     execution = engine.start_execution(definition, [{"n": 1}], check_resources=False)
-    assert activity_queue("nobody_has_this") not in listen_queues()
-    make_worker(engine.redis, [], SimpleWorker).work(burst=True, logging_level="WARNING")
+    assert activity_queue("nobody_has_this") not in listen_queues([], engine.activities)
+    make_worker(engine.redis, [], SimpleWorker, activities=engine.activities).work(
+        burst=True, logging_level="WARNING"
+    )
     assert engine.describe(execution)["status"] == "RUNNING"
     assert task_failures(engine, execution) == []
     assert len(queued_jobs(engine.redis, activity_queue("nobody_has_this"))) == 1
 
 
 def test_a_worker_listens_on_sfn_its_routed_queues_and_its_activities_queues() -> None:
-    from engine import activities
+    from engine.activities import Registry
 
-    registry_names = activities.default_registry.names()
-    queues = listen_queues(["gpu"])
-    assert queues[:2] == ["sfn", "gpu"]
-    assert queues[2:] == [f"sfn.activity.{name}" for name in registry_names]
+    registry = Registry()
+    for name in ("resize", "bill"):
+        registry.activity(name)(lambda task: task)
+    queues = listen_queues(["gpu"], registry)
+    assert queues == ["sfn", "gpu", "sfn.activity.bill", "sfn.activity.resize"]
 
 
 def test_a_misrouted_task_still_fails_with_unknown_activity(engine: Engine, setting) -> None:

@@ -218,7 +218,7 @@ def test_a_join_lost_with_its_process_is_done_by_the_groups_timer(
     setting("SFN_LEASE_SECONDS", "5")
     monkeypatch.setattr(runtime, "after_finish", lambda *args: None)  # "dies" after each commit
     execution = engine.start_execution(task_map("commit_echo", MaxConcurrency=1), [7, 8])
-    worker = make_worker(engine.redis, [], SimpleWorker)
+    worker = make_worker(engine.redis, [], SimpleWorker, activities=engine.activities)
     for _ in range(3):
         worker.work(burst=True, logging_level="WARNING")
         fire_due(engine.runtime)
@@ -260,7 +260,7 @@ def test_a_group_closed_early_leaves_no_records_and_its_tokens_are_not_awaited(
     _run_joins(engine)
     tokens = awaited_child_tokens(engine.redis, execution)
     assert len(tokens) == 2
-    worker = make_worker(engine.redis, [], SimpleWorker)
+    worker = make_worker(engine.redis, [], SimpleWorker, activities=engine.activities)
     worker.work(burst=True, logging_level="WARNING")
     snapshot = engine.store.run(execution, ROOT).snapshot
     assert snapshot["awaiting"]["kind"] == "timer"  # caught: waiting in Later

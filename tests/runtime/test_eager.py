@@ -88,7 +88,9 @@ def _clean() -> None:
 
 def work(engine: Engine, queues: tuple[str, ...] = ()) -> None:
     """Run queued jobs (and the Tasks they claim) in an `SfnWorker` until the queues are empty."""
-    make_worker(engine.redis, queues).work(burst=True, logging_level="WARNING")
+    make_worker(engine.redis, queues, activities=engine.activities).work(
+        burst=True, logging_level="WARNING"
+    )
 
 
 def test_a_worker_runs_the_next_tasks_of_a_run_itself(engine: Engine, setting) -> None:
@@ -159,7 +161,9 @@ def test_a_worker_claims_at_most_sfn_eager_tasks_in_a_row(
 
 def test_plain_rq_workers_never_claim(engine: Engine) -> None:
     execution = engine.start_execution(chain(["A", "B", "C"]), {})
-    make_worker(engine.redis, [], SimpleWorker).work(burst=True, logging_level="WARNING")
+    make_worker(engine.redis, [], SimpleWorker, activities=engine.activities).work(
+        burst=True, logging_level="WARNING"
+    )
     assert engine.describe(execution)["status"] == "SUCCEEDED"
     assert [how(run) for run in RUNS] == ["queued"] * 3
 
@@ -322,17 +326,20 @@ def test_a_claimed_task_whose_sibling_branch_fails_meanwhile_commits_nothing(
 def test_a_chain_claims_only_what_this_worker_may_run_itself() -> None:
     own, shared = dispatch.activity_queue(PROBE), "eager.shared"
     stopping = [False]
-    claims = eager.Chain([dispatch.DEFAULT_QUEUE, own, shared], lambda: stopping[0], most=2)
+    queues = [dispatch.DEFAULT_QUEUE, own, shared]
+    claims = eager.Chain(queues, lambda: stopping[0], most=2, activities={PROBE})
     assert claims.can_claim(PROBE, own)
     # The integration table names the activity of a callback Task: its own.
     assert integrations.resolve(f"{PROBE}.waitForTaskToken").activity({}) == PROBE
     assert not claims.can_claim(PROBE, ELSEWHERE)  # a queue it does not listen on
     assert not claims.can_claim("eager_nobody_has_this", shared)  # an activity it lacks
+    elsewhere = eager.Chain(queues, lambda: False, most=2, activities={"other"})
+    assert not elsewhere.can_claim(PROBE, own)  # registered here, but not in that worker's registry
     stopping[0] = True
     assert not claims.can_claim(PROBE, own)  # told to stop
     stopping[0] = False
     assert claims.can_claim(PROBE, own)
-    spent = eager.Chain([own], lambda: False, most=0)
+    spent = eager.Chain([own], lambda: False, most=0, activities={PROBE})
     assert not spent.can_claim(PROBE, own)  # no claims left in this chain
 
 
@@ -342,7 +349,7 @@ def test_a_worker_holds_a_chain_only_while_it_runs_a_job(monkeypatch, setting, m
     assert config.from_env().eager_tasks == most
     assert eager.current() is None
     most_read = config.from_env().eager_tasks
-    with eager.chain([dispatch.DEFAULT_QUEUE], lambda: False, most_read) as held:
+    with eager.chain([dispatch.DEFAULT_QUEUE], lambda: False, most_read, {PROBE}) as held:
         assert eager.current() is held
         assert (held is None) == (most == 0)
         assert held is None or held.can_claim(PROBE, dispatch.DEFAULT_QUEUE)

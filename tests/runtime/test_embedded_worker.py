@@ -51,9 +51,10 @@ def test_an_abandoned_rq_job_found_by_sfn_run_is_not_reported_on_its_stderr(
 RQ_NOTE = """
 import logging, fakeredis
 from rq.logutils import setup_loghandlers
+from engine.activities import Registry
 from engine.runtime.worker import EmbeddedWorker
 
-EmbeddedWorker(fakeredis.FakeRedis())
+EmbeddedWorker(fakeredis.FakeRedis(), activities=Registry())
 setup_loghandlers("WARNING")  # what RQ's work() does first
 logging.getLogger("rq.worker").warning("pubsub thread exiting on a lost connection")
 print('{"status": "SUCCEEDED"}')

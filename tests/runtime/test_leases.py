@@ -55,7 +55,9 @@ def queued_task(engine: Engine, resource: str) -> dict:
 
 def work_once(engine: Engine) -> None:
     """Run the queued jobs once, without firing timers."""
-    make_worker(engine.redis, [], SimpleWorker).work(burst=True, logging_level="WARNING")
+    make_worker(engine.redis, [], SimpleWorker, activities=engine.activities).work(
+        burst=True, logging_level="WARNING"
+    )
 
 
 @pytest.fixture(autouse=True)

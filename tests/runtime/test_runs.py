@@ -108,7 +108,7 @@ def test_map_never_runs_more_children_than_max_concurrency(engine: Engine) -> No
 
     from engine.runtime.worker import make_worker
 
-    worker = make_worker(engine.redis, [], SimpleWorker)
+    worker = make_worker(engine.redis, [], SimpleWorker, activities=engine.activities)
     peak = 0
     while engine.describe(execution)["status"] == "RUNNING":
         worker.work(burst=True, max_jobs=1, logging_level="WARNING")
@@ -205,7 +205,9 @@ def test_a_callback_task_waits_for_send_task_success(engine: Engine) -> None:
 
     from engine.runtime.worker import make_worker
 
-    make_worker(engine.redis, [], SimpleWorker).work(burst=True, logging_level="WARNING")
+    make_worker(engine.redis, [], SimpleWorker, activities=engine.activities).work(
+        burst=True, logging_level="WARNING"
+    )
     assert engine.describe(execution)["status"] == "RUNNING"
     token = engine.store.run(execution, ROOT).snapshot["awaiting"]["token"]
     engine.send_task_heartbeat(token)

@@ -15,6 +15,7 @@ from support.crash import FAST
 from support.waiting import wait_for_file
 from support.workers import run_sfn
 
+from engine.activities import Registry
 from engine.runtime.engine import Engine
 from engine.runtime.worker import make_worker
 
@@ -83,7 +84,7 @@ def test_no_token_of_an_execution_appears_in_worker_logs_or_cli_errors(
 
 
 def test_rq_error_records_carry_no_job_arguments(fake, caplog) -> None:
-    make_worker(fake, ())
+    make_worker(fake, (), activities=Registry())
     secret = "0123456789abcdef0123456789abcdef"
     with caplog.at_level(logging.ERROR, logger="rq.worker"):
         logging.getLogger("rq.worker").error("job failed", extra={"kwargs": {"token": secret}})

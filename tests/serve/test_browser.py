@@ -94,7 +94,7 @@ def test_list_filter_open_click_filter_stop_redrive_start(
     sfn_worker(activities=[project / "activities"], cwd=project)
     # The worker process runs the activities (none runs hold's): nothing this process registered
     # (other tests' activities) has a say.
-    start = partial(engine.start_execution, check_resources=False)
+    start = engine.start_execution
     ok = start(workflows / "order.yaml", {}, "order-ok")
     failed = start(workflows / "order.yaml", FAILED_ORDER, "order-lamps")
     held = start(workflows / "hold.yaml", {}, "held-1")
@@ -307,7 +307,7 @@ def test_dark_mode_switches_the_palette_and_keeps_the_status_colours(
     engine = Engine(redis_url)
     sfn_worker(activities=[project / "activities"], cwd=project)
     execution = engine.start_execution(
-        project / "workflows" / "order.yaml", FAILED_ORDER, "order-dark", check_resources=False
+        project / "workflows" / "order.yaml", FAILED_ORDER, "order-dark"
     )
     assert engine.wait(execution, timeout=60)["status"] == "FAILED"
     server = sfn_serve(cwd=project)
@@ -352,7 +352,7 @@ def test_keyboard_alone_reaches_an_execution_and_a_state(
     engine = Engine(redis_url)
     sfn_worker(activities=[project / "activities"], cwd=project)
     execution = engine.start_execution(
-        project / "workflows" / "order.yaml", FAILED_ORDER, "order-keys", check_resources=False
+        project / "workflows" / "order.yaml", FAILED_ORDER, "order-keys"
     )
     assert engine.wait(execution, timeout=60)["status"] == "FAILED"
     server = sfn_serve(cwd=project)
@@ -399,8 +399,8 @@ def test_callbacks_heartbeat_reveal_success_and_failure_from_the_ui(
     engine = Engine(redis_url)
     start = partial(engine.start_execution, CALLBACK, {}, state_machine="approve")
     approved, rejected = (
-        start("cb-yes", check_resources=False),
-        start("cb-no", check_resources=False),
+        start("cb-yes"),
+        start("cb-no"),
     )
     server = sfn_serve(cwd=project)
     dialogs = Dialogs(page)
@@ -475,9 +475,7 @@ def test_workers_page_shows_live_workers_and_what_they_run(
 
     engine = Engine(redis_url)
     signals = {"started": str(tmp_path / "started"), "open": str(tmp_path / "open")}
-    execution = engine.start_execution(
-        gated, signals, "gated-1", state_machine="gated", check_resources=False
-    )
+    execution = engine.start_execution(gated, signals, "gated-1", state_machine="gated")
     wait_for_file(tmp_path / "started")
     running = rows.first.locator("td.running a")
     expect(running).to_have_text(f"gate ({execution} Hold)")

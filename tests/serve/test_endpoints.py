@@ -12,7 +12,6 @@ import fakeredis
 import pytest
 from starlette.testclient import TestClient
 
-from engine.activities import Activity, default_registry
 from engine.runtime import config, dispatch, keys, lost
 from engine.runtime.engine import Engine
 from engine.runtime.store import FINAL_STATUSES, ROOT, definition_digest
@@ -44,7 +43,7 @@ CALLBACK = {
 
 def drain(engine: Engine, execution: str) -> None:
     """Run the execution's queued jobs (Map joins) in this process until it ends."""
-    worker = make_worker(engine.redis, ())
+    worker = make_worker(engine.redis, (), activities=engine.activities)
     for _ in range(100):
         worker.work(burst=True, logging_level="WARNING")
         fire_due(engine.runtime)
@@ -78,7 +77,7 @@ def test_list_counts_filters_and_search(engine, client):
     for index in range(3):
         engine.start_execution(PASS, {}, f"ok-{index}", state_machine="alpha")
     engine.start_execution(FAIL, {}, "bad-1", state_machine="beta")
-    engine.start_execution(TASK, {}, "busy-1", state_machine="beta", check_resources=False)
+    engine.start_execution(TASK, {}, "busy-1", state_machine="beta")
     listing = client.get("/api/executions").json()
     assert listing["counts"] == {
         "RUNNING": 1, "SUCCEEDED": 3, "FAILED": 1, "TIMED_OUT": 0, "ABORTED": 0,
@@ -127,7 +126,7 @@ def test_stop_time_orders_page_every_ended_execution_once_with_filters(engine, c
     # Started a-0 .. a-7 in order; each ends (stop time) in the reverse order of its start;
     # same-second ends tie (the cursor breaks ties by id).
     for index in range(8):
-        engine.start_execution(TASK, {}, f"a-{index}", state_machine="alpha", check_resources=False)
+        engine.start_execution(TASK, {}, f"a-{index}", state_machine="alpha")
     engine.start_execution(FAIL, {}, "b-0", state_machine="beta")
     stops = {}
     for index in reversed(range(8)):
@@ -222,9 +221,7 @@ def test_pages_escape_what_executions_hold(engine, client):
 
 
 def test_actions_need_the_csrf_token(engine, client, context):
-    execution = engine.start_execution(
-        TASK, {}, "busy-1", state_machine="beta", check_resources=False
-    )
+    execution = engine.start_execution(TASK, {}, "busy-1", state_machine="beta")
     refused = client.post(f"/api/executions/{execution}/stop", json={})
     assert refused.status_code == 403
     wrong = client.post(f"/api/executions/{execution}/stop", json={}, headers={"X-CSRF-Token": "x"})
@@ -236,9 +233,7 @@ def test_actions_need_the_csrf_token(engine, client, context):
 
 
 def test_stop_then_redrive_then_start(engine, client, context):
-    running = engine.start_execution(
-        TASK, {}, "busy-1", state_machine="beta", check_resources=False
-    )
+    running = engine.start_execution(TASK, {}, "busy-1", state_machine="beta")
     assert post(client, context, f"/api/executions/{running}/redrive", {})["http"] == 409
     assert all_pages(client, "order=ended-newest") == []
     assert post(client, context, f"/api/executions/{running}/stop", {})["http"] == 200
@@ -259,9 +254,7 @@ def test_stop_then_redrive_then_start(engine, client, context):
 def test_callback_tokens_are_masked_unless_revealed_and_usable_without_them(
     engine, client, context
 ):
-    execution = engine.start_execution(
-        CALLBACK, {}, "wait-1", state_machine="beta", check_resources=False
-    )
+    execution = engine.start_execution(CALLBACK, {}, "wait-1", state_machine="beta")
     waiting = client.get(f"/api/executions/{execution}/waiting").json()["tasks"]
     assert len(waiting) == 1 and waiting[0]["state"] == "Wait"
     assert "masked" in waiting[0]["token"]
@@ -410,7 +403,7 @@ def test_a_nested_execution_and_its_parent_link_to_each_other(
             }
         },
     }
-    parent = engine.start_execution(parent_definition, {}, check_resources=False)
+    parent = engine.start_execution(parent_definition, {})
     drain(engine, parent)
     child = f"{TAG}:{TAG}"
     assert engine.describe(child)["status"] == "SUCCEEDED"
@@ -431,7 +424,7 @@ def test_a_nested_execution_and_its_parent_link_to_each_other(
 
 def test_workers_page_lists_executions_whose_tasks_were_redelivered(engine, client):
     assert client.get("/api/workers").json()["redelivered"] == {"total": 0, "executions": []}
-    execution = engine.start_execution(TASK, {}, "r-1", state_machine="m", check_resources=False)
+    execution = engine.start_execution(TASK, {}, "r-1", state_machine="m")
     queue = dispatch.queue(engine.redis, dispatch.activity_queue("work"))
     (job,) = queue.get_jobs()
     for delivery in range(2):
@@ -480,10 +473,8 @@ def test_parallel_branches_are_timeline_lanes_nested_ones_inside_theirs(engine, 
     }
 
 
-def test_metrics_counters_kept_by_the_commits(engine, client, monkeypatch):
-    monkeypatch.setitem(
-        default_registry._activities, "metrics_probe", Activity("metrics_probe", lambda x: x)
-    )
+def test_metrics_counters_kept_by_the_commits(engine, client):
+    engine.activities.activity("metrics_probe")(lambda x: x)  # the engine's, not a global one
     probe = {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "metrics_probe"}}}
     probe["States"]["T"]["Next"] = "P"
     probe["States"]["P"] = {"Type": "Pass", "End": True}
@@ -491,6 +482,7 @@ def test_metrics_counters_kept_by_the_commits(engine, client, monkeypatch):
         engine.start_execution(PASS, {}, name, state_machine="quick")
     engine.start_execution(FAIL, {}, "c", state_machine="broken")
     drain(engine, engine.start_execution(probe, {}, "d", state_machine="probe"))
+    # A Task none of the engine's activities runs: started unchecked, it waits for a worker.
     engine.start_execution(TASK, {}, "e", state_machine="waits", check_resources=False)
 
     text = client.get("/metrics").text

@@ -89,8 +89,8 @@ def test_metrics_of_a_real_run(redis_url, tmp_path, sfn_serve, sfn_worker):
     )
     engine = Engine(redis_url)
     order = project / "workflows" / "order.yaml"
-    ok = engine.start_execution(order, {}, "m-ok", check_resources=False)
-    failed = engine.start_execution(order, LAMPS, "m-lamps", check_resources=False)
+    ok = engine.start_execution(order, {}, "m-ok")
+    failed = engine.start_execution(order, LAMPS, "m-lamps")
     engine.start_execution(PAUSE, {}, "p-1", state_machine="pause")
     server = sfn_serve(cwd=project)
 
@@ -109,7 +109,6 @@ def test_metrics_of_a_real_run(redis_url, tmp_path, sfn_serve, sfn_worker):
     sfn_worker(activities=[project / "activities", SUPPORT / "callback_activities.py"], cwd=project)
     mix = engine.start_execution(
         MIX, {"file": str(tmp_path / "token")}, "mix-1", state_machine="mix",
-        check_resources=False,
     )  # fmt: skip
     assert engine.wait(ok, timeout=60)["status"] == "SUCCEEDED"
     assert engine.wait(failed, timeout=60)["status"] == "FAILED"

@@ -27,7 +27,7 @@ def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
 def test_serves_the_executions_page_with_no_worker_running(redis_url, sfn_serve):
     engine = Engine(redis_url)
     execution = engine.start_execution(
-        ROOT / "workflows/order.yaml", {}, name="served-1", check_resources=False
+        ROOT / "workflows/order.yaml", {}, name="served-1"
     )  # no worker: its Tasks wait (whatever this process registered)
     server = sfn_serve()
     status, page = fetch(f"{server.url}/executions")
