@@ -199,3 +199,23 @@ def test_the_check_sees_imports_inside_functions_and_under_type_checking(tmp_pat
         "engine.runtime.keys",
     }
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_the_runtime_and_the_integrations_never_read_the_global_activity_registry() -> None:
+    """The processes hand the registry down (docs/architecture.md, Activities): the runtime
+    and the integrations table never reach for `@activity`'s default one."""
+    readers = []
+    for name, path in modules().items():
+        if not name.startswith(("engine.runtime", "engine.integrations")):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+        used |= {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+        imported = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "engine.activities":
+                imported |= {alias.name for alias in node.names}
+        # The global, or the functions that read it (`@activity`, `registered()`).
+        if "default_registry" in used or {"default_registry", "registered", "activity"} & imported:
+            readers.append(name)
+    assert readers == []
