@@ -6,7 +6,7 @@ whose result commit schedules the run's next Task may claim it (`engine.runtime.
 worker then runs it with `run_claimed` once the RQ job ends.
 
 RQ calls a job function by its name, so the worker cannot hand it arguments of its own: the
-worker `host`s, for the jobs of its process, the activities it runs and its settings.
+worker `host`s, for the jobs of its process, the activities it runs.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,7 +27,6 @@ from engine.errors import UnhandledResource, UnknownResource
 from engine.runtime import config as settings
 from engine.runtime import counters, eager, keys, leases, nested, watchdog
 from engine.runtime import runtime as runs
-from engine.runtime.config import RuntimeConfig
 from engine.runtime.runtime import Runtime
 from engine.runtime.store import Reads
 from engine.runtime.timer_entries import JobWatch, encode
@@ -41,30 +39,19 @@ CALLBACK_SUFFIX = ".waitForTaskToken"
 UNKNOWN_ACTIVITY = "Sfn.UnknownActivity"
 
 
-@dataclass(frozen=True)
-class Host:
-    """What the worker running this process's jobs gives them: its activities and settings."""
-
-    activities: activities.Registry
-    config: RuntimeConfig
+_hosted = activities.Registry()  # the activities this process's jobs run: their worker's
 
 
-_host: Host | None = None
-
-
-def host(registry: activities.Registry, config: RuntimeConfig) -> None:
-    """Run this process's jobs with the activities of `registry` and `config` (`make_worker`)."""
-    global _host
-    _host = Host(registry, config)
-
-
-def hosted() -> Host:
-    """What the jobs run with: the worker's, else no activity and this process's settings."""
-    return _host if _host is not None else Host(activities.Registry(), settings.current())
+def host(registry: activities.Registry) -> None:
+    """Run this process's jobs with the activities of `registry` (`make_worker` calls it)."""
+    global _hosted
+    _hosted = registry
 
 
 def _runtime() -> Runtime:
-    return Runtime(get_current_job().connection, config=hosted().config)
+    """The process's settings, with the `@activity(queue=)` routes of the hosted activities."""
+    config = settings.current().with_routes(_hosted.routes())
+    return Runtime(get_current_job().connection, config=config)
 
 
 def _context(runtime: Runtime, job: dict[str, Any]) -> activities.ActivityContext:
@@ -132,12 +119,11 @@ def _runner(runtime: Runtime, job: dict[str, Any]) -> Callable[..., Json]:
     """What runs the Task: the integration table's pick for its resource, with the activities
     the worker hosts."""
     children = nested.DurableChildren(runtime)
-    registry = hosted().activities
     return integrations.runner(
         job["resource"],
         job["input"],
-        registry.lookup,
-        registry.names,
+        _hosted.lookup,
+        _hosted.names,
         children,
         settings=runtime.config,
     )

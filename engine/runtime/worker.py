@@ -209,7 +209,7 @@ def make_worker(
     given (its jobs' `jobs.host`), only sfn's job functions and `also_allowed` ones
     (`engine.runtime.allowlist`). Their `@activity(queue=)` routes join `config`'s."""
     config = (config or settings.current()).with_routes(activities.routes())
-    jobs.host(activities, config)
+    jobs.host(activities)
     names = listen_queues(queues, activities)
     logging.getLogger("rq.worker").addFilter(hide_job_arguments)  # added once, however often
     job_class = allowlist.job_class(frozenset(also_allowed))
