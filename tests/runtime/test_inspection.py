@@ -3,6 +3,8 @@ hold, so a new kind of key shows up as `unknown:` in the tests that compare reco
 
 from __future__ import annotations
 
+import inspect
+
 import fakeredis
 from support.inspection import NAMED, SINGLE, record_ids, records, timer_kinds, timers
 
@@ -31,3 +33,13 @@ def test_timers_are_read_as_typed_entries(fake: fakeredis.FakeRedis) -> None:
     fake.zadd(keys.TIMERS, {encode(entry): due for entry, due in entries.items()})
     assert timers(fake, EXECUTION) == [GroupJoin(EXECUTION, "g1"), lease]
     assert timer_kinds(fake) == ["join", "lease"]  # retention is not work
+
+
+def test_every_per_execution_key_function_has_a_record_kind() -> None:
+    makers = {
+        name
+        for name, function in vars(keys).items()
+        if callable(function) and not name.startswith("_")
+        if next(iter(inspect.signature(function).parameters), None) == "execution"
+    }
+    assert makers == {*SINGLE, *NAMED}
