@@ -28,6 +28,7 @@ FORMATS = {"JSONL": "jsonl", "CSV": "csv", "JSON": "json"}
 
 
 def _child(folder: str, input_type: str, lines: int, whole_map: bool) -> None:
+    from engine.buckets.local import LocalBuckets
     from engine.buckets.storage import BucketStorage
     from engine.core.item_requests import ReadItems
 
@@ -38,7 +39,7 @@ def _child(folder: str, input_type: str, lines: int, whole_map: bool) -> None:
         count = _run_map(folder, key)
     elif lines:
         request = ReadItems("getObject", "data", key=key, input_type=input_type)
-        for _item in BucketStorage(Path(folder)).read_items(request):
+        for _item in BucketStorage(LocalBuckets(Path(folder))).read_items(request):
             count += 1
     seconds = time.perf_counter() - started
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

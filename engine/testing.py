@@ -22,6 +22,7 @@ from typing import Any
 
 from engine import integrations
 from engine.activities import ActivityContext, error_from_exception, registered
+from engine.buckets.local import LocalBuckets
 from engine.buckets.storage import BucketStorage
 from engine.core import advance
 from engine.core.context import iso
@@ -125,9 +126,9 @@ def run(
     test case names without running anything. The state machine's name (`$$.StateMachine`,
     and the mock config's key) is `state_machine`, else the file's name without `.asl` and its
     suffix, else "StateMachine". A Distributed Map's ItemReader and ResultWriter use the
-    buckets under the folder `buckets` (default: RuntimeConfig's, $SFN_BUCKETS_DIR or
-    ./buckets). Nested executions' files are in the process settings' workflows folder
-    (`--workflows`, `$SFN_WORKFLOWS`, else ./workflows).
+    buckets under the folder `buckets` (default: RuntimeConfig's: S3 with $SFN_BUCKETS=s3,
+    else the folder $SFN_BUCKETS_DIR or ./buckets). Nested executions' files are in the
+    process settings' workflows folder (`--workflows`, `$SFN_WORKFLOWS`, else ./workflows).
     """
     document = load_definition(definition, substitutions=substitutions)
     problems = [problem for problem in validate(document) if problem.severity == "error"]
@@ -151,8 +152,10 @@ def run(
         activities=False,
     )
     process = settings.current()
-    folder = Path(buckets if buckets is not None else process.buckets_dir)
-    storage = BucketStorage(folder)
+    if buckets is not None:
+        storage = BucketStorage(LocalBuckets(Path(buckets)))
+    else:
+        storage = BucketStorage.of(process.buckets_source, process.buckets_dir)
     driver = _Driver(machine, known, env or VirtualEnv(), mocks, storage, process)
     driver.children = _Children(known, driver.env, process)
     given = dict(context or {})

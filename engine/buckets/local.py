@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 
 class BucketError(Exception):
@@ -23,6 +23,19 @@ class StoredObject:
     size: int
     etag: str
     last_modified: int  # seconds since the epoch
+
+
+class Buckets(Protocol):
+    """Where a Distributed Map's objects are: a local folder (`LocalBuckets`) or S3
+    (`engine.buckets.s3.S3Buckets`). Every failure is a `BucketError`."""
+
+    def open_text(self, bucket: str, key: str) -> Iterable[str]: ...
+
+    def open_binary(self, bucket: str, key: str) -> IO[bytes]: ...
+
+    def list_objects(self, bucket: str, prefix: str) -> Iterator[StoredObject]: ...
+
+    def put(self, bucket: str, key: str, body: bytes) -> None: ...
 
 
 class LocalBuckets:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Iterator
+from itertools import chain
 from typing import IO, Any
 
 import ijson
@@ -21,21 +22,16 @@ class ReadError(Exception):
 
 
 def json_array_items(stream: IO[bytes]) -> Iterator[Json]:
-    """The items of a JSON array, one at a time (numbers as int or float, as `json` gives)."""
+    """The items of a JSON array, one at a time, in one pass over the stream (numbers as int
+    or float, as `json` gives them)."""
     try:
-        first = _first_token(stream)
-        if first != "start_array":
+        events = ijson.parse(stream, use_float=True)
+        first = next(events, None)
+        if first is None or first[1] != "start_array":
             raise ReadError("the object does not hold a JSON array")
-        stream.seek(0)
-        yield from ijson.items(stream, "item", use_float=True)
+        yield from ijson.items(chain([first], events), "item")
     except ijson.JSONError as error:
         raise ReadError(f"the object is not valid JSON: {error}") from None
-
-
-def _first_token(stream: IO[bytes]) -> str | None:
-    for _prefix, event, _value in ijson.parse(stream):
-        return event
-    return None
 
 
 def jsonl_items(lines: Iterable[str]) -> Iterator[Json]:

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from engine.buckets.local import BucketError, LocalBuckets
+from engine.buckets.local import BucketError, Buckets, LocalBuckets
 from engine.buckets.readers import (
     ReadError,
     csv_items,
@@ -30,10 +31,19 @@ INPUT_TYPES = ("JSON", "JSONL", "CSV")
 
 
 class BucketStorage:
-    """Distributed Map I/O over the buckets under `root` (RuntimeConfig.buckets_dir)."""
+    """Distributed Map I/O over `buckets`: a local folder (`LocalBuckets`) or S3."""
 
-    def __init__(self, root: Path) -> None:
-        self.buckets = LocalBuckets(root)
+    def __init__(self, buckets: Buckets) -> None:
+        self.buckets = buckets
+
+    @classmethod
+    def of(cls, source: str, folder: str | Path) -> BucketStorage:
+        """RuntimeConfig's buckets: `source` "folder" (buckets under `folder`) or "s3"."""
+        if source == "s3":
+            from engine.buckets.s3 import S3Buckets  # boto3, an optional extra: only if used
+
+            return cls(S3Buckets())
+        return cls(LocalBuckets(Path(folder)))
 
     def read_items(self, request: ReadItems) -> Iterator[Json]:
         try:
@@ -50,14 +60,14 @@ class BucketStorage:
             return
         key = request.key or ""
         if request.input_type == "JSON":
-            with buckets.open_binary(request.bucket, key) as stream:
+            with closing(buckets.open_binary(request.bucket, key)) as stream:
                 yield from json_array_items(stream)
         elif request.input_type == "JSONL":
-            with buckets.open_text(request.bucket, key) as stream:
-                yield from jsonl_items(stream)
+            with closing(buckets.open_text(request.bucket, key)) as lines:
+                yield from jsonl_items(lines)
         elif request.input_type == "CSV":
-            with buckets.open_text(request.bucket, key) as stream:
-                yield from csv_items(stream, request.csv_headers, request.csv_delimiter)
+            with closing(buckets.open_text(request.bucket, key)) as lines:
+                yield from csv_items(lines, request.csv_headers, request.csv_delimiter)
         else:
             raise ReadError(f"sfn does not read InputType {request.input_type}")
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import redis
@@ -86,7 +85,7 @@ class Committer:
         self.env = env or SystemEnv()
         self.machines = Machines(self.store.definition)
         self.inputs = ExecutionInputs(client, self.store.input)
-        self.storage = BucketStorage(Path(self.config.buckets_dir))
+        self.storage = BucketStorage.of(self.config.buckets_source, self.config.buckets_dir)
 
     def commit(
         self,

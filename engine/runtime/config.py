@@ -9,6 +9,7 @@ loading Redis or RQ.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 from collections.abc import Callable, Mapping
@@ -26,6 +27,7 @@ ENV_QUEUES = "SFN_ACTIVITY_QUEUES"
 ENV_KILL_GRACE = "SFN_KILL_GRACE_SECONDS"
 ENV_RETENTION = "SFN_RETENTION_DAYS"
 ENV_BUCKETS = "SFN_BUCKETS_DIR"
+ENV_BUCKETS_SOURCE = "SFN_BUCKETS"
 ENV_URL = "SFN_REDIS_URL"
 ENV_BINARY = "SFN_REDIS_SERVER"
 ENV_WORKFLOWS = "SFN_WORKFLOWS"
@@ -64,6 +66,8 @@ class RuntimeConfig:
     activity_queues: Mapping[str, str] = field(default_factory=dict)
     # $SFN_BUCKETS_DIR / --buckets-dir, made absolute when read (workers share it as is).
     buckets_dir: str = field(default_factory=lambda: _folder("", DEFAULT_BUCKETS_DIR))
+    # $SFN_BUCKETS: "folder" (buckets_dir) or "s3" (boto3's credentials and endpoint).
+    buckets_source: str = "folder"
     # What the integrations take (engine.integrations.settings): where nested startExecution
     # finds state machine files, HTTP Tasks' connections file and timeout, and the variables a
     # connection's {"env": NAME} may name (the environment as read once; never printed).
@@ -118,6 +122,7 @@ def from_env(environ: Mapping[str, str] | None = None) -> RuntimeConfig:
         retention_days=read(ENV_RETENTION, _days, DEFAULT_RETENTION_DAYS),
         activity_queues=read(ENV_QUEUES, _routes, {}),
         buckets_dir=read(ENV_BUCKETS, _folder, _folder("", DEFAULT_BUCKETS_DIR)),
+        buckets_source=read(ENV_BUCKETS_SOURCE, _bucket_source, "folder"),
         workflows=read(ENV_WORKFLOWS, _path, DEFAULT_WORKFLOWS),
         connections=read(ENV_CONNECTIONS, _path, DEFAULT_CONNECTIONS),
         http_timeout_seconds=read(ENV_HTTP_TIMEOUT, _http_timeout, DEFAULT_HTTP_TIMEOUT),
@@ -225,6 +230,15 @@ def _folder(where: str, raw: str) -> str:
     """A folder setting, made absolute so that every process of a run reads the same one (it
     need not exist yet: a run that reads no bucket never looks)."""
     return os.path.abspath(os.path.expanduser(raw))
+
+
+def _bucket_source(where: str, raw: str) -> str:
+    """Where buckets are: "folder" or "s3"; S3 needs boto3 (the `s3` extra)."""
+    if raw not in ("folder", "s3"):
+        raise UsageError(f"{where} must be folder or s3 (it is {raw!r})")
+    if raw == "s3" and importlib.util.find_spec("boto3") is None:
+        raise UsageError(f"{where}=s3 needs boto3: pip install 'sfn[s3]'")
+    return raw
 
 
 _FLAG_CHECKS = {"lease_seconds": _lease, "eager_tasks": _count, "buckets_dir": _folder}

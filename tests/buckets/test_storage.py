@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.buckets.local import LocalBuckets
 from engine.buckets.storage import BucketStorage
 from engine.core.item_requests import ReadItems, WriteResults
 from engine.errors import AslError
@@ -17,7 +18,7 @@ from engine.errors import AslError
 def test_jsonl_items_come_before_the_rest_of_the_object_is_read(tmp_path: Path) -> None:
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / "k.jsonl").write_text('{"n": 1}\n{"n": 2}\nnot json\n')
-    items = BucketStorage(tmp_path).read_items(
+    items = BucketStorage(LocalBuckets(tmp_path)).read_items(
         ReadItems("getObject", "b", "k.jsonl", input_type="JSONL")
     )
     assert [next(items), next(items)] == [{"n": 1}, {"n": 2}]
@@ -30,7 +31,7 @@ def test_jsonl_items_come_before_the_rest_of_the_object_is_read(tmp_path: Path) 
 def test_a_json_array_is_read_item_by_item(tmp_path: Path) -> None:
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / "k.json").write_text('[{"n": 1}, {"n": 2}, oops')
-    items = BucketStorage(tmp_path).read_items(
+    items = BucketStorage(LocalBuckets(tmp_path)).read_items(
         ReadItems("getObject", "b", "k.json", input_type="JSON")
     )
     assert [next(items), next(items)] == [{"n": 1}, {"n": 2}]
@@ -43,7 +44,7 @@ def test_results_go_under_prefix_and_map_run_id_with_a_manifest(tmp_path: Path) 
     record = {"Name": "x-0", "Status": "SUCCEEDED", "Output": "1"}
     failed = {"Name": "x-1", "Status": "FAILED", "Error": "E", "Cause": "c"}
     request = WriteResults("out", "jobs/", "arn:...:mapRun:m/Map:x", "x", [record], [failed], [])
-    key = BucketStorage(tmp_path).write_results(request)
+    key = BucketStorage(LocalBuckets(tmp_path)).write_results(request)
     assert key == "jobs/x/manifest.json"
     manifest = json.loads((tmp_path / "out" / key).read_text())
     succeeded_size = (tmp_path / "out" / "jobs/x/SUCCEEDED_0.json").stat().st_size
@@ -63,6 +64,6 @@ def test_results_go_under_prefix_and_map_run_id_with_a_manifest(tmp_path: Path) 
 def test_writing_to_a_missing_bucket_is_result_writer_failed(tmp_path: Path) -> None:
     request = WriteResults("none", "", "arn", "x", [], [], [])
     with pytest.raises(AslError) as raised:
-        BucketStorage(tmp_path).write_results(request)
+        BucketStorage(LocalBuckets(tmp_path)).write_results(request)
     assert raised.value.error == "States.ResultWriterFailed"
     assert "bucket does not exist: none" in raised.value.cause

@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import boto3
 import pytest
+from support.s3_server import s3_endpoint
 from support.workers import run_sfn
 
 from engine import testing
@@ -164,3 +166,26 @@ def test_a_missing_object_fails_the_map_with_item_reader_failed(tmp_path, redis_
     result = _run(tmp_path, redis_url, buckets, _definition(0), given)
     assert (result["status"], result["error"]) == ("FAILED", "States.ItemReaderFailed")
     assert "The specified key does not exist: data/nope.csv" in result["cause"]
+
+
+def test_workers_read_and_write_s3_buckets(tmp_path, redis_url, sfn_worker, monkeypatch) -> None:
+    """$SFN_BUCKETS=s3: `sfn run` and two `sfn worker`s read the CSV from a real S3 endpoint
+    and the ResultWriter's files land in the bucket."""
+    with s3_endpoint() as environment:
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        client = boto3.client("s3")
+        client.create_bucket(Bucket="data")
+        rows = "".join(f"r{n},{n}\n" for n in range(1, 11))
+        client.put_object(Bucket="data", Key="amounts.csv", Body=("id,amount\n" + rows).encode())
+        (tmp_path / "sums.py").write_text(ACTIVITY)
+        for _ in range(2):
+            sfn_worker(activities=[tmp_path / "sums.py"], env=environment, cwd=tmp_path)
+        given = {"key": "amounts.csv", "max": 10, "run": "s3"}
+        result = _run(tmp_path, redis_url, tmp_path / "no-folder", _definition(0), given)
+        assert result["status"] == "SUCCEEDED", result
+        key = result["output"]["ResultWriterDetails"]["Key"]
+        manifest = json.loads(client.get_object(Bucket="data", Key=key)["Body"].read())
+        (file,) = manifest["ResultFiles"]["SUCCEEDED"]
+        records = json.loads(client.get_object(Bucket="data", Key=file["Key"])["Body"].read())
+        assert [json.loads(r["Output"])["sum"] for r in records] == [10, 26, 19]
