@@ -112,6 +112,7 @@ class SfnWorker(OnlySfnJobs, SimpleWorker):
         activities: Registry | None = None,
         **kwargs: Any,
     ) -> None:
+        self._written_state: str | None = None  # the state this worker last wrote to Redis
         super().__init__(*args, **kwargs)
         self.config = config or settings.current()
         self.activities = activities if activities is not None else Registry()
@@ -134,6 +135,16 @@ class SfnWorker(OnlySfnJobs, SimpleWorker):
             super().heartbeat(None, pipe)
             pipe.execute()
         self._beaten = time.monotonic()
+
+    def set_state(self, state: str, pipeline: Any = None) -> None:
+        """RQ's set_state, without writing again the state last written: RQ writes IDLE after
+        each job and again before its next dequeue (only the worker itself writes its state,
+        always through here)."""
+        if pipeline is None and state == self._written_state:
+            self._state = state
+            return
+        super().set_state(state, pipeline)
+        self._written_state = state
 
     def execute_job(self, job: Job, queue: Queue) -> None:
         most, names = self.config.eager_tasks, self.activities.names()

@@ -103,6 +103,8 @@ def test_a_worker_runs_the_next_tasks_of_a_run_itself(engine: Engine, setting) -
         seen["lease"] = due_at(engine.redis, lease) is not None
         seen["job"] = Job.exists(tokens.job_id(token), connection=engine.redis)
         seen["timers"] = timer_kinds(engine.redis, execution)
+        # B runs before RQ's own bookkeeping of A's job (that would delay B): A's still open.
+        seen["a_job"] = engine.redis.hget(Job.key_for(tokens.job_id(RUNS[0]["token"])), "status")
 
     HOOKS["B"] = in_flight
     execution = engine.start_execution(chain(["A", "B", "C"]), {"given": 1}, "eager")
@@ -121,6 +123,7 @@ def test_a_worker_runs_the_next_tasks_of_a_run_itself(engine: Engine, setting) -
     assert seen["payload"]["queue"] == dispatch.activity_queue(PROBE)
     assert (seen["payload"]["job"]["token"], seen["payload"]["job"]["state"]) == (token_b, "B")
     assert (seen["lease"], seen["job"], seen["timers"]) == (True, False, ["lease"])
+    assert seen["a_job"] == b"started"
     assert records(engine.redis, execution) == KEPT
     assert work_timers(engine.redis, execution) == []
 
