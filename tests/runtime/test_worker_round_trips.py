@@ -6,13 +6,14 @@ from __future__ import annotations
 import fakeredis
 import pytest
 
+from engine.activities import Registry
 from engine.runtime import worker as worker_module
 from engine.runtime.worker import SfnWorker, make_worker
 
 
 @pytest.fixture
 def sfn_worker(fake: fakeredis.FakeRedis) -> SfnWorker:
-    made = make_worker(fake, [], SfnWorker)
+    made = make_worker(fake, [], SfnWorker, activities=Registry())
     made.register_birth()
     assert isinstance(made, SfnWorker)
     return made
