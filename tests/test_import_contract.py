@@ -37,11 +37,12 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     ("runtime: Runtime", ("engine.runtime.runtime",)),
-    ("runtime: commit", ("engine.runtime.commit",)),
+    ("runtime: commit", ("engine.runtime.commit", "engine.runtime.requests")),
     (
         "runtime: writers",
         (
             "engine.runtime.groups",
+            "engine.runtime.executions",
             "engine.runtime.eager",
             "engine.runtime.leases",
             "engine.runtime.retention",

@@ -1,19 +1,20 @@
 """One atomic commit per step: read a run, let the interpreter decide, write it all or nothing.
 
-`Committer.commit` reads what a step needs in one pipelined round trip (the execution's status,
-the run's record, its group's join record), calls the pure `advance`, then writes in one guarded
-Lua call (`engine.runtime.guarded`): the new snapshot, its history events and every effect (RQ
-jobs, timers, child groups, the execution's end). The write happens only if the execution's
-status, the run's version and its group are still what was read; else the step is re-read and
-re-decided: a stale or concurrent writer never overwrites. A commit returns what it left to do
-(`Committed`: the child ends it recorded); it never calls up into the joins that run them
-(`engine.runtime.runtime`).
+`Committer.commit(request)` reads what a step needs in one pipelined round trip (the
+execution's status, the run's record, its group's join record), calls the pure `advance`, then
+writes in one guarded Lua call (`engine.runtime.guarded`): the request's own writes
+(`REQUEST_WRITERS`), the new snapshot, its history events and every effect through its writer
+(`EFFECT_WRITERS`: RQ jobs, timers, child groups, the end). The write happens only if the
+execution's status, the run's version and its group are still what was read; else the step
+is re-read and re-decided: a stale or concurrent writer never overwrites. A commit returns what
+happened as data (`CommitResult`: committed or stale, the child ends it recorded, a Task this
+worker claimed); it never calls up into the joins and handlers that act on it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,54 +26,99 @@ from engine.core.context import iso
 from engine.core.effects import Finish, RunTask, StartChildren, StartTimer
 from engine.core.env import ExecutionEnv
 from engine.core.interpreter import advance
-from engine.core.triggers import Redrive, Trigger
+from engine.core.run import Step
+from engine.core.triggers import Trigger
 from engine.runtime import config as settings
-from engine.runtime import counters, dispatch, eager, groups, keys, retention, tokens
+from engine.runtime import counters, dispatch, eager, executions, groups, keys, retention, tokens
 from engine.runtime.config import RuntimeConfig
 from engine.runtime.guarded import GuardedWrite
-from engine.runtime.store import (
-    REDRIVABLE,
-    ROOT,
-    RUNNING,
-    STEP_FIELDS,
-    Reads,
-    Run,
-    Store,
-    dumps,
-    group_of,
+from engine.runtime.requests import (
+    RedeliveryRequest,
+    RedriveRequest,
+    Request,
+    StartRequest,
+    StopRequest,
+    TaskResultRequest,
 )
+from engine.runtime.store import ROOT, RUNNING, STEP_FIELDS, Reads, Run, Store, dumps, group_of
 from engine.runtime.system import ExecutionInputs, Machines, SystemEnv
 from engine.runtime.timer_entries import HeartbeatCheck, StateTimer, TaskTimeout, encode
 
 Json = Any
-# Nested executions whose end their parent's Task waits for (states:startExecution.sync[:2]).
-NOTIFIED_PATTERNS = (".sync", ".sync:2")
-
-
-@dataclass
-class Decision:
-    """What one step decided, ready to be written."""
-
-    meta: dict[str, str]
-    run: Run
-    step: Any
-    inline: bool = True
-    before: Json = None  # the snapshot the step started from (None for a new run)
-    existed: bool = False
-    reads: Reads | None = None
-    joins: list[groups.Finished] = field(default_factory=list)
-    chain: eager.Chain | None = None  # the worker's, if it may run a scheduled Task itself
-    claimed: dict[str, Json] | None = None  # the Task job it will run, if it claimed one
-    record: str | None = None  # the run record written
 
 
 @dataclass(frozen=True)
-class Committed:
-    """A committed step's follow-up: the child ends it recorded and the commit's replies, which
-    hold their groups' counts (`groups.Finished`)."""
+class Decision:
+    """What one step decided, ready to be written (built by `Committer.step` only)."""
 
-    joins: list[groups.Finished]
-    replies: dict[Any, Any]
+    execution: str
+    meta: dict[str, str]
+    run: Run  # with the step's new snapshot
+    step: Step
+    before: Json  # the snapshot the step started from (None for a new run)
+    record: str | None  # the run record to write (None: an ended child's goes)
+    inline: bool  # its events go to the execution's history (not a Distributed Map's)
+    existed: bool = False  # its run record existed before
+    reads: Reads | None = None  # what the step was decided on
+
+
+@dataclass(frozen=True)
+class ChildEnded:
+    """A child end a commit recorded, with its group's counts after the commit: the join
+    record read (`groups.Finished`) and how many children have finished and failed."""
+
+    group: str
+    record: dict[str, str]
+    finished: int
+    failed: int
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A Task attempt the committing worker claimed (`eager`): its job payload, and what the
+    commit wrote, for its result to be committed on."""
+
+    job: dict[str, Json]
+    reads: Reads
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    """What a commit did: written or stale (nothing written), the child ends it recorded (each
+    may call for a join), the Task it claimed for this worker to run next."""
+
+    committed: bool
+    ended: tuple[ChildEnded, ...] = ()
+    claimed: Claimed | None = None
+
+
+STALE = CommitResult(committed=False)
+
+
+@dataclass(frozen=True)
+class Written:
+    """What writing a step leaves to report: child ends (their counts are among the
+    commit's replies) and the job of a Task claimed for this worker."""
+
+    ends: tuple[groups.Finished, ...] = ()
+    claimed: dict[str, Json] | None = None
+
+    def __add__(self, other: Written) -> Written:
+        return Written(self.ends + other.ends, self.claimed or other.claimed)
+
+
+NOTHING = Written()
+
+
+@dataclass(frozen=True)
+class Writing:
+    """One step being written: the guarded write, the decision, the time, and the worker's
+    chain while it may still claim a Task (at most one per commit)."""
+
+    write: GuardedWrite
+    decision: Decision
+    now: datetime
+    chain: eager.Chain | None
 
 
 class Committer:
@@ -87,56 +133,32 @@ class Committer:
         self.inputs = ExecutionInputs(client, self.store.input)
         self.storage = BucketStorage.of(self.config.buckets_source, self.config.buckets_dir)
 
-    def commit(
-        self,
-        execution: str,
-        run_id: str,
-        trigger: Trigger,
-        *,
-        create: Run | None = None,
-        deliver_group: str | None = None,
-        open_meta: dict[str, str] | None = None,
-        also: Callable[[Any], Any] | None = None,
-        chain: eager.Chain | None = None,
-        reads: Reads | None = None,
-    ) -> Committed | None:
-        """Apply `trigger` to a run and commit; None when it was stale (nothing written).
-
-        `create` starts a run that must not exist yet; `open_meta` also creates the execution
-        it belongs to (which must not exist yet); `deliver_group` closes that child group in
-        the same commit (its records go), so the parent hears from it once. A commit that ends
-        a child may complete its group or free a MaxConcurrency slot: it is in the result, for
-        the caller to join (`Runtime.advance`). `also(pipe)` adds the caller's own
-        writes to the commit, before the step's (a Task's lease and job watch end with its
-        result; a redrive's PERSISTs come before an end that may expire the keys again). With a
-        worker's `chain`, a Task the step schedules may be claimed by that worker (`eager`).
-        `reads`: what an earlier trip read for this step (`task_reads`); the commit's guards
-        catch whatever changed since, and the step is then read again."""
-        given = reads
+    def commit(self, request: Request) -> CommitResult:
+        """Apply `request.trigger` to its run and commit, with the request's own writes."""
+        given = request.reads
         while True:
-            reads, given = given or self._read(execution, run_id, deliver_group), None
-            decision = self._decide(
-                execution, run_id, trigger, reads, create, deliver_group, open_meta
-            )
+            reads = given or self._read(request.execution, request.run, request.delivers)
+            given = None
+            decision = self._decide(request, reads)
             if decision is None:
-                return None
-            decision.chain = chain
+                return STALE
             write = GuardedWrite(self.redis)
-            _guard(write, execution, run_id, reads, decision, deliver_group)
-            if open_meta:
-                _open_execution(write.pipe, execution, open_meta)
-            if also:
-                also(write.pipe)
-            self.write(write, execution, trigger, decision)
-            if deliver_group:
+            _guard(write, request, reads, decision)
+            now = self.env.now()
+            # The request's own writes come first: an opened execution's record before an end
+            # that updates it, a redrive's PERSISTs before an end that may expire keys again.
+            own = REQUEST_WRITERS.get(type(request))
+            if own is not None:
+                own(self, write, request, decision, now)
+            written = self.write(write, decision, request.chain, now)
+            if request.delivers:
+                # After the step's writes: a failed end first keeps the group's results.
                 records = groups.child_records(reads.delivered)
-                groups.close_group(write.pipe, execution, deliver_group, records, reads.live)
+                closed = request.delivers
+                groups.close_group(write.pipe, request.execution, closed, records, reads.live)
             replies = write.commit()
-            if replies is None:
-                continue
-            if decision.claimed is not None and chain is not None:
-                chain.claim(decision.claimed, _reads_after(reads, decision))
-            return Committed(decision.joins, replies)
+            if replies is not None:
+                return _result(written, replies, reads, decision)
 
     def awaits_task(self, execution: str, run_id: str, token: str) -> bool:
         """Whether a running execution's run still waits for the task behind `token`."""
@@ -150,7 +172,7 @@ class Committer:
         None once its result is committed, the task timed out, the execution stopped, or the
         run's child group already ended (a sibling failed): then running it is wasted.
         `also(pipe)` adds the caller's own commands to the same round trip. The attempt's
-        result can be committed on these reads (`advance(reads=)`)."""
+        result can be committed on these reads (`TaskResultRequest.reads`)."""
         reads = self._read(execution, run_id, None, also)
         run = Run.load(run_id, reads.raw_run)
         if reads.meta.get("status") != RUNNING or run is None or not run.awaits_task(token):
@@ -159,7 +181,14 @@ class Committer:
             return None
         return reads
 
-    def step(self, execution: str, meta: dict[str, str], run: Run, trigger: Trigger) -> Decision:
+    def step(
+        self,
+        execution: str,
+        meta: dict[str, str],
+        run: Run,
+        trigger: Trigger,
+        reads: Reads | None = None,
+    ) -> Decision:
         """Run the interpreter for one run of `execution` (no I/O but a cached input read, and
         a Distributed Map's buckets: its ItemReader and ResultWriter)."""
         machine = self.machines.find(meta["definition"], run.machine_path)
@@ -168,43 +197,59 @@ class Committer:
             self.env, lambda: self.inputs.get(execution, meta["startEpoch"]), self.storage
         )
         step = advance(machine, run.snapshot, trigger, env)
-        # Distributed Map iterations are executions of their own, outside this history.
-        inline = machine.mode != "DISTRIBUTED" or not run.group
-        return Decision(meta, run, step, inline, before=run.snapshot)
+        after = replace(run, snapshot=step.snapshot)
+        ends_child = run.group is not None and any(isinstance(e, Finish) for e in step.effects)
+        return Decision(
+            execution,
+            meta,
+            after,
+            step,
+            before=run.snapshot,
+            record=None if ends_child else after.dump(),
+            # Distributed Map iterations are executions of their own, outside this history.
+            inline=machine.mode != "DISTRIBUTED" or not run.group,
+            existed=reads is not None and reads.raw_run is not None,
+            reads=reads,
+        )
 
     def write(
-        self, write: GuardedWrite, execution: str, trigger: Trigger, decision: Decision
-    ) -> None:
-        """Record a decided step's writes (snapshot, events, effects) on `write`."""
-        pipe = write.pipe
-        now = self.env.now()
-        run, step = decision.run, decision.step
-        run.snapshot = step.snapshot
-        ends_child = run.group is not None and any(isinstance(e, Finish) for e in step.effects)
-        if not ends_child:
-            decision.record = run.dump()
+        self,
+        write: GuardedWrite,
+        decision: Decision,
+        chain: eager.Chain | None = None,
+        now: datetime | None = None,
+    ) -> Written:
+        """Record a decided step's writes (run record, events, effects) on `write`."""
+        execution, run, step = decision.execution, decision.run, decision.step
+        pipe, now = write.pipe, now or self.env.now()
+        if decision.record is not None:
             pipe.set(keys.run(execution, run.id), decision.record)
         elif decision.existed:
             pipe.unlink(keys.run(execution, run.id))  # an ended child's record serves no one
         if step.events:
-            stamp = iso(now)
-            lines = [dumps({"timestamp": stamp, **event}) for event in step.events]
-            where = (
-                keys.history(execution) if decision.inline else keys.run_history(execution, run.id)
-            )
-            write.push(where, lines)
-            entered = sum(1 for event in step.events if "stateEnteredEventDetails" in event)
-            if entered:
-                counters.transitions(pipe, execution.partition(":")[0], entered)
-            if not decision.inline and not decision.existed:
-                retention.track_run_history(pipe, execution, run.id)
-        if isinstance(trigger, Redrive):
-            self._reopen(pipe, execution, decision.meta, now)
+            self._write_events(write, decision, now)
         resolved = _awaited_token(decision.before)
         if resolved and resolved != _awaited_token(step.snapshot):
             groups.forget_token(pipe, execution, resolved, tracked=run.id != ROOT)
+        written = NOTHING
         for effect in step.effects:
-            self._apply(write, execution, decision, effect, now)
+            writing = Writing(write, decision, now, None if written.claimed else chain)
+            written += EFFECT_WRITERS[type(effect)](self, writing, effect)
+        return written
+
+    def _write_events(self, write: GuardedWrite, decision: Decision, now: datetime) -> None:
+        execution, run_id, events = decision.execution, decision.run.id, decision.step.events
+        stamp = iso(now)
+        lines = [dumps({"timestamp": stamp, **event}) for event in events]
+        inline = decision.inline
+        write.push(
+            keys.history(execution) if inline else keys.run_history(execution, run_id), lines
+        )
+        entered = sum(1 for event in events if "stateEnteredEventDetails" in event)
+        if entered:
+            counters.transitions(write.pipe, execution.partition(":")[0], entered)
+        if not inline and not decision.existed:
+            retention.track_run_history(write.pipe, execution, run_id)
 
     def _read(
         self,
@@ -233,64 +278,80 @@ class Committer:
         live = _text(rest.pop(0)) if run_id == ROOT else {}
         return Reads(meta, raw_run, own, delivered, live)
 
-    def _decide(
-        self,
-        execution: str,
-        run_id: str,
-        trigger: Trigger,
-        reads: Reads,
-        create: Run | None,
-        deliver_group: str | None,
-        open_meta: dict[str, str] | None,
-    ) -> Decision | None:
-        meta = reads.meta
-        if bool(meta) == bool(open_meta):
+    def _decide(self, request: Request, reads: Reads) -> Decision | None:
+        """The step, or None when the request is stale: the execution is not in a status the
+        request applies in, the run (or the execution it opens) does or does not exist as
+        the request expects, or the group involved already ended."""
+        opens = request.opens
+        if bool(reads.meta) == bool(opens):
             return None
-        meta = meta or dict(open_meta or {})
-        status = meta.get("status")
-        if isinstance(trigger, Redrive):
-            if status not in REDRIVABLE:
-                return None
-        elif status != RUNNING:
+        meta = reads.meta or dict(opens or {})
+        if meta.get("status") not in request.statuses:
             return None
-        run = Run.load(run_id, reads.raw_run)
-        if (create is None) == (run is None):
+        run = Run.load(request.run, reads.raw_run)
+        if (run is None) != bool(opens):
             return None
-        run = run or create
+        run = run or Run(request.run)
         if run.group and reads.group.get("delivered") != "0":
             return None  # the group already ended (a sibling failed): this child is abandoned
-        if deliver_group and reads.delivered.get("delivered") != "0":
+        if request.delivers and reads.delivered.get("delivered") != "0":
             return None
-        decision = self.step(execution, meta, run, trigger)
+        decision = self.step(request.execution, meta, run, request.trigger, reads)
         step = decision.step
         unchanged = not step.events and not step.effects and step.snapshot == decision.before
-        if create is None and unchanged:
-            return None
-        decision.existed, decision.reads = reads.raw_run is not None, reads
-        return decision
+        return None if unchanged and not opens else decision
 
-    def _apply(
-        self, write: GuardedWrite, execution: str, decision: Decision, effect: Any, now: datetime
-    ) -> None:
-        run, pipe = decision.run, write.pipe
-        if isinstance(effect, RunTask):
-            self._run_task(pipe, execution, decision, effect, now)
-        elif isinstance(effect, StartTimer):
-            member = encode(StateTimer(execution, run.id, effect.timer_id))
-            dispatch.add_timer(pipe, member, effect.at)
-        elif isinstance(effect, StartChildren):
-            groups.open_group(pipe, self.redis, self.config, execution, run.id, effect)
-        elif isinstance(effect, Finish) and run.id == ROOT:
-            self._finish(pipe, execution, decision, effect, now)
-        elif isinstance(effect, Finish):
-            record = decision.reads.group if decision.reads else {}
-            finished = groups.child_finished(write, self.config, execution, run, effect, record)
-            decision.joins.append(finished)
+    # Request writers: what a kind of request writes besides its step -------------------------
 
-    def _run_task(
-        self, pipe: Any, execution: str, decision: Decision, task: RunTask, now: datetime
+    def _open(
+        self, write: GuardedWrite, request: StartRequest, decision: Decision, now: datetime
     ) -> None:
-        run_id = decision.run.id
+        executions.open_execution(write.pipe, request.execution, dict(request.meta))
+        self.store.put_definition(write.pipe, request.digest, request.definition)
+
+    def _end_attempt(
+        self, write: GuardedWrite, request: TaskResultRequest, decision: Decision, now: datetime
+    ) -> None:
+        if request.held:
+            write.pipe.zrem(keys.TIMERS, *request.held)
+        if request.seconds is not None:
+            machine = request.execution.partition(":")[0]
+            counters.task_seconds(write.pipe, machine, request.seconds)
+
+    def _send_again(
+        self, write: GuardedWrite, request: RedeliveryRequest, decision: Decision, now: datetime
+    ) -> None:
+        executions.count_redelivery(write.pipe, request.execution, now)
+        job, sent = dict(request.job), request.trigger.delivery
+        dispatch.enqueue(
+            write.pipe,
+            self.redis,
+            self.config,
+            "run_task",
+            {**job, "delivery": sent},
+            queue_name=request.queue_name,
+            job_id=tokens.job_id(request.trigger.token, sent),
+            description=request.description,
+            timeout=self.config.kill_after(job.get("timeout_seconds")),
+        )
+
+    def _reopen(
+        self, write: GuardedWrite, request: RedriveRequest, decision: Decision, now: datetime
+    ) -> None:
+        retention.on_redrive(write.pipe, request.execution, request.runs)
+        executions.reopen(write.pipe, request.execution, decision.meta, now)
+
+    def _stop_children(
+        self, write: GuardedWrite, request: StopRequest, decision: Decision, now: datetime
+    ) -> None:
+        job = {"execution": request.execution}
+        dispatch.enqueue(write.pipe, self.redis, self.config, "stop_children", job)
+
+    # Effect writers: what each effect adds to the commit -------------------------------------
+
+    def _run_task(self, writing: Writing, task: RunTask) -> Written:
+        pipe, decision, now = writing.write.pipe, writing.decision, writing.now
+        execution, run_id = decision.execution, decision.run.id
         dispatch.remember_token(pipe, task.token, execution, run_id)
         if run_id != ROOT:  # the root's token is in its record, which its end reads
             groups.track_token(pipe, execution, task.token, run_id)
@@ -315,11 +376,10 @@ class Committer:
             else dispatch.queue_for(activity, self.config)
         )
         description = f"{task.resource} ({execution} {task.state_name})"
-        chain = decision.chain
-        claimable = activity is not None and decision.claimed is None
-        if chain and claimable and chain.can_claim(activity, queue_name):
+        chain, written = writing.chain, NOTHING
+        if chain and activity is not None and chain.can_claim(activity, queue_name):
             eager.hold(pipe, self.redis, self.config, job, queue_name, description)
-            decision.claimed = job
+            written = Written(claimed=job)
         else:
             dispatch.enqueue(
                 pipe,
@@ -339,65 +399,82 @@ class Committer:
             check = HeartbeatCheck(execution, run_id, task.token, task.heartbeat_seconds)
             member = encode(check)
             dispatch.add_timer(pipe, member, _plus(now, task.heartbeat_seconds))
+        return written
 
-    def _finish(
-        self, pipe: Any, execution: str, decision: Decision, end: Finish, now: datetime
-    ) -> None:
-        fields = {"status": end.status, "stopDate": iso(now)}
-        if end.status == "SUCCEEDED":
-            fields["output"] = dumps(end.output)
-        if end.error is not None:
-            fields["error"] = end.error
-        if end.cause is not None:
-            fields["cause"] = end.cause
-        pipe.hset(keys.meta(execution), mapping=fields)
-        started = float(decision.meta["startEpoch"])
-        pipe.zrem(keys.by_status(RUNNING), execution)
-        pipe.zadd(keys.by_status(end.status), {execution: started})
-        pipe.zadd(keys.STOPPED, {execution: now.timestamp()})
-        pipe.rpush(keys.done(execution), end.status)
-        counters.finished(pipe, execution.partition(":")[0], end.status)
-        # The execution keeps its meta, history and root run (for redrive); the rest goes.
-        live = decision.reads.live if decision.reads else {}
-        if end.status != "SUCCEEDED":
-            groups.keep_for_redrive(pipe, execution, live)
-        groups.sweep(pipe, execution, live)
-        retention.on_finish(pipe, execution, live, now, self.config.retention_days)
-        if decision.meta.get("parentPattern") in NOTIFIED_PATTERNS:
-            # A nested execution the parent's Task waits for (.sync): tell it, in this commit.
-            job = {"execution": execution}
-            dispatch.enqueue(pipe, self.redis, self.config, "notify_parent", job)
+    def _start_timer(self, writing: Writing, timer: StartTimer) -> Written:
+        decision = writing.decision
+        member = encode(StateTimer(decision.execution, decision.run.id, timer.timer_id))
+        dispatch.add_timer(writing.write.pipe, member, timer.at)
+        return NOTHING
 
-    def _reopen(self, pipe: Any, execution: str, meta: dict[str, str], now: datetime) -> None:
-        count = int(meta.get("redriveCount", "0")) + 1
-        pipe.hset(
-            keys.meta(execution),
-            mapping={"status": RUNNING, "redriveCount": count, "redriveDate": iso(now)},
+    def _start_children(self, writing: Writing, children: StartChildren) -> Written:
+        execution, parent = writing.decision.execution, writing.decision.run.id
+        groups.open_group(writing.write.pipe, self.redis, self.config, execution, parent, children)
+        return NOTHING
+
+    def _finish(self, writing: Writing, end: Finish) -> Written:
+        decision = writing.decision
+        reads = decision.reads
+        if decision.run.id == ROOT:
+            live = reads.live if reads else {}
+            pipe, meta = writing.write.pipe, decision.meta
+            executions.finish(
+                pipe, self.redis, self.config, decision.execution, meta, live, end, writing.now
+            )
+            return NOTHING
+        record = reads.group if reads else {}
+        execution, run = decision.execution, decision.run
+        ended = groups.child_finished(writing.write, self.config, execution, run, end, record)
+        return Written(ends=(ended,))
+
+
+# Request kind -> its own writes, recorded before its step's (a plain step has none).
+REQUEST_WRITERS: dict[type, Callable[..., None]] = {
+    StartRequest: Committer._open,
+    TaskResultRequest: Committer._end_attempt,
+    RedeliveryRequest: Committer._send_again,
+    RedriveRequest: Committer._reopen,
+    StopRequest: Committer._stop_children,
+}
+
+# Effect kind -> the writer that adds it to the commit.
+EFFECT_WRITERS: dict[type, Callable[[Committer, Writing, Any], Written]] = {
+    RunTask: Committer._run_task,
+    StartTimer: Committer._start_timer,
+    StartChildren: Committer._start_children,
+    Finish: Committer._finish,
+}
+
+
+def _result(
+    written: Written, replies: dict[Any, Any], reads: Reads, decision: Decision
+) -> CommitResult:
+    ended = tuple(
+        ChildEnded(
+            finished.group,
+            finished.record,
+            int(replies[finished.finished_reply]),
+            int(replies[finished.failed_reply]),
         )
-        pipe.hdel(keys.meta(execution), "stopDate", "output", "error", "cause")
-        pipe.zrem(keys.by_status(meta["status"]), execution)
-        pipe.zadd(keys.by_status(RUNNING), {execution: float(meta["startEpoch"])})
-        pipe.zrem(keys.STOPPED, execution)
-        pipe.unlink(keys.done(execution), keys.redrive_results(execution))
+        for finished in written.ends
+    )
+    claimed = None
+    if written.claimed is not None:
+        claimed = Claimed(written.claimed, _reads_after(reads, decision))
+    return CommitResult(True, ended, claimed)
 
 
-def _guard(
-    write: GuardedWrite,
-    execution: str,
-    run_id: str,
-    reads: Reads,
-    decision: Decision,
-    deliver_group: str | None,
-) -> None:
+def _guard(write: GuardedWrite, request: Request, reads: Reads, decision: Decision) -> None:
     """What must still hold for this step's write: as WATCH did, but checked in the write."""
+    execution, run_id, delivers = request.execution, request.run, request.delivers
     write.field_is(keys.meta(execution), "status", reads.meta.get("status"))
     write.record_is(keys.run(execution, run_id), reads.raw_run)
-    for group_id in (decision.run.group, deliver_group):
+    for group_id in (decision.run.group, delivers):
         if group_id:
             write.field_is(keys.group(execution, group_id), "delivered", "0")
-    if deliver_group:
+    if delivers:
         # Which child records may exist depends on how many started (`child_records`).
-        write.field_is(keys.group(execution, deliver_group), "started", reads.delivered["started"])
+        write.field_is(keys.group(execution, delivers), "started", reads.delivered["started"])
     if run_id == ROOT and any(isinstance(e, Finish) for e in decision.step.effects):
         # The end sweeps every open group and token: none may have appeared since the read.
         write.field_is(
@@ -419,20 +496,6 @@ def _awaited_token(snapshot: Json) -> str | None:
 
 def _text(raw: dict[bytes, bytes]) -> dict[str, str]:
     return {key.decode(): value.decode() for key, value in raw.items()}
-
-
-def _open_execution(pipe: Any, execution: str, meta: dict[str, str]) -> None:
-    started = float(meta["startEpoch"])
-    pipe.hset(keys.meta(execution), mapping=meta)
-    pipe.zadd(keys.EXECUTIONS, {execution: started})
-    pipe.zadd(keys.by_state_machine(meta["stateMachineName"]), {execution: started})
-    pipe.sadd(keys.STATE_MACHINES, meta["stateMachineName"])
-    pipe.zadd(keys.by_status(RUNNING), {execution: started})
-    counters.started(pipe, meta["stateMachineName"])
-    versions, digest = keys.versions(meta["stateMachineName"]), meta["definition"]
-    pipe.hincrby(versions, f"{digest}:count", 1)
-    pipe.hsetnx(versions, f"{digest}:first", meta["startEpoch"])
-    pipe.hset(versions, f"{digest}:last", meta["startEpoch"])
 
 
 def _plus(now: datetime, seconds: float) -> datetime:

@@ -11,7 +11,6 @@ import time
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 import redis
@@ -26,13 +25,13 @@ from engine.runtime import keys, nested, retention, tokens
 from engine.runtime.activity_tasks import Activities
 from engine.runtime.config import RuntimeConfig
 from engine.runtime.leases import record_heartbeat
+from engine.runtime.requests import RedriveRequest, TaskResultRequest
 from engine.runtime.runtime import Runtime
 from engine.runtime.starting import Started, open_execution
 from engine.runtime.state_machines import StateMachines
 from engine.runtime.store import (
     FINAL_STATUSES,
     REDRIVABLE,
-    ROOT,
     definition_digest,
     parse_execution,
 )
@@ -235,8 +234,8 @@ class Engine:
         kept = {int(index): json.loads(output) for index, output in raw.items()}
         runs = retention.run_histories(self.redis, execution)
         # The commit is guarded by the status read: of two redrives at once, one wins.
-        persist = partial(retention.on_redrive, execution=execution, runs=runs)
-        if not self.runtime.advance(execution, ROOT, Redrive(kept), also=persist):
+        request = RedriveRequest(execution, Redrive(kept), tuple(runs))
+        if not self.runtime.advance(request).committed:
             status = self.store.meta(execution)["status"]
             raise ExecutionNotRedrivable(
                 f"{execution}: Execution is {status} and cannot be redriven."
@@ -265,14 +264,15 @@ class Engine:
         problem = payload_problem(output, "the task output")
         if problem is not None:
             raise UsageError(problem)
-        execution, run = self._awaiting(token)
-        if not self.runtime.advance(execution, run, TaskSucceeded(token, output)):
-            raise _not_awaited(token)
+        self._complete(TaskSucceeded(token, output))
 
     def send_task_failure(self, token: str, error: str | None = None, cause: str | None = None):
-        execution, run = self._awaiting(token)
-        if not self.runtime.advance(execution, run, TaskFailed(token, error, cause)):
-            raise _not_awaited(token)
+        self._complete(TaskFailed(token, error, cause))
+
+    def _complete(self, result: TaskSucceeded | TaskFailed) -> None:
+        execution, run = self._awaiting(result.token)
+        if not self.runtime.advance(TaskResultRequest(execution, run, result)).committed:
+            raise _not_awaited(result.token)
 
     def send_task_heartbeat(self, token: str) -> None:
         execution, run = self._awaiting(token)

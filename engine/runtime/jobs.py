@@ -17,16 +17,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import redis
-from redis.client import Pipeline
 from rq import get_current_job
 
 from engine import activities, integrations
 from engine.core.triggers import TaskFailed, TaskSucceeded, Trigger
 from engine.errors import UnhandledResource, UnknownResource
 from engine.runtime import config as settings
-from engine.runtime import counters, eager, keys, leases, nested, watchdog
+from engine.runtime import eager, keys, leases, nested, watchdog
 from engine.runtime import runtime as runs
+from engine.runtime.requests import TaskResultRequest
 from engine.runtime.runtime import Runtime
 from engine.runtime.store import Reads
 from engine.runtime.timer_entries import JobWatch, encode
@@ -92,16 +91,16 @@ def run_task(**job: Any) -> None:
         entry = _runner(runtime, job)
     except (UnknownResource, UnhandledResource) as error:
         failed = TaskFailed(token, UNKNOWN_ACTIVITY, str(error))
-        _commit(runtime, job, failed, lambda pipe: pipe.zrem(keys.TIMERS, watch))
+        _commit(runtime, TaskResultRequest(execution, run_id, failed, (watch,)))
         return
     delivery, seconds = job.get("delivery", 0), runtime.config.lease_seconds
     lease = leases.Lease(runtime.redis, execution, run_id, token, delivery, seconds=seconds)
     reads = _start(runtime, lease, job)
+    held = (lease.member, watch)
     if reads is None:
-        _end(runtime.redis, lease, (watch,))  # a duplicate, or timed out / stopped while queued
+        _end(runtime, held)  # a duplicate, or timed out / stopped while queued
         return
-    ends = functools.partial(_end, lease=lease, watch=(watch,))
-    _attempt(runtime, entry, job, lease, ends, eager.current(), reads)
+    _attempt(runtime, entry, job, lease, held, eager.current(), reads)
 
 
 def run_claimed(runtime: Runtime, job: dict[str, Any], reads: Reads, chain: eager.Chain) -> None:
@@ -112,7 +111,7 @@ def run_claimed(runtime: Runtime, job: dict[str, Any], reads: Reads, chain: eage
     entry = _runner(runtime, job)
     seconds = runtime.config.lease_seconds
     lease = leases.Lease(runtime.redis, job["execution"], job["run"], job["token"], seconds=seconds)
-    _attempt(runtime, entry, job, lease, functools.partial(_end, lease=lease), chain, reads)
+    _attempt(runtime, entry, job, lease, (lease.member,), chain, reads)
 
 
 def _runner(runtime: Runtime, job: dict[str, Any]) -> Callable[..., Json]:
@@ -134,20 +133,24 @@ def _attempt(
     entry: Callable[..., Json],
     job: dict[str, Any],
     lease: leases.Lease,
-    ends: Callable[[Any], Any],
+    held: tuple[str, ...],
     chain: eager.Chain | None,
     reads: Reads,
 ) -> None:
-    """Run the activity under `lease` and commit its result with `ends` (the lease and what
-    else the attempt holds); a callback task's result comes later, so it only ends them."""
+    """Run the activity under `lease` and commit its result, which ends what the attempt
+    `held` (its lease, its job watch); a callback task's result comes later, so it only ends
+    them."""
     lease.keep()
     try:
         began = time.monotonic()
         result = _perform(runtime, entry, job)
         if result is None:
-            ends(runtime.redis)
+            _end(runtime, held)
         else:
-            _commit(runtime, job, result, ends, chain, reads, time.monotonic() - began)
+            seconds = time.monotonic() - began
+            execution, run_id = job["execution"], job["run"]
+            request = TaskResultRequest(execution, run_id, result, held, seconds, chain, reads)
+            _commit(runtime, request)
     finally:
         lease.stop_renewing()
 
@@ -178,34 +181,19 @@ def _perform(runtime: Runtime, entry: Callable[..., Json], job: dict[str, Any]) 
     return TaskSucceeded(job["token"], output)
 
 
-def _commit(
-    runtime: Runtime,
-    job: dict[str, Any],
-    result: Trigger,
-    ends: Callable[[Pipeline], Any],
-    chain: eager.Chain | None = None,
-    reads: Reads | None = None,
-    seconds: float | None = None,
-) -> None:
-    """Commit `result` with `ends` in its transaction (and the Task's run time, `seconds`, in
-    the /metrics histogram); if it was stale (nothing written), run `ends` in a trip of its
-    own."""
-    execution, run_id = job["execution"], job["run"]
-
-    def also(pipe: Pipeline) -> None:
-        ends(pipe)
-        if seconds is not None:
-            counters.task_seconds(pipe, execution.partition(":")[0], seconds)
-
-    if not runtime.advance(execution, run_id, result, also=also, chain=chain, reads=reads):
-        with runtime.redis.pipeline(transaction=False) as pipe:
-            ends(pipe)
-            pipe.execute()
+def _commit(runtime: Runtime, request: TaskResultRequest) -> None:
+    """Commit a Task's result, then act on what happened: a stale result (nothing written)
+    still ends what the attempt held; a Task the commit claimed is this worker's next."""
+    result = runtime.advance(request)
+    if not result.committed:
+        _end(runtime, request.held)
+    elif result.claimed is not None and request.chain is not None:
+        request.chain.claim(result.claimed.job, result.claimed.reads)
 
 
-def _end(target: redis.Redis | Pipeline, lease: leases.Lease, watch: tuple[str, ...] = ()) -> None:
-    """End the lease and the job watch: in a trip of their own, or in a commit's `pipe`."""
-    target.zrem(keys.TIMERS, lease.member, *watch)
+def _end(runtime: Runtime, held: tuple[str, ...]) -> None:
+    """End what an attempt held (its lease, its job watch) in a trip of its own."""
+    runtime.redis.zrem(keys.TIMERS, *held)
 
 
 @watched

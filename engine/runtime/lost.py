@@ -13,19 +13,17 @@ import json
 from typing import Any
 
 import redis
-from redis.client import Pipeline
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from engine.core.triggers import TaskFailed, TaskRedelivered
-from engine.runtime import dispatch, keys
+from engine.runtime import keys
+from engine.runtime.requests import RedeliveryRequest, TaskResultRequest
 from engine.runtime.runtime import Runtime
 from engine.runtime.tokens import job_id
 
 WORKER_LOST = "Sfn.WorkerLost"
-# The `meta` field counting the deliveries sent again (`sfn executions describe` shows it).
-REDELIVERY_COUNT = "redeliveryCount"
 
 
 def lost_cause(lease_seconds: float) -> str:
@@ -45,7 +43,7 @@ def lost(runtime: Runtime, execution: str, run_id: str, token: str, delivery: in
     ):
         return
     cause = lost_cause(config.lease_seconds)
-    runtime.advance(execution, run_id, TaskFailed(token, WORKER_LOST, cause))
+    runtime.advance(TaskResultRequest(execution, run_id, TaskFailed(token, WORKER_LOST, cause)))
 
 
 def redeliver(runtime: Runtime, execution: str, run_id: str, token: str, delivery: int) -> bool:
@@ -55,29 +53,12 @@ def redeliver(runtime: Runtime, execution: str, run_id: str, token: str, deliver
     awaited record counting deliveries), committed with its job and the execution's
     `redeliveryCount`: a delivery already sent, by this poller or another, is a stale step
     that enqueues nothing."""
-    client, config = runtime.redis, runtime.config
-    found = _delivered(client, execution, token, delivery)
+    found = _delivered(runtime.redis, execution, token, delivery)
     if found is None:
         return False
     payload, queue_name, description = found
-    sent = delivery + 1
-
-    def send(pipe: Pipeline) -> None:
-        pipe.hincrby(keys.meta(execution), REDELIVERY_COUNT, 1)
-        pipe.zadd(keys.REDELIVERED, {execution: runtime.env.now().timestamp()})
-        dispatch.enqueue(
-            pipe,
-            client,
-            config,
-            "run_task",
-            {**payload, "delivery": sent},
-            queue_name=queue_name,
-            job_id=job_id(token, sent),
-            description=description,
-            timeout=config.kill_after(payload.get("timeout_seconds")),
-        )
-
-    runtime.advance(execution, run_id, TaskRedelivered(token, sent), also=send)
+    trigger = TaskRedelivered(token, delivery + 1)
+    runtime.advance(RedeliveryRequest(execution, run_id, trigger, payload, queue_name, description))
     return True
 
 

@@ -12,19 +12,18 @@ waiting (`startExecution`, `.waitForTaskToken`) run on.
 
 from __future__ import annotations
 
-from typing import Any
-
 from engine.core.triggers import Stop, TaskFailed, TaskSucceeded
 from engine.definition import load_definition, validate
 from engine.errors import DefinitionError
 from engine.integrations import ChildRequest, ChildStarted, TaskFailure
 from engine.integrations.start_execution import missing, result, workflow_file
-from engine.runtime import dispatch, keys
-from engine.runtime.commit import NOTIFIED_PATTERNS
+from engine.runtime import keys
+from engine.runtime.executions import NOTIFIED_PATTERNS
+from engine.runtime.requests import StepRequest, StopRequest
 from engine.runtime.runtime import Runtime
 from engine.runtime.starting import open_execution
 from engine.runtime.state_machines import StateMachineDoesNotExist, StateMachines
-from engine.runtime.store import ROOT, RUNNING, definition_digest, execution_arn
+from engine.runtime.store import RUNNING, definition_digest, execution_arn
 
 
 class DurableChildren:
@@ -82,18 +81,13 @@ def notify_parent(runtime: Runtime, execution: str) -> None:
     if awaiting is None:
         return  # the parent's Task ended meanwhile (timed out, stopped)
     parent, _, run = awaiting.decode().partition("\n")
-    runtime.advance(parent, run, trigger)
+    runtime.advance(StepRequest(parent, run, trigger))
 
 
 def stop(runtime: Runtime, execution: str, error: str | None, cause: str | None) -> bool:
     """StopExecution of `execution`; its commit also enqueues the stop of the children its
-    Tasks wait for. False when it had ended already (nothing written)."""
-
-    def children_next(pipe: Any) -> None:
-        job = {"execution": execution}
-        dispatch.enqueue(pipe, runtime.redis, runtime.config, "stop_children", job)
-
-    return runtime.advance(execution, ROOT, Stop(error, cause), also=children_next)
+    Tasks wait for (`StopRequest`). False when it had ended already (nothing written)."""
+    return runtime.advance(StopRequest(execution, Stop(error, cause))).committed
 
 
 def stop_children(runtime: Runtime, execution: str) -> None:

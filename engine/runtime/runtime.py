@@ -25,10 +25,11 @@ from typing import Any
 import redis
 
 from engine.core.effects import Finish
-from engine.core.triggers import ChildFailed, ChildrenDone, Start, Trigger
+from engine.core.triggers import ChildFailed, ChildrenDone, Start
 from engine.runtime import groups, keys
-from engine.runtime.commit import Committer
+from engine.runtime.commit import ChildEnded, CommitResult, Committer
 from engine.runtime.guarded import GuardedWrite
+from engine.runtime.requests import JoinRequest, Request
 from engine.runtime.store import RUNNING, STEP_FIELDS, Run, child_run_id
 
 Json = Any
@@ -38,35 +39,30 @@ log = logging.getLogger("sfn.commit")
 class Runtime(Committer):
     """The I/O shell around the interpreter for one Redis database."""
 
-    def advance(self, execution: str, run_id: str, trigger: Trigger, **options: Any) -> bool:
-        """Apply `trigger` to a run and commit (`Committer.commit`, same options), then run
-        the joins the commit calls for; False when it was stale (nothing written)."""
-        committed = self.commit(execution, run_id, trigger, **options)
-        if committed is None:
-            return False
-        for finished in committed.joins:
+    def advance(self, request: Request) -> CommitResult:
+        """Commit `request` (`Committer.commit`), then run the joins its child ends call for;
+        the result says whether it was stale (nothing written) and what else is left."""
+        result = self.commit(request)
+        for ended in result.ended:
             try:
-                after_finish(self, execution, finished, committed.replies)
+                after_finish(self, request.execution, ended)
             except (redis.RedisError, OSError) as error:
                 # Its join timer covers a crash or outage here.
-                log.warning("join of group %s deferred to its timer: %s", finished.group, error)
-        return True
+                log.warning("join of group %s deferred to its timer: %s", ended.group, error)
+        return result
 
 
-def after_finish(
-    runtime: Runtime, execution: str, finished: groups.Finished, replies: dict[Any, Any]
-) -> None:
+def after_finish(runtime: Runtime, execution: str, ended: ChildEnded) -> None:
     """After a child's final commit: join when that end completes the group, exceeds its
     tolerance or frees a MaxConcurrency slot; otherwise nothing is left to do."""
-    record = finished.record
-    done, failed = int(replies[finished.finished_reply]), int(replies[finished.failed_reply])
+    record, done, failed = ended.record, ended.finished, ended.failed
     total, limit = int(record["total"]), int(record["maxConcurrency"])
     if (
         done >= total
         or groups.exceeded(failed, record)
         or (limit and int(record.get("started", total)) < total)
     ):
-        advance_group(runtime, execution, finished.group)
+        advance_group(runtime, execution, ended.group)
 
 
 def join_due(runtime: Runtime, execution: str, group_id: str, recheck: str) -> None:
@@ -92,7 +88,7 @@ def advance_group(runtime: Runtime, execution: str, group_id: str) -> None:
         finished, failed = int(record["finished"]), int(record["failed"])
         if finished >= total or groups.exceeded(failed, record):
             outcome = _outcome(runtime.redis, execution, group_id, failed, record)
-            runtime.advance(execution, record["parent"], outcome, deliver_group=group_id)
+            runtime.advance(JoinRequest(execution, record["parent"], outcome, group_id))
             return
         free = _free_slots(record, started, finished)
         if free <= 0:
@@ -171,7 +167,7 @@ def _start_batch(
         run = Run(child_run_id(group_id, index), tuple(spec["machinePath"]), group_id, index)
         trigger = Start(spec["input"], spec["context"])
         decision = runtime.step(execution, meta, run, trigger)
-        runtime.write(write, execution, trigger, decision)
+        runtime.write(write, decision)
         count += 1
         ends = [e for e in decision.step.effects if isinstance(e, Finish)]
         ended += bool(ends)

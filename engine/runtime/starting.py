@@ -9,18 +9,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from redis.client import Pipeline
-
 from engine.core.context import iso
 from engine.core.triggers import Start
-from engine.runtime import keys
+from engine.runtime.requests import StartRequest
 from engine.runtime.runtime import Runtime
 from engine.runtime.store import (
     ARN_PREFIX,
-    ROOT,
     RUNNING,
     ExecutionAlreadyExists,
-    Run,
     dumps,
     execution_arn,
     execution_id,
@@ -77,18 +73,9 @@ def open_execution(
         },
         "StateMachine": {"Id": meta["stateMachineArn"], "Name": machine_name},
     }
-    parent = meta.get("parentExecution")
-
-    def also(pipe: Pipeline) -> None:
-        runtime.store.put_definition(pipe, digest, data)
-        if parent:
-            pipe.sadd(keys.children(parent), execution)
-
-    # One commit stores the definition and opens the execution (an existing name: False).
-    started = runtime.advance(
-        execution, ROOT, Start(payload, context), create=Run(ROOT), open_meta=meta, also=also
-    )
-    if started:
+    # One commit stores the definition and opens the execution (an existing name: stale).
+    request = StartRequest(execution, Start(payload, context), meta, digest, data)
+    if runtime.advance(request).committed:
         return Started(execution, meta["startDate"])
     existing = runtime.store.meta(execution)
     if existing.get("input") != input_text:

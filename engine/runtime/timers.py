@@ -22,6 +22,7 @@ import redis
 from engine.core.triggers import TaskTimedOut, TimerFired
 from engine.runtime import keys, leases, lost, retention, watchdog
 from engine.runtime.config import RuntimeConfig
+from engine.runtime.requests import StepRequest
 from engine.runtime.runtime import Runtime, join_due
 from engine.runtime.timer_entries import (
     GroupJoin,
@@ -70,17 +71,17 @@ def fire(runtime: Runtime, entry: TimerEntry) -> None:
 
 
 def _state_timer(runtime: Runtime, entry: StateTimer) -> None:
-    runtime.advance(entry.execution, entry.run, TimerFired(entry.timer_id))
+    runtime.advance(StepRequest(entry.execution, entry.run, TimerFired(entry.timer_id)))
 
 
 def _task_timeout(runtime: Runtime, entry: TaskTimeout) -> None:
-    runtime.advance(entry.execution, entry.run, TaskTimedOut(entry.token, "timeout"))
+    runtime.advance(StepRequest(entry.execution, entry.run, TaskTimedOut(entry.token, "timeout")))
 
 
 def _heartbeat(runtime: Runtime, entry: HeartbeatCheck) -> None:
     execution, run, token = entry.execution, entry.run, entry.token
     if leases.heartbeat_due(runtime.redis, execution, run, token, entry.seconds):
-        runtime.advance(execution, run, TaskTimedOut(token, "heartbeat"))
+        runtime.advance(StepRequest(execution, run, TaskTimedOut(token, "heartbeat")))
 
 
 def _join(runtime: Runtime, entry: GroupJoin) -> None:

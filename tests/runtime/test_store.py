@@ -13,6 +13,7 @@ from engine.core.triggers import TaskSucceeded
 from engine.errors import DefinitionError, UsageError
 from engine.runtime import dispatch, tokens
 from engine.runtime.engine import Engine
+from engine.runtime.requests import TaskResultRequest
 from engine.runtime.store import ROOT, ExecutionAlreadyExists, ExecutionDoesNotExist
 
 PASS = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"ok": 1}, "End": True}}}
@@ -107,7 +108,9 @@ def test_a_task_is_one_json_rq_job_whose_id_is_a_digest_of_the_token(engine: Eng
 def test_a_stale_result_commits_nothing(engine: Engine) -> None:
     execution = engine.start_execution(TASK, {}, name="stale", check_resources=False)
     before = engine.store.run(execution, ROOT).snapshot
-    assert not engine.runtime.advance(execution, ROOT, TaskSucceeded("0" * 32, {}))
+    assert not engine.runtime.advance(
+        TaskResultRequest(execution, ROOT, TaskSucceeded("0" * 32, {}))
+    ).committed
     assert engine.store.run(execution, ROOT).snapshot == before
 
 
@@ -121,12 +124,16 @@ def test_a_writer_that_lost_the_race_re_decides(engine: Engine, monkeypatch) -> 
     def decide_then_get_overtaken(*args):
         decision = original(*args)
         if not calls:
-            other.runtime.advance(execution, ROOT, TaskSucceeded(token, {"by": "other"}))
+            other.runtime.advance(
+                TaskResultRequest(execution, ROOT, TaskSucceeded(token, {"by": "other"}))
+            )
         calls.append(decision)
         return decision
 
     monkeypatch.setattr(engine.runtime, "_decide", decide_then_get_overtaken)
-    assert not engine.runtime.advance(execution, ROOT, TaskSucceeded(token, {"by": "me"}))
+    assert not engine.runtime.advance(
+        TaskResultRequest(execution, ROOT, TaskSucceeded(token, {"by": "me"}))
+    ).committed
     assert len(calls) == 2 and calls[1] is None
     assert json.loads(engine.describe(execution)["output"]) == {"by": "other"}
     succeeded = [e for e in engine.history(execution) if e["type"] == "TaskSucceeded"]
@@ -149,6 +156,8 @@ def test_a_run_record_starts_with_its_version_which_every_step_changes(engine: E
     version = engine.store.run(execution, ROOT).snapshot["version"]
     assert raw.startswith(f'{{"v":{version},'.encode())
     token = engine.store.run(execution, ROOT).snapshot["awaiting"]["token"]
-    assert engine.runtime.advance(execution, ROOT, TaskSucceeded(token, {}))
+    assert engine.runtime.advance(
+        TaskResultRequest(execution, ROOT, TaskSucceeded(token, {}))
+    ).committed
     after = raw_run_record(engine.redis, execution, ROOT)
     assert after.startswith(f'{{"v":{version + 1},'.encode())
