@@ -43,6 +43,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "engine.runtime.groups",
             "engine.runtime.executions",
+            "engine.runtime.scheduling",
             "engine.runtime.eager",
             "engine.runtime.leases",
             "engine.runtime.retention",

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import redis
 
-from engine import integrations
 from engine.buckets.storage import BucketStorage
 from engine.core.context import iso
 from engine.core.effects import Finish, RunTask, StartChildren, StartTimer
@@ -29,7 +28,16 @@ from engine.core.interpreter import advance
 from engine.core.run import Step
 from engine.core.triggers import Trigger
 from engine.runtime import config as settings
-from engine.runtime import counters, dispatch, eager, executions, groups, keys, retention, tokens
+from engine.runtime import (
+    counters,
+    dispatch,
+    eager,
+    executions,
+    groups,
+    keys,
+    retention,
+    scheduling,
+)
 from engine.runtime.config import RuntimeConfig
 from engine.runtime.guarded import GuardedWrite
 from engine.runtime.requests import (
@@ -42,7 +50,7 @@ from engine.runtime.requests import (
 )
 from engine.runtime.store import ROOT, RUNNING, STEP_FIELDS, Reads, Run, Store, dumps, group_of
 from engine.runtime.system import ExecutionInputs, Machines, SystemEnv
-from engine.runtime.timer_entries import HeartbeatCheck, StateTimer, TaskTimeout, encode
+from engine.runtime.timer_entries import StateTimer, encode
 
 Json = Any
 
@@ -322,17 +330,10 @@ class Committer:
         self, write: GuardedWrite, request: RedeliveryRequest, decision: Decision, now: datetime
     ) -> None:
         executions.count_redelivery(write.pipe, request.execution, now)
-        job, sent = dict(request.job), request.trigger.delivery
-        dispatch.enqueue(
-            write.pipe,
-            self.redis,
-            self.config,
-            "run_task",
-            {**job, "delivery": sent},
-            queue_name=request.queue_name,
-            job_id=tokens.job_id(request.trigger.token, sent),
-            description=request.description,
-            timeout=self.config.kill_after(job.get("timeout_seconds")),
+        sent = request.trigger.delivery
+        pipe, job, queue_name = write.pipe, request.job, request.queue_name
+        scheduling.send_again(
+            pipe, self.redis, self.config, job, sent, queue_name, request.description
         )
 
     def _reopen(
@@ -350,56 +351,18 @@ class Committer:
     # Effect writers: what each effect adds to the commit -------------------------------------
 
     def _run_task(self, writing: Writing, task: RunTask) -> Written:
-        pipe, decision, now = writing.write.pipe, writing.decision, writing.now
-        execution, run_id = decision.execution, decision.run.id
-        dispatch.remember_token(pipe, task.token, execution, run_id)
-        if run_id != ROOT:  # the root's token is in its record, which its end reads
-            groups.track_token(pipe, execution, task.token, run_id)
-        job = {
-            "execution": execution,
-            "run": run_id,
-            "token": task.token,
-            "resource": task.resource,
-            "input": task.input,
-            "state": task.state_name,
-            "attempt": task.attempt,
-            "idempotency_key": task.idempotency_key,
-            "timeout_seconds": task.timeout_seconds,
-            "heartbeat_seconds": task.heartbeat_seconds,
-        }
-        # The integration table says which activity runs it (None: an HTTP request or a
-        # handler, which any worker on the default queue runs).
-        activity = integrations.resolve(task.resource).activity(task.input)
-        queue_name = (
-            dispatch.DEFAULT_QUEUE
-            if activity is None
-            else dispatch.queue_for(activity, self.config)
+        decision = writing.decision
+        claimed = scheduling.schedule(
+            writing.write.pipe,
+            self.redis,
+            self.config,
+            decision.execution,
+            decision.run.id,
+            task,
+            writing.now,
+            writing.chain,
         )
-        description = f"{task.resource} ({execution} {task.state_name})"
-        chain, written = writing.chain, NOTHING
-        if chain and activity is not None and chain.can_claim(activity, queue_name):
-            eager.hold(pipe, self.redis, self.config, job, queue_name, description)
-            written = Written(claimed=job)
-        else:
-            dispatch.enqueue(
-                pipe,
-                self.redis,
-                self.config,
-                "run_task",
-                job,
-                queue_name=queue_name,
-                job_id=tokens.job_id(task.token),
-                description=description,
-                timeout=self.config.kill_after(task.timeout_seconds),
-            )
-        if task.timeout_seconds:
-            member = encode(TaskTimeout(execution, run_id, task.token))
-            dispatch.add_timer(pipe, member, _plus(now, task.timeout_seconds))
-        if task.heartbeat_seconds:
-            check = HeartbeatCheck(execution, run_id, task.token, task.heartbeat_seconds)
-            member = encode(check)
-            dispatch.add_timer(pipe, member, _plus(now, task.heartbeat_seconds))
-        return written
+        return NOTHING if claimed is None else Written(claimed=claimed)
 
     def _start_timer(self, writing: Writing, timer: StartTimer) -> Written:
         decision = writing.decision
@@ -496,7 +459,3 @@ def _awaited_token(snapshot: Json) -> str | None:
 
 def _text(raw: dict[bytes, bytes]) -> dict[str, str]:
     return {key.decode(): value.decode() for key, value in raw.items()}
-
-
-def _plus(now: datetime, seconds: float) -> datetime:
-    return now + timedelta(seconds=seconds)

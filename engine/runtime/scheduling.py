@@ -1,0 +1,110 @@
+"""What a commit writes to schedule a Task attempt: its token, its RQ job (or the claim of the
+worker that commits, `eager`), its TimeoutSeconds and HeartbeatSeconds timers; and the job of
+an attempt sent again after its worker was lost.
+
+Writers only (`engine.runtime.commit` calls them): each adds commands to the commit's
+pipeline and reads nothing back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+import redis
+from redis.client import Pipeline
+
+from engine import integrations
+from engine.core.effects import RunTask
+from engine.runtime import dispatch, eager, groups, tokens
+from engine.runtime.config import RuntimeConfig
+from engine.runtime.store import ROOT
+from engine.runtime.timer_entries import HeartbeatCheck, TaskTimeout, encode
+
+Json = Any
+
+
+def schedule(
+    pipe: Pipeline,
+    client: redis.Redis,
+    config: RuntimeConfig,
+    execution: str,
+    run_id: str,
+    task: RunTask,
+    now: datetime,
+    chain: eager.Chain | None,
+) -> dict[str, Json] | None:
+    """Schedule `task` for run `run_id`; return its job if `chain`'s worker claimed it."""
+    dispatch.remember_token(pipe, task.token, execution, run_id)
+    if run_id != ROOT:  # the root's token is in its record, which its end reads
+        groups.track_token(pipe, execution, task.token, run_id)
+    job = {
+        "execution": execution,
+        "run": run_id,
+        "token": task.token,
+        "resource": task.resource,
+        "input": task.input,
+        "state": task.state_name,
+        "attempt": task.attempt,
+        "idempotency_key": task.idempotency_key,
+        "timeout_seconds": task.timeout_seconds,
+        "heartbeat_seconds": task.heartbeat_seconds,
+    }
+    # The integration table says which activity runs it (None: an HTTP request or a
+    # handler, which any worker on the default queue runs).
+    activity = integrations.resolve(task.resource).activity(task.input)
+    queue_name = (
+        dispatch.DEFAULT_QUEUE if activity is None else dispatch.queue_for(activity, config)
+    )
+    description = f"{task.resource} ({execution} {task.state_name})"
+    claimed = None
+    if chain and activity is not None and chain.can_claim(activity, queue_name):
+        eager.hold(pipe, client, config, job, queue_name, description)
+        claimed = job
+    else:
+        dispatch.enqueue(
+            pipe,
+            client,
+            config,
+            "run_task",
+            job,
+            queue_name=queue_name,
+            job_id=tokens.job_id(task.token),
+            description=description,
+            timeout=config.kill_after(task.timeout_seconds),
+        )
+    if task.timeout_seconds:
+        member = encode(TaskTimeout(execution, run_id, task.token))
+        dispatch.add_timer(pipe, member, _plus(now, task.timeout_seconds))
+    if task.heartbeat_seconds:
+        check = HeartbeatCheck(execution, run_id, task.token, task.heartbeat_seconds)
+        dispatch.add_timer(pipe, encode(check), _plus(now, task.heartbeat_seconds))
+    return claimed
+
+
+def send_again(
+    pipe: Pipeline,
+    client: redis.Redis,
+    config: RuntimeConfig,
+    job: Mapping[str, Json],
+    delivery: int,
+    queue_name: str,
+    description: str,
+) -> None:
+    """Enqueue delivery `delivery` of a lost attempt whose first job was `job`."""
+    dispatch.enqueue(
+        pipe,
+        client,
+        config,
+        "run_task",
+        {**job, "delivery": delivery},
+        queue_name=queue_name,
+        job_id=tokens.job_id(job["token"], delivery),
+        description=description,
+        timeout=config.kill_after(job.get("timeout_seconds")),
+    )
+
+
+def _plus(now: datetime, seconds: float) -> datetime:
+    return now + timedelta(seconds=seconds)
