@@ -20,7 +20,7 @@ from typing import Any
 from rq import get_current_job
 
 from engine import activities, integrations
-from engine.core.triggers import TaskFailed, TaskSucceeded, Trigger
+from engine.core.triggers import TaskFailed, TaskSucceeded
 from engine.errors import UnhandledResource, UnknownResource
 from engine.runtime import config as settings
 from engine.runtime import eager, keys, leases, nested, watchdog
@@ -167,7 +167,9 @@ def _start(runtime: Runtime, lease: leases.Lease, job: dict[str, Any]) -> Reads 
     )
 
 
-def _perform(runtime: Runtime, entry: Callable[..., Json], job: dict[str, Any]) -> Trigger | None:
+def _perform(
+    runtime: Runtime, entry: Callable[..., Json], job: dict[str, Any]
+) -> TaskSucceeded | TaskFailed | None:
     """Run the activity: its result or failure, or None for a callback task (its result comes
     with send-task-*)."""
     try:
