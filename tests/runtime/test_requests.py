@@ -1,0 +1,116 @@
+"""Each kind of commit request and the result its commit returns as data: committed or stale,
+the child ends it recorded with their group's counts, what else the request wrote."""
+
+from __future__ import annotations
+
+import pytest
+from support.inspection import make_due, record_ids, records, run_record, timers
+
+from engine.core.triggers import ChildrenDone, Start, TaskFailed, TaskSucceeded
+from engine.runtime import runtime
+from engine.runtime.commit import STALE, ChildEnded
+from engine.runtime.engine import Engine
+from engine.runtime.requests import (
+    JoinRequest,
+    StartRequest,
+    StepRequest,
+    TaskResultRequest,
+)
+from engine.runtime.store import ROOT, child_run_id
+from engine.runtime.timer_entries import GroupJoin, encode
+
+CALLBACK = {"Type": "Task", "Resource": "requests_probe.waitForTaskToken", "End": True}
+TASK = {"StartAt": "T", "States": {"T": CALLBACK}}
+PROCESSOR = {"StartAt": "T", "States": {"T": CALLBACK}}
+MAP = {"StartAt": "M", "States": {"M": {"Type": "Map", "ItemProcessor": PROCESSOR, "End": True}}}
+# A Map, then a Task: the execution still runs once the Map's outcome is delivered.
+MAP_THEN_TASK = {
+    "StartAt": "M",
+    "States": {
+        "M": {"Type": "Map", "ItemProcessor": PROCESSOR, "Next": "After"},
+        "After": CALLBACK,
+    },
+}
+
+
+def _children_started(engine: Engine, items: list[int], machine=MAP) -> tuple[str, str]:
+    """A Map over `items` whose children wait for their callback tokens: (execution, group)."""
+    execution = engine.start_execution(machine, items, check_resources=False)
+    (group,) = record_ids(engine.redis, execution, "group")
+    runtime.advance_group(engine.runtime, execution, group)
+    return execution, group
+
+
+def _token(engine: Engine, execution: str, run_id: str) -> str:
+    return run_record(engine.redis, execution, run_id)["snapshot"]["awaiting"]["token"]
+
+
+def test_a_start_commits_once_and_a_second_start_of_the_name_is_stale(engine: Engine) -> None:
+    execution = engine.start_execution(TASK, {"n": 1}, name="once", check_resources=False)
+    meta = engine.store.meta(execution)
+    again = StartRequest(execution, Start({"n": 1}, {}), meta, meta["definition"], TASK)
+    assert engine.runtime.commit(again) == STALE
+    assert engine.describe(execution)["status"] == "RUNNING"
+
+
+def test_a_stale_trigger_is_a_result_with_nothing_done(engine: Engine) -> None:
+    execution = engine.start_execution(TASK, {}, check_resources=False)
+    result = engine.runtime.commit(StepRequest(execution, ROOT, TaskSucceeded("0" * 32, {})))
+    assert result == STALE and result.ended == () and result.claimed is None
+
+
+def test_a_child_end_is_returned_with_its_groups_counts_and_the_commit_joins_nothing(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    execution, group = _children_started(engine, [1, 2, 3])
+    joined: list[str] = []
+    monkeypatch.setattr(runtime, "advance_group", lambda rt, ex, g: joined.append(g))
+    first, second = (child_run_id(group, index) for index in (0, 1))
+    token = _token(engine, execution, first)
+    result = engine.runtime.commit(TaskResultRequest(execution, first, TaskSucceeded(token, 1)))
+    assert result.committed and result.claimed is None
+    (ended,) = result.ended
+    assert isinstance(ended, ChildEnded)
+    assert (ended.group, ended.finished, ended.failed) == (group, 1, 0)
+    token = _token(engine, execution, second)
+    failed = TaskFailed(token, "Boom", "it broke")
+    result = engine.runtime.commit(TaskResultRequest(execution, second, failed))
+    assert [(e.finished, e.failed) for e in result.ended] == [(2, 1)]
+    assert joined == []  # the commit returned the ends; it called no join itself
+    assert GroupJoin(execution, group) in timers(engine.redis, execution)
+
+
+def test_runtime_advance_joins_when_the_last_child_ends(engine: Engine) -> None:
+    execution, group = _children_started(engine, [5])
+    child = child_run_id(group, 0)
+    token = _token(engine, execution, child)
+    result = engine.runtime.advance(TaskResultRequest(execution, child, TaskSucceeded(token, 6)))
+    assert [(e.group, e.finished) for e in result.ended] == [(group, 1)]
+    described = engine.describe(execution)
+    assert described["status"] == "SUCCEEDED" and described["output"] == "[6]"
+
+
+def test_a_join_delivers_and_closes_its_group_once(engine: Engine) -> None:
+    execution, group = _children_started(engine, [1], MAP_THEN_TASK)
+    delivery = JoinRequest(execution, ROOT, ChildrenDone([1]), group)
+    assert engine.runtime.commit(delivery).committed
+    assert record_ids(engine.redis, execution, "group") == set()
+    entered = [
+        e["stateEnteredEventDetails"]["name"]
+        for e in engine.history(execution)
+        if "stateEnteredEventDetails" in e
+    ]
+    assert entered[-1] == "After"  # the parent heard the Map's outcome and went on
+    assert engine.runtime.commit(delivery) == STALE  # the group is closed: heard once
+
+
+def test_a_task_result_ends_what_the_attempt_held_in_its_commit(engine: Engine) -> None:
+    execution = engine.start_execution(TASK, {}, check_resources=False)
+    token = _token(engine, execution, ROOT)
+    held = GroupJoin(execution, "held")  # stands for the attempt's lease and job watch
+    make_due(engine.redis, held, 0)
+    result = TaskResultRequest(execution, ROOT, TaskSucceeded(token, {}), (encode(held),), 0.5)
+    assert engine.runtime.commit(result).committed
+    assert held not in timers(engine.redis, execution)
+    assert engine.describe(execution)["status"] == "SUCCEEDED"
+    assert "meta" in records(engine.redis, execution)
