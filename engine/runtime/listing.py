@@ -7,12 +7,13 @@ machine name has no ':'), so a page reads only the `meta` fields of the rows it 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import redis
 
 from engine.runtime import keys
-from engine.runtime.store import ROOT, Run
+from engine.runtime.store import FINAL_STATUSES, ROOT, Run
 
 Json = Any
 STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
@@ -80,6 +81,8 @@ class Nesting:
 def page(client: redis.Redis, query: Query) -> Page:
     """One page of executions matching `query`, newest first unless `oldest_first` (by start
     time, or by stop time if `by_stop`)."""
+    if query.by_stop:
+        index_stop_times(client)
     if query.search is not None:
         return _searched(client, query)
     index = _index(query)
@@ -114,6 +117,40 @@ def _searched(client: redis.Redis, query: Query) -> Page:
     found = _admitted(client, query, after, in_range)
     found.sort(reverse=not query.oldest_first)
     return _page_of(client, found, query.limit)
+
+
+def index_stop_times(client: redis.Redis) -> int:
+    """Add to the stop-time index the ended executions it lacks (those that ended before sfn
+    kept it), reading their `stopDate`; return how many. One round trip when none is missing:
+    the index then holds as many members as the final-status indexes together."""
+    pipe = client.pipeline(transaction=False)
+    pipe.zcard(keys.STOPPED)
+    for status in FINAL_STATUSES:
+        pipe.zcard(keys.by_status(status))
+    indexed, *ended = pipe.execute()
+    if indexed >= sum(ended):
+        return 0
+    added = 0
+    for status in FINAL_STATUSES:
+        members = [member for member, _ in client.zscan_iter(keys.by_status(status), count=BATCH)]
+        for start in range(0, len(members), BATCH):
+            added += _index_stops(client, members[start : start + BATCH])
+    return added
+
+
+def _index_stops(client: redis.Redis, members: list[bytes]) -> int:
+    pipe = client.pipeline(transaction=False)
+    for member in members:
+        pipe.zscore(keys.STOPPED, member)
+        pipe.hget(keys.meta(member.decode()), "stopDate")
+    replies = pipe.execute()
+    missing = {}
+    for member, score, stopped in zip(members, replies[::2], replies[1::2], strict=True):
+        if score is None and stopped:  # no stopDate: deleted meanwhile, or running again
+            missing[member] = datetime.fromisoformat(stopped.decode()).timestamp()
+    if missing:
+        client.zadd(keys.STOPPED, missing)
+    return len(missing)
 
 
 def _score_range(query: Query) -> tuple[float | str, float | str]:

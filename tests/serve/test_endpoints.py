@@ -12,7 +12,7 @@ import fakeredis
 import pytest
 from starlette.testclient import TestClient
 
-from engine.runtime import config, dispatch, keys, lost
+from engine.runtime import config, dispatch, keys, listing, lost
 from engine.runtime.engine import Engine
 from engine.runtime.store import FINAL_STATUSES, ROOT, definition_digest
 from engine.runtime.timers import fire_due
@@ -155,6 +155,18 @@ def test_stop_time_orders_page_every_ended_execution_once_with_filters(engine, c
     early = "order=ended-newest&to=1970-01-01T00:01:00%2B00:00"
     assert all_pages(client, early) == ["a-2"]
     assert client.get("/api/executions?order=sideways").json()["error"].startswith("order:")
+
+
+def test_a_store_from_before_the_stop_time_index_is_indexed_on_first_use(engine, client):
+    for name in ("one", "two", "three"):
+        engine.start_execution(PASS, {}, name, state_machine="alpha")
+    engine.start_execution(TASK, {}, "busy", state_machine="alpha", check_resources=False)
+    stops = {name: engine.describe(f"alpha:{name}")["stopDate"] for name in ("one", "two", "three")}
+    engine.redis.delete(keys.STOPPED)  # as a store written before sfn kept it
+    ended = sorted(stops, key=lambda name: (stops[name], name))
+    assert all_pages(client, "order=ended-oldest", 2) == ended
+    assert engine.redis.zcard(keys.STOPPED) == 3
+    assert listing.index_stop_times(engine.redis) == 0  # nothing missing: one round trip
 
 
 def test_column_headers_sort_by_start_and_stop_time_both_ways(engine, client):
