@@ -19,7 +19,7 @@ from engine.integrations import ChildRequest, ChildStarted, TaskFailure
 from engine.integrations.start_execution import missing, result, workflow_file
 from engine.runtime import keys
 from engine.runtime.executions import NOTIFIED_PATTERNS
-from engine.runtime.requests import StepRequest, StopRequest
+from engine.runtime.requests import StopRequest, TaskResultRequest
 from engine.runtime.runtime import Runtime
 from engine.runtime.starting import open_execution
 from engine.runtime.state_machines import StateMachineDoesNotExist, StateMachines
@@ -81,7 +81,7 @@ def notify_parent(runtime: Runtime, execution: str) -> None:
     if awaiting is None:
         return  # the parent's Task ended meanwhile (timed out, stopped)
     parent, _, run = awaiting.decode().partition("\n")
-    runtime.advance(StepRequest(parent, run, trigger))
+    runtime.advance(TaskResultRequest(parent, run, trigger))
 
 
 def stop(runtime: Runtime, execution: str, error: str | None, cause: str | None) -> bool:

@@ -3,8 +3,8 @@
 Every request names an execution, one of its runs and the trigger to apply; the kinds differ
 in what their commit writes besides the step (opening the execution, ending an attempt's
 lease, sending a lost attempt again, stopping nested executions, reopening for a redrive,
-closing a delivered group). The
-attributes of `Request` are the defaults a kind that has nothing of the sort keeps.
+closing a delivered group). The attributes of `Request` are the defaults a kind that has
+nothing of the sort keeps. What the commit did comes back as `commit.CommitResult`.
 """
 
 from __future__ import annotations
@@ -46,7 +46,8 @@ class Request:
 
 @dataclass(frozen=True)
 class StepRequest(Request):
-    """A trigger for a run that exists: a timer, a callback's result, a stop, a nested end."""
+    """A trigger for a run that exists and nothing else to write: a timer falling due (Wait,
+    retry, a Task's TimeoutSeconds or HeartbeatSeconds check)."""
 
     execution: str
     run: str
@@ -82,7 +83,8 @@ class StartRequest(Request):
 
 @dataclass(frozen=True)
 class TaskResultRequest(Request):
-    """A Task attempt's result: from the worker that ran it, or send-task-success/failure.
+    """A Task attempt's result: from the worker that ran it, send-task-success/failure, a
+    nested execution's end (`.sync`), or a lost worker's `Sfn.WorkerLost`.
     The timer members the attempt held (its lease, its job watch) end with it; `seconds`, its
     run time, goes to /metrics. With the worker's `chain`, a Task the step schedules may be
     claimed by that worker (`CommitResult.claimed`)."""
