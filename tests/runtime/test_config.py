@@ -34,6 +34,7 @@ BAD_ENVIRONMENT = [
     ({"SFN_EAGER_TASKS": "2.5"}, "$SFN_EAGER_TASKS must be a whole number"),
     ({"SFN_RETENTION_DAYS": "-1"}, "$SFN_RETENTION_DAYS must be a number of days, 0 or more"),
     ({"SFN_ACTIVITY_QUEUES": "resize"}, "$SFN_ACTIVITY_QUEUES must list activity=queue pairs"),
+    ({"SFN_HTTP_TIMEOUT_SECONDS": "0"}, "$SFN_HTTP_TIMEOUT_SECONDS must be a number of seconds"),
 ]
 
 
@@ -134,3 +135,29 @@ def test_the_buckets_folder_is_made_absolute_from_env_or_flag(monkeypatch, tmp_p
     assert config.from_env({"SFN_BUCKETS_DIR": "data/b"}).buckets_dir == str(tmp_path / "data/b")
     flagged = config.from_env({"SFN_BUCKETS_DIR": "/srv/b"}).with_flags(buckets_dir="here")
     assert flagged.buckets_dir == str(tmp_path / "here")
+
+
+def test_the_integrations_settings_come_from_the_environment_read_once() -> None:
+    """What engine/integrations take (they read no environment): the workflows folder, the
+    connections file, the HTTP timeout, and the variables a connection may name, never shown
+    in the config's repr."""
+    read = config.from_env(
+        {
+            "SFN_WORKFLOWS": "machines",
+            "SFN_CONNECTIONS": "conn.json",
+            "SFN_HTTP_TIMEOUT_SECONDS": "2.5",
+            "STRIPE_KEY": "sk_live_secret",
+        }
+    )
+    assert (read.workflows, read.connections) == (Path("machines"), Path("conn.json"))
+    assert read.http_timeout_seconds == 2.5
+    assert read.secrets["STRIPE_KEY"] == "sk_live_secret"
+    assert "sk_live_secret" not in repr(read)
+    defaults = config.from_env({})
+    assert (defaults.workflows, defaults.connections) == (
+        Path("workflows"),
+        Path("connections.json"),
+    )
+    assert defaults.http_timeout_seconds == 60
+    assert read.with_workflows("elsewhere").workflows == Path("elsewhere")
+    assert read.with_workflows(None) is read
