@@ -1,13 +1,14 @@
 """Run a state machine in-process, for tests: activities are plain callables, time is virtual.
 
 Wait states and retry delays are skipped on a virtual clock; Parallel branches and Map
-iterations run as child runs, one after another in index order; a Task's TimeoutSeconds ends
-the task without waiting for a slow activity. Nothing is durable: this is the test driver.
+iterations run as child runs, one after another in index order, until the group's outcome is
+known (`engine.core.joins` decides it, as for the durable runtime). A Task's TimeoutSeconds and
+HeartbeatSeconds are the core's timers; while the activity runs they fall due in real seconds,
+so a slow activity is not waited for. Nothing is durable: this is the test driver.
 """
 
 from __future__ import annotations
 
-import heapq
 import json
 import random as random_module
 import threading
@@ -24,26 +25,25 @@ from engine import integrations
 from engine.activities import ActivityContext, error_from_exception, registered
 from engine.buckets.local import LocalBuckets
 from engine.buckets.storage import BucketStorage
-from engine.core import advance
+from engine.core import advance, joins
 from engine.core.context import iso
 from engine.core.dataflow import payload_problem
 from engine.core.effects import (
+    ATTEMPT_TIMERS,
+    CancelTimer,
     Finish,
     RunTask,
     StartChildren,
     StartTimer,
-    tolerance_exceeded,
 )
 from engine.core.env import Env, ExecutionEnv
 from engine.core.event_ids import previous_event_id
 from engine.core.item_requests import MapStorage
 from engine.core.triggers import (
-    ChildFailed,
-    ChildrenDone,
     Start,
     TaskFailed,
+    TaskHeartbeat,
     TaskSucceeded,
-    TaskTimedOut,
     TimerFired,
     Trigger,
 )
@@ -261,32 +261,55 @@ class _Driver:
     def execute(self, machine: Machine, start: Start, history: list | None) -> Finish:
         """Drive one run (the execution or a child) until its Finish effect."""
         triggers: deque[Trigger] = deque()
-        timers: list[tuple[datetime, int, str]] = []
+        timers = _Timers(self.env)
+        attempt: _Attempt | None = None
         step = advance(machine, None, start, self.step_env)
         if machine is self.root:
             execution = step.snapshot["context"]["Execution"]
             self.execution_id, self.execution_input = execution["Id"], execution["Input"]
-        for sequence in range(MAX_STEPS):
+        for _ in range(MAX_STEPS):
             self.record(step.events, history)
             for effect in step.effects:
                 if isinstance(effect, Finish):
                     return effect
                 if isinstance(effect, StartTimer):
-                    heapq.heappush(timers, (effect.at, sequence, effect.timer_id))
+                    timers.start(effect)
+                elif isinstance(effect, CancelTimer):
+                    timers.cancel(effect.timer_id)
                 elif isinstance(effect, RunTask):
-                    triggers.append(self.run_task(effect))
+                    started = self.start_task(effect)
+                    if isinstance(started, _Attempt):
+                        attempt = started
+                        if effect.heartbeat_seconds:  # its clock starts with the activity
+                            triggers.append(TaskHeartbeat(effect.token))
+                    else:
+                        triggers.append(started)
                 elif isinstance(effect, StartChildren):
                     triggers.append(self.run_children(effect, history))
-            if triggers:
-                trigger = triggers.popleft()
-            elif timers:
-                at, _, timer_id = heapq.heappop(timers)
-                self.skip_clock_to(at)
-                trigger = TimerFired(timer_id)
-            else:
-                raise RuntimeError("the run waits for nothing the in-memory driver can give")
-            step = advance(machine, _stored(step.snapshot), trigger, self.step_env)
+            if attempt is not None and _awaited_token(step.snapshot) != attempt.token:
+                attempt = None  # it ended (a result, a timeout): a late activity is ignored
+            step = advance(
+                machine, _stored(step.snapshot), self.next(triggers, timers, attempt), self.step_env
+            )
         raise RuntimeError(f"the run did not finish within {MAX_STEPS} steps")
+
+    def next(self, triggers: deque[Trigger], timers: _Timers, attempt: _Attempt | None) -> Trigger:
+        """What happens next: a pending trigger, else what the running activity does before
+        its attempt's next timer, else the earliest timer on the virtual clock."""
+        if triggers:
+            return triggers.popleft()
+        if attempt is not None:
+            due = timers.next_attempt_timer()
+            answer = attempt.next(None if due is None else due[1])
+            if answer is not None:
+                return answer
+            timers.cancel(due[0])
+            return TimerFired(due[0])
+        if timers:
+            timer_id, at = timers.pop_earliest()
+            self.skip_clock_to(at)
+            return TimerFired(timer_id)
+        raise RuntimeError("the run waits for nothing the in-memory driver can give")
 
     def skip_clock_to(self, moment: datetime) -> None:
         """Move a virtual clock on; an Env without `skip_to` keeps its own time."""
@@ -294,7 +317,8 @@ class _Driver:
         if skip_to is not None:
             skip_to(moment)
 
-    def run_task(self, task: RunTask) -> Trigger:
+    def start_task(self, task: RunTask) -> Trigger | _Attempt:
+        """A mocked or unrunnable Task's answer at once, else its activity, started."""
         if self.mocks is not None and task.state_name in self.mocks:
             answer = self.mocks.next_answer(task.state_name)
             if answer.fails:
@@ -311,78 +335,131 @@ class _Driver:
             )
         except (UnknownResource, UnhandledResource) as error:
             return TaskFailed(task.token, "States.TaskFailed", str(error))
-        outcome: dict[str, Any] = {}
-        beats = threading.Event()
+        attempt = _Attempt(task.token)
         context = ActivityContext(
             execution_id=self.execution_id or "",
             state_name=task.state_name,
             attempt=task.attempt + 1,
             idempotency_key=task.idempotency_key,
             task_token=task.token,
-            heartbeat=beats.set,
+            heartbeat=attempt.heartbeat,
         )
-
-        def call() -> None:
-            try:
-                outcome["output"] = runner(task.input, context)
-            except integrations.TaskFailure as failure:
-                outcome["error"] = (failure.error, failure.cause)
-            except Exception as error:
-                outcome["error"] = error_from_exception(error)
-
-        worker = threading.Thread(target=call, name=f"activity {task.resource}", daemon=True)
-        worker.start()
-        timed_out = _await_activity(worker, beats, task.timeout_seconds, task.heartbeat_seconds)
-        if timed_out is not None:
-            return TaskTimedOut(task.token, timed_out)
-        if "error" in outcome:
-            return TaskFailed(task.token, *outcome["error"])
-        return TaskSucceeded(task.token, outcome["output"])
+        attempt.start(lambda: runner(task.input, context), f"activity {task.resource}")
+        return attempt
 
     def run_children(self, request: StartChildren, history: list | None) -> Trigger:
-        """Run every child in index order; stop at the failure the tolerance cannot absorb."""
-        results: list[Json] = []
-        ended: dict[int, Json] = {}
-        failed: list[int] = []
-        total = len(request.children)
+        """Run the children one after another in index order (so MaxConcurrency never holds
+        one back) until the group's outcome is known."""
+        limits = joins.Limits.of(request)
+        results: dict[int, Json] = {}
+        failures: dict[int, joins.ChildError] = {}
         for child in request.children:
             machine = self.root.find(child.machine_path)
             # Distributed Map iterations are executions of their own, outside this history.
             child_history = history if machine.mode == "INLINE" else None
             finish = self.execute(machine, Start(child.input, child.context), child_history)
             if finish.status == "SUCCEEDED":
-                results.append(finish.output)
-                ended[child.index] = finish.output
+                results[child.index] = finish.output
                 continue
-            failed.append(child.index)
-            ended[child.index] = {"Error": finish.error, "Cause": finish.cause}
-            count = request.tolerated_failure_count
-            percentage = request.tolerated_failure_percentage
-            if tolerance_exceeded(len(failed), total, count, percentage):
-                return ChildFailed(child.index, finish.error, finish.cause, ended, tuple(failed))
-            results.append(ended[child.index])
-        return ChildrenDone(results, tuple(failed))
+            failures[child.index] = joins.ChildError(finish.error, finish.cause)
+            if joins.group_failed(limits, len(failures)):
+                break
+        return joins.group_outcome(limits, results, failures)
 
 
-def _await_activity(
-    worker: threading.Thread, beats: threading.Event, timeout: int | None, heartbeat: int | None
-) -> str | None:
-    """Wait for the activity thread; "timeout" or "heartbeat" when it ran out of time.
+@dataclass(frozen=True)
+class _Pending:
+    """A started timer: when it falls due (virtual), in which order it was started, and for
+    a Task attempt's timer its deadline in real seconds (`time.monotonic`)."""
 
-    These are real seconds: an activity's own work is not on the virtual clock.
-    """
-    deadline = None if timeout is None else time.monotonic() + timeout
-    while True:
-        remaining = None if deadline is None else max(deadline - time.monotonic(), 0)
-        wait = heartbeat if remaining is None else min(remaining, heartbeat or remaining)
-        worker.join(wait)
-        if not worker.is_alive():
+    at: datetime
+    order: int
+    real: float | None
+
+
+class _Timers:
+    """A run's pending timers by id: starting an id again moves it, a cancelled one goes.
+
+    A Task attempt's timers (`ATTEMPT_TIMERS`) fall due in real seconds, as long after their
+    start as on the virtual clock: an activity's own work is not on that clock."""
+
+    def __init__(self, env: Env):
+        self._env = env
+        self._pending: dict[str, _Pending] = {}
+        self._started = 0
+
+    def __bool__(self) -> bool:
+        return bool(self._pending)
+
+    def start(self, timer: StartTimer) -> None:
+        self._started += 1
+        real = None
+        if timer.kind in ATTEMPT_TIMERS:
+            real = time.monotonic() + max((timer.at - self._env.now()).total_seconds(), 0.0)
+        self._pending[timer.timer_id] = _Pending(timer.at, self._started, real)
+
+    def cancel(self, timer_id: str) -> None:
+        self._pending.pop(timer_id, None)
+
+    def next_attempt_timer(self) -> tuple[str, float] | None:
+        """The running attempt's timer that falls due first, and its real deadline."""
+        due = [(p.real, name) for name, p in self._pending.items() if p.real is not None]
+        if not due:
             return None
-        if deadline is not None and time.monotonic() >= deadline:
-            return "timeout"
-        if heartbeat is not None and not beats.is_set():
-            return "heartbeat"
-        beats.clear()
+        real, timer_id = min(due)
+        return timer_id, real
+
+    def pop_earliest(self) -> tuple[str, datetime]:
+        """The timer due first on the virtual clock (of two at once, the one started first)."""
+        timer_id = min(self._pending, key=lambda n: (self._pending[n].at, self._pending[n].order))
+        return timer_id, self._pending.pop(timer_id).at
+
+
+class _Attempt:
+    """A Task's activity running in a thread of its own; the driver waits for what it does."""
+
+    def __init__(self, token: str):
+        self.token = token
+        self._wake = threading.Event()
+        self._beat = False
+        self._result: Trigger | None = None
+
+    def start(self, call: Callable[[], Json], name: str) -> None:
+        def body() -> None:
+            try:
+                self._result = TaskSucceeded(self.token, call())
+            except integrations.TaskFailure as failure:
+                self._result = TaskFailed(self.token, failure.error, failure.cause)
+            except Exception as error:
+                self._result = TaskFailed(self.token, *error_from_exception(error))
+            self._wake.set()
+
+        threading.Thread(target=body, name=name, daemon=True).start()
+
+    def heartbeat(self) -> None:
+        """`ActivityContext.heartbeat`, called from the activity's thread."""
+        self._beat = True
+        self._wake.set()
+
+    def next(self, deadline: float | None) -> Trigger | None:
+        """The activity's result or a heartbeat, whichever comes first; None when the real
+        `deadline` (`time.monotonic`) comes before either."""
+        while True:
+            left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+            self._wake.wait(left)
+            self._wake.clear()
+            if self._result is not None:
+                return self._result
+            if self._beat:
+                self._beat = False
+                return TaskHeartbeat(self.token)
+            if deadline is not None and time.monotonic() >= deadline:
+                return None
+
+
+def _awaited_token(snapshot: Json) -> str | None:
+    awaited = snapshot.get("awaiting") or {}
+    return awaited.get("token") if awaited.get("kind") == "task" else None
 
 
 def _stored(snapshot: Json) -> Json:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 Json = Any
@@ -26,12 +27,36 @@ class RunTask:
     idempotency_key: str
 
 
+class TimerKind(StrEnum):
+    """What a timer of the core is for. A shell stores and fires every kind the same way; the
+    kind tells it which timers measure a running Task attempt (`ATTEMPT_TIMERS`)."""
+
+    WAIT = "wait"
+    RETRY = "retry"
+    YIELD = "yield"
+    EXECUTION_TIMEOUT = "execution-timeout"
+    TASK_TIMEOUT = "task-timeout"  # a Task's TimeoutSeconds
+    HEARTBEAT = "heartbeat"  # a Task's HeartbeatSeconds
+
+
+ATTEMPT_TIMERS = frozenset({TimerKind.TASK_TIMEOUT, TimerKind.HEARTBEAT})
+
+
 @dataclass(frozen=True)
 class StartTimer:
-    """Deliver `TimerFired(timer_id)` at `at` (UTC)."""
+    """Deliver `TimerFired(timer_id)` at `at` (UTC). Starting a timer that has not fired yet
+    moves it to the new time (a heartbeat re-arms its Task's timer so)."""
 
     timer_id: str
     at: datetime
+    kind: TimerKind
+
+
+@dataclass(frozen=True)
+class CancelTimer:
+    """The timer `timer_id` is no longer wanted (its Task attempt ended): drop it unfired."""
+
+    timer_id: str
 
 
 @dataclass(frozen=True)
@@ -55,17 +80,6 @@ class StartChildren:
     tolerated_failure_percentage: float
 
 
-def tolerance_exceeded(failed: int, total: int, count: int, percentage: float) -> bool:
-    """Whether `failed` of `total` children exceed a `StartChildren` tolerance: none is
-    tolerated when both thresholds are 0 (a threshold of 0 is one not given); otherwise only
-    the thresholds given can be exceeded. The one copy of the rule, for every shell."""
-    if count == 0 and percentage == 0:
-        return failed > 0
-    over_count = count > 0 and failed > count
-    over_percentage = percentage > 0 and failed * 100 > percentage * total
-    return over_count or over_percentage
-
-
 @dataclass(frozen=True)
 class Finish:
     """The run ended: status SUCCEEDED (with output), FAILED, ABORTED or TIMED_OUT."""
@@ -76,4 +90,4 @@ class Finish:
     cause: str | None = None
 
 
-Effect = RunTask | StartTimer | StartChildren | Finish
+Effect = RunTask | StartTimer | CancelTimer | StartChildren | Finish

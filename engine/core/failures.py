@@ -10,7 +10,7 @@ from typing import Any
 
 from engine.core import events
 from engine.core.dataflow import apply_result_path, render
-from engine.core.effects import Finish, StartTimer
+from engine.core.effects import Finish, StartTimer, TimerKind
 from engine.core.errors import QUERY_EVALUATION, RUNTIME, error_matches, is_terminal
 from engine.core.outcomes import Failure, Outcome, Suspend, Transition
 from engine.core.queries import catch_query
@@ -63,7 +63,8 @@ def handle_failure(run: Run, failure: Failure) -> Outcome | None:
         current["retry_counts"][decision.retrier_index] += 1
         current["retry_count"] += 1
         timer_id = f"retry/{current['entered_event']}/{current['retry_count']}"
-        run.effect(StartTimer(timer_id, run.env.now() + timedelta(seconds=decision.delay_seconds)))
+        at = run.env.now() + timedelta(seconds=decision.delay_seconds)
+        run.effect(StartTimer(timer_id, at, TimerKind.RETRY))
         run.await_("timer", timer_id=timer_id, purpose="retry")
         return Suspend()
     _give_up(run, failure)

@@ -10,11 +10,11 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from engine.core import events
+from engine.core import events, task_timers
 from engine.core.children import fail_map, fail_parallel, resume_map, resume_parallel
 from engine.core.context import base_context
 from engine.core.dataflow import check_task_result
-from engine.core.effects import StartTimer
+from engine.core.effects import StartTimer, TimerKind
 from engine.core.env import HISTORY_LIMIT_EVENTS, TRANSITION_BUDGET, Env
 from engine.core.errors import HEARTBEAT_TIMEOUT, RUNTIME, TIMEOUT
 from engine.core.exits import complete_result
@@ -54,6 +54,7 @@ def advance(machine: Machine, snapshot: Json | None, trigger: Trigger, env: Env)
     handler = HANDLERS[type(trigger)]
     if not handler(run, trigger):
         return Step(snapshot)
+    task_timers.cancel_ended(run, snapshot)
     return run.step()
 
 
@@ -74,7 +75,8 @@ def _start(machine: Machine, trigger: Start, env: Env) -> Step:
 
 
 def _start_execution_timer(run: Run, seconds: int) -> None:
-    run.effect(StartTimer(EXECUTION_TIMEOUT_TIMER, run.env.now() + timedelta(seconds=seconds)))
+    at = run.env.now() + timedelta(seconds=seconds)
+    run.effect(StartTimer(EXECUTION_TIMEOUT_TIMER, at, TimerKind.EXECUTION_TIMEOUT))
 
 
 def _enter(run: Run, name: str, raw_input: Json) -> Outcome:
@@ -131,7 +133,7 @@ def _exit(run: Run, transition: Transition) -> bool:
 
 def _yield(run: Run, transition: Transition) -> None:
     timer_id = f"yield/{run.snapshot['event_count']}"
-    run.effect(StartTimer(timer_id, run.env.now()))
+    run.effect(StartTimer(timer_id, run.env.now(), TimerKind.YIELD))
     run.await_(
         "timer", timer_id=timer_id, purpose="yield", next=transition.next, data=transition.output
     )
@@ -171,18 +173,22 @@ def _on_task_failed(run: Run, trigger: TaskFailed) -> bool:
 
 
 def _on_task_timed_out(run: Run, trigger: TaskTimedOut) -> bool:
-    awaited = run.awaiting("task", "token", trigger.token)
-    if awaited is None:
+    if run.awaiting("task", "token", trigger.token) is None:
         return False
-    error = HEARTBEAT_TIMEOUT if trigger.kind == "heartbeat" else TIMEOUT
-    run.emit(events.task_timed_out(run.state.kind, error, None))
-    _continue(run, Failure(error, None, from_task=True))
+    _time_out_task(run, HEARTBEAT_TIMEOUT if trigger.kind == "heartbeat" else TIMEOUT)
     return True
 
 
+def _time_out_task(run: Run, error: str) -> None:
+    run.emit(events.task_timed_out(run.state.kind, error, None))
+    _continue(run, Failure(error, None, from_task=True))
+
+
 def _on_task_heartbeat(run: Run, trigger: TaskHeartbeat) -> bool:
-    # A heartbeat only proves the worker alive; the shell restarts its heartbeat timer.
-    return False
+    """A heartbeat (the first one: the attempt started) re-arms the HeartbeatSeconds timer;
+    the run itself does not change."""
+    awaited = run.awaiting("task", "token", trigger.token)
+    return awaited is not None and task_timers.beat(run, awaited)
 
 
 def _on_task_redelivered(run: Run, trigger: TaskRedelivered) -> bool:
@@ -200,6 +206,10 @@ def _on_task_redelivered(run: Run, trigger: TaskRedelivered) -> bool:
 def _on_timer_fired(run: Run, trigger: TimerFired) -> bool:
     if trigger.timer_id == EXECUTION_TIMEOUT_TIMER:
         return _time_out_execution(run)
+    error = task_timers.expired(run, trigger.timer_id)
+    if error is not None:
+        _time_out_task(run, error)
+        return True
     awaited = run.awaiting("timer", "timer_id", trigger.timer_id)
     if awaited is None:
         return False

@@ -70,6 +70,7 @@ class Run:
     def __init__(self, machine: Machine, snapshot: Json, env: Env):
         self.machine = machine
         self.env = env
+        self.given = snapshot
         self.snapshot = working_copy(snapshot)
         self.events: list[dict[str, Any]] = []
         self.effects: list[Effect] = []
@@ -87,6 +88,10 @@ class Run:
         self.effects.append(effect)
 
     def step(self) -> Step:
+        """The step decided. One that changes nothing in the run (a heartbeat re-arming its
+        timer: effects only) gives back the snapshot it was given, version and all."""
+        if not self.events and self.snapshot == self.given:
+            return Step(self.given, [], self.effects)
         self.snapshot["version"] += 1
         return Step(self.snapshot, self.events, self.effects)
 

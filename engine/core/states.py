@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from engine.core import events
+from engine.core import events, task_timers
 from engine.core.children import execute_map, execute_parallel
 from engine.core.dataflow import check_state_output, effective_input, effective_output, render
 from engine.core.effects import RunTask
@@ -67,7 +67,9 @@ def execute_task(run: Run, state: TaskState, raw: Json) -> Outcome:
             idempotency_key=f"{key}/{attempt}",
         )
     )
-    run.await_("task", token=token, resource=state.resource)
+    task_timers.arm_timeout(run, timeout)
+    timers = task_timers.limits(timeout, heartbeat)
+    run.await_("task", token=token, resource=state.resource, **timers)
     return Suspend()
 
 

@@ -44,7 +44,9 @@ class TaskFailed:
 
 @dataclass(frozen=True)
 class TaskTimedOut:
-    """`kind` is "timeout" (TimeoutSeconds) or "heartbeat" (HeartbeatSeconds)."""
+    """`kind` is "timeout" (TimeoutSeconds) or "heartbeat" (HeartbeatSeconds). The core's own
+    task timers (`task_timers`) fire as `TimerFired`; this is for a shell's timers written
+    before the core armed them."""
 
     token: str
     kind: str = "timeout"
@@ -52,6 +54,8 @@ class TaskTimedOut:
 
 @dataclass(frozen=True)
 class TaskHeartbeat:
+    """The task behind `token` is alive; the first one says its attempt started."""
+
     token: str
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from engine.core.dataflow import effective_input
-from engine.core.effects import StartTimer
+from engine.core.effects import StartTimer, TimerKind
 from engine.core.errors import RUNTIME
 from engine.core.events import to_json
 from engine.core.exits import plain_exit
@@ -112,7 +112,7 @@ def execute_wait(run: Run, state: WaitState, raw: Json) -> Outcome:
         data = effective_input(state.input_path, raw, scope)
         at = wait_until(state, data, scope, run.env.now())
     timer_id = f"wait/{run.current['entered_event']}"
-    run.effect(StartTimer(timer_id, at))
+    run.effect(StartTimer(timer_id, at, TimerKind.WAIT))
     run.await_("timer", timer_id=timer_id, purpose="wait", data=data)
     return Suspend()
 

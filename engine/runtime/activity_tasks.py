@@ -24,8 +24,10 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from engine.core.context import iso
+from engine.core.triggers import TaskHeartbeat
 from engine.errors import SfnError
 from engine.runtime import dispatch, keys
+from engine.runtime.requests import HeartbeatRequest
 from engine.runtime.runtime import Runtime
 from engine.runtime.store import ARN_PREFIX, dumps
 from engine.runtime.timer_entries import JobWatch, encode
@@ -123,12 +125,11 @@ class Activities:
             return None
         task = job.kwargs
         execution, run_id, token = task["execution"], task["run"], task["token"]
-
-        def started(pipe: Any) -> None:
-            if task.get("heartbeat_seconds"):
-                pipe.set(keys.heartbeat(execution, token), time.time(), ex=dispatch.TOKEN_TTL)
-
-        awaited = self.runtime.task_reads(execution, run_id, token, also=started) is not None
+        reads = self.runtime.task_reads(execution, run_id, token)
+        awaited = reads is not None
+        if awaited and task.get("heartbeat_seconds"):
+            # The poller starts the task: so does its heartbeat clock (the core's timer).
+            self.runtime.advance(HeartbeatRequest(execution, run_id, TaskHeartbeat(token), reads))
         with self.redis.pipeline() as pipe:
             pipe.zrem(keys.TIMERS, encode(JobWatch(execution, queue_name, job_id)))
             job.delete(pipeline=pipe, remove_from_queue=False)

@@ -22,7 +22,7 @@ import redis
 
 from engine.buckets.storage import BucketStorage
 from engine.core.context import iso
-from engine.core.effects import Finish, RunTask, StartChildren, StartTimer
+from engine.core.effects import CancelTimer, Finish, RunTask, StartChildren, StartTimer
 from engine.core.env import ExecutionEnv
 from engine.core.interpreter import advance
 from engine.core.run import Step
@@ -230,7 +230,9 @@ class Committer:
         """Record a decided step's writes (run record, events, effects) on `write`."""
         execution, run, step = decision.execution, decision.run, decision.step
         pipe, now = write.pipe, now or self.env.now()
-        if decision.record is not None:
+        if step.snapshot is decision.before:
+            pass  # a heartbeat's step (a timer moved, the run unchanged): the record stays
+        elif decision.record is not None:
             pipe.set(keys.run(execution, run.id), decision.record)
         elif decision.existed:
             pipe.unlink(keys.run(execution, run.id))  # an ended child's record serves no one
@@ -359,15 +361,22 @@ class Committer:
             decision.execution,
             decision.run.id,
             task,
-            writing.now,
             writing.chain,
         )
         return NOTHING if claimed is None else Written(claimed=claimed)
 
     def _start_timer(self, writing: Writing, timer: StartTimer) -> Written:
+        """Every timer of the core, whatever its kind: one member per timer id, so starting
+        it again moves it (a heartbeat)."""
         decision = writing.decision
         member = encode(StateTimer(decision.execution, decision.run.id, timer.timer_id))
         dispatch.add_timer(writing.write.pipe, member, timer.at)
+        return NOTHING
+
+    def _cancel_timer(self, writing: Writing, timer: CancelTimer) -> Written:
+        decision = writing.decision
+        member = encode(StateTimer(decision.execution, decision.run.id, timer.timer_id))
+        writing.write.pipe.zrem(keys.TIMERS, member)
         return NOTHING
 
     def _start_children(self, writing: Writing, children: StartChildren) -> Written:
@@ -404,6 +413,7 @@ REQUEST_WRITERS: dict[type, Callable[..., None]] = {
 EFFECT_WRITERS: dict[type, Callable[[Committer, Writing, Any], Written]] = {
     RunTask: Committer._run_task,
     StartTimer: Committer._start_timer,
+    CancelTimer: Committer._cancel_timer,
     StartChildren: Committer._start_children,
     Finish: Committer._finish,
 }

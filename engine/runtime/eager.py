@@ -116,4 +116,4 @@ def hold(
     record = {"queue": queue_name, "description": description, "job": job}
     pipe.set(keys.claimed_task(execution, token), json.dumps(record), ex=dispatch.TOKEN_TTL)
     lease = leases.Lease(client, execution, job["run"], token, seconds=config.lease_seconds)
-    lease.take(pipe, heartbeat=bool(job.get("heartbeat_seconds")))
+    lease.take(pipe)

@@ -17,15 +17,14 @@ import redis
 
 from engine.activities import Registry
 from engine.core.dataflow import payload_problem
-from engine.core.triggers import Redrive, TaskFailed, TaskSucceeded
+from engine.core.triggers import Redrive, TaskFailed, TaskHeartbeat, TaskSucceeded
 from engine.errors import DefinitionError, SfnError, UsageError
 from engine.language.json_data import loads
 from engine.runtime import config as settings
 from engine.runtime import keys, nested, retention, tokens
 from engine.runtime.activity_tasks import Activities
 from engine.runtime.config import RuntimeConfig
-from engine.runtime.leases import record_heartbeat
-from engine.runtime.requests import RedriveRequest, TaskResultRequest
+from engine.runtime.requests import HeartbeatRequest, RedriveRequest, TaskResultRequest
 from engine.runtime.runtime import Runtime
 from engine.runtime.starting import Started, open_execution
 from engine.runtime.state_machines import StateMachines
@@ -275,10 +274,12 @@ class Engine:
             raise _not_awaited(result.token)
 
     def send_task_heartbeat(self, token: str) -> None:
+        """The callback task behind `token` is alive (its HeartbeatSeconds timer moves on)."""
         execution, run = self._awaiting(token)
-        if not self.runtime.awaits_task(execution, run, token):
+        if self.runtime.advance(HeartbeatRequest(execution, run, TaskHeartbeat(token))).committed:
+            return
+        if not self.runtime.awaits_task(execution, run, token):  # else: no HeartbeatSeconds
             raise _not_awaited(token)
-        record_heartbeat(self.redis, execution, token)
 
     def _awaiting(self, token: str) -> tuple[str, str]:
         raw = self.redis.get(keys.token(token))

@@ -11,6 +11,7 @@ these records, starting children, delivering) are `engine.runtime.runtime`'s.
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from dataclasses import dataclass
@@ -19,7 +20,8 @@ from typing import Any
 import redis
 from redis.client import Pipeline
 
-from engine.core.effects import Finish, StartChildren, tolerance_exceeded
+from engine.core import joins
+from engine.core.effects import Finish, StartChildren
 from engine.runtime import dispatch, keys
 from engine.runtime.config import RuntimeConfig
 from engine.runtime.guarded import GuardedWrite
@@ -128,10 +130,20 @@ def join_member(execution: str, group_id: str, recheck: str = "") -> str:
     return encode(GroupJoin(execution, group_id, recheck))
 
 
-def exceeded(failed: int, record: dict[str, str]) -> bool:
-    """Whether `failed` children exceed the tolerance of the group with join `record`."""
-    count, percentage = int(record["toleratedCount"]), float(record["toleratedPercentage"])
-    return tolerance_exceeded(failed, int(record["total"]), count, percentage)
+def limits(record: dict[str, str]) -> joins.Limits:
+    """The limits of the group with join `record`, for the core's rules (`joins`)."""
+    return joins.Limits(
+        int(record["total"]),
+        int(record["maxConcurrency"]),
+        int(record["toleratedCount"]),
+        float(record["toleratedPercentage"]),
+    )
+
+
+def failures(raw: dict[bytes, bytes]) -> dict[int, joins.ChildError]:
+    """The failures a group recorded (`child_finished`), by child index."""
+    loaded = {int(key): json.loads(value) for key, value in raw.items()}
+    return {i: joins.ChildError(f["error"], f["cause"]) for i, f in loaded.items()}
 
 
 # Retention ----------------------------------------------------------------------------------
@@ -194,10 +206,8 @@ def track_token(pipe: Pipeline, execution: str, token: str, run_id: str) -> None
 
 
 def forget_token(pipe: Pipeline, execution: str, token: str, tracked: bool = True) -> None:
-    """A task is no longer awaited: its token index, heartbeat and claimed payload go, and
-    its `live` entry if it has one (`tracked`)."""
-    names = [keys.token(token), keys.heartbeat(execution, token)]
-    names.append(keys.claimed_task(execution, token))
-    pipe.unlink(*names)
+    """A task is no longer awaited: its token index and claimed payload go, and its `live`
+    entry if it has one (`tracked`)."""
+    pipe.unlink(keys.token(token), keys.claimed_task(execution, token))
     if tracked:
         pipe.hdel(keys.live(execution), f"t:{token}")

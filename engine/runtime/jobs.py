@@ -20,12 +20,12 @@ from typing import Any
 from rq import get_current_job
 
 from engine import activities, integrations
-from engine.core.triggers import TaskFailed, TaskSucceeded
+from engine.core.triggers import TaskFailed, TaskHeartbeat, TaskSucceeded
 from engine.errors import UnhandledResource, UnknownResource
 from engine.runtime import config as settings
 from engine.runtime import eager, keys, leases, nested, watchdog
 from engine.runtime import runtime as runs
-from engine.runtime.requests import TaskResultRequest
+from engine.runtime.requests import HeartbeatRequest, TaskResultRequest
 from engine.runtime.runtime import Runtime
 from engine.runtime.store import Reads
 from engine.runtime.timer_entries import JobWatch, encode
@@ -63,8 +63,18 @@ def _context(runtime: Runtime, job: dict[str, Any]) -> activities.ActivityContex
         deadline=datetime.now(UTC) + timedelta(seconds=timeout) if timeout else None,
         idempotency_key=job["idempotency_key"],
         task_token=token,
-        heartbeat=lambda: leases.record_heartbeat(runtime.redis, execution, token),
+        heartbeat=(lambda: _beat(runtime, job)) if job.get("heartbeat_seconds") else _no_beat,
     )
+
+
+def _beat(runtime: Runtime, job: dict[str, Any], reads: Reads | None = None) -> None:
+    """A heartbeat of the Task attempt `job`: the core moves its HeartbeatSeconds timer."""
+    heartbeat = TaskHeartbeat(job["token"])
+    runtime.advance(HeartbeatRequest(job["execution"], job["run"], heartbeat, reads))
+
+
+def _no_beat() -> None:
+    """A heartbeat of a Task without HeartbeatSeconds: it has no clock to move on."""
 
 
 def watched(function: Callable[..., None]) -> Callable[..., None]:
@@ -141,6 +151,8 @@ def _attempt(
     `held` (its lease, its job watch); a callback task's result comes later, so it only ends
     them."""
     lease.keep()
+    if job.get("heartbeat_seconds"):
+        _beat(runtime, job, reads)  # the attempt starts: so does its heartbeat clock
     try:
         began = time.monotonic()
         result = _perform(runtime, entry, job)
@@ -158,13 +170,7 @@ def _attempt(
 def _start(runtime: Runtime, lease: leases.Lease, job: dict[str, Any]) -> Reads | None:
     """The run's reads if the attempt is still awaited, with its lease taken in the same
     round trip (a lease taken for an attempt not awaited is harmless, and is ended at once)."""
-    heartbeat = bool(job.get("heartbeat_seconds"))
-    return runtime.task_reads(
-        job["execution"],
-        job["run"],
-        job["token"],
-        also=lambda p: lease.take(p, heartbeat=heartbeat),
-    )
+    return runtime.task_reads(job["execution"], job["run"], job["token"], also=lease.take)
 
 
 def _perform(

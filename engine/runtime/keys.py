@@ -116,11 +116,6 @@ def redrive_results(execution: str) -> str:
     return f"{_tag(execution)}:redrive"
 
 
-def heartbeat(execution: str, task_token: str) -> str:
-    """String: the time of the last heartbeat a task sent (for HeartbeatSeconds)."""
-    return f"{_tag(execution)}:heartbeat:{task_token}"
-
-
 def claimed_task(execution: str, task_token: str) -> str:
     """String: the job payload of a Task attempt a worker claimed to run itself (no RQ job),
     read only to send the attempt again should that worker die (`engine.runtime.eager`)."""

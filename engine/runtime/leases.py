@@ -1,4 +1,4 @@
-"""Leases and heartbeats of running Task attempts, so a dead worker is noticed.
+"""Leases of running Task attempts, so a dead worker is noticed.
 
 A worker running an activity holds a *lease*: a member of the timers sorted set whose due time
 it pushes forward every third of `SFN_LEASE_SECONDS` (default 15 s, `RuntimeConfig`) while it
@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 import redis
 
-from engine.runtime import dispatch, keys
-from engine.runtime.timer_entries import HeartbeatCheck, LeaseExpiry, encode
+from engine.runtime import keys
+from engine.runtime.timer_entries import LeaseExpiry, encode
 
 if TYPE_CHECKING:
     from redis.client import Pipeline
@@ -100,14 +100,10 @@ class Lease:
         self._client = client
         self._seconds = seconds
         self.member = lease_member(execution, run_id, token, delivery)
-        self._heartbeat = keys.heartbeat(execution, token)
 
-    def take(self, pipe: Pipeline, *, heartbeat: bool = False) -> None:
-        """Add taking the lease (and, for a HeartbeatSeconds task, starting its clock) to
-        `pipe`; call `keep` once it has run."""
+    def take(self, pipe: Pipeline) -> None:
+        """Add taking the lease to `pipe`; call `keep` once it has run."""
         pipe.zadd(keys.TIMERS, {self.member: time.time() + self._seconds})
-        if heartbeat:
-            pipe.set(self._heartbeat, time.time(), ex=dispatch.TOKEN_TTL)
 
     def keep(self) -> None:
         """Renew the lease from now on, until `stop_renewing`."""
@@ -117,24 +113,3 @@ class Lease:
         """Renew no more. A lease not ended then falls due, and the attempt, if still awaited
         (its commit failed), is delivered again."""
         RENEWER.discard(self.member)
-
-
-def record_heartbeat(client: redis.Redis, execution: str, token: str) -> None:
-    """Note that the task behind `token` is alive now."""
-    client.set(keys.heartbeat(execution, token), time.time(), ex=dispatch.TOKEN_TTL)
-
-
-def heartbeat_due(
-    client: redis.Redis, execution: str, run_id: str, token: str, seconds: float
-) -> bool:
-    """Whether the running task missed its heartbeat; if not, re-arm the check.
-
-    The clock starts when a worker starts the task: a task still queued is not late."""
-    raw = client.get(keys.heartbeat(execution, token))
-    deadline = (float(raw) if raw is not None else time.time()) + seconds
-    if raw is not None and deadline <= time.time():
-        return True
-    # A new member per deadline, so firing the old one never removes the re-armed check.
-    member = encode(HeartbeatCheck(execution, run_id, token, seconds, deadline))
-    client.zadd(keys.TIMERS, {member: deadline})
-    return False

@@ -20,6 +20,7 @@ from engine.core.triggers import (
     Start,
     Stop,
     TaskFailed,
+    TaskHeartbeat,
     TaskRedelivered,
     TaskSucceeded,
     Trigger,
@@ -95,6 +96,18 @@ class TaskResultRequest(Request):
     held: tuple[str, ...] = ()
     seconds: float | None = None
     chain: Chain | None = None
+    reads: Reads | None = None
+
+
+@dataclass(frozen=True)
+class HeartbeatRequest(Request):
+    """A Task attempt's heartbeat (the first: the attempt started): the core moves its
+    HeartbeatSeconds timer, the run record stays. With the `reads` of the worker's start trip
+    it costs one round trip, and the attempt's result still commits on those reads."""
+
+    execution: str
+    run: str
+    trigger: TaskHeartbeat
     reads: Reads | None = None
 
 

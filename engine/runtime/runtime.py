@@ -24,6 +24,7 @@ from typing import Any
 
 import redis
 
+from engine.core import joins
 from engine.core.effects import Finish
 from engine.core.triggers import ChildFailed, ChildrenDone, Start
 from engine.runtime import groups, keys
@@ -56,11 +57,11 @@ def after_finish(runtime: Runtime, execution: str, ended: ChildEnded) -> None:
     """After a child's final commit: join when that end completes the group, exceeds its
     tolerance or frees a MaxConcurrency slot; otherwise nothing is left to do."""
     record, done, failed = ended.record, ended.finished, ended.failed
-    total, limit = int(record["total"]), int(record["maxConcurrency"])
+    limits = groups.limits(record)
     if (
-        done >= total
-        or groups.exceeded(failed, record)
-        or (limit and int(record.get("started", total)) < total)
+        done >= limits.total
+        or joins.group_failed(limits, failed)
+        or joins.slot_freed(limits, int(record.get("started", limits.total)))
     ):
         advance_group(runtime, execution, ended.group)
 
@@ -84,13 +85,13 @@ def advance_group(runtime: Runtime, execution: str, group_id: str) -> None:
         record, meta, specs = _read(runtime.redis, execution, group_id, positions)
         if record.get("delivered") != "0" or meta.get("status") != RUNNING:
             return
-        total, started = int(record["total"]), int(record["started"])
+        limits, started = groups.limits(record), int(record["started"])
         finished, failed = int(record["finished"]), int(record["failed"])
-        if finished >= total or groups.exceeded(failed, record):
-            outcome = _outcome(runtime.redis, execution, group_id, failed, record)
+        if finished >= limits.total or joins.group_failed(limits, failed):
+            outcome = _outcome(runtime.redis, execution, group_id, failed, limits)
             runtime.advance(JoinRequest(execution, record["parent"], outcome, group_id))
             return
-        free = _free_slots(record, started, finished)
+        free = min(joins.free_slots(limits, started, finished), groups.BATCH)
         if free <= 0:
             return
         wanted = list(range(started, started + free))
@@ -101,17 +102,9 @@ def advance_group(runtime: Runtime, execution: str, group_id: str) -> None:
         count = _start_batch(runtime, execution, group_id, record, meta, specs)
         if count is not None:
             nxt = started + count
-            positions = list(range(nxt, min(total, nxt + _prefetch(record))))
+            positions = list(range(nxt, min(limits.total, nxt + _prefetch(record))))
         else:
             positions = []
-
-
-def _free_slots(record: dict[str, str], started: int, finished: int) -> int:
-    total, limit = int(record["total"]), int(record["maxConcurrency"])
-    free = total - started
-    if limit:
-        free = min(free, limit - (started - finished))
-    return min(free, groups.BATCH)
 
 
 def _prefetch(record: dict[str, str]) -> int:
@@ -159,9 +152,14 @@ def _start_batch(
     write.field_is(group_key, "started", record["started"])
     write.field_is(group_key, "delivered", "0")
     failed, count, ended = int(record["failed"]), 0, 0
-    limit, running = int(record["maxConcurrency"]), _running(record)
+    limits, started, finished = (
+        groups.limits(record),
+        int(record["started"]),
+        int(record["finished"]),
+    )
     specs = list(specs)
-    while count < len(specs) and not (limit and running >= limit):
+    # The core says whether a slot is free: a child that ends in its first step frees its own.
+    while count < len(specs) and joins.free_slots(limits, started + count, finished + ended) > 0:
         spec = specs[count]
         index = spec["index"]
         run = Run(child_run_id(group_id, index), tuple(spec["machinePath"]), group_id, index)
@@ -171,19 +169,14 @@ def _start_batch(
         count += 1
         ends = [e for e in decision.step.effects if isinstance(e, Finish)]
         ended += bool(ends)
-        running += not ends
         failed += sum(e.status != "SUCCEEDED" for e in ends)
-        if groups.exceeded(failed, record):
+        if joins.group_failed(limits, failed):
             break
-        if count == len(specs) and limit:
+        if count == len(specs) and limits.max_concurrency:
             specs += _more(runtime.redis, execution, group_id, record, count, ended)
     write.add(group_key, "started", count)
     groups.push_join_timer(write, runtime.config, execution, group_id)
     return count if write.commit() is not None else None
-
-
-def _running(record: dict[str, str]) -> int:
-    return int(record["started"]) - int(record["finished"])
 
 
 def _more(
@@ -198,28 +191,22 @@ def _more(
     `count`, of which `ended` ended in their first step (each freed its slot again): when all
     did, as many as one commit takes (`groups.BATCH`; the batch stops at the limit should the
     next ones not end), else as many as there is room for."""
-    started = int(record["started"]) + count
-    room = min(int(record["total"]) - started, groups.BATCH - count)
+    limits = groups.limits(record)
+    started, finished = int(record["started"]) + count, int(record["finished"]) + ended
+    room = min(limits.total - started, groups.BATCH - count)
     if ended < count:
-        room = min(room, int(record["maxConcurrency"]) - (_running(record) + count - ended))
+        room = min(room, joins.free_slots(limits, started, finished))
     if room <= 0:
         return []
     return _specs(client, execution, group_id, list(range(started, started + room)))
 
 
 def _outcome(
-    client: redis.Redis, execution: str, group_id: str, failed: int, record: dict[str, str]
+    client: redis.Redis, execution: str, group_id: str, failed: int, limits: joins.Limits
 ) -> ChildrenDone | ChildFailed:
-    failures = _load(client.hgetall(keys.group_failures(execution, group_id))) if failed else {}
-    results = _load(client.hgetall(keys.group_results(execution, group_id)))
-    for index, failure in failures.items():
-        results[index] = {"Error": failure["error"], "Cause": failure["cause"]}
-    if groups.exceeded(len(failures), record):
-        index = min(failures)
-        error, cause = failures[index]["error"], failures[index]["cause"]
-        return ChildFailed(index, error, cause, results, tuple(sorted(failures)))
-    return ChildrenDone([results[index] for index in sorted(results)], tuple(sorted(failures)))
-
-
-def _load(raw: dict[bytes, bytes]) -> dict[int, Json]:
-    return {int(key): json.loads(value) for key, value in raw.items()}
+    """What the parent hears once the group failed or every child ended (the core decides
+    which failure wins); a failed Map's ResultWriter writes the children that ended."""
+    raw = client.hgetall(keys.group_failures(execution, group_id)) if failed else {}
+    raw_results = client.hgetall(keys.group_results(execution, group_id))
+    results = {int(key): json.loads(value) for key, value in raw_results.items()}
+    return joins.group_outcome(limits, results, groups.failures(raw))

@@ -1,6 +1,6 @@
-"""What a commit writes to schedule a Task attempt: its token, its RQ job (or the claim of the
-worker that commits, `eager`), its TimeoutSeconds and HeartbeatSeconds timers; and the job of
-an attempt sent again after its worker was lost.
+"""What a commit writes to schedule a Task attempt: its token and its RQ job (or the claim of
+the worker that commits, `eager`); and the job of an attempt sent again after its worker was
+lost. (Its TimeoutSeconds and HeartbeatSeconds are the core's timers: `StartTimer` effects.)
 
 Writers only (`engine.runtime.commit` calls them): each adds commands to the commit's
 pipeline and reads nothing back.
@@ -9,7 +9,6 @@ pipeline and reads nothing back.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
 from typing import Any
 
 import redis
@@ -20,7 +19,6 @@ from engine.core.effects import RunTask
 from engine.runtime import dispatch, eager, groups, tokens
 from engine.runtime.config import RuntimeConfig
 from engine.runtime.store import ROOT
-from engine.runtime.timer_entries import HeartbeatCheck, TaskTimeout, encode
 
 Json = Any
 
@@ -32,7 +30,6 @@ def schedule(
     execution: str,
     run_id: str,
     task: RunTask,
-    now: datetime,
     chain: eager.Chain | None,
 ) -> dict[str, Json] | None:
     """Schedule `task` for run `run_id`; return its job if `chain`'s worker claimed it."""
@@ -74,12 +71,6 @@ def schedule(
             description=description,
             timeout=config.kill_after(task.timeout_seconds),
         )
-    if task.timeout_seconds:
-        member = encode(TaskTimeout(execution, run_id, task.token))
-        dispatch.add_timer(pipe, member, _plus(now, task.timeout_seconds))
-    if task.heartbeat_seconds:
-        check = HeartbeatCheck(execution, run_id, task.token, task.heartbeat_seconds)
-        dispatch.add_timer(pipe, encode(check), _plus(now, task.heartbeat_seconds))
     return claimed
 
 
@@ -104,7 +95,3 @@ def send_again(
         description=description,
         timeout=config.kill_after(job.get("timeout_seconds")),
     )
-
-
-def _plus(now: datetime, seconds: float) -> datetime:
-    return now + timedelta(seconds=seconds)

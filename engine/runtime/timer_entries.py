@@ -16,7 +16,8 @@ from typing import Any, ClassVar
 
 @dataclass(frozen=True)
 class StateTimer:
-    """A timer the interpreter started (`StartTimer`: Wait, retry, yield, execution timeout)."""
+    """A timer the core started (`StartTimer`: Wait, retry, yield, execution timeout, a Task's
+    TimeoutSeconds and HeartbeatSeconds); starting the same `timer_id` again moves it."""
 
     kind: ClassVar[str] = "timer"
     execution: str
@@ -26,7 +27,8 @@ class StateTimer:
 
 @dataclass(frozen=True)
 class TaskTimeout:
-    """A Task's TimeoutSeconds, from when it was scheduled."""
+    """A Task's TimeoutSeconds as versions before the core's task timers wrote it (still read
+    and fired, for members written before an upgrade)."""
 
     kind: ClassVar[str] = "timeout"
     execution: str
@@ -36,8 +38,9 @@ class TaskTimeout:
 
 @dataclass(frozen=True)
 class HeartbeatCheck:
-    """A Task's HeartbeatSeconds: due when a heartbeat may be late; `deadline` tells checks
-    re-armed after a heartbeat apart (each is a member of its own)."""
+    """A Task's HeartbeatSeconds check as versions before the core's task timers wrote it
+    (still read, for members written before an upgrade); `deadline` told re-armed checks
+    apart."""
 
     kind: ClassVar[str] = "heartbeat"
     execution: str

@@ -1,7 +1,9 @@
 """Durable timers: one sorted set of due times that every worker's poller fires.
 
-Wait states, retry backoff, TimeoutSeconds, HeartbeatSeconds and worker leases all become a
-member of `keys.TIMERS`, written in the commit that needs it. A poller thread runs in every
+The core's timers (Wait, retry backoff, a yield, the execution's and a Task's TimeoutSeconds,
+HeartbeatSeconds: `StartTimer` / `CancelTimer` effects) and the runtime's own (worker leases,
+group joins, job watches, expiries) are each a member of `keys.TIMERS`, written in the commit
+that needs it. A poller thread runs in every
 worker's main process (free even while its work horse runs a long activity): it claims a due
 member for a while, delivers it (advance + commit), then removes it. A poller that dies before
 removing it leaves the member to be fired again once the claim lapses; a second delivery is a
@@ -19,10 +21,10 @@ from typing import Any
 
 import redis
 
-from engine.core.triggers import TaskTimedOut, TimerFired
-from engine.runtime import keys, leases, lost, retention, watchdog
+from engine.core.triggers import TaskHeartbeat, TaskTimedOut, TimerFired
+from engine.runtime import keys, lost, retention, watchdog
 from engine.runtime.config import RuntimeConfig
-from engine.runtime.requests import StepRequest
+from engine.runtime.requests import HeartbeatRequest, StepRequest
 from engine.runtime.runtime import Runtime, join_due
 from engine.runtime.timer_entries import (
     GroupJoin,
@@ -71,6 +73,7 @@ def fire(runtime: Runtime, entry: TimerEntry) -> None:
 
 
 def _state_timer(runtime: Runtime, entry: StateTimer) -> None:
+    """Every timer of the core: the core says what its firing means."""
     runtime.advance(StepRequest(entry.execution, entry.run, TimerFired(entry.timer_id)))
 
 
@@ -79,9 +82,9 @@ def _task_timeout(runtime: Runtime, entry: TaskTimeout) -> None:
 
 
 def _heartbeat(runtime: Runtime, entry: HeartbeatCheck) -> None:
-    execution, run, token = entry.execution, entry.run, entry.token
-    if leases.heartbeat_due(runtime.redis, execution, run, token, entry.seconds):
-        runtime.advance(StepRequest(execution, run, TaskTimedOut(token, "heartbeat")))
+    """A check of before the core's heartbeat timers: the task gets a heartbeat window from
+    now, on the core's timer."""
+    runtime.advance(HeartbeatRequest(entry.execution, entry.run, TaskHeartbeat(entry.token)))
 
 
 def _join(runtime: Runtime, entry: GroupJoin) -> None:

@@ -8,7 +8,7 @@ import time
 from support.inspection import make_due, queued_jobs, record_ids
 
 from engine import activities
-from engine.core.effects import tolerance_exceeded
+from engine.core.joins import tolerance_exceeded
 from engine.runtime import dispatch, tokens
 from engine.runtime.engine import Engine
 from engine.runtime.store import ROOT

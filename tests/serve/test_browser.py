@@ -14,9 +14,11 @@ import pytest
 from playwright.sync_api import Page, expect
 from support.waiting import wait_for_file, wait_until
 
+from engine.core.effects import TimerKind
 from engine.runtime import keys
 from engine.runtime.engine import Engine
 from engine.runtime.listing import waiting_tasks
+from engine.runtime.timer_entries import StateTimer, decode
 
 ROOT = Path(__file__).resolve().parents[2]
 XSS_NAME = '<script>window.__xss="name"</script>'
@@ -393,6 +395,16 @@ CALLBACK = {
 }
 
 
+def heartbeat_timer(engine: Engine, execution: str) -> float | None:
+    """When the HeartbeatSeconds timer the core armed for `execution` falls due, if armed."""
+    for member, due in engine.redis.zrange(keys.TIMERS, 0, -1, withscores=True):
+        entry = decode(member)
+        ours = isinstance(entry, StateTimer) and entry.execution == execution
+        if ours and entry.timer_id.startswith(f"{TimerKind.HEARTBEAT}/"):
+            return due
+    return None
+
+
 def test_callbacks_heartbeat_reveal_success_and_failure_from_the_ui(
     redis_url, project, sfn_serve, page: Page
 ):
@@ -411,10 +423,9 @@ def test_callbacks_heartbeat_reveal_success_and_failure_from_the_ui(
     expect(waiting).to_have_count(1)
     expect(waiting.locator("code.token")).not_to_have_text(task.token)  # masked
     assert task.token not in page.content()
-    beat = keys.heartbeat(approved, task.token)
-    assert engine.redis.get(beat) is None
+    assert heartbeat_timer(engine, approved) is None  # queued: its clock has not started
     waiting.get_by_role("button", name="Heartbeat").click()
-    wait_until(lambda: engine.redis.get(beat), what="the heartbeat")
+    wait_until(lambda: heartbeat_timer(engine, approved), what="the heartbeat")
     assert dialogs.seen[-1] == "Send a heartbeat for Approve?"
     waiting.get_by_role("button", name="Reveal").click()
     expect(waiting.locator("code.token")).to_have_text(task.token)

@@ -29,7 +29,6 @@ NAMED = (
     "group_specs",
     "group_results",
     "group_failures",
-    "heartbeat",
     "claimed_task",
 )
 

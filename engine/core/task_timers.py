@@ -1,0 +1,80 @@
+"""A Task's TimeoutSeconds and HeartbeatSeconds as timers of the core, like the execution's.
+
+TimeoutSeconds is armed when the Task is scheduled. HeartbeatSeconds is armed when the attempt
+starts, which the shell reports as the first `TaskHeartbeat` (a task still queued is not late),
+and every later heartbeat moves the same timer on. Both are cancelled when the attempt ends. A
+shell only stores and fires them (`StartTimer` / `CancelTimer`, then `TimerFired`).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from engine.core.effects import CancelTimer, StartTimer, TimerKind
+from engine.core.errors import HEARTBEAT_TIMEOUT, TIMEOUT
+from engine.core.run import Run
+
+Json = Any
+# The awaited record's field holding each timer's seconds, and the error its firing raises.
+_TIMERS = (
+    (TimerKind.TASK_TIMEOUT, "timeout", TIMEOUT),
+    (TimerKind.HEARTBEAT, "heartbeat", HEARTBEAT_TIMEOUT),
+)
+
+
+def timer_id(kind: TimerKind, current: Json) -> str:
+    """The id of an attempt's timer: one per state entry, attempt and kind."""
+    return f"{kind}/{current['entered_event']}/{current['retry_count']}"
+
+
+def limits(timeout: int | None, heartbeat: int | None) -> dict[str, int]:
+    """What the awaited record keeps to re-arm and recognise the attempt's timers."""
+    kept = {"timeout": timeout, "heartbeat": heartbeat}
+    return {field: seconds for field, seconds in kept.items() if seconds}
+
+
+def arm_timeout(run: Run, timeout: int | None) -> None:
+    """At scheduling: the attempt's TimeoutSeconds starts."""
+    if timeout:
+        _start(run, TimerKind.TASK_TIMEOUT, timeout)
+
+
+def beat(run: Run, awaited: Json) -> bool:
+    """A heartbeat of the awaited attempt (the first: it started): its HeartbeatSeconds timer
+    starts again from now. False when the Task has no HeartbeatSeconds."""
+    seconds = awaited.get("heartbeat")
+    if not seconds:
+        return False
+    _start(run, TimerKind.HEARTBEAT, seconds)
+    return True
+
+
+def expired(run: Run, fired: str) -> str | None:
+    """The error the timer `fired` fails the awaited attempt with (States.Timeout or
+    States.HeartbeatTimeout); None when it is no timer of that attempt (a stale one)."""
+    awaited = run.awaiting("task")
+    if awaited is None:
+        return None
+    for kind, field, error in _TIMERS:
+        if awaited.get(field) and fired == timer_id(kind, run.current):
+            return error
+    return None
+
+
+def cancel_ended(run: Run, before: Json) -> None:
+    """Cancel the timers of the attempt the snapshot `before` awaited, if this step ended it
+    (a result, a timeout, a Stop, the execution's timeout)."""
+    awaited = before["awaiting"]
+    if not awaited or awaited["kind"] != "task":
+        return
+    if run.awaiting("task", "token", awaited["token"]) is not None:
+        return
+    for kind, field, _ in _TIMERS:
+        if awaited.get(field):
+            run.effect(CancelTimer(timer_id(kind, before["current"])))
+
+
+def _start(run: Run, kind: TimerKind, seconds: int) -> None:
+    at = run.env.now() + timedelta(seconds=seconds)
+    run.effect(StartTimer(timer_id(kind, run.current), at, kind))
