@@ -3,12 +3,15 @@ the child ends it recorded with their group's counts, what else the request wrot
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 from support.inspection import make_due, record_ids, records, run_record, timers
 
+from engine.core.effects import Effect
 from engine.core.triggers import ChildrenDone, Start, TaskFailed, TaskSucceeded
 from engine.runtime import runtime
-from engine.runtime.commit import STALE, ChildEnded
+from engine.runtime.commit import EFFECT_WRITERS, STALE, ChildEnded
 from engine.runtime.engine import Engine
 from engine.runtime.requests import (
     JoinRequest,
@@ -114,3 +117,7 @@ def test_a_task_result_ends_what_the_attempt_held_in_its_commit(engine: Engine) 
     assert held not in timers(engine.redis, execution)
     assert engine.describe(execution)["status"] == "SUCCEEDED"
     assert "meta" in records(engine.redis, execution)
+
+
+def test_every_effect_the_core_emits_has_a_writer() -> None:
+    assert set(get_args(Effect)) == set(EFFECT_WRITERS)
