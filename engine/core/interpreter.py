@@ -194,12 +194,17 @@ def _on_task_heartbeat(run: Run, trigger: TaskHeartbeat) -> bool:
 def _on_task_redelivered(run: Run, trigger: TaskRedelivered) -> bool:
     """Each delivery of an attempt shows in the history as a Started event of its own (AWS
     has no redelivery: a task that starts again on another worker is the nearest it records).
-    The awaited record counts deliveries, so a delivery reported twice is stale."""
+    The awaited record counts deliveries, so a delivery reported twice is stale; a delivery
+    under a new token ends the old token's claim on the attempt."""
     awaited = run.awaiting("task", "token", trigger.token)
     if awaited is None or awaited.get("deliveries", 0) >= trigger.delivery:
         return False
     run.snapshot["awaiting"] = {**awaited, "deliveries": trigger.delivery}
     run.emit(events.task_started(run.state.kind))
+    if trigger.new_token:
+        handovers = awaited.get("handovers", 0) + 1
+        run.snapshot["awaiting"] |= {"token": trigger.new_token, "handovers": handovers}
+        task_timers.handed_over(run)
     return True
 
 

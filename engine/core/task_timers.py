@@ -23,9 +23,12 @@ _TIMERS = (
 )
 
 
-def timer_id(kind: TimerKind, current: Json) -> str:
-    """The id of an attempt's timer: one per state entry, attempt and kind."""
-    return f"{kind}/{current['entered_event']}/{current['retry_count']}"
+def timer_id(kind: TimerKind, current: Json, awaited: Json = None) -> str:
+    """The id of an attempt's timer: one per state entry, attempt, kind and, once a silent
+    poller's attempt was handed over under a new token, per handover (`awaited`'s count)."""
+    handed = (awaited or {}).get("handovers")
+    base = f"{kind}/{current['entered_event']}/{current['retry_count']}"
+    return f"{base}/{handed}" if handed else base
 
 
 def limits(timeout: int | None, heartbeat: int | None) -> dict[str, int]:
@@ -38,6 +41,26 @@ def arm_timeout(run: Run, timeout: int | None) -> None:
     """At scheduling: the attempt's TimeoutSeconds starts."""
     if timeout:
         _start(run, TimerKind.TASK_TIMEOUT, timeout)
+
+
+def handed_over(run: Run) -> None:
+    """The attempt now awaited under a new token gets a TimeoutSeconds of its own; its
+    HeartbeatSeconds starts when a poller or worker takes it (the old token's timers end
+    with the old token, `cancel_ended`)."""
+    awaited = run.snapshot["awaiting"]
+    arm_timeout(run, awaited.get("timeout"))
+
+
+def clock(snapshot: Json, fired: str) -> TimerKind | None:
+    """Which clock of the attempt `snapshot` awaits the timer `fired` is (None: no timer of
+    that attempt, a stale one)."""
+    awaited = snapshot.get("awaiting") or {}
+    if awaited.get("kind") != "task":
+        return None
+    for kind, field, _ in _TIMERS:
+        if awaited.get(field) and fired == timer_id(kind, snapshot["current"], awaited):
+            return kind
+    return None
 
 
 def beat(run: Run, awaited: Json) -> bool:
@@ -53,13 +76,8 @@ def beat(run: Run, awaited: Json) -> bool:
 def expired(run: Run, fired: str) -> str | None:
     """The error the timer `fired` fails the awaited attempt with (States.Timeout or
     States.HeartbeatTimeout); None when it is no timer of that attempt (a stale one)."""
-    awaited = run.awaiting("task")
-    if awaited is None:
-        return None
-    for kind, field, error in _TIMERS:
-        if awaited.get(field) and fired == timer_id(kind, run.current):
-            return error
-    return None
+    kind = clock(run.snapshot, fired)
+    return next((error for each, _, error in _TIMERS if each == kind), None)
 
 
 def cancel_ended(run: Run, before: Json) -> None:
@@ -72,9 +90,9 @@ def cancel_ended(run: Run, before: Json) -> None:
         return
     for kind, field, _ in _TIMERS:
         if awaited.get(field):
-            run.effect(CancelTimer(timer_id(kind, before["current"])))
+            run.effect(CancelTimer(timer_id(kind, before["current"], awaited)))
 
 
 def _start(run: Run, kind: TimerKind, seconds: int) -> None:
     at = run.env.now() + timedelta(seconds=seconds)
-    run.effect(StartTimer(timer_id(kind, run.current), at, kind))
+    run.effect(StartTimer(timer_id(kind, run.current, run.snapshot.get("awaiting")), at, kind))

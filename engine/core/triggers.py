@@ -62,10 +62,12 @@ class TaskHeartbeat:
 @dataclass(frozen=True)
 class TaskRedelivered:
     """The shell sends a Task attempt again because the worker running it was lost;
-    `delivery` counts the sends after the first (1, 2, ...)."""
+    `delivery` counts the sends after the first (1, 2, ...). With `new_token`, the attempt is
+    awaited under that token from now on (a silent API poller's token then answers nothing)."""
 
     token: str
     delivery: int
+    new_token: str | None = None
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,11 @@
 An activity is a name (hash `sfn:activity:<name>`, listed in `sfn:activities`). A Task on it
 (`Resource: arn:aws:states:...:activity:<name>`, or the plain name) waits as an RQ job on the
 activity's queue, where sfn workers that registered it and API pollers both take tasks: a
-poller pops the job, and the task is then its own until it sends the result (SendTask*), as
-on AWS: TimeoutSeconds and HeartbeatSeconds fail it if the poller goes silent (no lease is
-renewed for it, so it is never handed to a second poller meanwhile). A poller's only sign of
-life is its heartbeat, so a lease would hand a slow poller's task to a second one; a Retry on
-States.HeartbeatTimeout is the definition's own way to give a lost poller's task to the next.
+poller pops the job, and the task is then its own until it sends the result (SendTask*) or
+goes silent past HeartbeatSeconds (TimeoutSeconds without one): then `lost.silent_poller`
+hands the attempt to the next poller under a new token, so the silent one's late answer is
+refused, up to the lost-task redelivery limit; past it, States.HeartbeatTimeout or
+States.Timeout fail it, as on AWS.
 """
 
 from __future__ import annotations
@@ -127,13 +127,17 @@ class Activities:
         execution, run_id, token = task["execution"], task["run"], task["token"]
         reads = self.runtime.task_reads(execution, run_id, token)
         awaited = reads is not None
-        if awaited and task.get("heartbeat_seconds"):
-            # The poller starts the task: so does its heartbeat clock (the core's timer).
-            self.runtime.advance(HeartbeatRequest(execution, run_id, TaskHeartbeat(token), reads))
         with self.redis.pipeline() as pipe:
+            if awaited:  # what `lost.silent_poller` hands on should this poller go silent
+                held = {"queue": queue_name, "description": job.description, "job": task}
+                held_key = keys.claimed_task(execution, token)
+                pipe.set(held_key, json.dumps({**held, "polled": True}), ex=dispatch.TOKEN_TTL)
             pipe.zrem(keys.TIMERS, encode(JobWatch(execution, queue_name, job_id)))
             job.delete(pipeline=pipe, remove_from_queue=False)
             pipe.execute()
+        if awaited and task.get("heartbeat_seconds"):
+            # The poller starts the task: so does its heartbeat clock (the core's timer).
+            self.runtime.advance(HeartbeatRequest(execution, run_id, TaskHeartbeat(token), reads))
         return ActivityTask(token, task["input"]) if awaited else None
 
 

@@ -332,9 +332,15 @@ class Committer:
         self, write: GuardedWrite, request: RedeliveryRequest, decision: Decision, now: datetime
     ) -> None:
         executions.count_redelivery(write.pipe, request.execution, now)
-        sent = request.trigger.delivery
+        sent, new_token = request.trigger.delivery, request.trigger.new_token
         pipe, job, queue_name = write.pipe, request.job, request.queue_name
-        scheduling.send_again(
+        if new_token is None:
+            scheduling.send_again(
+                pipe, self.redis, self.config, job, sent, queue_name, request.description
+            )
+            return
+        job = {**job, "token": new_token}
+        scheduling.hand_over(
             pipe, self.redis, self.config, job, sent, queue_name, request.description
         )
 

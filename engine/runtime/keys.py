@@ -117,8 +117,9 @@ def redrive_results(execution: str) -> str:
 
 
 def claimed_task(execution: str, task_token: str) -> str:
-    """String: the job payload of a Task attempt a worker claimed to run itself (no RQ job),
-    read only to send the attempt again should that worker die (`engine.runtime.eager`)."""
+    """String: the job payload of a Task attempt a worker claimed to run itself (no RQ job)
+    or an API poller took, read only to send the attempt again should that worker die
+    (`engine.runtime.eager`) or that poller go silent (`engine.runtime.lost`)."""
     return f"{_tag(execution)}:task:{task_token}"
 
 

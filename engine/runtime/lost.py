@@ -4,7 +4,8 @@ A lease (`engine.runtime.leases`) or a job watch (`engine.runtime.watchdog`) tha
 hands the attempt here: if it is still awaited, it is enqueued again (job `<ref>-<n>`, same
 idempotency key) up to `RuntimeConfig.lost_task_redeliveries` times, then fails with
 `Sfn.WorkerLost`, which Retry and Catch match like any task error. Each delivery sent again is
-a Started event in the history and counts in the execution's `redeliveryCount`.
+a Started event in the history and counts in the execution's `redeliveryCount`. An API poller
+that goes silent is lost the same way, but under a new token (`silent_poller`).
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
+from engine.core import task_timers
+from engine.core.effects import TimerKind
 from engine.core.triggers import TaskFailed, TaskRedelivered
 from engine.runtime import keys
 from engine.runtime.requests import RedeliveryRequest, TaskResultRequest
 from engine.runtime.runtime import Runtime
+from engine.runtime.store import Run
 from engine.runtime.tokens import job_id
 
 WORKER_LOST = "Sfn.WorkerLost"
@@ -44,6 +48,33 @@ def lost(runtime: Runtime, execution: str, run_id: str, token: str, delivery: in
         return
     cause = lost_cause(config.lease_seconds)
     runtime.advance(TaskResultRequest(execution, run_id, TaskFailed(token, WORKER_LOST, cause)))
+
+
+def silent_poller(runtime: Runtime, execution: str, run_id: str, timer_id: str) -> bool:
+    """The attempt's HeartbeatSeconds (or, with none, TimeoutSeconds) timer `timer_id` lapsed:
+    if an API poller holds the attempt, hand it to the next poller or worker under a new token,
+    up to `lost_task_redeliveries` deliveries, and return True. False when the timer fails it
+    as on AWS: no poller holds it, the deliveries are spent, or a beating poller passed
+    TimeoutSeconds (it is alive), or the timer is stale.
+
+    The silent poller's token is no longer awaited from that commit on, so its late answer
+    is refused (TaskTimedOut) rather than counted beside the next poller's."""
+    run = Run.load(run_id, runtime.redis.get(keys.run(execution, run_id)))
+    snapshot = (run.snapshot if run else None) or {}
+    kind = task_timers.clock(snapshot, timer_id) if snapshot else None
+    awaited = snapshot.get("awaiting") or {}
+    if kind is None or (kind == TimerKind.TASK_TIMEOUT and awaited.get("heartbeat")):
+        return False
+    token = awaited["token"]
+    raw = runtime.redis.get(keys.claimed_task(execution, token))
+    record = json.loads(raw) if raw is not None else {}
+    delivery = awaited.get("deliveries", 0)
+    if not record.get("polled") or delivery >= runtime.config.lost_task_redeliveries:
+        return False
+    trigger = TaskRedelivered(token, delivery + 1, runtime.env.token())
+    job, queue_name, description = record["job"], record["queue"], record["description"]
+    runtime.advance(RedeliveryRequest(execution, run_id, trigger, job, queue_name, description))
+    return True  # or the attempt ended meanwhile: then there is nothing left to time out
 
 
 def redeliver(runtime: Runtime, execution: str, run_id: str, token: str, delivery: int) -> bool:

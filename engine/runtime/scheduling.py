@@ -1,6 +1,7 @@
 """What a commit writes to schedule a Task attempt: its token and its RQ job (or the claim of
 the worker that commits, `eager`); and the job of an attempt sent again after its worker was
-lost. (Its TimeoutSeconds and HeartbeatSeconds are the core's timers: `StartTimer` effects.)
+lost, or, under a new token, held by an API poller gone silent. (Its TimeoutSeconds and
+HeartbeatSeconds are the core's timers: `StartTimer` effects.)
 
 Writers only (`engine.runtime.commit` calls them): each adds commands to the commit's
 pipeline and reads nothing back.
@@ -95,3 +96,21 @@ def send_again(
         description=description,
         timeout=config.kill_after(job.get("timeout_seconds")),
     )
+
+
+def hand_over(
+    pipe: Pipeline,
+    client: redis.Redis,
+    config: RuntimeConfig,
+    job: Mapping[str, Json],
+    delivery: int,
+    queue_name: str,
+    description: str,
+) -> None:
+    """Enqueue delivery `delivery` of a silent API poller's attempt `job` under the attempt's
+    new token (`job["token"]`); the same commit forgets the old token (no longer awaited)."""
+    execution, run_id, token = job["execution"], job["run"], job["token"]
+    dispatch.remember_token(pipe, token, execution, run_id)
+    if run_id != ROOT:
+        groups.track_token(pipe, execution, token, run_id)
+    send_again(pipe, client, config, job, delivery, queue_name, description)

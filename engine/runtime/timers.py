@@ -21,6 +21,7 @@ from typing import Any
 
 import redis
 
+from engine.core.effects import ATTEMPT_TIMERS
 from engine.core.triggers import TaskHeartbeat, TaskTimedOut, TimerFired
 from engine.runtime import keys, lost, retention, watchdog
 from engine.runtime.config import RuntimeConfig
@@ -39,6 +40,8 @@ from engine.runtime.timer_entries import (
 )
 
 BATCH = 200
+# The ids of the timers that measure a Task attempt (`task_timers.timer_id`) begin so.
+ATTEMPT_CLOCKS = tuple(f"{kind}/" for kind in ATTEMPT_TIMERS)
 OUTAGE_POLL_SECONDS = 1.0
 log = logging.getLogger("sfn.timers")
 
@@ -73,8 +76,13 @@ def fire(runtime: Runtime, entry: TimerEntry) -> None:
 
 
 def _state_timer(runtime: Runtime, entry: StateTimer) -> None:
-    """Every timer of the core: the core says what its firing means."""
-    runtime.advance(StepRequest(entry.execution, entry.run, TimerFired(entry.timer_id)))
+    """Every timer of the core: the core says what its firing means, unless it is the lapsed
+    clock of an attempt a silent API poller holds, which goes to the next poller instead."""
+    execution, run, timer_id = entry.execution, entry.run, entry.timer_id
+    clock = timer_id.startswith(ATTEMPT_CLOCKS)
+    if clock and lost.silent_poller(runtime, execution, run, timer_id):
+        return
+    runtime.advance(StepRequest(execution, run, TimerFired(timer_id)))
 
 
 def _task_timeout(runtime: Runtime, entry: TaskTimeout) -> None:

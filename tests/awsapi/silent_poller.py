@@ -1,11 +1,13 @@
 """A poller that takes one activity task and then goes silent (no heartbeat, no answer), as a
-worker does that hangs or is killed: it writes the task's token to TOKEN_FILE and waits.
+worker does that hangs or is killed: it writes the task (`{"token", "input"}`) to TASK_FILE
+and waits.
 
-python silent_poller.py ENDPOINT ACTIVITY_ARN TOKEN_FILE
+python silent_poller.py ENDPOINT ACTIVITY_ARN TASK_FILE
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 from pathlib import Path
@@ -13,7 +15,7 @@ from pathlib import Path
 import boto3
 
 
-def main(endpoint: str, activity: str, token_file: str) -> None:
+def main(endpoint: str, activity: str, task_file: str) -> None:
     client = boto3.client(
         "stepfunctions",
         endpoint_url=endpoint,
@@ -22,12 +24,12 @@ def main(endpoint: str, activity: str, token_file: str) -> None:
         aws_secret_access_key="worker-secret",
     )
     while True:
-        token = client.get_activity_task(activityArn=activity).get("taskToken")
-        if token:
+        task = client.get_activity_task(activityArn=activity)
+        if task.get("taskToken"):
             break
-    written = Path(token_file + ".part")
-    written.write_text(token)
-    written.rename(token_file)  # whole, or not there
+    written = Path(task_file + ".part")
+    written.write_text(json.dumps({"token": task["taskToken"], "input": task["input"]}))
+    written.rename(task_file)  # whole, or not there
     threading.Event().wait()  # silent until killed
 
 

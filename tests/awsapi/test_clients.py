@@ -262,31 +262,78 @@ def test_an_activity_worker_in_another_process_polls_and_answers(
         client.describe_activity(activityArn=activity)
 
 
-def test_a_task_whose_poller_is_killed_times_out_and_its_retry_reaches_another_poller(
-    client: Any, server: ServeProcess, sfn_worker, tmp_path: Path
-) -> None:
-    """As on AWS, a polled task is the poller's until it answers: a poller SIGKILLed mid-task
-    fails it with States.HeartbeatTimeout once HeartbeatSeconds pass (the timer runs in a real
-    `sfn worker`), a Retry on that error schedules it again, and a second poller process gets
-    it; the dead poller's token answers TaskTimedOut."""
-    sfn_worker(env={"SFN_TIMER_POLL": "0.05"})  # no activity of its own: it runs the timers
-    activity = client.create_activity(name="fragile")["activityArn"]
-    retry = {"ErrorEquals": ["States.HeartbeatTimeout"], "IntervalSeconds": 1, "MaxAttempts": 1}
-    task = {"Type": "Task", "Resource": activity, "HeartbeatSeconds": 2, "Retry": [retry]}
-    definition = json.dumps({"StartAt": "Double", "States": {"Double": {**task, "End": True}}})
-    arn = client.create_state_machine(name="fragile", definition=definition, roleArn=ROLE)[
-        "stateMachineArn"
-    ]
-    execution = client.start_execution(stateMachineArn=arn, input='{"n": 21}')["executionArn"]
-    token_file = tmp_path / "first-token"
+def _kill_silent_poller(server: ServeProcess, activity: str, tmp_path: Path) -> dict[str, Any]:
+    """Start a poller process that takes one task and goes silent, SIGKILL it mid-task, and
+    return the task it took (`{"token", "input"}`)."""
+    task_file = tmp_path / "first-task"
     first = subprocess.Popen(
-        [sys.executable, str(HERE / "silent_poller.py"), server.url, activity, str(token_file)]
+        [sys.executable, str(HERE / "silent_poller.py"), server.url, activity, str(task_file)]
     )
     try:
-        first_token = wait_for_file(token_file, timeout=60).read_text()
+        return json.loads(wait_for_file(task_file, timeout=60).read_text())
     finally:
         first.kill()  # SIGKILL, mid-task
         first.wait(30)
+
+
+def _fragile(client: Any, task: dict[str, Any]) -> tuple[str, str]:
+    """An activity and an execution of a one-Task machine on it (`task`'s fields added)."""
+    activity = client.create_activity(name="fragile")["activityArn"]
+    state = {"Type": "Task", "Resource": activity, **task, "End": True}
+    definition = json.dumps({"StartAt": "Double", "States": {"Double": state}})
+    machine = client.create_state_machine(name="fragile", definition=definition, roleArn=ROLE)
+    arn = machine["stateMachineArn"]
+    return activity, client.start_execution(stateMachineArn=arn, input='{"n": 21}')["executionArn"]
+
+
+def test_a_killed_pollers_task_goes_to_the_next_poller_under_a_new_token(
+    client: Any, server: ServeProcess, sfn_worker, tmp_path: Path
+) -> None:
+    """A polled task is leased like any sfn task: a poller SIGKILLed mid-task goes silent past
+    HeartbeatSeconds (the timer runs in a real `sfn worker`), and the same attempt, with the
+    same input, reaches a second poller process under a new token, with no Retry in the
+    definition; the dead poller's token answers TaskTimedOut, so its late answer never counts."""
+    sfn_worker(env={"SFN_TIMER_POLL": "0.05", "SFN_LOST_TASK_REDELIVERIES": "2"})
+    activity, execution = _fragile(client, {"HeartbeatSeconds": 2})
+    first = _kill_silent_poller(server, activity, tmp_path)
+    received = tmp_path / "received"
+    second = subprocess.run(
+        [sys.executable, str(HERE / "activity_worker.py"), server.url, activity, "1",
+         str(received)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert second.returncode == 0, second.stderr
+    [taken] = [json.loads(line) for line in received.read_text().splitlines()]
+    assert taken["input"] == first["input"] and json.loads(taken["input"]) == {"n": 21}
+    assert taken["token"] != first["token"]
+    described = finished(client, execution)
+    assert (described["status"], json.loads(described["output"])) == ("SUCCEEDED", {"doubled": 42})
+    assert described["redriveCount"] == 0
+    events = client.get_execution_history(executionArn=execution)["events"]
+    types = [e["type"] for e in events]
+    assert types[2:] == [
+        "ActivityScheduled", "ActivityStarted", "ActivityStarted", "ActivitySucceeded",
+        "TaskStateExited", "ExecutionSucceeded",
+    ]  # fmt: skip
+    for answer in (
+        lambda: client.send_task_success(taskToken=first["token"], output="{}"),
+        lambda: client.send_task_heartbeat(taskToken=first["token"]),
+    ):
+        with pytest.raises(client.exceptions.TaskTimedOut):
+            answer()
+
+
+def test_without_redeliveries_a_killed_pollers_task_times_out_and_its_retry_reaches_another(
+    client: Any, server: ServeProcess, sfn_worker, tmp_path: Path
+) -> None:
+    """With SFN_LOST_TASK_REDELIVERIES=0, AWS's behaviour exactly: a poller SIGKILLed mid-task
+    fails it with States.HeartbeatTimeout once HeartbeatSeconds pass, a Retry on that error
+    schedules it again, and a second poller process gets it; the dead poller's token answers
+    TaskTimedOut."""
+    sfn_worker(env={"SFN_TIMER_POLL": "0.05", "SFN_LOST_TASK_REDELIVERIES": "0"})
+    retry = {"ErrorEquals": ["States.HeartbeatTimeout"], "IntervalSeconds": 1, "MaxAttempts": 1}
+    activity, execution = _fragile(client, {"HeartbeatSeconds": 2, "Retry": [retry]})
+    first = _kill_silent_poller(server, activity, tmp_path)
     second = subprocess.run(
         [sys.executable, str(HERE / "activity_worker.py"), server.url, activity, "1"],
         capture_output=True, text=True, timeout=120,
@@ -302,7 +349,7 @@ def test_a_task_whose_poller_is_killed_times_out_and_its_retry_reaches_another_p
     ]  # fmt: skip
     assert events[4]["activityTimedOutEventDetails"]["error"] == "States.HeartbeatTimeout"
     with pytest.raises(client.exceptions.TaskTimedOut):
-        client.send_task_success(taskToken=first_token, output="{}")
+        client.send_task_success(taskToken=first["token"], output="{}")
 
 
 def test_test_state_through_boto3(server: ServeProcess) -> None:
