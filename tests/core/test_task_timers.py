@@ -7,7 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 from engine.core import advance
 from engine.core.effects import CancelTimer, Finish, RunTask, StartTimer, TimerKind
-from engine.core.triggers import Start, Stop, TaskFailed, TaskHeartbeat, TaskSucceeded, TimerFired
+from engine.core.triggers import (
+    Start,
+    Stop,
+    TaskFailed,
+    TaskHeartbeat,
+    TaskRedelivered,
+    TaskSucceeded,
+    TimerFired,
+)
 from engine.definition.compiler import compile_machine
 from engine.testing import VirtualEnv
 
@@ -109,3 +117,35 @@ def test_a_stop_cancels_the_awaited_attempts_timers():
     stopped = advance(m, step.snapshot, Stop(), env)
     assert only(stopped.effects, CancelTimer) == CancelTimer(timeout.timer_id)
     assert only(stopped.effects, Finish).status == "ABORTED"
+
+
+def test_an_attempt_handed_over_under_a_new_token_has_clocks_of_its_own():
+    """A silent API poller's attempt goes on under a new token: the old token's answers and
+    timers are stale, the new delivery's TimeoutSeconds starts afresh and its HeartbeatSeconds
+    at the next take; its lapse fails the attempt as before."""
+    m = machine({"T": {**TASK, "TimeoutSeconds": 9, "HeartbeatSeconds": 2}})
+    env = VirtualEnv(T0, seed=7)
+    step = advance(m, None, Start({}), env)
+    old = only(step.effects, RunTask).token
+    env.clock = T0 + timedelta(seconds=1)
+    taken = advance(m, step.snapshot, TaskHeartbeat(old), env)
+    (beat,) = timers(taken, TimerKind.HEARTBEAT)
+    env.clock = beat.at
+    moved = advance(m, taken.snapshot, TaskRedelivered(old, 1, "new-token"), env)
+    assert [e["type"] for e in moved.events] == ["TaskStarted"]
+    assert moved.snapshot["awaiting"]["token"] == "new-token"
+    (timeout,) = timers(moved, TimerKind.TASK_TIMEOUT)
+    assert (timeout.at, timeout.timer_id) == (
+        env.clock + timedelta(seconds=9),
+        "task-timeout/2/0/1",
+    )
+    cancelled = {e.timer_id for e in moved.effects if isinstance(e, CancelTimer)}
+    assert cancelled == {"task-timeout/2/0", beat.timer_id}
+    for stale in (TaskSucceeded(old, {}), TimerFired(beat.timer_id), TaskRedelivered(old, 2, "x")):
+        late = advance(m, moved.snapshot, stale, env)
+        assert (late.events, late.effects) == ([], [])
+    second = advance(m, moved.snapshot, TaskHeartbeat("new-token"), env)
+    (beat2,) = timers(second, TimerKind.HEARTBEAT)
+    assert beat2.timer_id == "heartbeat/2/0/1"
+    fired = advance(m, second.snapshot, TimerFired(beat2.timer_id), env)
+    assert only(fired.effects, Finish) == Finish("FAILED", error="States.HeartbeatTimeout")
