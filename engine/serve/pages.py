@@ -59,8 +59,7 @@ def routes(context: ServeContext) -> list[BaseRoute]:
         found = workflow_file(context.workflows, request.path_params["name"])
         if found.data is None:
             raise UsageError(f"{found.name} cannot be loaded")
-        name = found.name.rsplit(".", 1)[0]
-        drawing = to_svg(to_dot(found.data, name=name))
+        drawing = to_svg(to_dot(found.data, name=found.machine))
         return JSONResponse({"svg": drawing[drawing.find("<svg") :]})
 
     return [

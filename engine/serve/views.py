@@ -92,10 +92,7 @@ def executions_list(engine: Engine, query: Query) -> dict[str, Json]:
 def state_machine_versions(engine: Engine, files: list[WorkflowFile]) -> list[dict[str, Json]]:
     """Each state machine with executions: its definition versions (content hash, executions
     started with it, first and last start), marking the one its workflow file holds now."""
-    current = {file.name.rsplit(".", 1)[0]: file.digest for file in files if file.digest}
-    for file in files:  # order.asl.json is the state machine "order"
-        if file.digest and file.name.endswith((".asl.json", ".asl.yaml")):
-            current[file.name.rsplit(".", 2)[0]] = file.digest
+    current = {file.machine: file.digest for file in files if file.digest}
     return [
         {
             "name": name,

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.definition import load_definition, validate
+from engine.definition.source import state_machine_name
 from engine.errors import DefinitionError, Diagnostic, UsageError
 from engine.runtime.store import definition_digest
 
@@ -20,6 +21,11 @@ class WorkflowFile:
     diagnostics: list[Diagnostic]
     data: Any  # the loaded definition (None when it cannot be loaded)
     digest: str | None  # its content hash: the version executions pin
+
+    @property
+    def machine(self) -> str:
+        """The state machine's name: the file's name without its suffix and `.asl`."""
+        return state_machine_name(self.name) or self.name
 
     def lines(self) -> list[SourceLine]:
         """The source's lines, each with the diagnostics that point at it (shown inline)."""

@@ -351,6 +351,20 @@ def test_workflows_page_checks_each_file_and_draws_it(client, context):
     assert unknown.status_code == 400 and "not a file in" in unknown.json()["error"]
 
 
+def test_an_asl_json_file_is_the_state_machine_named_without_asl(engine, client, context):
+    (context.workflows / "orders.asl.json").write_text(json.dumps(PASS))
+    execution = engine.start_execution(context.workflows / "orders.asl.json", {}, "o1")
+    assert engine.describe(execution)["stateMachineArn"].endswith(":stateMachine:orders")
+    page = client.get("/workflows").text
+    assert "stateMachine=orders.asl" not in page
+    (machine,) = views.state_machine_versions(
+        engine, [workflow_file(context.workflows, "orders.asl.json")]
+    )
+    assert machine["name"] == "orders" and machine["versions"][0]["current"]
+    drawing = client.get("/api/workflows/orders.asl.json/graph").json()["svg"]
+    assert ">orders<" in drawing and "orders.asl" not in drawing
+
+
 def test_workflows_page_shows_diagnostics_inline_in_the_source(client, context):
     source = "StartAt: Go\nStates:\n  Go: {Type: Pass, Next: <b>Nowhere</b>}\n"
     (context.workflows / "broken.yaml").write_text(source)
