@@ -87,6 +87,7 @@ def run(
         raise UsageError("give --mock-config and --test-case together")
     if mock_config is not None and not in_memory:
         raise UsageError("--mock-config answers Tasks of an --in-memory run only")
+    print_warnings(file, substitutions)
     from engine.runtime import config as settings
 
     # Checked once, before anything runs; the embedded worker inherits the installed settings.
@@ -111,6 +112,25 @@ def run(
     print_result(result, as_json)
     if result["status"] != "SUCCEEDED":
         raise SystemExit(1)
+
+
+def print_warnings(file: Path, substitutions: dict[str, str]) -> None:
+    """FILE's `validate` warnings on stderr before it runs: what AWS accepts and sfn runs
+    differently is said at every run (unfilled placeholders are the run's own error)."""
+    from engine.definition import load_definition, validate
+    from engine.definition.substitutions import unfilled_placeholders
+    from engine.errors import DefinitionError
+
+    if not file.is_file():
+        return  # the name of a state machine created through the API
+    try:
+        document = load_definition(file, filename=str(file), substitutions=substitutions)
+    except DefinitionError:
+        return  # the run reports it
+    placeholders = set(unfilled_placeholders(document))
+    for item in validate(document):
+        if item.severity == "warning" and item not in placeholders:
+            click.echo(str(item), err=True)
 
 
 def read_input(text: str | None, file: Path | None) -> Json:

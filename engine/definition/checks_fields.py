@@ -75,6 +75,20 @@ def heartbeat_below_timeout(document: Document) -> Iterator[Diagnostic]:
             yield document.diagnostic(message, state.at("HeartbeatSeconds"))
 
 
+def task_credentials_not_assumed(document: Document) -> Iterator[Diagnostic]:
+    """AWS assumes a Task's `Credentials.RoleArn` (cross-account access); sfn has no role to
+    assume, so the Task runs with the worker's own access: said, never silently."""
+    for state in states(document):
+        if state.type == "Task" and "Credentials" in state.body:
+            message = (
+                f"state {state.name!r}: Credentials is not used by sfn: the Task runs with the "
+                "worker's own access, not the role AWS would assume"
+            )
+            yield document.diagnostic(
+                message, state.at("Credentials"), at_key=True, severity="warning"
+            )
+
+
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 

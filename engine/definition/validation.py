@@ -41,6 +41,7 @@ CHECKS: tuple[Check, ...] = (
     checks_fields.exclusive_fields,
     checks_fields.map_has_processor,
     checks_fields.heartbeat_below_timeout,
+    checks_fields.task_credentials_not_assumed,
     checks_fields.wait_timestamp_valid,
     checks_fields.states_all_alone_and_last,
     checks_fields.assign_variable_names,

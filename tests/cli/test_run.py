@@ -179,3 +179,33 @@ def test_sfn_run_in_memory_imports_no_redis_rq_or_durable_runtime(tmp_path: Path
     report = json.loads(done.stdout.splitlines()[-1])
     assert report == {"code": 0, "loaded": []}
     assert "status: SUCCEEDED" in done.stdout
+
+
+def test_a_run_prints_the_definitions_warnings_on_stderr_first(write) -> None:
+    definition = {
+        "StartAt": "Find",
+        "States": {
+            "Find": {
+                "Type": "Pass",
+                "Parameters": {"r.$": "$.Labels[?(@.Name==Receipt)]"},
+                "End": True,
+            }
+        },
+    }
+    path = write("quirk.json", definition)
+    result = invoke(path, "--in-memory", "--json", "--input", '{"Labels": []}')
+    assert result.exit_code == 1
+    (warning,) = result.stderr.splitlines()
+    assert warning.startswith(f"{path}:1:") and "warning: state 'Find'" in warning
+    assert "unquoted word" in warning
+    assert last_line(result.stdout)["error"] == "States.Runtime"
+
+
+def test_unfilled_placeholders_are_the_runs_error_not_also_warnings(write) -> None:
+    path = write(
+        "p.asl.json",
+        '{"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": ${Delay}, "End": true}}}',
+    )
+    result = invoke(path, "--in-memory")
+    assert result.exit_code == 2
+    assert "warning" not in result.stderr and "${Delay}" in result.stderr

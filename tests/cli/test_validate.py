@@ -198,3 +198,22 @@ def test_placeholders_warn_until_filled_with_sub(tmp_path: Path) -> None:
     assert (code, out) == (0, "")
     code, out, _ = run("--sub", "Delay=-5", name)
     assert code == 1 and f"{name}:2:{column}: error:" in out
+
+
+CROSS_ACCOUNT = """{
+  "StartAt": "Put",
+  "States": {
+    "Put": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
+      "Credentials": {"RoleArn": "arn:aws:iam::111122223333:role/Writer"}, "End": true}
+  }
+}
+"""
+
+
+def test_task_credentials_aws_would_assume_are_a_warning(tmp_path: Path) -> None:
+    # AWS assumes Credentials.RoleArn for the Task (developer guide, "Accessing resources in
+    # other AWS accounts"); sfn has no role to assume: said, not silently dropped.
+    name = write(tmp_path, "cross.json", CROSS_ACCOUNT)
+    code, out, err = run(name)
+    assert code == 0 and "1 file valid (1 warning)" in err
+    assert out.startswith(f"{name}:5:7: warning: state 'Put': Credentials is not used by sfn")
