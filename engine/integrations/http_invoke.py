@@ -23,12 +23,26 @@ from email.message import Message
 
 from engine.activities import ActivityContext
 from engine.definition.resources import ResourceKind
-from engine.errors import SfnError
+from engine.errors import SfnError, UsageError
 from engine.integrations import connections
 from engine.integrations.base import Children, Json, Lookup, Runner, TaskFailure
 from engine.integrations.settings import IntegrationSettings
 
 METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD")
+# The fields AWS's HTTP Task takes, at each level; any other is refused, never ignored.
+FIELDS = {
+    (): (
+        "ApiEndpoint",
+        "Method",
+        "Authentication",
+        "Headers",
+        "QueryParameters",
+        "RequestBody",
+        "Transform",
+    ),
+    ("Authentication",): ("ConnectionArn",),
+    ("Transform",): ("RequestBodyEncoding", "RequestEncodingOptions"),
+}
 SOCKET = "States.Http.Socket"
 
 
@@ -49,7 +63,25 @@ class HttpInvoke:
     def problem(
         self, kind: ResourceKind, state: Mapping[str, Json], lookup: Lookup
     ) -> SfnError | None:
-        return None
+        arguments = state.get("Parameters") or state.get("Arguments")
+        unknown = unknown_field(arguments) if isinstance(arguments, dict) else None
+        return None if unknown is None else UsageError(f"http:invoke: {unknown}")
+
+
+def unknown_field(parameters: Mapping[str, Json]) -> str | None:
+    """What is wrong when an HTTP Task's Parameters hold a field AWS's HTTP Task does not
+    take (`.$` suffixes aside), else None."""
+    for where, allowed in FIELDS.items():
+        level: Json = parameters
+        for part in where:
+            level = level.get(part) or level.get(f"{part}.$") or {}
+        if not isinstance(level, dict):
+            continue
+        for key in level:
+            if key.removesuffix(".$") not in allowed:
+                place = ".".join((*where, key))
+                return f"{place} is not a field of the HTTP Task (it takes {', '.join(allowed)})"
+    return None
 
 
 def call(task_input: Json, context: ActivityContext, settings: IntegrationSettings) -> Json:
@@ -74,6 +106,8 @@ def build_request(parameters: Json, settings: IntegrationSettings) -> urllib.req
     """The urllib request for an HTTP Task's Parameters; TaskFailure(States.Runtime) if bad."""
     if not isinstance(parameters, dict):
         raise TaskFailure("States.Runtime", "the Parameters of an HTTP Task must be an object")
+    if unknown := unknown_field(parameters):
+        raise TaskFailure("States.Runtime", unknown)
     endpoint, method = parameters.get("ApiEndpoint"), parameters.get("Method")
     if not isinstance(endpoint, str) or not endpoint.startswith(("http://", "https://")):
         raise TaskFailure("States.Runtime", f"ApiEndpoint {endpoint!r} is not an http(s) URL")

@@ -10,6 +10,7 @@ States.Http.StatusCode.NNN, no response with States.Http.Socket.
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import urllib.parse
@@ -19,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from engine import testing
+from engine.errors import UsageError
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -229,3 +231,39 @@ def test_a_connection_takes_its_credentials_from_the_connections_file(
 def test_bad_parameters_fail_the_task(parameters: dict, says: str) -> None:
     result = call(parameters)
     assert result.error == "States.Runtime" and says in result.cause
+
+
+@pytest.mark.parametrize(
+    ("field", "place"),
+    [
+        ({"Timeout": 5}, "Timeout is not a field"),
+        ({"Headerz.$": "$.h"}, "Headerz.$ is not a field"),
+        ({"Authentication": {"BasicAuthParameters": {"Password": "p"}}}, "Authentication.Basic"),
+        ({"Transform": {"RequestBodyEncodings": "URL_ENCODED"}}, "Transform.RequestBodyEncodings"),
+    ],
+)
+def test_a_field_the_http_task_does_not_take_is_refused_before_the_start(
+    server: str, field: dict, place: str
+) -> None:
+    # AWS's HTTP Task takes only the fields above; credentials only through a connection.
+    with pytest.raises(UsageError, match=f"http:invoke: {re.escape(place)}"):
+        call({"ApiEndpoint": f"{server}/x", "Method": "GET", **field})
+
+
+def test_an_unknown_field_computed_at_run_time_fails_the_task(server: str) -> None:
+    arguments = f"{{% {{'ApiEndpoint': '{server}/x', 'Method': 'GET', 'Retries': 3}} %}}"
+    machine = {
+        "QueryLanguage": "JSONata",
+        "StartAt": "Call",
+        "States": {
+            "Call": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::http:invoke",
+                "Arguments": arguments,
+                "End": True,
+            }
+        },
+    }
+    result = testing.run(machine, {})
+    assert result.error == "States.Runtime"
+    assert result.cause.startswith("Retries is not a field of the HTTP Task")
