@@ -1,5 +1,6 @@
 """Live progress of a durable run, from its history: states entered and left, task failures
-(retries), and one progress bar per Map instead of a line per iteration.
+(retries), and one progress bar per Map instead of a line per iteration (a Distributed Map's
+Map Run, whose iterations are child executions, is one line with its ARN).
 
 On a terminal the bar redraws in place; otherwise it prints a plain line every tenth of the
 iterations, so logs stay short and greppable.
@@ -56,6 +57,11 @@ class Progress:
             progress.done += 1
             progress.failed += kind != "MapIterationSucceeded"
             self._draw()
+        elif kind == "MapRunStarted":  # a Distributed Map: its iterations are child executions
+            if self._tty:
+                self._stream.write("\r\033[K")
+            self._write(f"  {progress.name}: Map Run {details.get('mapRunArn')}")
+            self._map = None
         elif kind in ("MapStateSucceeded", "MapStateFailed", "MapStateAborted"):
             if self._tty:
                 self._stream.write("\r\033[K")
@@ -94,6 +100,8 @@ def progress_line(kind: str, details: dict[str, Json]) -> str | None:
         return f"< {details.get('name')}"
     if kind.endswith(("Failed", "TimedOut")) and kind.startswith(TASK_EVENTS):
         return f"! {details.get('resource', kind)}: {details.get('error')}"
+    if kind == "MapRunFailed":
+        return f"! Map Run: {details.get('error')}"
     if kind == "ExecutionRedriven":
         return "redriven"
     return None

@@ -13,6 +13,7 @@ from engine.definition import (
     checks_graph,
     checks_language,
     checks_paths,
+    integration_fields,
     substitutions,
     unsupported,
 )
@@ -57,6 +58,7 @@ CHECKS: tuple[Check, ...] = (
     checks_paths.path_warnings,
     substitutions.unfilled_placeholders,
     unsupported.unsupported_fields,
+    integration_fields.integration_fields,
 )
 
 

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from email.message import Message
 
 from engine.activities import ActivityContext
+from engine.definition.integration_fields import HTTP, unknown_field
 from engine.definition.resources import ResourceKind
 from engine.errors import SfnError, UsageError
 from engine.integrations import connections
@@ -29,20 +30,6 @@ from engine.integrations.base import Children, Json, Lookup, Runner, TaskFailure
 from engine.integrations.settings import IntegrationSettings
 
 METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD")
-# The fields AWS's HTTP Task takes, at each level; any other is refused, never ignored.
-FIELDS = {
-    (): (
-        "ApiEndpoint",
-        "Method",
-        "Authentication",
-        "Headers",
-        "QueryParameters",
-        "RequestBody",
-        "Transform",
-    ),
-    ("Authentication",): ("ConnectionArn",),
-    ("Transform",): ("RequestBodyEncoding", "RequestEncodingOptions"),
-}
 SOCKET = "States.Http.Socket"
 
 
@@ -64,24 +51,8 @@ class HttpInvoke:
         self, kind: ResourceKind, state: Mapping[str, Json], lookup: Lookup
     ) -> SfnError | None:
         arguments = state.get("Parameters") or state.get("Arguments")
-        unknown = unknown_field(arguments) if isinstance(arguments, dict) else None
-        return None if unknown is None else UsageError(f"http:invoke: {unknown}")
-
-
-def unknown_field(parameters: Mapping[str, Json]) -> str | None:
-    """What is wrong when an HTTP Task's Parameters hold a field AWS's HTTP Task does not
-    take (`.$` suffixes aside), else None."""
-    for where, allowed in FIELDS.items():
-        level: Json = parameters
-        for part in where:
-            level = level.get(part) or level.get(f"{part}.$") or {}
-        if not isinstance(level, dict):
-            continue
-        for key in level:
-            if key.removesuffix(".$") not in allowed:
-                place = ".".join((*where, key))
-                return f"{place} is not a field of the HTTP Task (it takes {', '.join(allowed)})"
-    return None
+        _, unknown = unknown_field(HTTP, arguments) if isinstance(arguments, dict) else ((), "")
+        return UsageError(unknown) if unknown else None
 
 
 def call(task_input: Json, context: ActivityContext, settings: IntegrationSettings) -> Json:
@@ -106,7 +77,8 @@ def build_request(parameters: Json, settings: IntegrationSettings) -> urllib.req
     """The urllib request for an HTTP Task's Parameters; TaskFailure(States.Runtime) if bad."""
     if not isinstance(parameters, dict):
         raise TaskFailure("States.Runtime", "the Parameters of an HTTP Task must be an object")
-    if unknown := unknown_field(parameters):
+    _, unknown = unknown_field(HTTP, parameters)
+    if unknown:
         raise TaskFailure("States.Runtime", unknown)
     endpoint, method = parameters.get("ApiEndpoint"), parameters.get("Method")
     if not isinstance(endpoint, str) or not endpoint.startswith(("http://", "https://")):

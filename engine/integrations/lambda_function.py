@@ -16,6 +16,7 @@ from email.utils import formatdate
 
 from engine.activities import ActivityContext, invoke
 from engine.core.errors import MARSHAL_ERROR
+from engine.definition.integration_fields import LAMBDA_INVOKE, not_run, unknown_field
 from engine.definition.resources import LAMBDA, ResourceKind
 from engine.errors import SfnError, UnknownResource, UsageError
 from engine.integrations.base import Children, Json, Lookup, Runner, TaskFailure
@@ -60,6 +61,9 @@ class LambdaFunctions:
             return lambda task_input, context: invoke(function, task_input, context)
 
         def run(task_input: Json, context: ActivityContext) -> Json:
+            problem = _field_problem(task_input)
+            if problem:  # fields computed at run time (JSONata Arguments)
+                raise TaskFailure("States.Runtime", problem)
             kind_of_call = task_input.get("InvocationType", "RequestResponse")
             if kind_of_call == "DryRun":
                 return invoke_response(task_input, "", 204)
@@ -78,6 +82,9 @@ class LambdaFunctions:
         self, kind: ResourceKind, state: Mapping[str, Json], lookup: Lookup
     ) -> SfnError | None:
         arguments = state.get("Parameters") or state.get("Arguments") or {}
+        problem = _field_problem(arguments) if kind.family != LAMBDA else ""
+        if problem:
+            return UsageError(problem)
         name = arguments.get("FunctionName") if isinstance(arguments, dict) else None
         if kind.family != LAMBDA and (not isinstance(name, str) or name.startswith("{%")):
             return None  # FunctionName.$ or an expression: only the input will tell
@@ -85,6 +92,13 @@ class LambdaFunctions:
         if name is None:
             return UsageError(f"FunctionName {arguments.get('FunctionName')!r} names no function")
         return None if lookup(name) is not None else UnknownResource(name, [])
+
+
+def _field_problem(arguments: Json) -> str:
+    """A field lambda:invoke does not take, or one sfn does not run; "" when none."""
+    if not isinstance(arguments, dict):
+        return ""
+    return unknown_field(LAMBDA_INVOKE, arguments)[1] or not_run(LAMBDA_INVOKE, arguments)[1]
 
 
 def invoke_response(task_input: Json, payload: Json, status: int) -> dict[str, Json]:

@@ -73,3 +73,24 @@ def test_on_a_terminal_the_bar_redraws_in_place() -> None:
     text = stream.getvalue()
     assert "\r  M [" in text and "] 4/4" in text
     assert text.rstrip().endswith("  M: 4/4 iterations\n< M")
+
+
+def test_a_distributed_map_is_one_line_with_its_map_run_not_an_empty_bar() -> None:
+    arn = "arn:aws:states:local:000000000000:mapRun:m/M:1"
+    events = [
+        entered("Map", "M"),
+        {"type": "MapStateStarted", "mapStateStartedEventDetails": {"length": 0}},
+        {"type": "MapRunStarted", "mapRunStartedEventDetails": {"mapRunArn": arn}},
+        {
+            "type": "MapRunFailed",
+            "mapRunFailedEventDetails": {"error": "States.ExceedToleratedFailureThreshold"},
+        },
+        {"type": "MapStateFailed"},
+        exited("Map", "M"),
+    ]
+    assert lines(events, tty=False) == [
+        "> M (Map)",
+        f"  M: Map Run {arn}",
+        "! Map Run: States.ExceedToleratedFailureThreshold",
+        "< M",
+    ]

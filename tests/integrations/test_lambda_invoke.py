@@ -18,7 +18,7 @@ import pytest
 
 from engine import testing
 from engine.definition.resources import classify
-from engine.errors import UnknownResource
+from engine.errors import DefinitionError, UnknownResource, UsageError
 from engine.integrations import check, resolve
 
 FUNCTIONS = {"greet": lambda event: {"hello": event["name"]}}
@@ -167,3 +167,47 @@ def test_start_check_names_a_static_function_nothing_stands_in_for() -> None:
 def test_resolution_is_cached_per_resource() -> None:
     assert resolve("arn:aws:states:::lambda:invoke") is resolve("arn:aws:states:::lambda:invoke")
     assert resolve("arn:aws:states:::lambda:invoke").activity({"FunctionName": "a:1"}) == "a"
+
+
+def test_a_field_lambda_invoke_does_not_take_is_an_invalid_definition() -> None:
+    # AWS refuses to create it: Invoke takes FunctionName, Payload, InvocationType, LogType,
+    # ClientContext and Qualifier (Lambda API reference, Invoke).
+    machine = invoke_machine("greet")
+    machine["States"]["Call"]["Parameters"]["Payloadd"] = {"name": "x"}
+    with pytest.raises(DefinitionError, match="Payloadd is not a field of lambda:invoke"):
+        testing.run(machine, {}, FUNCTIONS)
+
+
+@pytest.mark.parametrize(
+    ("field", "says"),
+    [
+        ({"LogType": "Tail"}, "LogType Tail is not run"),
+        ({"ClientContext": "e30="}, "ClientContext is not passed"),
+    ],
+)
+def test_what_aws_runs_and_sfn_does_not_is_refused_before_the_start(field, says) -> None:
+    machine = invoke_machine("greet")
+    machine["States"]["Call"]["Parameters"].update(field)
+    with pytest.raises(UsageError, match=says):
+        testing.run(machine, {"name": "x"}, FUNCTIONS)
+    machine["States"]["Call"]["Parameters"]["LogType"] = "None"
+    machine["States"]["Call"]["Parameters"].pop("ClientContext", None)
+    assert testing.run(machine, {"name": "x"}, FUNCTIONS).status == "SUCCEEDED"
+
+
+def test_a_field_computed_at_run_time_is_checked_when_the_task_runs() -> None:
+    machine = {
+        "QueryLanguage": "JSONata",
+        "StartAt": "Call",
+        "States": {
+            "Call": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Arguments": "{% {'FunctionName': 'greet', 'Payload': $states.input, "
+                "'LogType': 'Tail'} %}",
+                "End": True,
+            }
+        },
+    }
+    result = testing.run(machine, {"name": "x"}, FUNCTIONS)
+    assert result.error == "States.Runtime" and "LogType Tail is not run" in result.cause
