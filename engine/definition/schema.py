@@ -1,7 +1,8 @@
 """The JSON Schema check: schemas/state-machine.schema.json, with errors a person can read.
 
 jsonschema finds the problems; this module words each one (which state, which field, what is
-expected) and places it at the offending node.
+expected) and places it at the offending node. A valid definition, the common case, is told
+apart first by `schema_check` (the schema compiled ahead of time), without importing jsonschema.
 """
 
 from __future__ import annotations
@@ -11,13 +12,16 @@ from collections.abc import Iterator
 from difflib import get_close_matches
 from functools import cache
 from importlib.resources import files
+from typing import TYPE_CHECKING
 
-from jsonschema import Draft7Validator
-from jsonschema.exceptions import ValidationError as SchemaError
-
+from engine.definition import schema_check
 from engine.definition.document import Document
 from engine.definition.wording import describe, json_type, show
 from engine.errors import Diagnostic
+
+if TYPE_CHECKING:
+    from jsonschema import Draft7Validator
+    from jsonschema.exceptions import ValidationError as SchemaError
 
 SCHEMA_FILE = "state-machine.schema.json"
 Words = Iterator[Diagnostic]
@@ -42,13 +46,29 @@ def load_schema() -> dict:
 
 @cache
 def _validator() -> Draft7Validator:
+    # Imported here: jsonschema (with referencing, attrs and its format checkers) is most of
+    # a valid definition's check time, and only a definition with problems needs it.
+    from jsonschema import Draft7Validator
+
     return Draft7Validator(load_schema())
 
 
 def schema_problems(document: Document) -> Iterator[Diagnostic]:
     """Every schema violation in the document, worded and placed."""
+    if _fast_check_passes(document.data):
+        return
     for error in _validator().iter_errors(document.data):
         yield from _translate(error, document)
+
+
+def _fast_check_passes(data: object) -> bool:
+    """True when the compiled check finds the definition valid. It may reject what jsonschema
+    accepts (then jsonschema decides), never the other way round (tests/definition)."""
+    try:
+        schema_check.validate(data)
+    except Exception:  # its own exception, or a value of a type it was not written for
+        return False
+    return True
 
 
 def _translate(error: SchemaError, document: Document) -> Iterator[Diagnostic]:

@@ -154,8 +154,8 @@ try:
     main(["run", sys.argv[1], "--in-memory"], prog_name="sfn")
 except SystemExit as end:
     code = end.code
-heavy = ("redis", "rq", "hiredis", "asyncio", "ssl", "http", "urllib.request", "yaml")
-loaded = [m for m in sys.modules if m in heavy or m.split(".")[0] in heavy[:3]]
+heavy = ("redis", "rq", "hiredis", "jsonschema", "asyncio", "ssl", "http", "urllib.request", "yaml")
+loaded = [m for m in sys.modules if m in heavy or m.split(".")[0] in heavy[:4]]
 # The settings (engine.runtime.config, the standard library only) are all it may read of it.
 settings = ("engine.runtime", "engine.runtime.config")
 durable = [m for m in sys.modules if m.startswith("engine.runtime") and m not in settings]
@@ -167,7 +167,8 @@ print(json.dumps({"code": code, "loaded": sorted(loaded)}))
 def test_sfn_run_in_memory_imports_no_redis_rq_or_durable_runtime(tmp_path: Path) -> None:
     """A command imports only what its path needs: the in-memory run of a one-state JSON
     workflow loads none of the durable machinery (it made `sfn run --in-memory` ~0.4 s slower),
-    no HTTP client, SSL or asyncio (no Task needs them) and no YAML parser."""
+    no HTTP client, SSL or asyncio (no Task needs them), no YAML parser, and no jsonschema (a
+    valid definition passes the compiled check, engine/definition/schema_check.py)."""
     definition = tmp_path / "one.json"
     definition.write_text(json.dumps(PASS), encoding="utf-8")
     done = subprocess.run(
