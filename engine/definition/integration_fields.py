@@ -1,6 +1,6 @@
-"""The fields AWS's optimized HTTP and Lambda Tasks take: AWS refuses a definition with any
-other, so `validate` and the runners do; the ones AWS runs and sfn does not are said, not
-dropped (a warning on `validate`, refused before a run)."""
+"""The fields AWS's optimized HTTP, Lambda and StartExecution Tasks take: AWS refuses a
+definition with any other, so `validate` and the runners do; the ones AWS runs and sfn does not
+are said, not dropped (a warning on `validate`, refused before a run)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from engine.errors import Diagnostic
 
 HTTP = "arn:aws:states:::http:invoke"
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
+START_EXECUTION = "arn:aws:states:::states:startExecution"
 # Each integration's fields, at each level of its Parameters / Arguments.
 FIELDS: dict[str, dict[tuple[str, ...], tuple[str, ...]]] = {
     HTTP: {
@@ -29,6 +30,7 @@ FIELDS: dict[str, dict[tuple[str, ...], tuple[str, ...]]] = {
         ("Authentication",): ("ConnectionArn",),
         ("Transform",): ("RequestBodyEncoding", "RequestEncodingOptions"),
     },
+    START_EXECUTION: {(): ("StateMachineArn", "Input", "Name", "TraceHeader")},
     LAMBDA_INVOKE: {
         (): ("FunctionName", "Payload", "InvocationType", "LogType", "ClientContext", "Qualifier"),
     },
@@ -73,8 +75,8 @@ def not_run(resource: str, parameters: Mapping[str, Any]) -> tuple[tuple[str, ..
 
 
 def integration_fields(document: Document) -> Iterator[Diagnostic]:
-    """An error per field an HTTP or Lambda Task does not take; a warning per field sfn would
-    not run (refused by the runners)."""
+    """An error per field an HTTP, Lambda or StartExecution Task does not take; a warning per
+    field sfn would not run (refused by the runners)."""
     for state in states(document):
         resource, arguments = state.body.get("Resource"), None
         if state.type == "Task" and isinstance(resource, str):

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from engine import testing
+from engine.errors import DefinitionError
 from engine.runtime import config
 
 CHILD = {
@@ -85,3 +86,15 @@ def test_an_unknown_state_machine_says_where_it_looked(workflows: Path) -> None:
     result = testing.run(parent(".sync", "nowhere"), {"n": 1})
     assert result.error == "StepFunctions.StateMachineDoesNotExistException"
     assert "'nowhere'" in result.cause and str(workflows) in result.cause
+
+
+def test_a_field_start_execution_does_not_take_is_an_invalid_definition() -> None:
+    # StartExecution takes StateMachineArn, Input, Name and TraceHeader (API reference);
+    # AWS refuses to create a machine whose Task passes another.
+    machine = parent(".sync:2")
+    machine["States"]["Nested"]["Parameters"]["Inputt"] = {"n": 1}
+    with pytest.raises(DefinitionError, match="Inputt is not a field of states:startExecution"):
+        testing.run(machine, {"n": 2})
+    del machine["States"]["Nested"]["Parameters"]["Inputt"]
+    machine["States"]["Nested"]["Parameters"]["TraceHeader"] = "Root=1-abc"
+    assert testing.run(machine, {"n": 2}).output["Output"] == {"twice": 4}
