@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import importlib.metadata
 import importlib.util
 import re
 import sys
@@ -16,10 +15,13 @@ import traceback
 from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.activities import Activity, Registry, default_registry, is_path_spec
 from engine.errors import UsageError
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 ENTRY_POINT_GROUP = "sfn.activities"
 
@@ -52,7 +54,11 @@ def load_into(registry: Registry, specs: Iterable[str | Path], *, entry_points: 
         for module in import_spec(spec):
             collect(registry, module, source=str(spec))
     if entry_points:
-        for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        # Imported here: importlib.metadata, and reading every installed package's metadata,
+        # is a run's cost only when it may need an activity (`sfn run` of a Task-free file).
+        from importlib.metadata import entry_points as installed_entry_points
+
+        for entry_point in installed_entry_points(group=ENTRY_POINT_GROUP):
             load_entry_point(registry, entry_point)
 
 
@@ -142,7 +148,7 @@ def tags_of(value: Any) -> list[Activity]:
     return list(tags.values()) if isinstance(tags, dict) else []
 
 
-def load_entry_point(registry: Registry, entry_point: importlib.metadata.EntryPoint) -> None:
+def load_entry_point(registry: Registry, entry_point: EntryPoint) -> None:
     """An entry point names a module of activities, a decorated function, or a plain function
     registered under the entry point's name."""
     where = f"entry point {entry_point.name} = {entry_point.value}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -16,6 +16,9 @@ from engine.cli.runtime_options import redis_url_option, workflows_option
 from engine.cli.substitution_options import substitution_options
 from engine.errors import UsageError
 from engine.language.json_data import loads
+
+if TYPE_CHECKING:
+    from engine.definition.document import Document
 
 Json = Any
 
@@ -87,7 +90,9 @@ def run(
         raise UsageError("give --mock-config and --test-case together")
     if mock_config is not None and not in_memory:
         raise UsageError("--mock-config answers Tasks of an --in-memory run only")
-    print_warnings(file, substitutions)
+    document = read_document(file, substitutions)
+    if document is not None:
+        print_warnings(document)
     from engine.runtime import config as settings
 
     # Checked once, before anything runs; the embedded worker inherits the installed settings.
@@ -108,29 +113,47 @@ def run(
         )
         raise SystemExit(code)
     mocks = (mock_config, test_case) if mock_config is not None else None
-    result = run_in_memory(file, execution_input, activity_specs, substitutions, mocks)
+    result = run_in_memory(
+        file, execution_input, activity_specs, substitutions, mocks, runs_tasks(document)
+    )
     print_result(result, as_json)
     if result["status"] != "SUCCEEDED":
         raise SystemExit(1)
 
 
-def print_warnings(file: Path, substitutions: dict[str, str]) -> None:
-    """FILE's `validate` warnings on stderr before it runs: what AWS accepts and sfn runs
-    differently is said at every run (unfilled placeholders are the run's own error)."""
-    from engine.definition import load_definition, validate
-    from engine.definition.substitutions import unfilled_placeholders
+def read_document(file: Path, substitutions: dict[str, str]) -> Document | None:
+    """FILE's definition, or None when FILE names a state machine created through the API or
+    is not a valid document (the run reports why)."""
+    from engine.definition import load_definition
     from engine.errors import DefinitionError
 
     if not file.is_file():
-        return  # the name of a state machine created through the API
+        return None
     try:
-        document = load_definition(file, filename=str(file), substitutions=substitutions)
+        return load_definition(file, filename=str(file), substitutions=substitutions)
     except DefinitionError:
-        return  # the run reports it
+        return None
+
+
+def print_warnings(document: Document) -> None:
+    """The definition's `validate` warnings on stderr before it runs: what AWS accepts and sfn
+    runs differently is said at every run (unfilled placeholders are the run's own error)."""
+    from engine.definition import validate
+    from engine.definition.substitutions import unfilled_placeholders
+
     placeholders = set(unfilled_placeholders(document))
     for item in validate(document):
         if item.severity == "warning" and item not in placeholders:
             click.echo(str(item), err=True)
+
+
+def runs_tasks(document: Document | None) -> bool:
+    """Whether the run may need an activity: a definition without Task states runs none (nor
+    a child execution), so its run skips the `sfn.activities` entry points (importlib.metadata
+    and every installed package's metadata); an unread definition may need any."""
+    from engine.definition.walk import states
+
+    return document is None or any(state.body.get("Type") == "Task" for state in states(document))
 
 
 def read_input(text: str | None, file: Path | None) -> Json:
@@ -169,13 +192,15 @@ def run_in_memory(
     activity_specs: tuple[str, ...],
     substitutions: dict[str, str] | None = None,
     mocks: tuple[Path, str] | None = None,
+    entry_points: bool = True,
 ) -> dict:
     """Validate and run FILE with the in-memory driver; the result as plain data. `mocks`
-    is a mock config and the test case whose mocked Tasks it answers."""
+    is a mock config and the test case whose mocked Tasks it answers; `entry_points` False
+    skips the `sfn.activities` entry points (a run without Tasks)."""
     from engine import testing
     from engine.activity_loading import load_activities
 
-    load_activities(activity_specs)
+    load_activities(activity_specs, entry_points=entry_points)
     config, case = mocks or (None, None)
     result = testing.run(
         file, execution_input, substitutions=substitutions, mock_config=config, test_case=case

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -155,6 +156,7 @@ try:
 except SystemExit as end:
     code = end.code
 heavy = ("redis", "rq", "hiredis", "jsonschema", "asyncio", "ssl", "http", "urllib.request", "yaml")
+heavy += ("importlib.metadata",)  # the `sfn.activities` entry points: a Pass state needs none
 loaded = [m for m in sys.modules if m in heavy or m.split(".")[0] in heavy[:4]]
 # The settings (engine.runtime.config, the standard library only) are all it may read of it.
 settings = ("engine.runtime", "engine.runtime.config")
@@ -168,7 +170,8 @@ def test_sfn_run_in_memory_imports_no_redis_rq_or_durable_runtime(tmp_path: Path
     """A command imports only what its path needs: the in-memory run of a one-state JSON
     workflow loads none of the durable machinery (it made `sfn run --in-memory` ~0.4 s slower),
     no HTTP client, SSL or asyncio (no Task needs them), no YAML parser, and no jsonschema (a
-    valid definition passes the compiled check, engine/definition/schema_check.py)."""
+    valid definition passes the compiled check, engine/definition/schema_check.py) and no
+    `importlib.metadata` (no Task state, so no entry point's activity is needed)."""
     definition = tmp_path / "one.json"
     definition.write_text(json.dumps(PASS), encoding="utf-8")
     done = subprocess.run(
@@ -210,3 +213,26 @@ def test_unfilled_placeholders_are_the_runs_error_not_also_warnings(write) -> No
     result = invoke(path, "--in-memory")
     assert result.exit_code == 2
     assert "warning" not in result.stderr and "${Delay}" in result.stderr
+
+
+def test_a_task_runs_an_entry_points_activity(tmp_path: Path) -> None:
+    """Entry points are skipped only for a run without Task states: one with a Task still
+    finds its activity among the installed `sfn.activities` entry points."""
+    (tmp_path / "ep_run_acts.py").write_text("def triple(value):\n    return value * 3\n")
+    dist = tmp_path / "ep_run_acts-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: ep-run-acts\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[sfn.activities]\ncli_ep_triple = ep_run_acts:triple\n")
+    definition = tmp_path / "t.json"
+    task = {"Type": "Task", "Resource": "cli_ep_triple", "End": True}
+    definition.write_text(json.dumps({"StartAt": "T", "States": {"T": task}}))
+    command = ["run", str(definition), "--in-memory", "--input", "5", "--json"]
+    done = subprocess.run(
+        [sys.executable, "-c", "from engine.cli import main; main()", *command],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert last_line(done.stdout)["output"] == 15
