@@ -11,7 +11,6 @@ import json
 from collections.abc import Iterator
 from difflib import get_close_matches
 from functools import cache
-from importlib.resources import files
 from typing import TYPE_CHECKING
 
 from engine.definition import schema_check
@@ -40,6 +39,10 @@ TYPE_WORDS = {
 
 def load_schema() -> dict:
     """The state machine JSON Schema shipped inside the package."""
+    # Imported here: importlib.resources brings tempfile and shutil, and a valid definition
+    # (schema_check) never reads the schema.
+    from importlib.resources import files
+
     text = files("engine").joinpath("schemas", SCHEMA_FILE).read_text(encoding="utf-8")
     return json.loads(text)
 

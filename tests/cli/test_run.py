@@ -157,6 +157,7 @@ except SystemExit as end:
     code = end.code
 heavy = ("redis", "rq", "hiredis", "jsonschema", "asyncio", "ssl", "http", "urllib.request", "yaml")
 heavy += ("importlib.metadata",)  # the `sfn.activities` entry points: a Pass state needs none
+heavy += ("importlib.resources", "tempfile")  # the schema file: only jsonschema reads it
 loaded = [m for m in sys.modules if m in heavy or m.split(".")[0] in heavy[:4]]
 # The settings (engine.runtime.config, the standard library only) are all it may read of it.
 settings = ("engine.runtime", "engine.runtime.config")
