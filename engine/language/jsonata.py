@@ -130,7 +130,7 @@ class JsonataExpression:
         except Exception as error:  # a library fault must fail the state, not the worker
             raise self._threw(f"{type(error).__name__}: {error}") from None
         if text is None:
-            raise self._failed("returned nothing (undefined).")
+            raise self._failed(self._no_json(bindings))
         try:
             value = json.loads(text)
         except RecursionError:
@@ -141,6 +141,16 @@ class JsonataExpression:
                 f"but was '{json_type(value)}' for value: {_compact(value)}"
             )
         return value
+
+    def _no_json(self, bindings: dict) -> str:
+        """Why there is no JSON value: nothing, or a function (jlens renders a function as no
+        value, so only the evaluation's audit tells them apart; this runs on the failure path
+        alone). AWS's words for a function are not in any recording we have; these are the
+        ones LocalStack and a TestState measurement report."""
+        audit = self._compiled.evaluate_with_audit(None, bindings)["audit"]
+        if audit["root"].get("output") == "<function>":
+            return "returned an unsupported result type."
+        return "returned nothing (undefined)."
 
     def _threw(self, detail: str) -> QueryEvaluationError:
         return self._failed(f"threw an error during evaluation. {detail}")

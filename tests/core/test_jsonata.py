@@ -199,6 +199,17 @@ def test_a_catcher_without_output_passes_the_error_output():
     )
 
 
+@pytest.mark.parametrize("expression", ["$sum", "function($x) { $x }", "$x := $uppercase"])
+def test_an_expression_whose_value_is_a_function_fails_as_an_unsupported_result(expression):
+    # jlens renders a function as no JSON value: it must not read as "nothing (undefined)".
+    result = one({"Type": "Pass", "Output": {"x": "{% " + expression + " %}"}, "End": True}, {})
+    assert (result.status, result.error) == ("FAILED", "States.QueryEvaluationError")
+    assert result.cause.endswith(
+        f"The JSONata expression '{expression}' specified for the field 'Output/x' "
+        "returned an unsupported result type."
+    )
+
+
 def test_an_expression_that_throws_fails_with_the_jsonata_error():
     result = one({"Type": "Pass", "Output": {"x": "{% $nothing() %}"}, "End": True}, {})
     assert (result.status, result.error) == ("FAILED", "States.QueryEvaluationError")
