@@ -89,6 +89,46 @@ def task_credentials_not_assumed(document: Document) -> Iterator[Diagnostic]:
             )
 
 
+def express_children_run_standard(document: Document) -> Iterator[Diagnostic]:
+    """A Distributed Map's `ExecutionType: EXPRESS` children run at least once on AWS; sfn runs
+    every child as a durable execution (each step once), so the field is said, not dropped."""
+    for state in states(document):
+        processor = state.body.get("ItemProcessor") if state.type == "Map" else None
+        config = processor.get("ProcessorConfig") if isinstance(processor, dict) else None
+        if isinstance(config, dict) and config.get("ExecutionType") == "EXPRESS":
+            message = (
+                f"state {state.name!r}: ExecutionType EXPRESS is run by sfn as STANDARD child "
+                "executions (durable, each step once), not AWS's at-least-once Express ones"
+            )
+            at = state.at("ItemProcessor", "ProcessorConfig", "ExecutionType")
+            yield document.diagnostic(message, at, at_key=True, severity="warning")
+
+
+def trace_header_not_sent(document: Document) -> Iterator[Diagnostic]:
+    """startExecution's `TraceHeader` continues an X-Ray trace on AWS; sfn has no X-Ray."""
+    for state in states(document):
+        fields = state.body.get("Parameters") or state.body.get("Arguments")
+        resource = state.body.get("Resource")
+        if (
+            state.type == "Task"
+            and isinstance(resource, str)
+            and resource.startswith("arn:aws:states:::states:startExecution")
+            and isinstance(fields, dict)
+        ):
+            yield from _trace_header(document, state, fields)
+
+
+def _trace_header(document: Document, state: State, fields: dict) -> Iterator[Diagnostic]:
+    key = "Parameters" if "Parameters" in state.body else "Arguments"
+    for name in ("TraceHeader", "TraceHeader.$"):
+        if name in fields:
+            message = (
+                f"state {state.name!r}: TraceHeader is not used by sfn (it has no X-Ray trace "
+                "to continue); the child execution starts without it"
+            )
+            yield document.diagnostic(message, state.at(key, name), at_key=True, severity="warning")
+
+
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 

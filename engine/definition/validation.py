@@ -43,6 +43,8 @@ CHECKS: tuple[Check, ...] = (
     checks_fields.map_has_processor,
     checks_fields.heartbeat_below_timeout,
     checks_fields.task_credentials_not_assumed,
+    checks_fields.express_children_run_standard,
+    checks_fields.trace_header_not_sent,
     checks_fields.wait_timestamp_valid,
     checks_fields.states_all_alone_and_last,
     checks_fields.assign_variable_names,

@@ -217,3 +217,42 @@ def test_task_credentials_aws_would_assume_are_a_warning(tmp_path: Path) -> None
     code, out, err = run(name)
     assert code == 0 and "1 file valid (1 warning)" in err
     assert out.startswith(f"{name}:5:7: warning: state 'Put': Credentials is not used by sfn")
+
+
+EXPRESS_CHILDREN = """{
+  "StartAt": "Each",
+  "States": {
+    "Each": {"Type": "Map", "End": true,
+      "ItemProcessor": {
+        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+        "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}
+  }
+}
+"""
+
+TRACED_CHILD = """{
+  "StartAt": "Child",
+  "States": {
+    "Child": {"Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync:2",
+      "Parameters": {"StateMachineArn": "arn:aws:states:us-east-1:1:stateMachine:c",
+                     "TraceHeader.$": "$.trace"}, "End": true}
+  }
+}
+"""
+
+
+def test_express_children_of_a_distributed_map_are_a_warning(tmp_path: Path) -> None:
+    # AWS runs EXPRESS children at least once (developer guide, "Distributed Map state":
+    # ExecutionType); sfn runs them as durable STANDARD children: said, not silently dropped.
+    name = write(tmp_path, "express.json", EXPRESS_CHILDREN)
+    code, out, err = run(name)
+    assert code == 0 and "1 file valid (1 warning)" in err
+    assert out.startswith(f"{name}:6:52: warning: state 'Each': ExecutionType EXPRESS is run")
+
+
+def test_a_trace_header_for_a_child_execution_is_a_warning(tmp_path: Path) -> None:
+    # StartExecution's traceHeader continues an AWS X-Ray trace; sfn has none to continue.
+    name = write(tmp_path, "traced.json", TRACED_CHILD)
+    code, out, err = run(name)
+    assert code == 0 and "1 file valid (1 warning)" in err
+    assert out.startswith(f"{name}:6:22: warning: state 'Child': TraceHeader is not used by sfn")
