@@ -373,8 +373,14 @@ def _pool_member(
     run_worker(client, queues, burst=burst, log_level=log_level, fork=fork, activities=activities)
 
 
+# How long the embedded worker's blocking pop waits before it looks for a stop request: every
+# `sfn run` waits this out once when it stops its worker, so it is short (an idle pop costs
+# Redis next to nothing).
+STOP_POLL_SECONDS = 0.05
+
+
 class _ThreadWorker(SfnWorker):
-    """A non-forking worker that can live in a thread and stops within a second when asked."""
+    """A non-forking worker that can live in a thread and stops within STOP_POLL_SECONDS."""
 
     death_penalty_class = TimerDeathPenalty
 
@@ -383,9 +389,9 @@ class _ThreadWorker(SfnWorker):
         return 1
 
     def dequeue_job_and_maintain_ttl(self, timeout: int | None, max_idle_time: int | None = None):
-        # RQ waits for a job forever; wake up every second to notice a stop request.
+        # RQ waits for a job forever; wake up often to notice a stop request.
         while not self._stop_requested:
-            found = super().dequeue_job_and_maintain_ttl(timeout, max_idle_time=1)
+            found = super().dequeue_job_and_maintain_ttl(timeout, max_idle_time=STOP_POLL_SECONDS)
             if found is not None:
                 return found
         return None
