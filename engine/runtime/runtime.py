@@ -206,7 +206,10 @@ def _outcome(
 ) -> ChildrenDone | ChildFailed:
     """What the parent hears once the group failed or every child ended (the core decides
     which failure wins); a failed Map's ResultWriter writes the children that ended."""
-    raw = client.hgetall(keys.group_failures(execution, group_id)) if failed else {}
-    raw_results = client.hgetall(keys.group_results(execution, group_id))
+    with client.pipeline(transaction=False) as pipe:  # one round trip for both
+        pipe.hgetall(keys.group_results(execution, group_id))
+        if failed:
+            pipe.hgetall(keys.group_failures(execution, group_id))
+        raw_results, *raw_failures = pipe.execute()
     results = {int(key): json.loads(value) for key, value in raw_results.items()}
-    return joins.group_outcome(limits, results, groups.failures(raw))
+    return joins.group_outcome(limits, results, groups.failures(raw_failures[0] if failed else {}))
