@@ -19,6 +19,7 @@ from engine.runtime.store import (
     ExecutionAlreadyExists,
     ExecutionDoesNotExist,
     execution_arn,
+    execution_id,
 )
 
 Json = Any
@@ -53,7 +54,7 @@ def start_execution(engine: Engine, request: dict[str, Json]) -> dict[str, Json]
 
 
 def _already_exists(machine: str, name: str) -> AwsError:
-    arn = execution_arn(f"{machine}:{name}")
+    arn = execution_arn(execution_id(machine, name))
     return AwsError("ExecutionAlreadyExists", f"Execution Already Exists: '{arn}'")
 
 

@@ -48,7 +48,17 @@ from engine.runtime.requests import (
     StopRequest,
     TaskResultRequest,
 )
-from engine.runtime.store import ROOT, RUNNING, STEP_FIELDS, Reads, Run, Store, dumps, group_of
+from engine.runtime.store import (
+    ROOT,
+    RUNNING,
+    STEP_FIELDS,
+    Reads,
+    Run,
+    Store,
+    dumps,
+    group_of,
+    state_machine_of,
+)
 from engine.runtime.system import ExecutionInputs, Machines, SystemEnv
 from engine.runtime.timer_entries import StateTimer, encode
 
@@ -257,7 +267,7 @@ class Committer:
         )
         entered = sum(1 for event in events if "stateEnteredEventDetails" in event)
         if entered:
-            counters.transitions(write.pipe, execution.partition(":")[0], entered)
+            counters.transitions(write.pipe, state_machine_of(execution), entered)
         if not inline and not decision.existed:
             retention.track_run_history(write.pipe, execution, run_id)
 
@@ -325,7 +335,7 @@ class Committer:
         if request.held:
             write.pipe.zrem(keys.TIMERS, *request.held)
         if request.seconds is not None:
-            machine = request.execution.partition(":")[0]
+            machine = state_machine_of(request.execution)
             counters.task_seconds(write.pipe, machine, request.seconds)
 
     def _send_again(

@@ -16,7 +16,7 @@ from engine.core.context import iso
 from engine.core.effects import Finish
 from engine.runtime import counters, dispatch, groups, keys, retention
 from engine.runtime.config import RuntimeConfig
-from engine.runtime.store import RUNNING, dumps
+from engine.runtime.store import RUNNING, dumps, state_machine_of
 
 Json = Any
 # Nested executions whose end their parent's Task waits for (states:startExecution.sync[:2]).
@@ -68,7 +68,7 @@ def finish(
     pipe.zadd(keys.by_status(end.status), {execution: started})
     pipe.zadd(keys.STOPPED, {execution: now.timestamp()})
     pipe.rpush(keys.done(execution), end.status)
-    counters.finished(pipe, execution.partition(":")[0], end.status)
+    counters.finished(pipe, state_machine_of(execution), end.status)
     # The execution keeps its meta, history and root run (for redrive); the rest goes.
     if end.status != "SUCCEEDED":
         groups.keep_for_redrive(pipe, execution, live)

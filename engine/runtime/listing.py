@@ -13,7 +13,7 @@ from typing import Any
 import redis
 
 from engine.runtime import keys
-from engine.runtime.store import FINAL_STATUSES, ROOT, Run
+from engine.runtime.store import FINAL_STATUSES, ROOT, Run, state_machine_of
 
 Json = Any
 STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
@@ -244,7 +244,7 @@ def rows(client: redis.Redis, executions: list[str]) -> list[ExecutionRow]:
             ExecutionRow(
                 execution_id=execution,
                 name=fields["name"] or execution.partition(":")[2],
-                state_machine=fields["stateMachineName"] or execution.partition(":")[0],
+                state_machine=fields["stateMachineName"] or state_machine_of(execution),
                 status=fields["status"],
                 start_date=fields["startDate"] or "",
                 stop_date=fields["stopDate"],

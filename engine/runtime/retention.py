@@ -24,7 +24,7 @@ from redis.client import Pipeline
 from engine.errors import UsageError
 from engine.runtime import keys
 from engine.runtime.guarded import GuardedWrite
-from engine.runtime.store import FINAL_STATUSES, ROOT
+from engine.runtime.store import FINAL_STATUSES, ROOT, state_machine_of
 from engine.runtime.timer_entries import RetentionExpiry, encode
 
 DAY_SECONDS = 86_400
@@ -170,7 +170,7 @@ def _delete(client: redis.Redis, execution: str, status: str, machine: str, runs
 
 
 def _unindex(client: redis.Redis, execution: str) -> None:
-    machine = execution.partition(":")[0]
+    machine = state_machine_of(execution)
     with client.pipeline(transaction=False) as pipe:
         pipe.zrem(keys.EXECUTIONS, execution)
         pipe.zrem(keys.STOPPED, execution)

@@ -116,6 +116,11 @@ def execution_id(state_machine: str, name: str) -> str:
     return f"{state_machine}:{name}"
 
 
+def state_machine_of(execution: str) -> str:
+    """The state machine an execution id names (its part before the first colon)."""
+    return execution.partition(":")[0]
+
+
 def execution_arn(execution: str) -> str:
     return f"{ARN_PREFIX}:execution:{execution}"
 

@@ -24,7 +24,7 @@ from engine.runtime.listing import (
     versions,
     waiting_tasks,
 )
-from engine.runtime.store import parse_execution
+from engine.runtime.store import parse_execution, state_machine_of
 from engine.serve.history_cache import HistoryCache
 from engine.serve.history_view import EventRow, HistoryView, analyse, mask_tokens
 from engine.serve.workflows import WorkflowFile
@@ -118,7 +118,7 @@ def execution_summary(engine: Engine, ref: str) -> dict[str, Json]:
         key: mask_tokens(value) if isinstance(value, str) else value
         for key, value in engine.describe(execution).items()
     }
-    described["stateMachineName"] = execution.partition(":")[0]
+    described["stateMachineName"] = state_machine_of(execution)
     described["historyLength"] = engine.store.history_length(execution)
     described["durationMs"] = _duration_ms(described)
     found = nesting(engine.redis, execution)
@@ -260,7 +260,7 @@ def graph_svg(engine: Engine, ref: str, events: list[Json], status: str) -> dict
     """The execution drawing (states coloured by what happened) and its node -> state map."""
     data = definition(engine, ref)
     runs = state_runs(events, status)
-    svg = to_svg(to_dot(data, name=parse_execution(ref).partition(":")[0], runs=runs))
+    svg = to_svg(to_dot(data, name=state_machine_of(parse_execution(ref)), runs=runs))
     running = [name for name, run in runs.items() if run.status == "running"]
     return {"svg": _strip_prolog(svg), "nodes": state_nodes(data), "running": running}
 
