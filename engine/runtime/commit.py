@@ -240,12 +240,8 @@ class Committer:
         """Record a decided step's writes (run record, events, effects) on `write`."""
         execution, run, step = decision.execution, decision.run, decision.step
         pipe, now = write.pipe, now or self.env.now()
-        if step.snapshot is decision.before:
-            pass  # a heartbeat's step (a timer moved, the run unchanged): the record stays
-        elif decision.record is not None:
-            pipe.set(keys.run(execution, run.id), decision.record)
-        elif decision.existed:
-            pipe.unlink(keys.run(execution, run.id))  # an ended child's record serves no one
+        if step.snapshot is not decision.before:  # else a heartbeat's step: a timer moved
+            _write_record(write, decision)
         if step.events:
             self._write_events(write, decision, now)
         resolved = _awaited_token(decision.before)
@@ -469,6 +465,15 @@ def _guard(write: GuardedWrite, request: Request, reads: Reads, decision: Decisi
         write.field_is(
             keys.live(execution), groups.LIVE_REVISION, reads.live.get(groups.LIVE_REVISION)
         )
+
+
+def _write_record(write: GuardedWrite, decision: Decision) -> None:
+    """The run's record as the step left it; an ended child's record serves no one."""
+    key = keys.run(decision.execution, decision.run.id)
+    if decision.record is not None:
+        write.pipe.set(key, decision.record)
+    elif decision.existed:
+        write.pipe.unlink(key)
 
 
 def _reads_after(reads: Reads, decision: Decision) -> Reads:
