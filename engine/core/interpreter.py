@@ -7,14 +7,14 @@ world, and returns the new snapshot with the events and effects of that step.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from engine.core import events, task_timers
 from engine.core.children import fail_map, fail_parallel, resume_map, resume_parallel
 from engine.core.context import base_context
 from engine.core.dataflow import check_task_result
-from engine.core.effects import StartTimer, TimerKind
+from engine.core.effects import CancelTimer, Finish, StartTimer, TimerKind
 from engine.core.env import HISTORY_LIMIT_EVENTS, TRANSITION_BUDGET, Env
 from engine.core.errors import HEARTBEAT_TIMEOUT, RUNTIME, TIMEOUT
 from engine.core.exits import complete_result
@@ -55,28 +55,56 @@ def advance(machine: Machine, snapshot: Json | None, trigger: Trigger, env: Env)
     if not handler(run, trigger):
         return Step(snapshot)
     task_timers.cancel_ended(run, snapshot)
+    _cancel_ended(run, snapshot, trigger)
     return run.step()
 
 
 def _start(machine: Machine, trigger: Start, env: Env) -> Step:
     given = dict(trigger.context or {})
     child = machine.role != "root"
-    context = base_context(given, trigger.input, env.now(), env.uuid(), child=child)
+    now = env.now()
+    context = base_context(given, trigger.input, now, env.uuid(), child=child)
     run = Run(machine, new_snapshot(context, given), env)
     if machine.role == "root":
         role_arn = context["Execution"].get("RoleArn")
         run.emit(events.execution_started(trigger.input, role_arn))
-        if machine.timeout_seconds:
-            _start_execution_timer(run, machine.timeout_seconds)
     elif machine.role == "iteration":
         run.emit(events.map_iteration("Started", machine.owner, run.snapshot["index"]))
     _continue(run, _enter(run, machine.start_at, trigger.input))
+    if _times_out(machine) and not _ended(run):  # one its first step ended needs none
+        run.effect(_execution_timer(now, machine.timeout_seconds))
     return run.step()
 
 
-def _start_execution_timer(run: Run, seconds: int) -> None:
-    at = run.env.now() + timedelta(seconds=seconds)
-    run.effect(StartTimer(EXECUTION_TIMEOUT_TIMER, at, TimerKind.EXECUTION_TIMEOUT))
+def _times_out(machine: Machine) -> bool:
+    """Whether `machine` is an execution with a TimeoutSeconds of its own."""
+    return machine.role == "root" and bool(machine.timeout_seconds)
+
+
+def _ended(run: Run) -> bool:
+    return any(isinstance(effect, Finish) for effect in run.effects)
+
+
+def _execution_timer(now: datetime, seconds: int) -> StartTimer:
+    at = now + timedelta(seconds=seconds)
+    return StartTimer(EXECUTION_TIMEOUT_TIMER, at, TimerKind.EXECUTION_TIMEOUT)
+
+
+def _cancel_ended(run: Run, before: Json, trigger: Trigger) -> None:
+    """A run that ended in this step needs its timers no more: the one it awaited (a Wait, a
+    retry's backoff, a yield: ended by a Stop or the execution's timeout) and an execution's
+    TimeoutSeconds; not the timer this step is the firing of (the shell removes a timer it
+    fired). A Task attempt's timers are `task_timers.cancel_ended`'s."""
+    if not _ended(run):
+        return
+    awaited = before["awaiting"] or {}
+    pending = [awaited["timer_id"]] if awaited.get("kind") == "timer" else []
+    if _times_out(run.machine):
+        pending.append(EXECUTION_TIMEOUT_TIMER)
+    fired = trigger.timer_id if isinstance(trigger, TimerFired) else None
+    for timer_id in pending:
+        if timer_id != fired:
+            run.effect(CancelTimer(timer_id))
 
 
 def _enter(run: Run, name: str, raw_input: Json) -> Outcome:
@@ -281,7 +309,7 @@ def _on_redrive(run: Run, trigger: Redrive) -> bool:
         run.emit(events.execution_redriven(execution["RedriveCount"]))
         if run.machine.timeout_seconds:
             # The same timer id: a redrive moves the old deadline instead of adding one.
-            _start_execution_timer(run, run.machine.timeout_seconds)
+            run.effect(_execution_timer(run.env.now(), run.machine.timeout_seconds))
     kept = {**failed.get("kept", {}), **trigger.kept}
     run.redrive = {**failed, "kept": {int(i): output for i, output in kept.items()}}
     _continue(run, _enter(run, failed["name"], failed["input"]))

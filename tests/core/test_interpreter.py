@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from engine.core import advance
-from engine.core.effects import Finish, RunTask, StartChildren, StartTimer
+from engine.core.effects import CancelTimer, Finish, RunTask, StartChildren, StartTimer
 from engine.core.env import TRANSITION_BUDGET
 from engine.core.triggers import (
     ChildFailed,
@@ -396,6 +396,38 @@ def test_execution_timeout_ends_the_run_timed_out():
     assert timer.at == T0 + timedelta(seconds=60)
     done = advance(m, step.snapshot, TimerFired(timer.timer_id), env)
     assert only(done.effects, Finish) == Finish("TIMED_OUT", error="States.Timeout")
+
+
+def test_the_step_that_ends_an_execution_cancels_its_timers():
+    m = machine({"T": TASK}, TimeoutSeconds=60)
+    env = FixedEnv()
+    step = advance(m, None, Start({}), env)
+    token = only(step.effects, RunTask).token
+    for end in (TaskSucceeded(token, {}), TaskFailed(token, "Boom"), Stop("Halt")):
+        ended = advance(m, step.snapshot, end, env)
+        assert only(ended.effects, CancelTimer) == CancelTimer("execution-timeout")
+    # The timer that fired is gone already: nothing to cancel.
+    timed_out = advance(m, step.snapshot, TimerFired("execution-timeout"), env)
+    assert [e for e in timed_out.effects if isinstance(e, CancelTimer)] == []
+
+
+def test_an_execution_ended_while_waiting_cancels_the_wait_too():
+    wait = {"Type": "Wait", "Seconds": 600, "End": True}
+    m = machine({"W": wait}, TimeoutSeconds=60)
+    env = FixedEnv()
+    step = advance(m, None, Start({}), env)
+    timers = {e.kind: e.timer_id for e in step.effects if isinstance(e, StartTimer)}
+    stopped = advance(m, step.snapshot, Stop("Halt"), env)
+    cancelled = {e.timer_id for e in stopped.effects if isinstance(e, CancelTimer)}
+    assert cancelled == set(timers.values())
+    timed_out = advance(m, step.snapshot, TimerFired("execution-timeout"), env)
+    assert only(timed_out.effects, CancelTimer) == CancelTimer(timers["wait"])
+
+
+def test_an_execution_its_first_step_ends_arms_no_timeout():
+    m = machine({"P": {"Type": "Pass", "End": True}}, TimeoutSeconds=60)
+    step = advance(m, None, Start({}), FixedEnv())
+    assert [type(e) for e in step.effects] == [Finish]
 
 
 def test_only_start_may_begin_a_run():

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import time
 
-from support.inspection import make_due, queued_jobs, record_ids
+from support.inspection import make_due, queued_jobs, record_ids, work_timers
 
 from engine import activities
 from engine.core.joins import tolerance_exceeded
 from engine.runtime import dispatch, tokens
 from engine.runtime.engine import Engine
 from engine.runtime.store import ROOT
-from engine.runtime.timer_entries import LeaseExpiry
+from engine.runtime.timer_entries import LeaseExpiry, StateTimer
 from engine.runtime.timers import fire_due
 
 from .conftest import drain
@@ -263,14 +263,33 @@ def test_a_lost_attempt_is_redelivered_then_fails_with_worker_lost(engine: Engin
     assert described["redeliveryCount"] == 2
 
 
+def waiting(timeout: int) -> dict:
+    wait = {"Type": "Wait", "Seconds": 60, "End": True}
+    return {"TimeoutSeconds": timeout, "StartAt": "W", "States": {"W": wait}}
+
+
 def test_execution_timeout_ends_the_execution_timed_out(engine: Engine) -> None:
-    definition = {
-        "TimeoutSeconds": 1,
-        "StartAt": "W",
-        "States": {"W": {"Type": "Wait", "Seconds": 60, "End": True}},
-    }
-    described = drain(engine, engine.start_execution(definition, {}))
+    execution = engine.start_execution(waiting(1), {})
+    described = drain(engine, execution)
     assert described["status"] == "TIMED_OUT"
+    assert work_timers(engine.redis, execution) == []  # the Wait's timer went with it
+
+
+def test_an_ended_execution_leaves_no_timers(engine: Engine) -> None:
+    succeeding = engine.start_execution({**task("unit_double"), "TimeoutSeconds": 3600}, {"v": 1})
+    stopped = engine.start_execution(waiting(3600), {})
+    for execution, count in ((succeeding, 1), (stopped, 2)):  # the execution's, the Wait's
+        assert len(state_timers(engine, execution)) == count
+    assert drain(engine, succeeding)["status"] == "SUCCEEDED"
+    assert engine.stop(stopped, "Halt")["status"] == "ABORTED"
+    assert state_timers(engine, succeeding) == state_timers(engine, stopped) == []
+    assert work_timers(engine.redis, succeeding) == []
+
+
+def state_timers(engine: Engine, execution: str) -> list[StateTimer]:
+    """The execution's pending timers of the core."""
+    found = work_timers(engine.redis, execution)
+    return [entry for entry in found if isinstance(entry, StateTimer)]
 
 
 def test_distributed_map_iterations_stay_out_of_the_history(engine: Engine) -> None:
