@@ -192,7 +192,7 @@ class Committer:
         `also(pipe)` adds the caller's own commands to the same round trip. The attempt's
         result can be committed on these reads (`TaskResultRequest.reads`)."""
         reads = self._read(execution, run_id, None, also)
-        run = Run.load(run_id, reads.raw_run)
+        run = reads.run(run_id)
         if reads.meta.get("status") != RUNNING or run is None or not run.awaits_task(token):
             return None
         if group_of(run_id) and reads.group.get("delivered") != "0":
@@ -255,8 +255,9 @@ class Committer:
 
     def _write_events(self, write: GuardedWrite, decision: Decision, now: datetime) -> None:
         execution, run_id, events = decision.execution, decision.run.id, decision.step.events
-        stamp = iso(now)
-        lines = [dumps({"timestamp": stamp, **event}) for event in events]
+        # The timestamp first, as AWS lists it: spliced in front of each encoded event.
+        head = '{"timestamp":' + dumps(iso(now)) + ","
+        lines = [head + dumps(event)[1:] for event in events]
         inline = decision.inline
         write.push(
             keys.history(execution) if inline else keys.run_history(execution, run_id), lines
@@ -304,7 +305,7 @@ class Committer:
         meta = reads.meta or dict(opens or {})
         if meta.get("status") not in request.statuses:
             return None
-        run = Run.load(request.run, reads.raw_run)
+        run = reads.run(request.run)
         if (run is None) != bool(opens):
             return None
         run = run or Run(request.run)
@@ -339,15 +340,16 @@ class Committer:
     ) -> None:
         executions.count_redelivery(write.pipe, request.execution, now)
         sent, new_token = request.trigger.delivery, request.trigger.new_token
-        pipe, job, queue_name = write.pipe, request.job, request.queue_name
-        if new_token is None:
-            scheduling.send_again(
-                pipe, self.redis, self.config, job, sent, queue_name, request.description
-            )
-            return
-        job = {**job, "token": new_token}
-        scheduling.hand_over(
-            pipe, self.redis, self.config, job, sent, queue_name, request.description
+        job = request.job if new_token is None else {**request.job, "token": new_token}
+        scheduling.send_again(
+            write.pipe,
+            self.redis,
+            self.config,
+            job,
+            sent,
+            request.queue_name,
+            request.description,
+            new_token=new_token is not None,
         )
 
     def _reopen(
@@ -479,8 +481,10 @@ def _write_record(write: GuardedWrite, decision: Decision) -> None:
 def _reads_after(reads: Reads, decision: Decision) -> Reads:
     """What the step after a committed `decision` would read, as far as this process knows:
     the record it wrote. Anything else changed since is caught by that step's guards."""
-    raw = decision.record.encode() if decision.record is not None else None
-    return Reads(decision.meta, raw, reads.group, {}, reads.live)
+    if decision.record is None:
+        return Reads(decision.meta, None, reads.group, {}, reads.live)
+    raw = decision.record.encode()
+    return Reads(decision.meta, raw, reads.group, {}, reads.live, loaded=decision.run)
 
 
 def _awaited_token(snapshot: Json) -> str | None:

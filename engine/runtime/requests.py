@@ -81,6 +81,12 @@ class StartRequest(Request):
     def opens(self) -> Mapping[str, str]:
         return self.meta
 
+    @property
+    def reads(self) -> Reads:
+        """Nothing, unread: a new execution has no records yet, and its commit is guarded on
+        that (a name in use makes it stale; the retry then reads what is there)."""
+        return Reads({}, None, {}, {}, {})
+
 
 @dataclass(frozen=True)
 class TaskResultRequest(Request):

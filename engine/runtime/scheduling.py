@@ -34,9 +34,7 @@ def schedule(
     chain: eager.Chain | None,
 ) -> dict[str, Json] | None:
     """Schedule `task` for run `run_id`; return its job if `chain`'s worker claimed it."""
-    dispatch.remember_token(pipe, task.token, execution, run_id)
-    if run_id != ROOT:  # the root's token is in its record, which its end reads
-        groups.track_token(pipe, execution, task.token, run_id)
+    _await_token(pipe, execution, run_id, task.token)
     job = {
         "execution": execution,
         "run": run_id,
@@ -61,17 +59,7 @@ def schedule(
         eager.hold(pipe, client, config, job, queue_name, description)
         claimed = job
     else:
-        dispatch.enqueue(
-            pipe,
-            client,
-            config,
-            "run_task",
-            job,
-            queue_name=queue_name,
-            job_id=tokens.job_id(task.token),
-            description=description,
-            timeout=config.kill_after(task.timeout_seconds),
-        )
+        _enqueue(pipe, client, config, job, queue_name, description)
     return claimed
 
 
@@ -83,34 +71,42 @@ def send_again(
     delivery: int,
     queue_name: str,
     description: str,
+    *,
+    new_token: bool = False,
 ) -> None:
-    """Enqueue delivery `delivery` of a lost attempt whose first job was `job`."""
+    """Enqueue delivery `delivery` of a lost attempt `job`: under its token, or under the
+    attempt's `new_token` (`job["token"]`, a silent API poller's attempt handed over; the same
+    commit forgets the old token, no longer awaited)."""
+    if new_token:
+        _await_token(pipe, job["execution"], job["run"], job["token"])
+    _enqueue(pipe, client, config, {**job, "delivery": delivery}, queue_name, description)
+
+
+def _await_token(pipe: Pipeline, execution: str, run_id: str, token: str) -> None:
+    """The run awaits `token`: indexed for send-task-*, and listed among what the execution
+    holds (a child run's; the root's token is in its record, which its end reads)."""
+    dispatch.remember_token(pipe, token, execution, run_id)
+    if run_id != ROOT:
+        groups.track_token(pipe, execution, token, run_id)
+
+
+def _enqueue(
+    pipe: Pipeline,
+    client: redis.Redis,
+    config: RuntimeConfig,
+    job: dict[str, Json],
+    queue_name: str,
+    description: str,
+) -> None:
+    """The attempt's RQ job, whose id is its token (and delivery, once sent again)."""
     dispatch.enqueue(
         pipe,
         client,
         config,
         "run_task",
-        {**job, "delivery": delivery},
+        job,
         queue_name=queue_name,
-        job_id=tokens.job_id(job["token"], delivery),
+        job_id=tokens.job_id(job["token"], job.get("delivery", 0)),
         description=description,
         timeout=config.kill_after(job.get("timeout_seconds")),
     )
-
-
-def hand_over(
-    pipe: Pipeline,
-    client: redis.Redis,
-    config: RuntimeConfig,
-    job: Mapping[str, Json],
-    delivery: int,
-    queue_name: str,
-    description: str,
-) -> None:
-    """Enqueue delivery `delivery` of a silent API poller's attempt `job` under the attempt's
-    new token (`job["token"]`); the same commit forgets the old token (no longer awaited)."""
-    execution, run_id, token = job["execution"], job["run"], job["token"]
-    dispatch.remember_token(pipe, token, execution, run_id)
-    if run_id != ROOT:
-        groups.track_token(pipe, execution, token, run_id)
-    send_again(pipe, client, config, job, delivery, queue_name, description)

@@ -38,6 +38,14 @@ class Reads:
     group: dict[str, str]  # the run's own group (a child run), else {}
     delivered: dict[str, str]  # the group being delivered to this run, else {}
     live: dict[str, str]  # the execution's open groups and awaited tokens (root runs only)
+    # `raw_run` parsed: by the first `run()`, or by the commit that wrote it (no re-parse).
+    loaded: Run | None = None
+
+    def run(self, run_id: str) -> Run | None:
+        """The run record read (None: absent), parsed once."""
+        if self.loaded is None and self.raw_run is not None:
+            self.loaded = Run.load(run_id, self.raw_run)
+        return self.loaded
 
 
 class ExecutionAlreadyExists(SfnError):
@@ -102,9 +110,13 @@ def group_of(run_id: str) -> str | None:
     return group_id if dot else None
 
 
+# One encoder for every write: `json.dumps` with options builds a new one per call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def dumps(value: Json) -> str:
     """Compact JSON text, as stored in Redis."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 def now_iso() -> str:

@@ -11,7 +11,7 @@ from support.inspection import queued_jobs, raw_run_record
 
 from engine.core.triggers import TaskSucceeded
 from engine.errors import DefinitionError, UsageError
-from engine.runtime import dispatch, tokens
+from engine.runtime import dispatch, keys, tokens
 from engine.runtime.engine import Engine
 from engine.runtime.requests import TaskResultRequest
 from engine.runtime.store import ROOT, ExecutionAlreadyExists, ExecutionDoesNotExist
@@ -41,6 +41,9 @@ def test_history_ids_chain_and_carry_a_timestamp(engine: Engine) -> None:
     # AWS's numbering: the first state shares ExecutionStarted's previousEventId (0).
     assert [event["previousEventId"] for event in history] == [0, 0, 2, 3]
     assert all(event["timestamp"].endswith("Z") for event in history)
+    stored = [json.loads(line) for line in engine.redis.lrange(keys.history(execution), 0, -1)]
+    assert [next(iter(event)) for event in stored] == ["timestamp"] * 4  # first, as AWS lists it
+    assert stored[0]["type"] == "ExecutionStarted"
     assert engine.history(execution, reverse=True)[0]["id"] == 4
     # Read from the middle, the numbering is the same.
     assert engine.store.history(execution, 1) == history[1:]
