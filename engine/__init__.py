@@ -14,7 +14,7 @@ _EXPORTS = {
     "activity": "engine.activities:activity",
     "ActivityContext": "engine.activities:ActivityContext",
     "load_activities": "engine.activity_loading:load_activities",
-    "integration": "engine.integrations:integration",
+    "integration": "engine.activities:integration",
     "TaskFailure": "engine.integrations:TaskFailure",
     "load_definition": "engine.definition:load_definition",
     "validate": "engine.definition:validate",

@@ -1,14 +1,16 @@
-"""Activities: the Python functions that Task states run, registered by name.
+"""Activities: the Python functions that Task states run, registered by name, and the
+handlers registered for other AWS resources (`@integration`), by resource pattern.
 
-A definition's `Resource` resolves only to a registered activity, never to an import path.
-`@activity("name")` fills the default `Registry`; `activity_loading.load_activities` imports
-the modules, files and folders a user names (and the `sfn.activities` entry points) into a
-registry of your choice.
+A definition's `Resource` resolves only to a registered function, never to an import path.
+`@activity("name")` and `@integration(pattern)` fill the default `Registry`;
+`activity_loading.load_activities` imports the modules, files and folders a user names (and
+the `sfn.activities` entry points) into a registry of your choice.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import inspect
 import json
 import traceback
@@ -25,6 +27,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # Suffixes of AWS's service integration patterns: `name.waitForTaskToken` runs activity `name`.
 INTEGRATION_SUFFIXES = (".waitForTaskToken", ".sync")
+STATES_PREFIX = "arn:aws:states:::"
 
 
 @dataclass(frozen=True)
@@ -56,13 +59,55 @@ class Activity:
         return invoke(self.function, task_input, context)
 
 
+@dataclass(frozen=True)
+class Handler:
+    """A function registered with `@integration` for the Task resources `pattern` (a full
+    resource, or a glob) matches."""
+
+    pattern: str
+    function: Callable[..., Any]
+
+
+class Handlers:
+    """Registered handlers: exact resources first, then glob patterns in registration order."""
+
+    def __init__(self) -> None:
+        self._exact: dict[str, Handler] = {}
+        self._patterns: list[Handler] = []
+
+    def add(self, handler: Handler) -> None:
+        if any(char in handler.pattern for char in "*?["):
+            self._patterns = [h for h in self._patterns if h.pattern != handler.pattern]
+            self._patterns.append(handler)
+        else:
+            self._exact[handler.pattern] = handler
+
+    def find(self, resource: str) -> Handler | None:
+        found = self._exact.get(resource)
+        if found is None:
+            found = next(
+                (h for h in self._patterns if fnmatch.fnmatchcase(resource, h.pattern)), None
+            )
+        return found
+
+    def __len__(self) -> int:
+        return len(self._exact) + len(self._patterns)
+
+
+def full_pattern(pattern: str) -> str:
+    """`sqs:sendMessage*` is short for `arn:aws:states:::sqs:sendMessage*`."""
+    return pattern if pattern.startswith(("arn:", "*")) else STATES_PREFIX + pattern
+
+
 class Registry:
-    """Activities by name. `default_registry` is the one `@activity` fills; the processes (the
-    CLI's commands, `sfn worker`, an `Engine`) hold the one they run and pass it down, so the
-    runtime never reads a global one."""
+    """Activities by name and `@integration` handlers by resource. `default_registry` is the
+    one `@activity` and `@integration` fill; the processes (the CLI's commands, `sfn worker`,
+    an `Engine`) hold the one they run and pass it down, so neither the runtime nor the
+    integrations table reads a global one."""
 
     def __init__(self) -> None:
         self._activities: dict[str, Activity] = {}
+        self.handlers = Handlers()
 
     def activity(self, name: str, *, queue: str | None = None) -> Callable[[F], F]:
         """Decorator: register a function (sync or async) as the activity `name`."""
@@ -78,6 +123,25 @@ class Registry:
             return function
 
         return register
+
+    def integration(self, pattern: str) -> Callable[[F], F]:
+        """Decorator: register a function for the Task resources `pattern` matches."""
+
+        def register(function: F) -> F:
+            handler = Handler(full_pattern(pattern), function)
+            self.handlers.add(handler)
+            tags = dict(getattr(function, "__sfn_integrations__", {}))
+            tags[handler.pattern] = handler
+            with contextlib.suppress(AttributeError, TypeError):
+                function.__sfn_integrations__ = tags  # found by loaders, as activities are
+            return function
+
+        return register
+
+    def handler(self, resource: str) -> Callable[..., Any] | None:
+        """The function registered for a full resource (what the integrations table asks)."""
+        found = self.handlers.find(resource)
+        return None if found is None else found.function
 
     def add(self, entry: Activity, *, source: str = "") -> None:
         """Register `entry`; a different function already under its name is a UsageError."""
@@ -135,6 +199,16 @@ def activity(name: str, *, queue: str | None = None) -> Callable[[F], F]:
     keyword named `context`), an ActivityContext. An async function is run with asyncio.
     `queue` routes its tasks to that RQ queue instead of the default one."""
     return default_registry.activity(name, queue=queue)
+
+
+def integration(pattern: str) -> Callable[[F], F]:
+    """Register a function to run the Tasks whose Resource matches `pattern` (an exact
+    resource or a glob; `sqs:*` is short for `arn:aws:states:::sqs:*`).
+
+    It receives the Task's resolved Parameters (or Arguments) and, if it asks (a second
+    parameter or a keyword named `context`), an ActivityContext; what it returns is the Task's
+    result. Raise `engine.integrations.TaskFailure(error, cause)` to fail with AWS's error name."""
+    return default_registry.integration(pattern)
 
 
 def registered() -> dict[str, Callable[..., Any]]:

@@ -134,15 +134,25 @@ def import_submodule(package: ModuleType, path: Path) -> ModuleType:
 
 
 def collect(registry: Registry, module: ModuleType, *, source: str) -> None:
-    """Add every activity defined (or imported) at the top level of `module`."""
+    """Add every activity and handler defined (or imported) at the top level of `module`."""
     for value in list(vars(module).values()):
-        for entry in tags_of(value):
-            registry.add(entry, source=source)
+        add_tagged(registry, value, source=source)
 
 
-def tags_of(value: Any) -> list[Activity]:
+def add_tagged(registry: Registry, value: Any, *, source: str) -> bool:
+    """Add what `@activity` and `@integration` tagged `value` with; False when nothing."""
+    activities = tags_of(value, "__sfn_activities__")
+    for entry in activities:
+        registry.add(entry, source=source)
+    handlers = tags_of(value, "__sfn_integrations__")
+    for handler in handlers:
+        registry.handlers.add(handler)
+    return bool(activities or handlers)
+
+
+def tags_of(value: Any, tag: str) -> list[Any]:
     try:
-        tags = getattr(value, "__sfn_activities__", None)
+        tags = getattr(value, tag, None)
     except Exception:
         return []
     return list(tags.values()) if isinstance(tags, dict) else []
@@ -158,13 +168,10 @@ def load_entry_point(registry: Registry, entry_point: EntryPoint) -> None:
         raise UsageError(f"cannot load activities from {where}: {explain(error)}") from None
     if isinstance(target, ModuleType):
         collect(registry, target, source=where)
-    elif tags_of(target):
-        for entry in tags_of(target):
-            registry.add(entry, source=where)
-    elif callable(target):
+    elif not add_tagged(registry, target, source=where):  # a decorated function: added
+        if not callable(target):
+            raise UsageError(f"cannot load activities from {where}: not a module or a function")
         registry.add(Activity(entry_point.name, target), source=where)
-    else:
-        raise UsageError(f"cannot load activities from {where}: not a module or a function")
 
 
 def explain(error: BaseException) -> str:

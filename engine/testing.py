@@ -22,7 +22,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from engine import integrations
-from engine.activities import ActivityContext, error_from_exception, registered
+from engine.activities import ActivityContext, default_registry, error_from_exception, registered
 from engine.buckets.local import LocalBuckets
 from engine.buckets.storage import BucketStorage
 from engine.core import advance, joins
@@ -146,8 +146,7 @@ def run(
     # An AWS resource nothing runs is refused now; a missing activity fails its Task.
     integrations.check(
         document.data,
-        known.get,
-        lambda: sorted(known),
+        _Known(known),
         skip=lambda state: mocks is not None and state in mocks,
         activities=False,
     )
@@ -183,6 +182,23 @@ def _mocks(
     where = "the mock config" if isinstance(config, Mapping) else f"mock config {config}"
     check_states(loaded, {state for state, _ in integrations.task_states(data)}, where)
     return Invocations(loaded)
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What a run's Tasks may call: activities by name (`run`'s over the `@activity` ones) and
+    the `@integration` handlers of the default registry."""
+
+    activities: Mapping[str, Activity]
+
+    def lookup(self, name: str) -> Activity | None:
+        return self.activities.get(name)
+
+    def handler(self, resource: str) -> Callable[..., Any] | None:
+        return default_registry.handler(resource)
+
+    def names(self) -> list[str]:
+        return sorted(self.activities)
 
 
 class _Children:
@@ -328,8 +344,7 @@ class _Driver:
             runner = integrations.runner(
                 task.resource,
                 task.input,
-                self.activities.get,
-                lambda: sorted(self.activities),
+                _Known(self.activities),
                 self.children,
                 settings=self.config,
             )

@@ -13,9 +13,11 @@ import pytest
 from engine import activity as exported_activity
 from engine.activities import (
     ActivityContext,
+    Handlers,
     Registry,
     activity,
     call_arguments,
+    default_registry,
     error_from_exception,
     invoke,
     registered,
@@ -139,6 +141,25 @@ def test_load_by_file_path(tmp_path):
     registry = load_activities([str(path)], registry=Registry(), entry_points=False)
     assert registry.names() == ["from_file"]
     assert registry.resolve("from_file")(1) == {"by": "from_file", "data": 1}
+
+
+HANDLER_FILE = """
+    from engine import integration
+
+    @integration("aws-sdk:loaded:{name}")
+    def run(parameters):
+        return "{name}"
+"""
+
+
+def test_load_adds_integration_handlers_to_the_registry_given(tmp_path, monkeypatch):
+    monkeypatch.setattr(default_registry, "handlers", Handlers())  # what @integration fills
+    path = write(tmp_path / "handlers_one.py", HANDLER_FILE.format(name="one"))
+    resource = "arn:aws:states:::aws-sdk:loaded:one"
+    first = load_activities([path], registry=Registry(), entry_points=False)
+    second = load_activities([path], registry=Registry(), entry_points=False)  # not re-run
+    assert first.handler(resource)({}) == second.handler(resource)({}) == "one"
+    assert Registry().handler(resource) is None
 
 
 def test_loading_the_same_file_twice_imports_it_once(tmp_path):

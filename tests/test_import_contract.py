@@ -205,7 +205,8 @@ def test_the_check_sees_imports_inside_functions_and_under_type_checking(tmp_pat
 
 def test_the_runtime_and_the_integrations_never_read_the_global_activity_registry() -> None:
     """The processes hand the registry down (docs/architecture.md, Activities): the runtime
-    and the integrations table never reach for `@activity`'s default one."""
+    and the integrations table never reach for the default one `@activity` and
+    `@integration` fill."""
     readers = []
     for name, path in modules().items():
         if not name.startswith(("engine.runtime", "engine.integrations")):
@@ -217,7 +218,8 @@ def test_the_runtime_and_the_integrations_never_read_the_global_activity_registr
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module == "engine.activities":
                 imported |= {alias.name for alias in node.names}
-        # The global, or the functions that read it (`@activity`, `registered()`).
-        if "default_registry" in used or {"default_registry", "registered", "activity"} & imported:
+        # The global, or the functions that use it (`@activity`, `@integration`, `registered()`).
+        reach = {"default_registry", "registered", "activity", "integration"}
+        if "default_registry" in used or reach & imported:
             readers.append(name)
     assert readers == []

@@ -17,9 +17,9 @@ import pytest
 from click.testing import CliRunner
 
 from engine import testing
+from engine.activities import Handlers, default_registry, integration
 from engine.cli import main
 from engine.errors import UnhandledResource, UsageError
-from engine.integrations.handlers import default_handlers, integration
 
 MACHINE = {
     "StartAt": "LambdaState",
@@ -104,7 +104,7 @@ def test_numbered_and_ranged_invocations_drive_the_retries() -> None:
 def test_a_state_the_case_does_not_name_runs_as_usual(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(UnhandledResource):
         run("HybridPath")  # SQSState is not mocked and nothing runs it: refused at start
-    monkeypatch.setattr(default_handlers, "_exact", {})
+    monkeypatch.setattr(default_registry, "handlers", Handlers())
     sent = []
     integration("sqs:sendMessage")(
         lambda parameters: sent.append(parameters) or {"MessageId": "real"}

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from engine.activities import ActivityContext, invoke
 from engine.definition.resources import ResourceKind
 from engine.errors import SfnError, UnknownResource
-from engine.integrations.base import Children, Json, Lookup, Runner
+from engine.integrations.base import Children, Json, Registered, Runner
 from engine.integrations.settings import IntegrationSettings
 
 
@@ -20,11 +20,11 @@ class Activities:
         self,
         kind: ResourceKind,
         task_input: Json,
-        lookup: Lookup,
+        registered: Registered,
         children: Children | None,
         settings: IntegrationSettings,
     ) -> Runner:
-        function = lookup(kind.name)
+        function = registered.lookup(kind.name)
         if function is None:
             raise UnknownResource(kind.name, [])  # the table adds the names it knows
 
@@ -34,9 +34,9 @@ class Activities:
         return run
 
     def problem(
-        self, kind: ResourceKind, state: Mapping[str, Json], lookup: Lookup
+        self, kind: ResourceKind, state: Mapping[str, Json], registered: Registered
     ) -> SfnError | None:
-        return None if lookup(kind.name) is not None else UnknownResource(kind.name, [])
+        return None if registered.lookup(kind.name) is not None else UnknownResource(kind.name, [])
 
 
 ACTIVITIES = Activities()

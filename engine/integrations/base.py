@@ -12,8 +12,6 @@ from engine.errors import SfnError
 from engine.integrations.settings import IntegrationSettings
 
 Json = Any
-# An activity name -> its function (None when no activity of that name is known).
-Lookup = Callable[[str], Callable[..., Any] | None]
 # What runs one Task attempt: (task input, context) -> result; raises TaskFailure or anything.
 Runner = Callable[[Json, ActivityContext], Json]
 
@@ -42,6 +40,23 @@ class ChildStarted:
     ended: Mapping[str, Json] | None = None
 
 
+class Registered(Protocol):
+    """The functions a process runs Tasks with (an `engine.activities.Registry`), given to
+    the table by the caller: the integrations read no global registry."""
+
+    def lookup(self, name: str) -> Callable[..., Any] | None:
+        """The activity `name` (None when none of that name is known)."""
+        ...
+
+    def handler(self, resource: str) -> Callable[..., Any] | None:
+        """The `@integration` handler of a full resource (None when none matches)."""
+        ...
+
+    def names(self) -> list[str]:
+        """The activities' names, for messages."""
+        ...
+
+
 class Children(Protocol):
     def start(self, request: ChildRequest) -> ChildStarted: ...
 
@@ -67,7 +82,7 @@ class Integration(Protocol):
         self,
         kind: ResourceKind,
         task_input: Json,
-        lookup: Lookup,
+        registered: Registered,
         children: Children | None,
         settings: IntegrationSettings,
     ) -> Runner:
@@ -76,7 +91,7 @@ class Integration(Protocol):
         ...
 
     def problem(
-        self, kind: ResourceKind, state: Mapping[str, Json], lookup: Lookup
+        self, kind: ResourceKind, state: Mapping[str, Json], registered: Registered
     ) -> SfnError | None:
         """Why a Task state of this resource cannot run here, said before the execution starts
         (None when it can, or when only its input will tell)."""

@@ -26,7 +26,7 @@ from engine.definition.integration_fields import HTTP, unknown_field
 from engine.definition.resources import ResourceKind
 from engine.errors import SfnError, UsageError
 from engine.integrations import connections
-from engine.integrations.base import Children, Json, Lookup, Runner, TaskFailure
+from engine.integrations.base import Children, Json, Registered, Runner, TaskFailure
 from engine.integrations.settings import IntegrationSettings
 
 METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD")
@@ -41,14 +41,14 @@ class HttpInvoke:
         self,
         kind: ResourceKind,
         task_input: Json,
-        lookup: Lookup,
+        registered: Registered,
         children: Children | None,
         settings: IntegrationSettings,
     ) -> Runner:
         return functools.partial(call, settings=settings)
 
     def problem(
-        self, kind: ResourceKind, state: Mapping[str, Json], lookup: Lookup
+        self, kind: ResourceKind, state: Mapping[str, Json], registered: Registered
     ) -> SfnError | None:
         arguments = state.get("Parameters") or state.get("Arguments")
         _, unknown = unknown_field(HTTP, arguments) if isinstance(arguments, dict) else ((), "")

@@ -19,7 +19,7 @@ from engine.core.errors import MARSHAL_ERROR
 from engine.definition.integration_fields import LAMBDA_INVOKE, not_run, unknown_field
 from engine.definition.resources import LAMBDA, ResourceKind
 from engine.errors import SfnError, UnknownResource, UsageError
-from engine.integrations.base import Children, Json, Lookup, Runner, TaskFailure
+from engine.integrations.base import Children, Json, Registered, Runner, TaskFailure
 from engine.integrations.settings import IntegrationSettings
 from engine.language.json_data import json_problem
 
@@ -49,12 +49,12 @@ class LambdaFunctions:
         self,
         kind: ResourceKind,
         task_input: Json,
-        lookup: Lookup,
+        registered: Registered,
         children: Children | None,
         settings: IntegrationSettings,
     ) -> Runner:
         name = function_name(kind, task_input)
-        function = lookup(name) if name else None
+        function = registered.lookup(name) if name else None
         if function is None:
             return _not_found(kind, task_input)
         if kind.family == LAMBDA:
@@ -79,7 +79,7 @@ class LambdaFunctions:
         return run
 
     def problem(
-        self, kind: ResourceKind, state: Mapping[str, Json], lookup: Lookup
+        self, kind: ResourceKind, state: Mapping[str, Json], registered: Registered
     ) -> SfnError | None:
         arguments = state.get("Parameters") or state.get("Arguments") or {}
         problem = _field_problem(arguments) if kind.family != LAMBDA else ""
@@ -91,7 +91,7 @@ class LambdaFunctions:
         name = function_name(kind, arguments)
         if name is None:
             return UsageError(f"FunctionName {arguments.get('FunctionName')!r} names no function")
-        return None if lookup(name) is not None else UnknownResource(name, [])
+        return None if registered.lookup(name) is not None else UnknownResource(name, [])
 
 
 def _field_problem(arguments: Json) -> str:

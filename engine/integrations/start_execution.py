@@ -20,7 +20,7 @@ from engine.integrations.base import (
     Children,
     ChildRequest,
     Json,
-    Lookup,
+    Registered,
     Runner,
     TaskFailure,
 )
@@ -42,7 +42,7 @@ class StartExecution:
         self,
         kind: ResourceKind,
         task_input: Json,
-        lookup: Lookup,
+        registered: Registered,
         children: Children | None,
         settings: IntegrationSettings,
     ) -> Runner:
@@ -52,7 +52,7 @@ class StartExecution:
         return run
 
     def problem(
-        self, kind: ResourceKind, state: Mapping[str, Json], lookup: Lookup
+        self, kind: ResourceKind, state: Mapping[str, Json], registered: Registered
     ) -> SfnError | None:
         return None
 

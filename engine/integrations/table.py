@@ -1,7 +1,7 @@
 """The one table of integrations: which module runs a Task, by the form of its Resource.
 
 Resolving a resource classifies it once and caches the row, so the runtime's lookup per Task
-is one dict hit; the activity (or handler) is then found in the registry, another.
+is one dict hit; the activity (or handler) is then found in the caller's registry, another.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from engine.definition.resources import ACTIVITY, LAMBDA, TASK, ResourceKind, classify
 from engine.errors import SfnError, UnknownResource
-from engine.integrations.base import Children, Integration, Json, Lookup, Runner
+from engine.integrations.base import Children, Integration, Json, Registered, Runner
 from engine.integrations.settings import IntegrationSettings
 
 
@@ -100,27 +100,25 @@ def resolve(resource: str) -> Binding:
 def runner(
     resource: str,
     task_input: Json,
-    lookup: Lookup,
-    known: Callable[[], list[str]],
+    registered: Registered,
     children: Children | None = None,
     *,
     settings: IntegrationSettings,
 ) -> Runner:
-    """What runs a Task attempt of `resource` with `task_input`: `lookup` finds an activity's
-    function (the caller's registry), `children` starts nested executions, `settings` are the
-    process's. UnknownResource (listing the `known` activities) or UnhandledResource when
+    """What runs a Task attempt of `resource` with `task_input`: `registered` holds the
+    caller's activities and handlers, `children` starts nested executions, `settings` are the
+    process's. UnknownResource (listing the known activities) or UnhandledResource when
     nothing registered runs it."""
     binding = resolve(resource)
     try:
-        return binding.integration.runner(binding.kind, task_input, lookup, children, settings)
+        return binding.integration.runner(binding.kind, task_input, registered, children, settings)
     except UnknownResource as error:
-        raise UnknownResource(error.resource, known()) from None
+        raise UnknownResource(error.resource, registered.names()) from None
 
 
 def check(
     definition: Mapping[str, Json],
-    lookup: Lookup,
-    known: Callable[[], list[str]],
+    registered: Registered,
     *,
     skip: Callable[[str], bool] = lambda name: False,
     activities: bool = True,
@@ -132,10 +130,10 @@ def check(
         if skip(name):
             continue
         binding = resolve(state["Resource"])
-        problem = binding.integration.problem(binding.kind, state, lookup)
+        problem = binding.integration.problem(binding.kind, state, registered)
         if isinstance(problem, UnknownResource):
             if activities:
-                raise UnknownResource(problem.resource, known())
+                raise UnknownResource(problem.resource, registered.names())
             continue
         if isinstance(problem, SfnError):
             raise problem

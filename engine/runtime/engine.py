@@ -18,14 +18,21 @@ import redis
 from engine.activities import Registry
 from engine.core.dataflow import payload_problem
 from engine.core.triggers import Redrive, TaskFailed, TaskHeartbeat, TaskSucceeded
+from engine.definition import load_definition, validate
+from engine.definition.source import state_machine_name
+from engine.definition.substitutions import require_filled
+from engine.definition.unsupported import require_supported
 from engine.errors import DefinitionError, SfnError, UsageError
+from engine.integrations import check as check_tasks
 from engine.language.json_data import loads
 from engine.runtime import config as settings
 from engine.runtime import keys, nested, retention, tokens
 from engine.runtime.activity_tasks import Activities
 from engine.runtime.config import RuntimeConfig
+from engine.runtime.connection import connect
 from engine.runtime.requests import HeartbeatRequest, RedriveRequest, TaskResultRequest
 from engine.runtime.runtime import Runtime
+from engine.runtime.server import resolve_redis_url
 from engine.runtime.starting import Started, open_execution
 from engine.runtime.state_machines import StateMachines
 from engine.runtime.store import (
@@ -57,8 +64,9 @@ REDRIVE_HISTORY_LIMIT = 24_999
 class Engine:
     """Durable executions in one Redis database (`redis_url`, $SFN_REDIS_URL or embedded).
 
-    `activities` are the ones this process runs (none when not given): a start checks the
-    Resources against them, and their `@activity(queue=)` routes send the Tasks it schedules."""
+    `activities` are the activities and handlers this process runs (none when not given): a
+    start checks the Resources against them, and their `@activity(queue=)` routes send the
+    Tasks it schedules."""
 
     def __init__(
         self,
@@ -72,9 +80,6 @@ class Engine:
         self.activities = activities if activities is not None else Registry()
         config = config.with_routes(self.activities.routes())
         if client is None:
-            from engine.runtime.connection import connect
-            from engine.runtime.server import resolve_redis_url
-
             client = connect(resolve_redis_url(redis_url))
         self.redis = client
         self.runtime = Runtime(client, config=config)
@@ -100,8 +105,8 @@ class Engine:
         """Start an execution and return its id (same name and input: the existing one).
 
         `definition` is a path, YAML/JSON text or a dict; `input` is JSON data or JSON text.
-        Resources are checked against the engine's activities when it has any (or handlers
-        are registered), or when `check_resources` is True. `substitutions` fill `${Name}`
+        Resources are checked against the engine's activities and handlers when it has any,
+        or when `check_resources` is True. `substitutions` fill `${Name}`
         placeholders.
         """
         return self.start(
@@ -330,11 +335,6 @@ def _load(
 
     `validated` holds the digests of definitions already found valid; it grows here.
     """
-    from engine.definition import load_definition, validate
-    from engine.definition.source import state_machine_name
-    from engine.definition.substitutions import require_filled
-    from engine.definition.unsupported import require_supported
-
     name = DEFAULT_STATE_MACHINE
     if stem := state_machine_name(definition):
         name = re.sub(r"[^A-Za-z0-9_.\-]", "-", stem)[:80] or name
@@ -352,12 +352,8 @@ def _load(
 
 def _check_resources(data: Json, check: bool | None, activities: Registry) -> None:
     """Refuse a definition whose Tasks nothing registered here runs: when told to, or when the
-    engine has activities or this process registered handlers (else remote workers may have
-    them)."""
-    from engine.integrations import check as check_tasks
-    from engine.integrations.handlers import default_handlers
-
-    registered = len(activities) or len(default_handlers)
+    engine has activities or handlers (else remote workers may have them)."""
+    registered = len(activities) or len(activities.handlers)
     if check is False or (check is None and not registered):
         return
-    check_tasks(data, activities.lookup, activities.names)
+    check_tasks(data, activities)

@@ -38,7 +38,7 @@ CALLBACK_SUFFIX = ".waitForTaskToken"
 UNKNOWN_ACTIVITY = "Sfn.UnknownActivity"
 
 
-_hosted = activities.Registry()  # the activities this process's jobs run: their worker's
+_hosted = activities.Registry()  # what this process's jobs run: their worker's registry
 
 
 def host(registry: activities.Registry) -> None:
@@ -126,13 +126,12 @@ def run_claimed(runtime: Runtime, job: dict[str, Any], reads: Reads, chain: eage
 
 def _runner(runtime: Runtime, job: dict[str, Any]) -> Callable[..., Json]:
     """What runs the Task: the integration table's pick for its resource, with the activities
-    the worker hosts."""
+    and handlers the worker hosts."""
     children = nested.DurableChildren(runtime)
     return integrations.runner(
         job["resource"],
         job["input"],
-        _hosted.lookup,
-        _hosted.names,
+        _hosted,
         children,
         settings=runtime.config,
     )

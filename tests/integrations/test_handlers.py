@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from engine import testing
+from engine.activities import Handlers, default_registry, integration
 from engine.errors import UnhandledResource
 from engine.integrations import TaskFailure
-from engine.integrations.handlers import Handlers, default_handlers, integration
 
 
 def task(resource: str, parameters: dict | None = None) -> dict:
@@ -29,10 +29,10 @@ def test_an_activity_arn_runs_the_activity_of_that_name_with_activity_events() -
 
 @pytest.fixture
 def handlers(monkeypatch: pytest.MonkeyPatch) -> Handlers:
-    """The default handlers, emptied for one test."""
-    monkeypatch.setattr(default_handlers, "_exact", {})
-    monkeypatch.setattr(default_handlers, "_patterns", [])
-    return default_handlers
+    """The default registry's handlers (what `@integration` fills), emptied for one test."""
+    emptied = Handlers()
+    monkeypatch.setattr(default_registry, "handlers", emptied)
+    return emptied
 
 
 def test_a_registered_handler_gets_the_resolved_parameters_and_the_token(handlers) -> None:

@@ -17,6 +17,7 @@ import json
 import pytest
 
 from engine import testing
+from engine.activities import Activity, Registry
 from engine.definition.resources import classify
 from engine.errors import DefinitionError, UnknownResource, UsageError
 from engine.integrations import check, resolve
@@ -156,12 +157,15 @@ def test_callback_pattern_shows_the_token() -> None:
 
 
 def test_start_check_names_a_static_function_nothing_stands_in_for() -> None:
+    registry = Registry()
+    for name, function in FUNCTIONS.items():
+        registry.add(Activity(name, function))
     with pytest.raises(UnknownResource, match="'nobody'"):
-        check(invoke_machine("nobody"), FUNCTIONS.get, lambda: sorted(FUNCTIONS))
-    check(invoke_machine("greet:live"), FUNCTIONS.get, lambda: sorted(FUNCTIONS))
+        check(invoke_machine("nobody"), registry)
+    check(invoke_machine("greet:live"), registry)
     dynamic = invoke_machine("x")
     dynamic["States"]["Call"]["Parameters"] = {"FunctionName.$": "$.fn"}
-    check(dynamic, FUNCTIONS.get, lambda: sorted(FUNCTIONS))  # only the input will tell
+    check(dynamic, registry)  # only the input will tell
 
 
 def test_resolution_is_cached_per_resource() -> None:

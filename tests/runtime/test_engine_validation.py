@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-import engine.definition
 from engine.errors import DefinitionError
+from engine.runtime import engine as engine_api
 from engine.runtime.engine import Engine
 
 from .conftest import drain
@@ -19,13 +19,13 @@ BROKEN = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Nowhere"}}}
 @pytest.fixture
 def validations(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     calls: list[object] = []
-    real = engine.definition.validate
+    real = engine_api.validate
 
     def counting(document):
         calls.append(document)
         return real(document)
 
-    monkeypatch.setattr(engine.definition, "validate", counting)
+    monkeypatch.setattr(engine_api, "validate", counting)  # what the Engine calls
     return calls
 
 

@@ -9,7 +9,7 @@ import json
 import pytest
 from support.inspection import queued_jobs
 
-from engine.activities import Activity, default_registry
+from engine.activities import Activity, Registry, default_registry
 from engine.errors import UnhandledResource
 from engine.integrations import ChildRequest
 from engine.runtime import config, dispatch
@@ -61,21 +61,36 @@ def test_lambda_invoke_runs_durably_on_the_functions_queue(engine: Engine) -> No
     assert "LambdaFunctionSucceeded" in types and "TaskSucceeded" in types
 
 
+SEND = {
+    "StartAt": "Send",
+    "States": {
+        "Send": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::sqs:sendMessage",
+            "Parameters": {"QueueUrl": "q", "MessageBody": "m"},
+            "End": True,
+        }
+    },
+}
+
+
 def test_an_aws_resource_nothing_runs_is_refused_at_start(engine: Engine) -> None:
-    machine = {
-        "StartAt": "Send",
-        "States": {
-            "Send": {
-                "Type": "Task",
-                "Resource": "arn:aws:states:::sqs:sendMessage",
-                "Parameters": {"QueueUrl": "q", "MessageBody": "m"},
-                "End": True,
-            }
-        },
-    }
     with pytest.raises(UnhandledResource, match="@integration"):
-        engine.start_execution(machine, {}, check_resources=True)
+        engine.start_execution(SEND, {}, check_resources=True)
     assert engine.list_executions() == []
+
+
+def test_handlers_are_the_ones_of_the_registry_the_process_holds(fake) -> None:
+    mine = Registry()
+    mine.integration("sqs:sendMessage")(lambda parameters: {"MessageId": parameters["MessageBody"]})
+    engine = Engine(client=fake, activities=mine)
+    execution = engine.start_execution(SEND, {})  # checked: the engine has a handler
+    assert json.loads(drain(engine, execution)["output"]) == {"MessageId": "m"}
+    # The default registry has none: an engine holding it refuses what `mine` runs.
+    with pytest.raises(UnhandledResource):
+        Engine(client=fake, activities=default_registry).start_execution(
+            SEND, {}, check_resources=True
+        )
 
 
 CHILD = {
