@@ -23,7 +23,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("AWS API", ("engine.awsapi",)),
     ("in-memory driver", ("engine.testing", "engine.mock_config")),
     ("graph", ("engine.graph", "engine.graph_labels", "engine.graph_overlay")),
-    ("runtime: processes", ("engine.runtime.worker", "engine.runtime.engine")),
+    (
+        "runtime: processes",
+        ("engine.runtime.worker", "engine.runtime.job_records", "engine.runtime.engine"),
+    ),
     (
         "runtime: handlers",
         (

@@ -34,7 +34,7 @@ from rq.timeouts import JobTimeoutException, TimerDeathPenalty
 from rq.worker import WorkerStatus
 
 from engine.activities import Registry
-from engine.runtime import allowlist, dispatch, eager, jobs, tokens
+from engine.runtime import allowlist, dispatch, eager, job_records, jobs, tokens
 from engine.runtime import config as settings
 from engine.runtime.burst import drain
 from engine.runtime.config import RuntimeConfig
@@ -79,7 +79,7 @@ class OnlySfnJobs:
     def execute_job(self, job: Job, queue: Queue) -> None:
         reason = allowlist.refusal(job, getattr(self.job_class, "allowed", allowlist.ALLOWED))
         if reason is None:
-            super().execute_job(job, queue)  # type: ignore[misc]
+            self.run_job(job, queue)
             return
         log.error(
             "refused RQ job %s on queue %s: %s (failed, not run)",
@@ -94,16 +94,22 @@ class OnlySfnJobs:
             pipe.lrem(queue.intermediate_queue_key, 1, job.id)  # RQ's dequeue parked it there
             pipe.execute()
 
+    def run_job(self, job: Job, queue: Queue) -> None:
+        """Run one of sfn's jobs, as RQ's worker class runs any job."""
+        super().execute_job(job, queue)  # type: ignore[misc]
+
 
 class ForkingWorker(OnlySfnJobs, Worker):
     """RQ's forking Worker (`sfn worker --fork`), running only sfn's jobs."""
 
 
 class SfnWorker(OnlySfnJobs, SimpleWorker):
-    """RQ's SimpleWorker that, once a job's function returns, runs the Tasks the job claimed
-    (`eager`), before RQ's own bookkeeping of the job: that bookkeeping (about 6 round trips)
-    would otherwise come between a run's Task and the next one it claimed. Claimed Tasks that
-    are still waiting once the job ended (its function failed after its commit) run then."""
+    """RQ's SimpleWorker that runs sfn's jobs with RQ's records written in one round trip
+    before each job and one after (`job_records`; RQ's own path takes about ten), and that,
+    once a job's function returns, runs the Tasks the job claimed (`eager`) before the job's
+    end is recorded: RQ's bookkeeping would otherwise come between a run's Task and the next
+    one it claimed. Claimed Tasks still waiting once the job failed (after its commit) run
+    then."""
 
     def __init__(
         self,
@@ -117,8 +123,7 @@ class SfnWorker(OnlySfnJobs, SimpleWorker):
         self.config = config or settings.current()
         self.activities = activities if activities is not None else Registry()
         self._beaten = -BEAT_AGAIN_SECONDS  # when this worker last beat with RQ's default TTL
-        self._chain: eager.Chain | None = None
-        self._chain_stopped: BaseException | None = None
+        self._not_suspended = False  # read with the last job's end: RQ's next check is known
 
     def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:
         """RQ's heartbeat in one round trip, and none when a default one was just sent.
@@ -139,38 +144,61 @@ class SfnWorker(OnlySfnJobs, SimpleWorker):
     def set_state(self, state: str, pipeline: Any = None) -> None:
         """RQ's set_state, without writing again the state last written: RQ writes IDLE after
         each job and again before its next dequeue (only the worker itself writes its state,
-        always through here)."""
+        always through here or `job_records`)."""
         if pipeline is None and state == self._written_state:
             self._state = state
             return
         super().set_state(state, pipeline)
         self._written_state = state
 
-    def execute_job(self, job: Job, queue: Queue) -> None:
+    def check_for_suspension(self, burst: bool) -> None:
+        """RQ's check for `rq suspend` before each pop, left out when the trip that recorded
+        the last job's end found workers not suspended (RQ would ask again at once)."""
+        if self._not_suspended:
+            self._not_suspended = False
+            return
+        super().check_for_suspension(burst)
+
+    def run_job(self, job: Job, queue: Queue) -> None:
         most, names = self.config.eager_tasks, self.activities.names()
         with eager.chain(self.queue_names(), self._stopping, most, names) as chain:
-            self._chain, self._chain_stopped = chain, None
-            try:
-                super().execute_job(job, queue)
-            finally:
-                self._chain = None
-            if self._chain_stopped is not None:
-                raise self._chain_stopped
+            if job_records.LEAN:
+                self._run_lean(job, queue, chain)
+                return
+            super().run_job(job, queue)
             if chain is not None and chain.pending:
                 self.set_state(WorkerStatus.BUSY)
                 self._run_claimed(chain)
                 self.set_state(WorkerStatus.IDLE)
 
-    def _finalize_success(self, job: Job, queue: Queue, execution: Any, return_value: Any) -> None:
-        """RQ's step after a job's function returned (outside its time limit): the claimed
-        Tasks run first. What stops them (a stop signal) is raised once RQ has recorded the
-        job, as it was before, not taken by RQ for the job's own failure."""
-        if self._chain is not None and self._chain.pending:
+    def _run_lean(self, job: Job, queue: Queue, chain: eager.Chain | None) -> None:
+        """Run `job` under its time limit, then the Tasks it claimed, with RQ's records of it
+        written by `job_records`. What stops the claimed Tasks (a stop signal) is raised once
+        the job's end is recorded."""
+        execution = job_records.begin(self, job, queue)
+        try:
+            with self.death_penalty_class(
+                job.timeout or self.queue_class.DEFAULT_TIMEOUT, JobTimeoutException, job_id=job.id
+            ):
+                job.perform()
+        except:  # noqa: E722  (as RQ's perform_job: any failure is the job's, recorded)
+            self._finalize_failure(job, queue, execution, sys.exc_info())
+            if chain is not None and chain.pending:
+                self._run_claimed(chain)
+            self.set_state(WorkerStatus.IDLE)
+            return
+        stopped: BaseException | None = None
+        if chain is not None and chain.pending:
             try:
-                self._run_claimed(self._chain)
+                self._run_claimed(chain)
             except BaseException as error:
-                self._chain_stopped = error
-        super()._finalize_success(job, queue, execution, return_value)
+                stopped = error
+        self._not_suspended = not job_records.succeeded(self, job, execution)
+        self._state = self._written_state = WorkerStatus.IDLE
+        self._beaten = time.monotonic()
+        self.log.info("Worker %s: %s: Job OK (%s)", self.name, job.origin, job.id)
+        if stopped is not None:
+            raise stopped
 
     def _stopping(self) -> bool:
         return _stop_requested(self)

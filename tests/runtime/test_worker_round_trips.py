@@ -1,13 +1,22 @@
 """SfnWorker leaves out RQ's repeated worker writes: a default heartbeat just after the last
-one, a state already written; and runs claimed Tasks before RQ's bookkeeping of the job."""
+one, a state already written; RQ's records of a job cost one round trip before it and one
+after, and still tell `rq info` and the workers page what runs."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import fakeredis
 import pytest
+import redis
+from redis.client import Pipeline
+from rq import Queue, suspension
+from rq.job import Job
 
 from engine.activities import Registry
+from engine.runtime import config, dispatch, job_records, observe
 from engine.runtime import worker as worker_module
+from engine.runtime.engine import Engine
 from engine.runtime.worker import SfnWorker, make_worker
 
 
@@ -60,3 +69,144 @@ def test_a_state_already_written_is_not_written_again(fake, sfn_worker) -> None:
         pipe.execute()
     sfn_worker.set_state("idle")
     assert fake.hget(sfn_worker.key, "state") == b"idle"
+
+
+# One job's life in an SfnWorker: RQ's records of it, and what they cost ---------------------
+
+ONE_TASK = {
+    "StartAt": "Probe",
+    "States": {"Probe": {"Type": "Task", "Resource": "records_probe", "End": True}},
+}
+
+
+class Trips:
+    """Counts the client's round trips: single commands, and pipelines (one trip each)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        single, execute = redis.Redis.execute_command, Pipeline.execute
+        immediate = Pipeline.immediate_execute_command
+
+        def one(client: redis.Redis, *args: Any, **options: Any) -> Any:
+            self.count += not isinstance(client, Pipeline)
+            return single(client, *args, **options)
+
+        def flushed(pipe: Pipeline, *args: Any, **options: Any) -> Any:
+            self.count += bool(pipe.command_stack)
+            return execute(pipe, *args, **options)
+
+        def watched(pipe: Pipeline, *args: Any, **options: Any) -> Any:
+            self.count += 1
+            return immediate(pipe, *args, **options)
+
+        monkeypatch.setattr(redis.Redis, "execute_command", one)
+        monkeypatch.setattr(Pipeline, "execute", flushed)
+        monkeypatch.setattr(Pipeline, "immediate_execute_command", watched)
+
+
+@pytest.fixture
+def probe_registry() -> Registry:
+    registry = Registry()
+    registry.activity("records_probe")(lambda task: {"ok": task})
+    return registry
+
+
+def test_rq_sees_the_job_running_then_finished(fake, probe_registry) -> None:
+    """What `rq info` and the workers page read: the worker busy with the job while it runs
+    (its execution, the started registry), then idle, counted, the job finished and expiring."""
+    seen = {}
+    name = dispatch.activity_queue("records_probe")
+
+    def probe(task: Any) -> dict:
+        [info] = observe.workers(fake)
+        [queue] = [q for q in observe.queues(fake) if q.name == name]
+        seen.update(state=info.state, job=info.current_job, started=queue.started)
+        return {"ok": task}
+
+    probe_registry.activity("records_probe")(probe)
+    engine = Engine(client=fake, activities=probe_registry)
+    execution = engine.start_execution(ONE_TASK, 1, "records")
+    made = make_worker(fake, [], activities=probe_registry)
+    [job_id] = fake.lrange(Queue(name, connection=fake).key, 0, 0)
+    made.work(burst=True, logging_level="WARNING")
+    assert engine.describe(execution)["status"] == "SUCCEEDED"
+    assert seen == {"state": "busy", "job": job_id.decode(), "started": 1}
+    # The burst worker has ended (RQ registered its death); its record says what it did.
+    assert fake.hmget(made.key, "successful_job_count", "failed_job_count") == [b"1", None]
+    assert all(queue.started == 0 for queue in observe.queues(fake))
+    job_key = Job.key_for(job_id.decode())
+    assert fake.hget(job_key, "status") == b"finished"
+    assert 0 < fake.ttl(job_key) <= dispatch.RESULT_TTL
+    assert float(fake.hget(made.key, "total_working_time")) > 0
+
+
+@pytest.mark.skipif(not job_records.LEAN, reason="under RQ 2, jobs take RQ's own path")
+def test_a_job_costs_two_round_trips_besides_its_pop_and_its_own(
+    fake, probe_registry, monkeypatch
+) -> None:
+    """RQ's records of a job: one trip before its function, one after; nothing more before
+    the next pop (RQ's loop asks for its suspension and heartbeat in the trip after the job)."""
+    engine = Engine(client=fake, activities=probe_registry)
+    for name in ("first", "second"):
+        engine.start_execution(ONE_TASK, 1, name)
+    made = make_worker(fake, [], activities=probe_registry)
+    trips = Trips(monkeypatch)
+    counts: dict[str, list[int]] = {"job": [], "own": [], "between": []}
+    perform, execute_job, dequeue = Job.perform, made.execute_job, Queue.dequeue_any
+    ended: list[int] = []
+
+    def performed(job: Job) -> Any:
+        before = trips.count
+        try:
+            return perform(job)
+        finally:
+            counts["own"].append(trips.count - before)
+
+    def executed(job: Job, queue: Queue) -> None:
+        before = trips.count
+        execute_job(job, queue)
+        counts["job"].append(trips.count - before)
+        ended.append(trips.count)
+
+    def popped(*args: Any, **options: Any) -> Any:
+        if ended:
+            counts["between"].append(trips.count - ended.pop())
+        return dequeue(*args, **options)
+
+    monkeypatch.setattr(Job, "perform", performed)
+    monkeypatch.setattr(made, "execute_job", executed)
+    monkeypatch.setattr(Queue, "dequeue_any", popped)
+    made.work(burst=True, logging_level="WARNING")
+    assert len(counts["job"]) == 2
+    assert [job - own for job, own in zip(counts["job"], counts["own"], strict=True)] == [2, 2]
+    assert counts["between"] == [0, 0]  # after each job: straight to the next pop
+
+
+def test_a_failing_job_is_recorded_failed_and_the_worker_goes_on(fake) -> None:
+    with fake.pipeline() as pipe:
+        pipe.multi()
+        # A join job without its group: its function fails (TypeError), as a bug would.
+        dispatch.enqueue(pipe, fake, config.current(), "advance_group", {"execution": "x"})
+        pipe.execute()
+    made = make_worker(fake, [], activities=Registry())
+    made.work(burst=True, logging_level="CRITICAL")
+    queue = dispatch.queue(fake)
+    [job_id] = queue.failed_job_registry.get_job_ids()
+    assert fake.hget(Job.key_for(job_id), "status") == b"failed"
+    assert fake.hmget(made.key, "successful_job_count", "failed_job_count") == [None, b"1"]
+    assert queue.started_job_registry.count == 0
+
+
+def test_rq_suspend_during_a_job_stops_the_worker_before_the_next(fake, probe_registry) -> None:
+    def suspending(task: Any) -> dict:
+        suspension.suspend(fake)
+        return {"ok": task}
+
+    probe_registry.activity("records_probe")(suspending)
+    engine = Engine(client=fake, activities=probe_registry)
+    first = engine.start_execution(ONE_TASK, 1, "first")
+    second = engine.start_execution(ONE_TASK, 2, "second")
+    make_worker(fake, [], activities=probe_registry).work(burst=True, logging_level="CRITICAL")
+    assert engine.describe(first)["status"] == "SUCCEEDED"
+    assert engine.describe(second)["status"] == "RUNNING"  # its job still waits in its queue
+    assert Queue(dispatch.activity_queue("records_probe"), connection=fake).count == 1
