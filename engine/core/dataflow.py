@@ -5,11 +5,11 @@ Each step is one function; a failure raises AslError with AWS's error name and c
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from engine.core.env import PAYLOAD_LIMIT_BYTES
 from engine.core.errors import DATA_LIMIT_EXCEEDED, MARSHAL_ERROR
+from engine.core.events import to_json
 from engine.errors import AslError
 from engine.language.json_data import json_problem
 from engine.language.scope import Scope
@@ -44,7 +44,12 @@ def effective_output(output_path: Any, data: Json, scope: Scope) -> Json:
 
 
 def payload_size(value: Json) -> int:
-    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    return text_size(to_json(value))
+
+
+def text_size(text: str) -> int:
+    """The UTF-8 bytes of `text` (an ASCII text, the usual case, needs no encoding)."""
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
 
 
 def payload_problem(value: Json, what: str) -> str | None:
@@ -76,8 +81,12 @@ def check_task_result(resource: str, result: Json, limit: int = PAYLOAD_LIMIT_BY
         )
 
 
-def check_state_output(name: str, output: Json, limit: int = PAYLOAD_LIMIT_BYTES) -> None:
-    if payload_size(output) > limit:
+def check_state_output(
+    name: str, output: Json, limit: int = PAYLOAD_LIMIT_BYTES, encoded: str | None = None
+) -> None:
+    """A state output over the payload limit fails the state; `encoded`: `output` as JSON
+    text, when the caller has it already."""
+    if text_size(to_json(output) if encoded is None else encoded) > limit:
         raise AslError(
             DATA_LIMIT_EXCEEDED,
             f"The state/task '{name}' returned a result with a size exceeding "

@@ -16,13 +16,18 @@ Json = Any
 Event = dict[str, Any]
 
 
+# One encoder for every payload: json.dumps with these options builds a new one per call.
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
 def to_json(value: Json) -> str:
     """Compact JSON text, as AWS prints payloads."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODE(value)
 
 
-def _payload(key: str, value: Json) -> dict[str, Any]:
-    return {key: to_json(value), f"{key}Details": {"truncated": False}}
+def _payload(key: str, value: Json, encoded: str | None = None) -> dict[str, Any]:
+    text = to_json(value) if encoded is None else encoded
+    return {key: text, f"{key}Details": {"truncated": False}}
 
 
 def execution_started(input: Json, role_arn: str | None = None) -> Event:
@@ -66,17 +71,23 @@ def execution_redriven(redrive_count: int) -> Event:
     }
 
 
-def state_entered(state_type: str, name: str, input: Json) -> Event:
+def state_entered(state_type: str, name: str, input: Json, encoded: str | None = None) -> Event:
+    """`encoded`: `input` as JSON text, when the caller has it already."""
     return {
         "type": f"{state_type}StateEntered",
-        "stateEnteredEventDetails": {"name": name, **_payload("input", input)},
+        "stateEnteredEventDetails": {"name": name, **_payload("input", input, encoded)},
     }
 
 
 def state_exited(
-    state_type: str, name: str, output: Json, assigned: Mapping[str, Json] | None = None
+    state_type: str,
+    name: str,
+    output: Json,
+    assigned: Mapping[str, Json] | None = None,
+    encoded: str | None = None,
 ) -> Event:
-    details: dict[str, Any] = {"name": name, **_payload("output", output)}
+    """`encoded`: `output` as JSON text, when the caller has it already."""
+    details: dict[str, Any] = {"name": name, **_payload("output", output, encoded)}
     if assigned:
         details["assignedVariables"] = {key: to_json(value) for key, value in assigned.items()}
         details["assignedVariablesDetails"] = {"truncated": False}

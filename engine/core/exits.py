@@ -31,7 +31,7 @@ def complete_result(run: Run, state: ResultState, result: Json) -> Transition:
         state.result_path, state.discard_result, run.current["input"], result
     )
     output = effective_output(state.output_path, output, scope)
-    check_state_output(state.name, output)
+    check_state_output(state.name, output, encoded=run.encoded(output))
     return Transition(output, state.next, assigned)
 
 

@@ -151,7 +151,9 @@ def _exit(run: Run, transition: Transition) -> bool:
     """Leave the current state; False when that ended the run."""
     state = run.state
     run.assign(transition.assigned)
-    run.emit(events.state_exited(state.type, state.name, transition.output, transition.assigned))
+    output = transition.output
+    encoded = run.encoded(output)
+    run.emit(events.state_exited(state.type, state.name, output, transition.assigned, encoded))
     run.snapshot["awaiting"] = None
     if transition.next is None:
         finish_run(run, transition.output)

@@ -64,7 +64,7 @@ def query_exit(
     """Leave a JSONata state: Assign, then Output (`default` when the state has none)."""
     variables = assigned(run, state.assign, states)
     output = default if state.output is None else evaluate(run, state.output, states)
-    check_state_output(state.name, output)
+    check_state_output(state.name, output, encoded=run.encoded(output))
     return Transition(output, next, variables)
 
 

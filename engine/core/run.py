@@ -18,6 +18,7 @@ from engine.language.scope import Scope
 
 Json = Any
 SNAPSHOT_FORMAT = 1
+_NOTHING = object()
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ class Run:
         # Set by a redrive: the state it re-enters, with the child outputs kept from that
         # state's last attempt (a Map/Parallel) and its Map Run (a DISTRIBUTED Map).
         self.redrive: Json = None
+        # The value `encoded` printed last, and its text (see there).
+        self._encoded: tuple[Json, str] = (_NOTHING, "")
 
     def emit(self, event: dict[str, Any]) -> int:
         """Record an event; its id within this run's history."""
@@ -86,6 +89,16 @@ class Run:
 
     def effect(self, effect: Effect) -> None:
         self.effects.append(effect)
+
+    def encoded(self, value: Json) -> str:
+        """`value` as JSON text, as events print payloads. A state's output is printed up to
+        three times (its size checked, the state exited, the next one entered): the last
+        value printed is remembered, by identity (values are never changed in place)."""
+        last, text = self._encoded
+        if value is not last:
+            text = events.to_json(value)
+            self._encoded = (value, text)
+        return text
 
     def step(self) -> Step:
         """The step decided. One that changes nothing in the run (a heartbeat re-arming its
@@ -109,13 +122,14 @@ class Run:
         return {**self.snapshot["outer_variables"], **self.snapshot["variables"]}
 
     def scope(self, context: Json | None = None) -> Scope:
-        if context is None:
-            context = self.state_context()
+        """What the current state's expressions see; `$$` is the state's context (built
+        only if read) unless `context` is given."""
         return Scope(
             context=context,
             variables=self.variables,
             random=self.env.random,
             uuid=self.env.uuid,
+            build_context=self.state_context if context is None else None,
         )
 
     def state_context(self, token: str | None = None) -> Json:
@@ -134,7 +148,9 @@ class Run:
     def enter(self, name: str, raw_input: Json) -> None:
         """Make `name` the current state (a new entry: retry counters start at zero)."""
         state = self.machine.states[name]
-        event_id = self.emit(events.state_entered(state.type, name, raw_input))
+        event_id = self.emit(
+            events.state_entered(state.type, name, raw_input, self.encoded(raw_input))
+        )
         self.snapshot["current"] = {
             "name": name,
             "input": raw_input,

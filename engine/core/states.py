@@ -129,7 +129,7 @@ def _query_choice(run: Run, state: ChoiceState, raw: Json) -> Outcome:
             variables = assigned(run, choice.assign, states)
             output = state.output if choice.output is None else choice.output
             output = raw if output is None else evaluate(run, output, states)
-            check_state_output(state.name, output)
+            check_state_output(state.name, output, encoded=run.encoded(output))
             return Transition(output, choice.next, variables)
     if state.default is None:
         raise AslError(NO_CHOICE_MATCHED, "No Matches!")

@@ -7,7 +7,6 @@ random and uuid functions come from the interpreter's `Env` so evaluation stays 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 Json = Any
@@ -21,9 +20,28 @@ def _no_uuid() -> str:
     raise RuntimeError("this scope has no source of ids")
 
 
-@dataclass(frozen=True)
 class Scope:
-    context: Json = field(default_factory=dict)
-    variables: Mapping[str, Json] = field(default_factory=dict)
-    random: Callable[[], float] = _no_random
-    uuid: Callable[[], str] = _no_uuid
+    """`context` is given, or built by `build_context` when an expression first reads it:
+    the interpreter makes a scope for every state it runs, and most never read `$$`."""
+
+    __slots__ = ("_build_context", "_context", "random", "uuid", "variables")
+
+    def __init__(
+        self,
+        context: Json = None,
+        variables: Mapping[str, Json] | None = None,
+        random: Callable[[], float] = _no_random,
+        uuid: Callable[[], str] = _no_uuid,
+        build_context: Callable[[], Json] | None = None,
+    ) -> None:
+        self._context = {} if context is None and build_context is None else context
+        self._build_context = build_context
+        self.variables: Mapping[str, Json] = {} if variables is None else variables
+        self.random = random
+        self.uuid = uuid
+
+    @property
+    def context(self) -> Json:
+        if self._context is None:
+            self._context = self._build_context()
+        return self._context

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
 
 from engine.core.context import base_context, iso, state_context
 from engine.testing import VirtualEnv, run
@@ -10,6 +12,20 @@ from engine.testing import VirtualEnv, run
 
 def test_iso_is_utc_with_milliseconds_and_z():
     assert iso(datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)) == "2024-05-06T07:08:09.123Z"
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2024, 5, 6, 7, 8, 9, 999999, tzinfo=UTC),
+        datetime(987, 1, 2, 3, 4, 5, tzinfo=UTC),
+        datetime(2024, 12, 31, 23, 30, tzinfo=timezone(timedelta(hours=-5))),
+        datetime(2024, 1, 1, 0, 0, 0, 1000),  # naive: local time, as astimezone reads it
+    ],
+)
+def test_iso_prints_what_isoformat_prints_in_utc(moment: datetime):
+    utc = moment.astimezone(UTC)
+    assert iso(moment) == utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def test_base_context_keeps_given_values_and_fills_the_rest():

@@ -115,6 +115,22 @@ def test_root_kinds_and_text():
     assert is_context_path("$$.x") and not is_context_path("$.x")
 
 
+def test_a_scope_builds_its_context_once_and_only_when_a_path_reads_it():
+    built = []
+
+    def build() -> dict:
+        built.append(1)
+        return {"State": {"Name": "S"}}
+
+    scope = Scope(variables={"v": 1}, build_context=build)
+    assert compile_path("$.a.b[0]").select(DATA, scope) == 10
+    assert compile_path("$v").select(DATA, scope) == 1
+    assert built == []
+    assert compile_path("$$.State.Name").select(DATA, scope) == "S"
+    assert compile_path("$$.State").select(DATA, scope) == {"Name": "S"}
+    assert built == [1]
+
+
 def test_exists_never_raises():
     assert compile_path("$.a.b[2].c").exists(DATA, SCOPE)
     assert not compile_path("$.a.b[9]").exists(DATA, SCOPE)
