@@ -382,9 +382,12 @@ class Committer:
     def _start_timer(self, writing: Writing, timer: StartTimer) -> Written:
         """Every timer of the core, whatever its kind: one member per timer id, so starting
         it again moves it (a heartbeat)."""
-        decision = writing.decision
+        decision, write = writing.decision, writing.write
         member = encode(StateTimer(decision.execution, decision.run.id, timer.timer_id))
-        dispatch.add_timer(writing.write.pipe, member, timer.at)
+        dispatch.add_timer(write.pipe, member, timer.at)
+        soon = (timer.at - writing.now).total_seconds() < self.config.timer_poll
+        if soon and write.first("wake"):  # a yield (due now), a short Wait or retry
+            dispatch.wake_pollers(write.pipe)
         return NOTHING
 
     def _cancel_timer(self, writing: Writing, timer: CancelTimer) -> Written:

@@ -89,6 +89,12 @@ def add_timer(pipe: Pipeline, member: str, at: datetime) -> None:
     pipe.zadd(keys.TIMERS, {member: at.timestamp()})
 
 
+def wake_pollers(pipe: Pipeline) -> None:
+    """A timer this commit starts falls due before the next poll: the pollers waiting between
+    polls (`timers.TimerPoller`) poll at once, instead of up to a poll interval later."""
+    pipe.publish(keys.TIMERS_DUE, 1)
+
+
 def remember_token(pipe: Pipeline, token: str, execution: str, run_id: str) -> None:
     """Index a task token so `send-task-*` can find the run awaiting it."""
     pipe.set(keys.token(token), f"{execution}\n{run_id}", ex=TOKEN_TTL)

@@ -10,6 +10,9 @@ PREFIX = "sfn"
 
 # Global keys (not tied to one execution).
 TIMERS = f"{PREFIX}:timers"  # sorted set: timer member JSON -> due time (epoch seconds)
+# pub/sub channel (no key): a commit that starts a timer due before the next poll (a yield, a
+# short Wait or retry) publishes on it, and the pollers blocked between polls poll at once.
+TIMERS_DUE = f"{PREFIX}:timers:due"
 EXECUTIONS = f"{PREFIX}:executions"  # sorted set: execution id -> start time
 STOPPED = f"{PREFIX}:stopped"  # sorted set: ended execution id -> stop time (list order)
 # sorted set: state machine created by name (CreateStateMachine) -> creation time

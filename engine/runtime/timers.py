@@ -7,11 +7,13 @@ that needs it. A poller thread runs in every
 worker's main process (free even while its work horse runs a long activity): it claims a due
 member for a while, delivers it (advance + commit), then removes it. A poller that dies before
 removing it leaves the member to be fired again once the claim lapses; a second delivery is a
-stale trigger and commits nothing. Precision: the poll interval (`SFN_TIMER_POLL`, 0.1 s).
+stale trigger and commits nothing. Precision: the poll interval (`SFN_TIMER_POLL`, 0.1 s), except
+for a timer due before the next poll: its commit wakes the pollers, which poll at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import threading
@@ -20,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 import redis
+from redis.client import PubSub
 
 from engine.core.effects import ATTEMPT_TIMERS
 from engine.core.triggers import TaskHeartbeat, TaskTimedOut, TimerFired
@@ -120,12 +123,17 @@ HANDLERS: dict[type, Callable[[Runtime, Any], None]] = {
 
 
 class TimerPoller:
-    """A daemon thread that fires due timers until stopped."""
+    """A daemon thread that fires due timers until stopped.
+
+    Between polls it listens on `keys.TIMERS_DUE`, where a commit that starts a timer due
+    before the next poll (a yield, a short Wait or retry) says so: it polls at once then."""
 
     def __init__(self, client: redis.Redis, config: RuntimeConfig, interval: float | None = None):
         self._runtime = Runtime(client, config=config)
         self._interval = interval if interval is not None else config.timer_poll
         self._stop = threading.Event()
+        # Set while it waits between polls on the channel (before it looks at `_stop`).
+        self.listening = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="sfn-timers", daemon=True)
 
     def start(self) -> TimerPoller:
@@ -134,26 +142,44 @@ class TimerPoller:
 
     def stop(self) -> None:
         self._stop.set()
+        if self.listening.is_set():  # wake it (any other poller woken polls once more: harmless)
+            with contextlib.suppress(redis.RedisError, OSError):
+                self._runtime.redis.publish(keys.TIMERS_DUE, 0)
         self._thread.join(timeout=5)
 
     def _loop(self) -> None:
         pause = self._interval
-        while not self._stop.is_set():
-            try:
-                fired = fire_due(self._runtime)
-            except (redis.RedisError, OSError) as error:
-                # Redis is away: say so once, then poll less often until it answers again.
-                if pause == self._interval:
-                    log.warning("timer poll failed: %s; retrying until Redis answers", error)
-                pause = min(pause * 2, OUTAGE_POLL_SECONDS)
-                self._stop.wait(pause)
-                continue
-            except Exception:
-                # A timer that cannot be delivered stays claimed, then is retried; keep polling.
-                log.exception("delivering a timer failed")
-                fired = 0
-            if pause != self._interval:
-                log.warning("timer poll: Redis answers again")
-                pause = self._interval
-            if fired < BATCH:
-                self._stop.wait(self._interval)
+        wake = self._runtime.redis.pubsub(ignore_subscribe_messages=True)
+        try:
+            while not self._stop.is_set():
+                try:
+                    if not wake.subscribed:
+                        wake.subscribe(keys.TIMERS_DUE)
+                    if fire_due(self._runtime) < BATCH:
+                        self._wait(wake)
+                except (redis.RedisError, OSError) as error:
+                    # Redis is away: say so once, then poll less often until it answers again.
+                    if pause == self._interval:
+                        log.warning("timer poll failed: %s; retrying until Redis answers", error)
+                    pause = min(pause * 2, OUTAGE_POLL_SECONDS)
+                    wake.reset()  # subscribed again once Redis answers
+                    self._stop.wait(pause)
+                    continue
+                except Exception:
+                    # A timer that cannot be delivered stays claimed, then is retried; poll on.
+                    log.exception("delivering a timer failed")
+                    self._stop.wait(self._interval)
+                if pause != self._interval:
+                    log.warning("timer poll: Redis answers again")
+                    pause = self._interval
+        finally:
+            wake.close()
+
+    def _wait(self, wake: PubSub) -> None:
+        """Until the next poll, or a commit says a timer falls due sooner, or `stop`."""
+        self.listening.set()
+        try:
+            if not self._stop.is_set():
+                wake.get_message(timeout=self._interval)
+        finally:
+            self.listening.clear()
