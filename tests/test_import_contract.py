@@ -72,6 +72,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "engine.runtime.state_machines",
             "engine.runtime.burst",
             "engine.runtime.timer_entries",
+            "engine.runtime.group_records",
         ),
     ),
     ("buckets", ("engine.buckets",)),

@@ -21,12 +21,13 @@ from typing import Any
 import redis
 
 from engine.buckets.storage import BucketStorage
+from engine.core import joins
 from engine.core.context import iso
 from engine.core.effects import CancelTimer, Finish, RunTask, StartChildren, StartTimer
 from engine.core.env import ExecutionEnv
 from engine.core.interpreter import advance
 from engine.core.run import Step
-from engine.core.triggers import Trigger
+from engine.core.triggers import Start, Trigger
 from engine.runtime import config as settings
 from engine.runtime import (
     counters,
@@ -39,8 +40,10 @@ from engine.runtime import (
     scheduling,
 )
 from engine.runtime.config import RuntimeConfig
+from engine.runtime.group_records import ChildSpec, GroupRecord, read_specs
 from engine.runtime.guarded import GuardedWrite
 from engine.runtime.requests import (
+    BatchRequest,
     RedeliveryRequest,
     RedriveRequest,
     Request,
@@ -55,6 +58,7 @@ from engine.runtime.store import (
     Reads,
     Run,
     Store,
+    child_run_id,
     dumps,
     group_of,
     state_machine_of,
@@ -86,7 +90,7 @@ class ChildEnded:
     record read (`groups.Finished`) and how many children have finished and failed."""
 
     group: str
-    record: dict[str, str]
+    record: GroupRecord
     finished: int
     failed: int
 
@@ -103,11 +107,13 @@ class Claimed:
 @dataclass(frozen=True)
 class CommitResult:
     """What a commit did: written or stale (nothing written), the child ends it recorded (each
-    may call for a join), the Task it claimed for this worker to run next."""
+    may call for a join), the Task it claimed for this worker to run next, and how many
+    children a batch started (a batch's own child ends are its joining caller's to count)."""
 
     committed: bool
     ended: tuple[ChildEnded, ...] = ()
     claimed: Claimed | None = None
+    started: int = 0
 
 
 STALE = CommitResult(committed=False)
@@ -151,8 +157,11 @@ class Committer:
         self.inputs = ExecutionInputs(client, self.store.input)
         self.storage = BucketStorage.of(self.config.buckets_source, self.config.buckets_dir)
 
-    def commit(self, request: Request) -> CommitResult:
-        """Apply `request.trigger` to its run and commit, with the request's own writes."""
+    def commit(self, request: Request | BatchRequest) -> CommitResult:
+        """Apply `request.trigger` to its run and commit, with the request's own writes (a
+        batch: its children's first steps)."""
+        if isinstance(request, BatchRequest):
+            return self._commit_batch(request)
         given = request.reads
         while True:
             reads = given or self._read(request.execution, request.run, request.delivers)
@@ -171,6 +180,7 @@ class Committer:
             written = self.write(write, decision, request.chain, now)
             if request.delivers:
                 # After the step's writes: a failed end first keeps the group's results.
+                assert reads.delivered is not None  # else the request was stale
                 records = groups.child_records(reads.delivered)
                 closed = request.delivers
                 groups.close_group(write.pipe, request.execution, closed, records, reads.live)
@@ -195,7 +205,7 @@ class Committer:
         run = reads.run(run_id)
         if reads.meta.get("status") != RUNNING or run is None or not run.awaits_task(token):
             return None
-        if group_of(run_id) and reads.group.get("delivered") != "0":
+        if group_of(run_id) and reads.group is None:
             return None
         return reads
 
@@ -290,8 +300,8 @@ class Committer:
             replies = pipe.execute()[:count]
         values, raw_run, *rest = replies
         meta = {k: v.decode() for k, v in zip(STEP_FIELDS, values, strict=True) if v is not None}
-        own = _text(rest.pop(0)) if group else {}
-        delivered = _text(rest.pop(0)) if deliver_group else {}
+        own = GroupRecord.decode(rest.pop(0)) if group else None
+        delivered = GroupRecord.decode(rest.pop(0)) if deliver_group else None
         live = _text(rest.pop(0)) if run_id == ROOT else {}
         return Reads(meta, raw_run, own, delivered, live)
 
@@ -309,14 +319,76 @@ class Committer:
         if (run is None) != bool(opens):
             return None
         run = run or Run(request.run)
-        if run.group and reads.group.get("delivered") != "0":
+        if run.group and reads.group is None:
             return None  # the group already ended (a sibling failed): this child is abandoned
-        if request.delivers and reads.delivered.get("delivered") != "0":
+        if request.delivers and reads.delivered is None:
             return None
         decision = self.step(request.execution, meta, run, request.trigger, reads)
         step = decision.step
         unchanged = not step.events and not step.effects and step.snapshot == decision.before
         return None if unchanged and not opens else decision
+
+    # A batch: a group's next children, their first steps in one commit ---------------------
+
+    def _commit_batch(self, request: BatchRequest) -> CommitResult:
+        """Start children of `request.group` in one commit guarded by its `started` count (and
+        the execution running, the group open); stale when another join started them first."""
+        execution, group_key = request.execution, keys.group(request.execution, request.group)
+        decisions = self._decide_batch(request)
+        write = GuardedWrite(self.redis)
+        write.field_is(keys.meta(execution), "status", RUNNING)
+        write.field_is(group_key, "started", str(request.record.started))
+        write.field_is(group_key, "delivered", "0")
+        now = self.env.now()
+        REQUEST_WRITERS[BatchRequest](self, write, request, decisions, now)
+        for decision in decisions:
+            self.write(write, decision, None, now)
+        if write.commit() is None:
+            return STALE
+        return CommitResult(True, started=len(decisions))
+
+    def _decide_batch(self, request: BatchRequest) -> list[Decision]:
+        """Each child's first step, in index order, while the core says a slot is free (a
+        child that ends in its first step frees its own); a child whose failure exceeds the
+        tolerance ends the batch: no child after it starts."""
+        record, specs = request.record, list(request.specs)
+        limits, meta = record.limits, dict(request.meta)
+        reads = Reads(meta, None, record, None, {})  # what each child's first step reads
+        decisions: list[Decision] = []
+        ended, failed = 0, record.failed
+        while len(decisions) < len(specs) and joins.free_slots(
+            limits, record.started + len(decisions), record.finished + ended
+        ):
+            spec = specs[len(decisions)]
+            run_id = child_run_id(request.group, spec.index)
+            run = Run(run_id, spec.machine_path, request.group, spec.index)
+            trigger = Start(spec.input, spec.context)
+            decision = self.step(request.execution, meta, run, trigger, reads)
+            decisions.append(decision)
+            ends = [e for e in decision.step.effects if isinstance(e, Finish)]
+            ended += bool(ends)
+            failed += sum(e.status != "SUCCEEDED" for e in ends)
+            if joins.group_failed(limits, failed):
+                break
+            if len(decisions) == len(specs) and limits.max_concurrency:
+                specs += self._more(request, len(decisions), ended)
+        return decisions
+
+    def _more(self, request: BatchRequest, count: int, ended: int) -> list[ChildSpec]:
+        """The specs of the children a batch with a MaxConcurrency may start after its first
+        `count`, of which `ended` ended in their first step (each freed its slot again): when
+        all did, as many as one commit takes (`groups.BATCH`; the batch stops at the limit
+        should the next ones not end), else as many as there is room for."""
+        record = request.record
+        limits = record.limits
+        started, finished = record.started + count, record.finished + ended
+        room = min(limits.total - started, groups.BATCH - count)
+        if ended < count:
+            room = min(room, joins.free_slots(limits, started, finished))
+        if room <= 0:
+            return []
+        positions = list(range(started, started + room))
+        return read_specs(self.redis, request.execution, request.group, positions)
 
     # Request writers: what a kind of request writes besides its step -------------------------
 
@@ -363,6 +435,14 @@ class Committer:
     ) -> None:
         job = {"execution": request.execution}
         dispatch.enqueue(write.pipe, self.redis, self.config, "stop_children", job)
+
+    def _count_started(
+        self, write: GuardedWrite, request: BatchRequest, started: list[Decision], now: datetime
+    ) -> None:
+        """A batch counts the children it started and pushes the group's join timer."""
+        execution, group_id = request.execution, request.group
+        write.add(keys.group(execution, group_id), "started", len(started))
+        groups.push_join_timer(write, self.config, execution, group_id)
 
     # Effect writers: what each effect adds to the commit -------------------------------------
 
@@ -411,14 +491,17 @@ class Committer:
                 pipe, self.redis, self.config, decision.execution, meta, live, end, writing.now
             )
             return NOTHING
-        record = reads.group if reads else {}
+        record = reads.group if reads else None
+        assert record is not None  # a child steps only while its group is open (`_decide`)
         execution, run = decision.execution, decision.run
         ended = groups.child_finished(writing.write, self.config, execution, run, end, record)
         return Written(ends=(ended,))
 
 
-# Request kind -> its own writes, recorded before its step's (a plain step has none).
+# Request kind -> its own writes, recorded before its step's (a plain step has none; a
+# batch's are given its children's steps).
 REQUEST_WRITERS: dict[type, Callable[..., None]] = {
+    BatchRequest: Committer._count_started,
     StartRequest: Committer._open,
     TaskResultRequest: Committer._end_attempt,
     RedeliveryRequest: Committer._send_again,
@@ -464,7 +547,8 @@ def _guard(write: GuardedWrite, request: Request, reads: Reads, decision: Decisi
             write.field_is(keys.group(execution, group_id), "delivered", "0")
     if delivers:
         # Which child records may exist depends on how many started (`child_records`).
-        write.field_is(keys.group(execution, delivers), "started", reads.delivered["started"])
+        assert reads.delivered is not None
+        write.field_is(keys.group(execution, delivers), "started", str(reads.delivered.started))
     if run_id == ROOT and any(isinstance(e, Finish) for e in decision.step.effects):
         # The end sweeps every open group and token: none may have appeared since the read.
         write.field_is(
@@ -485,9 +569,9 @@ def _reads_after(reads: Reads, decision: Decision) -> Reads:
     """What the step after a committed `decision` would read, as far as this process knows:
     the record it wrote. Anything else changed since is caught by that step's guards."""
     if decision.record is None:
-        return Reads(decision.meta, None, reads.group, {}, reads.live)
+        return Reads(decision.meta, None, reads.group, None, reads.live)
     raw = decision.record.encode()
-    return Reads(decision.meta, raw, reads.group, {}, reads.live, loaded=decision.run)
+    return Reads(decision.meta, raw, reads.group, None, reads.live, loaded=decision.run)
 
 
 def _awaited_token(snapshot: Json) -> str | None:

@@ -24,6 +24,7 @@ from engine.core import joins
 from engine.core.effects import Finish, StartChildren
 from engine.runtime import dispatch, keys
 from engine.runtime.config import RuntimeConfig
+from engine.runtime.group_records import ChildSpec, GroupRecord
 from engine.runtime.guarded import GuardedWrite
 from engine.runtime.store import ROOT, Run, child_run_id, dumps
 from engine.runtime.timer_entries import GroupJoin, encode
@@ -39,7 +40,7 @@ class Finished:
     """A child end recorded in a commit, and where its counts are among the replies."""
 
     group: str
-    record: dict[str, str]
+    record: GroupRecord
     finished_reply: tuple[str, str]
     failed_reply: tuple[str, str]
 
@@ -54,28 +55,10 @@ def open_group(
 ) -> str:
     """Write a new group for `effect` into the parent's commit; return its id."""
     group_id = secrets.token_hex(6)
-    record = {
-        "parent": parent,
-        "state": effect.state_name,
-        "total": len(effect.children),
-        "maxConcurrency": effect.max_concurrency or 0,
-        "toleratedCount": effect.tolerated_failure_count or 0,
-        "toleratedPercentage": effect.tolerated_failure_percentage or 0.0,
-        "started": 0,
-        "finished": 0,
-        "failed": 0,
-        "delivered": 0,
-    }
-    pipe.hset(keys.group(execution, group_id), mapping=record)
+    record = GroupRecord.opened(parent, effect)
+    pipe.hset(keys.group(execution, group_id), mapping=record.encode())
     specs = {
-        str(position): dumps(
-            {
-                "index": child.index,
-                "machinePath": list(child.machine_path),
-                "input": child.input,
-                "context": child.context,
-            }
-        )
+        str(position): ChildSpec.of(child).encode()
         for position, child in enumerate(effect.children)
     }
     if specs:
@@ -101,7 +84,7 @@ def child_finished(
     execution: str,
     run: Run,
     end: Finish,
-    record: dict[str, str],
+    record: GroupRecord,
 ) -> Finished:
     """Record a child's end in its own final commit, count it, and push the join timer."""
     assert run.group is not None
@@ -130,16 +113,6 @@ def join_member(execution: str, group_id: str, recheck: str = "") -> str:
     return encode(GroupJoin(execution, group_id, recheck))
 
 
-def limits(record: dict[str, str]) -> joins.Limits:
-    """The limits of the group with join `record`, for the core's rules (`joins`)."""
-    return joins.Limits(
-        int(record["total"]),
-        int(record["maxConcurrency"]),
-        int(record["toleratedCount"]),
-        float(record["toleratedPercentage"]),
-    )
-
-
 def failures(raw: dict[bytes, bytes]) -> dict[int, joins.ChildError]:
     """The failures a group recorded (`child_finished`), by child index."""
     loaded = {int(key): json.loads(value) for key, value in raw.items()}
@@ -149,13 +122,12 @@ def failures(raw: dict[bytes, bytes]) -> dict[int, joins.ChildError]:
 # Retention ----------------------------------------------------------------------------------
 
 
-def child_records(record: dict[str, str]) -> int:
+def child_records(record: GroupRecord) -> int:
     """How many child run records a group may still have (0..n-1), from its join record.
 
     A child's record exists from its start until its end (a child that ends in its start
     commit never has one), so none is left once every started child has finished."""
-    started, finished = int(record["started"]), int(record["finished"])
-    return started if finished < started else 0
+    return record.started if record.running else 0
 
 
 def close_group(

@@ -4,7 +4,9 @@ Every request names an execution, one of its runs and the trigger to apply; the 
 in what their commit writes besides the step (opening the execution, ending an attempt's
 lease, sending a lost attempt again, stopping nested executions, reopening for a redrive,
 closing a delivered group). The attributes of `Request` are the defaults a kind that has
-nothing of the sort keeps. What the commit did comes back as `commit.CommitResult`.
+nothing of the sort keeps. One kind is many steps: a `BatchRequest` starts a group's next
+children (each one's first step) in one commit. What the commit did comes back as
+`commit.CommitResult`.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from engine.core.triggers import (
     Trigger,
 )
 from engine.runtime.eager import Chain
+from engine.runtime.group_records import ChildSpec, GroupRecord
 from engine.runtime.store import REDRIVABLE, ROOT, RUNNING, Reads
 
 Json = Any
@@ -85,7 +88,7 @@ class StartRequest(Request):
     def reads(self) -> Reads:
         """Nothing, unread: a new execution has no records yet, and its commit is guarded on
         that (a name in use makes it stale; the retry then reads what is there)."""
-        return Reads({}, None, {}, {}, {})
+        return Reads({}, None, None, None, {})
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,21 @@ class JoinRequest(Request):
     @property
     def delivers(self) -> str:
         return self.group
+
+
+@dataclass(frozen=True)
+class BatchRequest:
+    """Start the next children of child group `group` (a join's batch): each child's first
+    step, in one commit guarded by the group's `started` count, so two racing joins start each
+    child once. `record` and `meta` (the execution's step fields) are what the join read,
+    `specs` the children from position `record.started` on that it read with them; while
+    children end in their first step (each frees its slot) the commit reads more."""
+
+    execution: str
+    group: str
+    record: GroupRecord
+    meta: Mapping[str, str]
+    specs: tuple[ChildSpec, ...]
 
 
 @dataclass(frozen=True)

@@ -3,15 +3,15 @@
 A commit (`engine.runtime.commit`) records a child's end and returns it; `Runtime.advance` then
 joins inline, without an RQ hop, when that end completes the group, exceeds its tolerance or
 frees a MaxConcurrency slot. A join (`advance_group`, also the `advance_group` job and the
-group's join timer) starts children in batches: one guarded commit creates up to `groups.BATCH`
-of them (the free MaxConcurrency slots), running each one's first step in memory, so a child
-whose first step ends it (a Pass iterator) ends inside that same commit and its slot is free
-again: the same commit goes on with the next children (a Map of 1,000 Pass items with
-MaxConcurrency 10 is 10 commits, not 100; never more than MaxConcurrency running); it counts
-`started` and is guarded by it, so two racing joins start each child once. Once the outcome is
-known, the join delivers `ChildrenDone` / `ChildFailed` to the parent in the commit that closes
-the group, so the parent hears exactly once. A crash between a commit and its join is covered
-by the group's join timer (`join_due`).
+group's join timer) starts children in batches: a `BatchRequest` commit creates up to
+`groups.BATCH` of them (the free MaxConcurrency slots), running each one's first step in
+memory, so a child whose first step ends it (a Pass iterator) ends inside that same commit and
+its slot is free again: the same commit goes on with the next children (a Map of 1,000 Pass
+items with MaxConcurrency 10 is 10 commits, not 100; never more than MaxConcurrency running);
+it counts `started` and is guarded by it, so two racing joins start each child once. Once the
+outcome is known, the join delivers `ChildrenDone` / `ChildFailed` to the parent in the commit
+that closes the group, so the parent hears exactly once. A crash between a commit and its join
+is covered by the group's join timer (`join_due`).
 """
 
 from __future__ import annotations
@@ -20,30 +20,44 @@ import json
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 import redis
 
 from engine.core import joins
-from engine.core.effects import Finish
-from engine.core.triggers import ChildFailed, ChildrenDone, Start
+from engine.core.triggers import ChildFailed, ChildrenDone
 from engine.runtime import groups, keys
 from engine.runtime.commit import ChildEnded, CommitResult, Committer
-from engine.runtime.guarded import GuardedWrite
-from engine.runtime.requests import JoinRequest, Request
-from engine.runtime.store import RUNNING, STEP_FIELDS, Run, child_run_id
+from engine.runtime.config import RuntimeConfig
+from engine.runtime.group_records import ChildSpec, GroupRecord, read_specs
+from engine.runtime.requests import BatchRequest, JoinRequest, Request
+from engine.runtime.store import RUNNING, STEP_FIELDS, Reads
 
 Json = Any
 log = logging.getLogger("sfn.commit")
 
 
-class Runtime(Committer):
-    """The I/O shell around the interpreter for one Redis database."""
+class Runtime:
+    """The I/O shell around the interpreter for one Redis database: commits (its
+    `committer`) and the joins they call for.
+
+    A Runtime holds a Committer rather than being one: a handler advances runs through
+    `advance`, which never leaves a child's end without its join; the commit alone is the
+    committer's."""
+
+    def __init__(self, client: redis.Redis, env: Any = None, config: RuntimeConfig | None = None):
+        self.committer = Committer(client, env, config)
+        self.redis = client
+        self.config = self.committer.config
+        self.env = self.committer.env
+        self.store = self.committer.store
+        self.machines = self.committer.machines
 
     def advance(self, request: Request) -> CommitResult:
         """Commit `request` (`Committer.commit`), then run the joins its child ends call for;
         the result says whether it was stale (nothing written) and what else is left."""
-        result = self.commit(request)
+        result = self.committer.commit(request)
         for ended in result.ended:
             try:
                 after_finish(self, request.execution, ended)
@@ -52,16 +66,25 @@ class Runtime(Committer):
                 log.warning("join of group %s deferred to its timer: %s", ended.group, error)
         return result
 
+    def awaits_task(self, execution: str, run_id: str, token: str) -> bool:
+        """Whether a running execution's run still waits for the task behind `token`."""
+        return self.committer.awaits_task(execution, run_id, token)
+
+    def task_reads(
+        self, execution: str, run_id: str, token: str, also: Callable[[Any], Any] | None = None
+    ) -> Reads | None:
+        """What a step of the run reads, if it still waits for the task (`Committer`)."""
+        return self.committer.task_reads(execution, run_id, token, also)
+
 
 def after_finish(runtime: Runtime, execution: str, ended: ChildEnded) -> None:
     """After a child's final commit: join when that end completes the group, exceeds its
     tolerance or frees a MaxConcurrency slot; otherwise nothing is left to do."""
-    record, done, failed = ended.record, ended.finished, ended.failed
-    limits = groups.limits(record)
+    limits = ended.record.limits
     if (
-        done >= limits.total
-        or joins.group_failed(limits, failed)
-        or joins.slot_freed(limits, int(record.get("started", limits.total)))
+        ended.finished >= limits.total
+        or joins.group_failed(limits, ended.failed)
+        or joins.slot_freed(limits, ended.record.started)
     ):
         advance_group(runtime, execution, ended.group)
 
@@ -83,38 +106,38 @@ def advance_group(runtime: Runtime, execution: str, group_id: str) -> None:
     positions: list[int] = []
     while True:
         record, meta, specs = _read(runtime.redis, execution, group_id, positions)
-        if record.get("delivered") != "0" or meta.get("status") != RUNNING:
+        if record is None or meta.get("status") != RUNNING:
             return
-        limits, started = groups.limits(record), int(record["started"])
-        finished, failed = int(record["finished"]), int(record["failed"])
-        if finished >= limits.total or joins.group_failed(limits, failed):
-            outcome = _outcome(runtime.redis, execution, group_id, failed, limits)
-            runtime.advance(JoinRequest(execution, record["parent"], outcome, group_id))
+        limits = record.limits
+        if record.finished >= limits.total or joins.group_failed(limits, record.failed):
+            outcome = _outcome(runtime.redis, execution, group_id, record.failed, limits)
+            runtime.advance(JoinRequest(execution, record.parent, outcome, group_id))
             return
-        free = min(joins.free_slots(limits, started, finished), groups.BATCH)
+        free = min(joins.free_slots(limits, record.started, record.finished), groups.BATCH)
         if free <= 0:
             return
-        wanted = list(range(started, started + free))
+        wanted = list(range(record.started, record.started + free))
         if positions[: len(wanted)] != wanted:
-            specs = _specs(runtime.redis, execution, group_id, wanted)
+            specs = read_specs(runtime.redis, execution, group_id, wanted)
         else:
             specs = specs[: len(wanted)]
-        count = _start_batch(runtime, execution, group_id, record, meta, specs)
-        if count is not None:
-            nxt = started + count
-            positions = list(range(nxt, min(limits.total, nxt + _prefetch(record))))
+        batch = BatchRequest(execution, group_id, record, meta, tuple(specs))
+        result = runtime.committer.commit(batch)
+        if result.committed:
+            nxt = record.started + result.started
+            positions = list(range(nxt, min(limits.total, nxt + _prefetch(limits))))
         else:
             positions = []
 
 
-def _prefetch(record: dict[str, str]) -> int:
-    limit = int(record["maxConcurrency"])
+def _prefetch(limits: joins.Limits) -> int:
+    limit = limits.max_concurrency
     return min(limit, groups.BATCH) if limit else groups.BATCH
 
 
 def _read(
     client: redis.Redis, execution: str, group_id: str, positions: list[int]
-) -> tuple[dict[str, str], dict[str, str], list[Json]]:
+) -> tuple[GroupRecord | None, dict[str, str], list[ChildSpec]]:
     """The join record, the execution's step fields and (prefetched) child specs: one trip."""
     with client.pipeline(transaction=False) as pipe:
         pipe.hgetall(keys.group(execution, group_id))
@@ -122,83 +145,9 @@ def _read(
         if positions:
             pipe.hmget(keys.group_specs(execution, group_id), [str(p) for p in positions])
         raw, values, *specs = pipe.execute()
-    record = {key.decode(): value.decode() for key, value in raw.items()}
     meta = {k: v.decode() for k, v in zip(STEP_FIELDS, values, strict=True) if v is not None}
-    return record, meta, [json.loads(spec) for spec in (specs[0] if specs else [])]
-
-
-def _specs(client: redis.Redis, execution: str, group_id: str, positions: list[int]) -> list[Json]:
-    raw = client.hmget(keys.group_specs(execution, group_id), [str(p) for p in positions])
-    return [json.loads(spec) for spec in raw]
-
-
-def _start_batch(
-    runtime: Runtime,
-    execution: str,
-    group_id: str,
-    record: dict[str, str],
-    meta: dict[str, str],
-    specs: list[Json],
-) -> int | None:
-    """Start `specs`' children in one commit, guarded by the group's `started` count, and
-    more after them while children end in their first step (`_more`); return how many
-    started, or None when the commit lost the race.
-
-    Each child's first step runs here; its events go to the history in index order. A child
-    whose failure exceeds the tolerance ends the batch: no child after it starts."""
-    write = GuardedWrite(runtime.redis)
-    group_key = keys.group(execution, group_id)
-    write.field_is(keys.meta(execution), "status", RUNNING)
-    write.field_is(group_key, "started", record["started"])
-    write.field_is(group_key, "delivered", "0")
-    failed, count, ended = int(record["failed"]), 0, 0
-    limits, started, finished = (
-        groups.limits(record),
-        int(record["started"]),
-        int(record["finished"]),
-    )
-    specs = list(specs)
-    # The core says whether a slot is free: a child that ends in its first step frees its own.
-    while count < len(specs) and joins.free_slots(limits, started + count, finished + ended) > 0:
-        spec = specs[count]
-        index = spec["index"]
-        run = Run(child_run_id(group_id, index), tuple(spec["machinePath"]), group_id, index)
-        trigger = Start(spec["input"], spec["context"])
-        decision = runtime.step(execution, meta, run, trigger)
-        runtime.write(write, decision)
-        count += 1
-        ends = [e for e in decision.step.effects if isinstance(e, Finish)]
-        ended += bool(ends)
-        failed += sum(e.status != "SUCCEEDED" for e in ends)
-        if joins.group_failed(limits, failed):
-            break
-        if count == len(specs) and limits.max_concurrency:
-            specs += _more(runtime.redis, execution, group_id, record, count, ended)
-    write.add(group_key, "started", count)
-    groups.push_join_timer(write, runtime.config, execution, group_id)
-    return count if write.commit() is not None else None
-
-
-def _more(
-    client: redis.Redis,
-    execution: str,
-    group_id: str,
-    record: dict[str, str],
-    count: int,
-    ended: int,
-) -> list[Json]:
-    """The specs of the children a batch with a MaxConcurrency may start after its first
-    `count`, of which `ended` ended in their first step (each freed its slot again): when all
-    did, as many as one commit takes (`groups.BATCH`; the batch stops at the limit should the
-    next ones not end), else as many as there is room for."""
-    limits = groups.limits(record)
-    started, finished = int(record["started"]) + count, int(record["finished"]) + ended
-    room = min(limits.total - started, groups.BATCH - count)
-    if ended < count:
-        room = min(room, joins.free_slots(limits, started, finished))
-    if room <= 0:
-        return []
-    return _specs(client, execution, group_id, list(range(started, started + room)))
+    found = [ChildSpec.decode(spec) for spec in (specs[0] if specs else [])]
+    return GroupRecord.decode(raw), meta, found
 
 
 def _outcome(

@@ -17,6 +17,7 @@ import redis
 from engine.core.event_ids import LOOKBACK, numbered
 from engine.errors import SfnError
 from engine.runtime import keys
+from engine.runtime.group_records import GroupRecord
 
 Json = Any
 ROOT = "root"
@@ -35,8 +36,8 @@ class Reads:
 
     meta: dict[str, str]
     raw_run: bytes | None
-    group: dict[str, str]  # the run's own group (a child run), else {}
-    delivered: dict[str, str]  # the group being delivered to this run, else {}
+    group: GroupRecord | None  # the run's own group (a child run; None: gone or a root run)
+    delivered: GroupRecord | None  # the group being delivered to this run (None: gone or none)
     live: dict[str, str]  # the execution's open groups and awaited tokens (root runs only)
     # `raw_run` parsed: by the first `run()`, or by the commit that wrote it (no re-parse).
     loaded: Run | None = None

@@ -190,7 +190,7 @@ def test_a_batch_counts_only_the_children_still_running_against_max_concurrency(
 def test_racing_joins_start_each_child_once(engine: Engine, monkeypatch) -> None:
     execution = engine.start_execution(task_map("commit_echo"), list(range(5)))
     group = _group_of(engine, execution)
-    original = engine.runtime.step
+    original = engine.runtime.committer.step
     raced: list[int] = []
 
     def step_then_race(*args):
@@ -199,7 +199,7 @@ def test_racing_joins_start_each_child_once(engine: Engine, monkeypatch) -> None
             runtime.advance_group(engine.runtime, execution, group)  # commits first
         return original(*args)
 
-    monkeypatch.setattr(engine.runtime, "step", step_then_race)
+    monkeypatch.setattr(engine.runtime.committer, "step", step_then_race)
     commits = count_commits(monkeypatch)
     runtime.advance_group(engine.runtime, execution, group)
     assert commits == [True, False]  # the racer's batch, then ours, refused: all had started

@@ -10,10 +10,12 @@ from support.inspection import make_due, record_ids, records, run_record, timers
 
 from engine.core.effects import Effect
 from engine.core.triggers import ChildrenDone, Start, TaskFailed, TaskSucceeded
-from engine.runtime import runtime
+from engine.runtime import keys, runtime
 from engine.runtime.commit import EFFECT_WRITERS, STALE, ChildEnded
 from engine.runtime.engine import Engine
+from engine.runtime.group_records import GroupRecord, read_specs
 from engine.runtime.requests import (
+    BatchRequest,
     JoinRequest,
     StartRequest,
     StepRequest,
@@ -52,7 +54,7 @@ def test_a_start_commits_once_and_a_second_start_of_the_name_is_stale(engine: En
     execution = engine.start_execution(TASK, {"n": 1}, name="once", check_resources=False)
     meta = engine.store.meta(execution)
     again = StartRequest(execution, Start({"n": 1}, {}), meta, meta["definition"], TASK)
-    assert engine.runtime.commit(again) == STALE
+    assert engine.runtime.committer.commit(again) == STALE
     assert engine.describe(execution)["status"] == "RUNNING"
 
 
@@ -73,7 +75,8 @@ def test_a_start_writes_without_reading_first_and_a_name_in_use_is_then_read(
 
 def test_a_stale_trigger_is_a_result_with_nothing_done(engine: Engine) -> None:
     execution = engine.start_execution(TASK, {}, check_resources=False)
-    result = engine.runtime.commit(StepRequest(execution, ROOT, TaskSucceeded("0" * 32, {})))
+    stale = StepRequest(execution, ROOT, TaskSucceeded("0" * 32, {}))
+    result = engine.runtime.committer.commit(stale)
     assert result == STALE and result.ended == () and result.claimed is None
 
 
@@ -85,14 +88,15 @@ def test_a_child_end_is_returned_with_its_groups_counts_and_the_commit_joins_not
     monkeypatch.setattr(runtime, "advance_group", lambda rt, ex, g: joined.append(g))
     first, second = (child_run_id(group, index) for index in (0, 1))
     token = _token(engine, execution, first)
-    result = engine.runtime.commit(TaskResultRequest(execution, first, TaskSucceeded(token, 1)))
+    succeeded = TaskResultRequest(execution, first, TaskSucceeded(token, 1))
+    result = engine.runtime.committer.commit(succeeded)
     assert result.committed and result.claimed is None
     (ended,) = result.ended
     assert isinstance(ended, ChildEnded)
     assert (ended.group, ended.finished, ended.failed) == (group, 1, 0)
     token = _token(engine, execution, second)
     failed = TaskFailed(token, "Boom", "it broke")
-    result = engine.runtime.commit(TaskResultRequest(execution, second, failed))
+    result = engine.runtime.committer.commit(TaskResultRequest(execution, second, failed))
     assert [(e.finished, e.failed) for e in result.ended] == [(2, 1)]
     assert joined == []  # the commit returned the ends; it called no join itself
     assert GroupJoin(execution, group) in timers(engine.redis, execution)
@@ -111,7 +115,7 @@ def test_runtime_advance_joins_when_the_last_child_ends(engine: Engine) -> None:
 def test_a_join_delivers_and_closes_its_group_once(engine: Engine) -> None:
     execution, group = _children_started(engine, [1], MAP_THEN_TASK)
     delivery = JoinRequest(execution, ROOT, ChildrenDone([1]), group)
-    assert engine.runtime.commit(delivery).committed
+    assert engine.runtime.committer.commit(delivery).committed
     assert record_ids(engine.redis, execution, "group") == set()
     entered = [
         e["stateEnteredEventDetails"]["name"]
@@ -119,7 +123,24 @@ def test_a_join_delivers_and_closes_its_group_once(engine: Engine) -> None:
         if "stateEnteredEventDetails" in e
     ]
     assert entered[-1] == "After"  # the parent heard the Map's outcome and went on
-    assert engine.runtime.commit(delivery) == STALE  # the group is closed: heard once
+    assert engine.runtime.committer.commit(delivery) == STALE  # the group is closed: heard once
+
+
+def test_a_batch_starts_children_in_one_commit_and_a_racing_one_is_stale(engine: Engine) -> None:
+    execution = engine.start_execution(MAP, [1, 2, 3], check_resources=False)
+    (group,) = record_ids(engine.redis, execution, "group")
+    record = GroupRecord.decode(engine.redis.hgetall(keys.group(execution, group)))
+    assert record is not None and (record.started, record.limits.total) == (0, 3)
+    meta = engine.store.meta(execution)
+    specs = tuple(read_specs(engine.redis, execution, group, [0, 1]))
+    batch = BatchRequest(execution, group, record, meta, specs)
+    result = engine.runtime.committer.commit(batch)
+    assert result.committed and result.started == 2 and result.ended == ()
+    children = {child_run_id(group, 0), child_run_id(group, 1)}
+    assert record_ids(engine.redis, execution, "run") == {ROOT, *children}
+    assert GroupJoin(execution, group) in timers(engine.redis, execution)
+    assert engine.runtime.committer.commit(batch) == STALE  # `started` moved: nothing written
+    assert engine.store.group(execution, group)["started"] == "2"
 
 
 def test_a_task_result_ends_what_the_attempt_held_in_its_commit(engine: Engine) -> None:
@@ -128,7 +149,7 @@ def test_a_task_result_ends_what_the_attempt_held_in_its_commit(engine: Engine) 
     held = GroupJoin(execution, "held")  # stands for the attempt's lease and job watch
     make_due(engine.redis, held, 0)
     result = TaskResultRequest(execution, ROOT, TaskSucceeded(token, {}), (encode(held),), 0.5)
-    assert engine.runtime.commit(result).committed
+    assert engine.runtime.committer.commit(result).committed
     assert held not in timers(engine.redis, execution)
     assert engine.describe(execution)["status"] == "SUCCEEDED"
     assert "meta" in records(engine.redis, execution)

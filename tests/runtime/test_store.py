@@ -121,7 +121,7 @@ def test_a_writer_that_lost_the_race_re_decides(engine: Engine, monkeypatch) -> 
     execution = engine.start_execution(TASK, {}, name="race", check_resources=False)
     token = engine.store.run(execution, ROOT).snapshot["awaiting"]["token"]
     other = Engine(client=engine.redis)
-    original = engine.runtime._decide
+    original = engine.runtime.committer._decide
     calls = []
 
     def decide_then_get_overtaken(*args):
@@ -133,7 +133,7 @@ def test_a_writer_that_lost_the_race_re_decides(engine: Engine, monkeypatch) -> 
         calls.append(decision)
         return decision
 
-    monkeypatch.setattr(engine.runtime, "_decide", decide_then_get_overtaken)
+    monkeypatch.setattr(engine.runtime.committer, "_decide", decide_then_get_overtaken)
     assert not engine.runtime.advance(
         TaskResultRequest(execution, ROOT, TaskSucceeded(token, {"by": "me"}))
     ).committed
