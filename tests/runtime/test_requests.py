@@ -62,13 +62,14 @@ def test_a_start_writes_without_reading_first_and_a_name_in_use_is_then_read(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     read = []
-    real = engine.runtime._read
-    monkeypatch.setattr(engine.runtime, "_read", lambda *a, **k: read.append(a) or real(*a, **k))
+    committer = engine.runtime.committer
+    real = committer._read
+    monkeypatch.setattr(committer, "_read", lambda *a, **k: read.append(a) or real(*a, **k))
     execution = engine.start_execution(TASK, {"n": 1}, name="fresh", check_resources=False)
     assert read == []  # one round trip: the guarded write, on a name not in use
     meta = engine.store.meta(execution)
     again = StartRequest(execution, Start({"n": 2}, {}), meta, meta["definition"], TASK)
-    assert engine.runtime.commit(again) == STALE  # the guard failed, the read says why
+    assert committer.commit(again) == STALE  # the guard failed, the read says why
     assert len(read) == 1
     assert engine.store.meta(execution)["input"] == '{"n":1}'
 
