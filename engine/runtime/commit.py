@@ -274,7 +274,7 @@ class Committer:
         )
         entered = sum(1 for event in events if "stateEnteredEventDetails" in event)
         if entered:
-            counters.transitions(write.pipe, state_machine_of(execution), entered)
+            counters.transitions(write, state_machine_of(execution), entered)
         if not inline and not decision.existed:
             retention.track_run_history(write.pipe, execution, run_id)
 

@@ -20,7 +20,7 @@ from support.inspection import (
 )
 
 from engine import activities
-from engine.runtime import dispatch, runtime
+from engine.runtime import counters, dispatch, runtime
 from engine.runtime.engine import Engine, TaskNotAwaited
 from engine.runtime.guarded import GuardedWrite
 from engine.runtime.store import ROOT
@@ -135,6 +135,26 @@ def test_a_pass_map_starts_its_children_in_batches_in_index_order(
     assert iteration_indexes(history, "MapIterationStarted") == list(range(250))
     kinds = [e["type"] for e in history if e["type"].startswith("MapIteration")]
     assert kinds == ["MapIterationStarted", "MapIterationSucceeded"] * 250
+
+
+def test_a_batch_counts_the_states_its_children_entered_in_one_command(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent: list[tuple] = []
+    original = GuardedWrite.commit
+
+    def recorded(self: GuardedWrite):
+        sent.extend(command for command, _options in self.pipe.command_stack)
+        return original(self)
+
+    monkeypatch.setattr(GuardedWrite, "commit", recorded)
+    execution = engine.start_execution(pass_map(), list(range(150)), state_machine="counted")
+    drain(engine, execution)
+    entered = sum("stateEnteredEventDetails" in e for e in engine.history(execution))
+    assert entered == 1 + 150  # the Map, each child's Pass
+    assert counters.read(engine.redis).transitions == {"counted": entered}
+    per_commit = [c for c in sent if c[0] == "HINCRBY" and c[2] == "transitions|counted"]
+    assert len(per_commit) <= 5  # the start, 2 batches, the delivery: not one per child
 
 
 def test_children_ending_in_their_first_step_free_their_slots_within_the_batch(
