@@ -19,12 +19,15 @@ from engine.language.scope import Scope
 Json = Any
 
 
-def complete_result(run: Run, state: ResultState, result: Json) -> Transition:
+def complete_result(
+    run: Run, state: ResultState, result: Json, scope: Scope | None = None
+) -> Transition:
     """ResultSelector, Assign, ResultPath and OutputPath of a state that produced `result`
-    (Assign and Output in a JSONata state)."""
+    (Assign and Output in a JSONata state); `scope`: the state's, if the caller has it."""
     if state.uses_jsonata:
         return complete_query(run, state, result)
-    scope = run.scope()
+    if scope is None:
+        scope = run.scope()
     result = render(state.result_selector, result, scope)
     assigned = render(state.assign, result, scope) if state.assign is not None else {}
     output = apply_result_path(

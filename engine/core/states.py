@@ -39,7 +39,7 @@ def execute_pass(run: Run, state: PassState, raw: Json) -> Outcome:
     scope = run.scope()
     data = effective_input(state.input_path, raw, scope)
     result = state.result if state.has_result else render(state.parameters, data, scope)
-    return complete_result(run, state, result)
+    return complete_result(run, state, result, scope)
 
 
 def execute_task(run: Run, state: TaskState, raw: Json) -> Outcome:
