@@ -13,8 +13,9 @@ worker claimed); it never calls up into the joins and handlers that act on it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -225,7 +226,7 @@ class Committer:
             self.env, lambda: self.inputs.get(execution, meta["startEpoch"]), self.storage
         )
         step = advance(machine, run.snapshot, trigger, env)
-        after = replace(run, snapshot=step.snapshot)
+        after = Run(run.id, run.machine_path, run.group, run.index, step.snapshot)
         ends_child = run.group is not None and any(isinstance(e, Finish) for e in step.effects)
         return Decision(
             execution,
@@ -265,8 +266,7 @@ class Committer:
 
     def _write_events(self, write: GuardedWrite, decision: Decision, now: datetime) -> None:
         execution, run_id, events = decision.execution, decision.run.id, decision.step.events
-        # The timestamp first, as AWS lists it: spliced in front of each encoded event.
-        head = '{"timestamp":' + dumps(iso(now)) + ","
+        head = _event_head(now)
         lines = [head + dumps(event)[1:] for event in events]
         inline = decision.inline
         write.push(
@@ -572,6 +572,13 @@ def _reads_after(reads: Reads, decision: Decision) -> Reads:
         return Reads(decision.meta, None, reads.group, None, reads.live)
     raw = decision.record.encode()
     return Reads(decision.meta, raw, reads.group, None, reads.live, loaded=decision.run)
+
+
+@functools.lru_cache(maxsize=1)  # a batch's children share their commit's time
+def _event_head(now: datetime) -> str:
+    """The start of a history line: its timestamp comes first, as AWS lists it, spliced in
+    front of each encoded event."""
+    return '{"timestamp":' + dumps(iso(now)) + ","
 
 
 def _awaited_token(snapshot: Json) -> str | None:

@@ -111,8 +111,9 @@ def group_of(run_id: str) -> str | None:
     return group_id if dot else None
 
 
-# One encoder for every write: `json.dumps` with options builds a new one per call.
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+# One encoder for every write: `json.dumps` with options builds a new one per call. JSON data
+# has no cycles (the core's values are parsed or built from parsed ones): none is looked for.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False)
 
 
 def dumps(value: Json) -> str:
