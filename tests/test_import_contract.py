@@ -25,7 +25,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("graph", ("engine.graph", "engine.graph_labels", "engine.graph_overlay")),
     (
         "runtime: processes",
-        ("engine.runtime.worker", "engine.runtime.job_records", "engine.runtime.engine"),
+        ("engine.runtime.worker", "engine.runtime.job_loop", "engine.runtime.engine"),
     ),
     (
         "runtime: handlers",
@@ -48,6 +48,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "engine.runtime.executions",
             "engine.runtime.scheduling",
             "engine.runtime.eager",
+            "engine.runtime.job_start",
             "engine.runtime.leases",
             "engine.runtime.retention",
             "engine.runtime.counters",

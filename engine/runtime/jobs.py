@@ -23,7 +23,7 @@ from engine import activities, integrations
 from engine.core.triggers import TaskFailed, TaskHeartbeat, TaskSucceeded
 from engine.errors import UnhandledResource, UnknownResource
 from engine.runtime import config as settings
-from engine.runtime import eager, keys, leases, nested, watchdog
+from engine.runtime import eager, job_start, keys, leases, nested, watchdog
 from engine.runtime import runtime as runs
 from engine.runtime.requests import HeartbeatRequest, TaskResultRequest
 from engine.runtime.runtime import Runtime
@@ -168,8 +168,14 @@ def _attempt(
 
 def _start(runtime: Runtime, lease: leases.Lease, job: dict[str, Any]) -> Reads | None:
     """The run's reads if the attempt is still awaited, with its lease taken in the same
-    round trip (a lease taken for an attempt not awaited is harmless, and is ended at once)."""
-    return runtime.task_reads(job["execution"], job["run"], job["token"], also=lease.take)
+    round trip (a lease taken for an attempt not awaited is harmless, and is ended at once),
+    and the worker's record of the job's start (`job_start`)."""
+
+    def also(pipe: Any) -> None:
+        lease.take(pipe)
+        job_start.send(pipe)
+
+    return runtime.task_reads(job["execution"], job["run"], job["token"], also=also)
 
 
 def _perform(

@@ -21,7 +21,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import redis
@@ -34,7 +34,7 @@ from rq.timeouts import JobTimeoutException, TimerDeathPenalty
 from rq.worker import WorkerStatus
 
 from engine.activities import Registry
-from engine.runtime import allowlist, dispatch, eager, job_records, jobs, tokens
+from engine.runtime import allowlist, dispatch, eager, job_loop, job_start, jobs, tokens
 from engine.runtime import config as settings
 from engine.runtime.burst import drain
 from engine.runtime.config import RuntimeConfig
@@ -52,6 +52,8 @@ HEARTBEAT_SECONDS = 60.0
 # its default time-to-live (worker_ttl + 60 s, 480 s by default) while a dequeue blocks for
 # worker_ttl - 15 s at most: a default beat this soon after the last one is left out.
 BEAT_AGAIN_SECONDS = 5.0
+# The job function of a Task attempt: it records its start with its first trip (`job_start`).
+TASK_JOB = allowlist.job_path("run_task")
 # Longer than RQ's blocking dequeue (its worker TTL of 420 s less 15 s) plus its margin.
 SOCKET_TIMEOUT_SECONDS = 420.0
 
@@ -104,12 +106,12 @@ class ForkingWorker(OnlySfnJobs, Worker):
 
 
 class SfnWorker(OnlySfnJobs, SimpleWorker):
-    """RQ's SimpleWorker that runs sfn's jobs with RQ's records written in one round trip
-    before each job and one after (`job_records`; RQ's own path takes about ten), and that,
-    once a job's function returns, runs the Tasks the job claimed (`eager`) before the job's
-    end is recorded: RQ's bookkeeping would otherwise come between a run's Task and the next
-    one it claimed. Claimed Tasks still waiting once the job failed (after its commit) run
-    then."""
+    """RQ's SimpleWorker that takes sfn's jobs and keeps RQ's records of them in few round
+    trips (`job_loop`: under RQ 3, a job costs its pop and its fetch besides its own trips;
+    RQ's path took about ten more), and that, once a job's function returns, runs the Tasks
+    the job claimed (`eager`) before the job's end is recorded: RQ's bookkeeping would
+    otherwise come between a run's Task and the next one it claimed. Claimed Tasks still
+    waiting once the job failed (after its commit) run then."""
 
     def __init__(
         self,
@@ -123,7 +125,8 @@ class SfnWorker(OnlySfnJobs, SimpleWorker):
         self.config = config or settings.current()
         self.activities = activities if activities is not None else Registry()
         self._beaten = -BEAT_AGAIN_SECONDS  # when this worker last beat with RQ's default TTL
-        self._not_suspended = False  # read with the last job's end: RQ's next check is known
+        self._not_suspended = False  # read with the job last fetched: RQ's next check is known
+        self._ended: Callable[[Any], None] | None = None  # the last job's end, sent with a pop
 
     def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:
         """RQ's heartbeat in one round trip, and none when a default one was just sent.
@@ -144,7 +147,7 @@ class SfnWorker(OnlySfnJobs, SimpleWorker):
     def set_state(self, state: str, pipeline: Any = None) -> None:
         """RQ's set_state, without writing again the state last written: RQ writes IDLE after
         each job and again before its next dequeue (only the worker itself writes its state,
-        always through here or `job_records`)."""
+        always through here or `job_loop`)."""
         if pipeline is None and state == self._written_state:
             self._state = state
             return
@@ -152,17 +155,86 @@ class SfnWorker(OnlySfnJobs, SimpleWorker):
         self._written_state = state
 
     def check_for_suspension(self, burst: bool) -> None:
-        """RQ's check for `rq suspend` before each pop, left out when the trip that recorded
-        the last job's end found workers not suspended (RQ would ask again at once)."""
+        """RQ's check for `rq suspend` before each pop, left out when the trip that fetched
+        the last job found workers not suspended (RQ would ask again at once)."""
         if self._not_suspended:
             self._not_suspended = False
             return
         super().check_for_suspension(burst)
 
+    def dequeue_job_and_maintain_ttl(
+        self, timeout: int | None, max_idle_time: int | None = None
+    ) -> tuple[Job, Queue] | None:
+        """RQ's pop: the next job and its queue, or None once the queues are empty (burst,
+        `timeout` None) or the worker was idle `max_idle_time` seconds. Under RQ 3 the pop
+        carries the last job's end and the fetch asks whether workers are suspended
+        (`job_loop`); a Redis error is retried with RQ's backoff, as RQ does."""
+        if not job_loop.LEAN:
+            return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
+        self.set_state(WorkerStatus.IDLE)
+        idle_since, wait = time.monotonic(), 1.0
+        while True:
+            self.heartbeat()
+            if self.should_run_maintenance_tasks:
+                self.run_maintenance_tasks()
+            block: float | None = timeout
+            if timeout is not None and max_idle_time is not None:
+                block = min(timeout, max_idle_time - (time.monotonic() - idle_since))
+                if block <= 0:
+                    return None
+            try:
+                found = self._take(block)
+            except (redis.ConnectionError, redis.TimeoutError) as error:
+                self.log.error("Worker %s: could not reach Redis: %s; retrying", self.name, error)
+                time.sleep(wait)
+                wait = min(wait * self.exponential_backoff_factor, self.max_connection_wait_time)
+                continue
+            if found is not None or timeout is None:
+                return found
+
+    def _take(self, block: float | None) -> tuple[Job, Queue] | None:
+        """Pop (sending the last job's end along) and fetch the next job, if there is one."""
+        ended, self._ended = self._ended, None
+        with self.connection.pipeline(transaction=False) as pipe:
+            if ended is not None:
+                ended(pipe)
+                self._beaten = time.monotonic()  # it holds RQ's heartbeat
+            popped = job_loop.pop(self, [queue.key for queue in self._ordered_queues], block, pipe)
+        if popped is None:
+            return None
+        queue_key, job_id = popped
+        job, suspended = job_loop.fetch(self, queue_key, job_id)
+        if suspended:  # the job went back to its queue; wait as RQ's loop would
+            super().check_for_suspension(block is None)
+            return None
+        if job is None:
+            return None  # it no longer exists: RQ skips it too
+        self._not_suspended = True
+        queue = self.queue_class.from_queue_key(
+            queue_key,
+            connection=self.connection,
+            job_class=self.job_class,
+            serializer=self.serializer,
+            death_penalty_class=self.death_penalty_class,
+        )
+        self.reorder_queues(reference_queue=queue)
+        job.redis_server_version = self.get_redis_server_version()
+        self.log.info("Worker %s: %s: %s", self.name, queue.name, job.id)
+        return job, queue
+
+    def teardown(self) -> None:
+        """RQ's teardown, once the last job's end is recorded."""
+        if self._ended is not None:
+            with self.connection.pipeline(transaction=False) as pipe:
+                self._ended(pipe)
+                self._ended = None
+                pipe.execute()
+        super().teardown()
+
     def run_job(self, job: Job, queue: Queue) -> None:
         most, names = self.config.eager_tasks, self.activities.names()
         with eager.chain(self.queue_names(), self._stopping, most, names) as chain:
-            if job_records.LEAN:
+            if job_loop.LEAN:
                 self._run_lean(job, queue, chain)
                 return
             super().run_job(job, queue)
@@ -172,17 +244,30 @@ class SfnWorker(OnlySfnJobs, SimpleWorker):
                 self.set_state(WorkerStatus.IDLE)
 
     def _run_lean(self, job: Job, queue: Queue, chain: eager.Chain | None) -> None:
-        """Run `job` under its time limit, then the Tasks it claimed, with RQ's records of it
-        written by `job_records`. What stops the claimed Tasks (a stop signal) is raised once
-        the job's end is recorded."""
-        execution = job_records.begin(self, job, queue)
+        """Run `job` under its time limit, then the Tasks it claimed. Its start is recorded
+        with its first trip (a Task job's) or in a trip of its own; its end goes with the next
+        pop. What stops the claimed Tasks (a stop signal) is raised once the end is recorded."""
+        run = job_loop.JobRun(self, job, queue)
+        self._state, self._written_state = WorkerStatus.BUSY, None  # a stop waits for the job
+        if job.func_name == TASK_JOB:
+            sending = job_start.pending(run.start)
+        else:
+            self._write(run.start)
+            sending = contextlib.nullcontext()
         try:
-            with self.death_penalty_class(
-                job.timeout or self.queue_class.DEFAULT_TIMEOUT, JobTimeoutException, job_id=job.id
+            with (
+                sending,
+                self.death_penalty_class(
+                    job.timeout or self.queue_class.DEFAULT_TIMEOUT,
+                    JobTimeoutException,
+                    job_id=job.id,
+                ),
             ):
                 job.perform()
         except:  # noqa: E722  (as RQ's perform_job: any failure is the job's, recorded)
-            self._finalize_failure(job, queue, execution, sys.exc_info())
+            if run.execution is None:
+                self._write(run.start)
+            self._finalize_failure(job, queue, run.execution, sys.exc_info())
             if chain is not None and chain.pending:
                 self._run_claimed(chain)
             self.set_state(WorkerStatus.IDLE)
@@ -193,12 +278,17 @@ class SfnWorker(OnlySfnJobs, SimpleWorker):
                 self._run_claimed(chain)
             except BaseException as error:
                 stopped = error
-        self._not_suspended = not job_records.succeeded(self, job, execution)
-        self._state = self._written_state = WorkerStatus.IDLE
-        self._beaten = time.monotonic()
+        self._ended = run.end
+        self._state = self._written_state = WorkerStatus.IDLE  # written with the next pop
+        self._beaten = time.monotonic()  # as is RQ's heartbeat
         self.log.info("Worker %s: %s: Job OK (%s)", self.name, job.origin, job.id)
         if stopped is not None:
             raise stopped
+
+    def _write(self, commands: Callable[[Any], Any]) -> None:
+        with self.connection.pipeline(transaction=False) as pipe:
+            commands(pipe)
+            pipe.execute()
 
     def _stopping(self) -> bool:
         return _stop_requested(self)

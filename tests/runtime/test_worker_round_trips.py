@@ -4,6 +4,7 @@ after, and still tell `rq info` and the workers page what runs."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import fakeredis
@@ -14,7 +15,7 @@ from rq import Queue, suspension
 from rq.job import Job
 
 from engine.activities import Registry
-from engine.runtime import config, dispatch, job_records, observe
+from engine.runtime import config, dispatch, job_loop, observe
 from engine.runtime import worker as worker_module
 from engine.runtime.engine import Engine
 from engine.runtime.worker import SfnWorker, make_worker
@@ -140,46 +141,44 @@ def test_rq_sees_the_job_running_then_finished(fake, probe_registry) -> None:
     assert float(fake.hget(made.key, "total_working_time")) > 0
 
 
-@pytest.mark.skipif(not job_records.LEAN, reason="under RQ 2, jobs take RQ's own path")
-def test_a_job_costs_two_round_trips_besides_its_pop_and_its_own(
+@pytest.mark.skipif(not job_loop.LEAN, reason="under RQ 2, jobs take RQ's own path")
+def test_a_job_costs_its_pop_and_its_fetch_besides_its_own_trips(
     fake, probe_registry, monkeypatch
 ) -> None:
-    """RQ's records of a job: one trip before its function, one after; nothing more before
-    the next pop (RQ's loop asks for its suspension and heartbeat in the trip after the job)."""
+    """RQ's records of a job ride on trips the worker makes anyway: its start on the Task's
+    first trip (its reads and lease), its end on the next pop, the suspension check on the
+    fetch. A burst worker pops one queue after the other: `sfn` (empty) in the pop's trip,
+    then the Task's own queue."""
     engine = Engine(client=fake, activities=probe_registry)
     for name in ("first", "second"):
         engine.start_execution(ONE_TASK, 1, name)
     made = make_worker(fake, [], activities=probe_registry)
     trips = Trips(monkeypatch)
-    counts: dict[str, list[int]] = {"job": [], "own": [], "between": []}
-    perform, execute_job, dequeue = Job.perform, made.execute_job, Queue.dequeue_any
-    ended: list[int] = []
+    pops: list[int] = []
+    own: list[int] = []
+    perform, pop = Job.perform, job_loop.pop
 
     def performed(job: Job) -> Any:
         before = trips.count
         try:
             return perform(job)
         finally:
-            counts["own"].append(trips.count - before)
-
-    def executed(job: Job, queue: Queue) -> None:
-        before = trips.count
-        execute_job(job, queue)
-        counts["job"].append(trips.count - before)
-        ended.append(trips.count)
+            own.append(trips.count - before)
 
     def popped(*args: Any, **options: Any) -> Any:
-        if ended:
-            counts["between"].append(trips.count - ended.pop())
-        return dequeue(*args, **options)
+        pops.append(trips.count)
+        return pop(*args, **options)
 
     monkeypatch.setattr(Job, "perform", performed)
-    monkeypatch.setattr(made, "execute_job", executed)
-    monkeypatch.setattr(Queue, "dequeue_any", popped)
+    monkeypatch.setattr(job_loop, "pop", popped)
     made.work(burst=True, logging_level="WARNING")
-    assert len(counts["job"]) == 2
-    assert [job - own for job, own in zip(counts["job"], counts["own"], strict=True)] == [2, 2]
-    assert counts["between"] == [0, 0]  # after each job: straight to the next pop
+    assert own == [2, 2]  # the Task's reads (with the job's start), its result's commit
+    between = [later - earlier for earlier, later in itertools.pairwise(pops)]
+    # Pop, second queue's pop, fetch, then the job's own trips; the third pop finds nothing.
+    # The first job's also reads the server's version, once per worker (as RQ's does).
+    assert between == [1 + 3 + 2, 3 + 2]
+    job_ids = [key for key in fake.keys("rq:job:*") if b":" not in key[len("rq:job:") :]]
+    assert [fake.hget(key, "status") for key in job_ids] == [b"finished"] * 2
 
 
 def test_a_failing_job_is_recorded_failed_and_the_worker_goes_on(fake) -> None:
