@@ -25,9 +25,8 @@ def to_json(value: Json) -> str:
     return _ENCODE(value)
 
 
-def _payload(key: str, value: Json, encoded: str | None = None) -> dict[str, Any]:
-    text = to_json(value) if encoded is None else encoded
-    return {key: text, f"{key}Details": {"truncated": False}}
+def _payload(key: str, value: Json) -> dict[str, Any]:
+    return {key: to_json(value), f"{key}Details": {"truncated": False}}
 
 
 def execution_started(input: Json, role_arn: str | None = None) -> Event:
@@ -73,10 +72,9 @@ def execution_redriven(redrive_count: int) -> Event:
 
 def state_entered(state_type: str, name: str, input: Json, encoded: str | None = None) -> Event:
     """`encoded`: `input` as JSON text, when the caller has it already."""
-    return {
-        "type": f"{state_type}StateEntered",
-        "stateEnteredEventDetails": {"name": name, **_payload("input", input, encoded)},
-    }
+    text = to_json(input) if encoded is None else encoded
+    details = {"name": name, "input": text, "inputDetails": {"truncated": False}}
+    return {"type": f"{state_type}StateEntered", "stateEnteredEventDetails": details}
 
 
 def state_exited(
@@ -87,7 +85,8 @@ def state_exited(
     encoded: str | None = None,
 ) -> Event:
     """`encoded`: `output` as JSON text, when the caller has it already."""
-    details: dict[str, Any] = {"name": name, **_payload("output", output, encoded)}
+    text = to_json(output) if encoded is None else encoded
+    details: dict[str, Any] = {"name": name, "output": text, "outputDetails": {"truncated": False}}
     if assigned:
         details["assignedVariables"] = {key: to_json(value) for key, value in assigned.items()}
         details["assignedVariablesDetails"] = {"truncated": False}

@@ -6,6 +6,7 @@ The snapshot stays plain JSON data; this class only gives its fields names.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from engine.core import events
@@ -80,6 +81,9 @@ class Run:
         self.redrive: Json = None
         # The value `encoded` printed last, and its text (see there).
         self._encoded: tuple[Json, str] = (_NOTHING, "")
+        # When the state entered last in this step was entered: printed into the snapshot
+        # (`entered_time`) only once read or when the step ends, as most states pass unread.
+        self._entered_at: datetime | None = None
 
     def emit(self, event: dict[str, Any]) -> int:
         """Record an event; its id within this run's history."""
@@ -103,6 +107,8 @@ class Run:
     def step(self) -> Step:
         """The step decided. One that changes nothing in the run (a heartbeat re-arming its
         timer: effects only) gives back the snapshot it was given, version and all."""
+        if self.current is not None:
+            self._entered_time()
         if not self.events and self.snapshot == self.given:
             return Step(self.given, [], self.effects)
         self.snapshot["version"] += 1
@@ -140,7 +146,7 @@ class Run:
         return state_context(
             base,
             current["name"],
-            current["entered_time"],
+            self._entered_time(),
             current["retry_count"],
             token,
         )
@@ -155,10 +161,18 @@ class Run:
             "name": name,
             "input": raw_input,
             "entered_event": event_id,
-            "entered_time": iso(self.env.now()),
+            "entered_time": None,
             "retry_counts": [0] * len(getattr(state, "retry", ())),
             "retry_count": 0,
         }
+        self._entered_at = self.env.now()
+
+    def _entered_time(self) -> str:
+        """The current state's `entered_time`, printed now if it was entered in this step."""
+        current = self.current
+        if current["entered_time"] is None:
+            current["entered_time"] = iso(self._entered_at)
+        return current["entered_time"]
 
     def take_redrive(self, name: str) -> Json:
         """What a redrive kept for the state `name` (once; None if it is not the state the

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from engine.core.context import base_context, iso, state_context
+from engine.core.interpreter import advance
+from engine.core.triggers import Start
+from engine.definition.compiler import compile_machine
 from engine.testing import VirtualEnv, run
 
 
@@ -77,3 +81,38 @@ def test_retry_count_is_visible_to_each_attempt():
     )
     assert seen == [0, 1, 2]
     assert result.output == {"retry": 2, "name": "exec-7"}
+
+
+class _TickingEnv(VirtualEnv):
+    """A clock that moves 1 ms at every reading."""
+
+    def now(self) -> datetime:
+        self.clock += timedelta(milliseconds=1)
+        return self.clock
+
+
+def test_each_state_sees_its_own_entered_time_and_the_snapshot_keeps_the_last_as_text():
+    machine = compile_machine(
+        {
+            "StartAt": "A",
+            "States": {
+                "A": {"Type": "Pass", "Parameters": {"a.$": "$$.State.EnteredTime"}, "Next": "B"},
+                "B": {
+                    "Type": "Pass",
+                    "Parameters": {"a.$": "$.a", "b.$": "$$.State.EnteredTime"},
+                    "Next": "C",
+                },
+                "C": {"Type": "Wait", "Seconds": 10, "End": True},
+            },
+        }
+    )
+    env = _TickingEnv(start=datetime(2024, 1, 1, tzinfo=UTC))
+    step = advance(machine, None, Start({}), env)
+    entered = [
+        json.loads(e["stateEnteredEventDetails"]["input"])
+        for e in step.events
+        if "stateEnteredEventDetails" in e
+    ]
+    times = entered[2]  # C's input: A's and B's times
+    assert times["a"] < times["b"] < step.snapshot["current"]["entered_time"]
+    assert json.loads(json.dumps(step.snapshot)) == step.snapshot
