@@ -8,7 +8,7 @@ is the one place that knows a stored child spec's JSON.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,7 +83,7 @@ class GroupRecord:
 @dataclass(frozen=True)
 class ChildSpec:
     """What starts one child run: its index, its machine inside the definition, its input
-    and context (`Child` as stored in the group's specs hash, by position)."""
+    and context (a `Child` as the group's specs hash keeps it, by position)."""
 
     index: int
     machine_path: tuple[str | int, ...]
@@ -91,27 +91,61 @@ class ChildSpec:
     context: Json
 
     @classmethod
-    def of(cls, child: Child) -> ChildSpec:
-        return cls(child.index, tuple(child.machine_path), child.input, child.context)
-
-    def encode(self) -> str:
-        data = {
-            "index": self.index,
-            "machinePath": list(self.machine_path),
-            "input": self.input,
-            "context": self.context,
-        }
-        return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-
-    @classmethod
-    def decode(cls, raw: bytes) -> ChildSpec:
+    def decode(cls, raw: bytes, shared: Json) -> ChildSpec:
+        """A spec as stored (`encode_specs`): its own context keys over the `shared` ones, or
+        (a spec of an earlier version, or one whose keys differ) a whole context."""
         data = json.loads(raw)
-        return cls(data["index"], tuple(data["machinePath"]), data["input"], data["context"])
+        own = data.get("own")
+        context = data.get("context") if own is None else {**shared, **own}
+        return cls(data["index"], tuple(data["machinePath"]), data["input"], context)
+
+
+# The specs hash field with the context every child of the group shares: stored once, since a
+# Map over n items would otherwise store (and each batch parse) n copies of the execution's $$.
+SHARED = "shared"
+# One encoder for every spec (`json.dumps` with options builds a new one per call).
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
+def encode_specs(children: Sequence[Child]) -> dict[str, str]:
+    """The specs hash of a group's children: by position, each child's index, machine path,
+    input and the context keys whose values are its own; under `SHARED`, the first child's
+    context, whose values the others' contexts share (the core builds them from one dict)."""
+    if not children:
+        return {}
+    shared = children[0].context
+    fields = {SHARED: _ENCODER.encode(shared)}
+    for position, child in enumerate(children):
+        data = {"index": child.index, "machinePath": list(child.machine_path)}
+        data["input"] = child.input
+        context = child.context
+        if (
+            isinstance(context, dict)
+            and isinstance(shared, dict)
+            and context.keys() == shared.keys()
+        ):
+            data["own"] = {key: value for key, value in context.items() if value is not shared[key]}
+        else:
+            data["context"] = context
+        fields[str(position)] = _ENCODER.encode(data)
+    return fields
+
+
+def spec_fields(positions: Iterable[int]) -> list[str]:
+    """The fields of the specs hash to HMGET for the children at `positions`."""
+    return [*map(str, positions), SHARED]
+
+
+def decode_specs(replies: Sequence[bytes]) -> list[ChildSpec]:
+    """The specs an HMGET of `spec_fields` read (a group of an earlier version has no
+    `SHARED`: its specs hold whole contexts)."""
+    *own, shared = replies
+    context = json.loads(shared) if shared is not None else {}
+    return [ChildSpec.decode(raw, context) for raw in own]
 
 
 def read_specs(
-    client: redis.Redis, execution: str, group_id: str, positions: list[int]
+    client: redis.Redis, execution: str, group_id: str, positions: Iterable[int]
 ) -> list[ChildSpec]:
     """The specs of the group's children at `positions` (one HMGET)."""
-    raw = client.hmget(keys.group_specs(execution, group_id), [str(p) for p in positions])
-    return [ChildSpec.decode(spec) for spec in raw]
+    return decode_specs(client.hmget(keys.group_specs(execution, group_id), spec_fields(positions)))

@@ -24,7 +24,7 @@ from engine.core import joins
 from engine.core.effects import Finish, StartChildren
 from engine.runtime import dispatch, keys
 from engine.runtime.config import RuntimeConfig
-from engine.runtime.group_records import ChildSpec, GroupRecord
+from engine.runtime.group_records import GroupRecord, encode_specs
 from engine.runtime.guarded import GuardedWrite
 from engine.runtime.store import ROOT, Run, child_run_id, dumps
 from engine.runtime.timer_entries import GroupJoin, encode
@@ -57,10 +57,7 @@ def open_group(
     group_id = secrets.token_hex(6)
     record = GroupRecord.opened(parent, effect)
     pipe.hset(keys.group(execution, group_id), mapping=record.encode())
-    specs = {
-        str(position): ChildSpec.of(child).encode()
-        for position, child in enumerate(effect.children)
-    }
+    specs = encode_specs(effect.children)
     if specs:
         pipe.hset(keys.group_specs(execution, group_id), mapping=specs)
     pipe.hset(keys.live(execution), f"g:{group_id}", len(effect.children))

@@ -30,7 +30,13 @@ from engine.core.triggers import ChildFailed, ChildrenDone
 from engine.runtime import groups, keys
 from engine.runtime.commit import ChildEnded, CommitResult, Committer
 from engine.runtime.config import RuntimeConfig
-from engine.runtime.group_records import ChildSpec, GroupRecord, read_specs
+from engine.runtime.group_records import (
+    ChildSpec,
+    GroupRecord,
+    decode_specs,
+    read_specs,
+    spec_fields,
+)
 from engine.runtime.requests import BatchRequest, JoinRequest, Request
 from engine.runtime.store import RUNNING, STEP_FIELDS, Reads
 
@@ -119,13 +125,15 @@ def advance_group(runtime: Runtime, execution: str, group_id: str) -> None:
         wanted = list(range(record.started, record.started + free))
         if positions[: len(wanted)] != wanted:
             specs = read_specs(runtime.redis, execution, group_id, wanted)
-        else:
-            specs = specs[: len(wanted)]
+        # Specs read past the free slots serve children started after others ended at once.
         batch = BatchRequest(execution, group_id, record, meta, tuple(specs))
         result = runtime.committer.commit(batch)
         if result.committed:
             nxt = record.started + result.started
-            positions = list(range(nxt, min(limits.total, nxt + _prefetch(limits))))
+            # A batch that started more than its free slots had children end in their first
+            # step: the next one likely will too, so its read takes a whole batch's specs.
+            ahead = groups.BATCH if result.started > free else _prefetch(limits)
+            positions = list(range(nxt, min(limits.total, nxt + ahead)))
         else:
             positions = []
 
@@ -143,10 +151,10 @@ def _read(
         pipe.hgetall(keys.group(execution, group_id))
         pipe.hmget(keys.meta(execution), STEP_FIELDS)
         if positions:
-            pipe.hmget(keys.group_specs(execution, group_id), [str(p) for p in positions])
+            pipe.hmget(keys.group_specs(execution, group_id), spec_fields(positions))
         raw, values, *specs = pipe.execute()
     meta = {k: v.decode() for k, v in zip(STEP_FIELDS, values, strict=True) if v is not None}
-    found = [ChildSpec.decode(spec) for spec in (specs[0] if specs else [])]
+    found = decode_specs(specs[0]) if specs else []
     return GroupRecord.decode(raw), meta, found
 
 
