@@ -185,7 +185,10 @@ class SfnWorker(OnlySfnJobs, SimpleWorker):
             try:
                 found = self._take(block)
             except (redis.ConnectionError, redis.TimeoutError) as error:
-                self.log.error("Worker %s: could not reach Redis: %s; retrying", self.name, error)
+                self.log.error(
+                    "Worker %s: could not connect to Redis instance: %s retrying in %d seconds...",
+                    self.name, error, wait,
+                )  # fmt: skip
                 time.sleep(wait)
                 wait = min(wait * self.exponential_backoff_factor, self.max_connection_wait_time)
                 continue
