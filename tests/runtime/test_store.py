@@ -14,7 +14,7 @@ from engine.errors import DefinitionError, UsageError
 from engine.runtime import dispatch, keys, tokens
 from engine.runtime.engine import Engine
 from engine.runtime.requests import TaskResultRequest
-from engine.runtime.store import ROOT, ExecutionAlreadyExists, ExecutionDoesNotExist
+from engine.runtime.store import ROOT, ExecutionAlreadyExists, ExecutionDoesNotExist, dumps
 
 PASS = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"ok": 1}, "End": True}}}
 TASK = {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "unit_echo", "End": True}}}
@@ -164,3 +164,19 @@ def test_a_run_record_starts_with_its_version_which_every_step_changes(engine: E
     ).committed
     after = raw_run_record(engine.redis, execution, ROOT)
     assert after.startswith(f'{{"v":{version + 1},'.encode())
+
+
+def test_stored_json_is_python_s_compact_json_and_refuses_what_is_not_json() -> None:
+    values = [
+        {"a": 'é"\\\n\u2028\x00', "b": [1, 2.5, 1e100, -0.0, True, None, {}], "c": {"d": []}},
+        "text",
+        3,
+        2.0,
+        None,
+        [],
+        10**30,
+    ]
+    for value in values:
+        assert dumps(value) == json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    with pytest.raises(TypeError):
+        dumps({"x": object()})
