@@ -63,8 +63,10 @@ def _start(machine: Machine, trigger: Start, env: Env) -> Step:
     given = dict(trigger.context or {})
     child = machine.role != "root"
     now = env.now()
-    context = base_context(given, trigger.input, now, env.uuid(), child=child)
-    run = Run(machine, new_snapshot(context, given), env)
+    # A child's context names its execution already: only a new execution draws a name.
+    name = (given.get("Execution") or {}).get("Name") or env.uuid()
+    context = base_context(given, trigger.input, now, name, child=child)
+    run = Run(machine, new_snapshot(context, given), env, new=True)
     if machine.role == "root":
         role_arn = context["Execution"].get("RoleArn")
         run.emit(events.execution_started(trigger.input, role_arn))

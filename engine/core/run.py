@@ -69,11 +69,12 @@ def working_copy(snapshot: Json) -> Json:
 class Run:
     """Mutable working copy of one run's snapshot while `advance` decides a step."""
 
-    def __init__(self, machine: Machine, snapshot: Json, env: Env):
+    def __init__(self, machine: Machine, snapshot: Json, env: Env, *, new: bool = False):
+        """`new`: `snapshot` was made for this run (a start), so it is not copied."""
         self.machine = machine
         self.env = env
-        self.given = snapshot
-        self.snapshot = working_copy(snapshot)
+        self.given = None if new else snapshot
+        self.snapshot = snapshot if new else working_copy(snapshot)
         self.events: list[dict[str, Any]] = []
         self.effects: list[Effect] = []
         # Set by a redrive: the state it re-enters, with the child outputs kept from that
