@@ -154,7 +154,13 @@ def _iteration_inputs(
     run: Run, state: MapState, data: Json, scope: Scope | None, items: list[Json]
 ) -> list[Json]:
     """Each iteration's input: ItemSelector per item, then (ItemBatcher) the batches."""
-    selected = (_item_input(run, state, data, index, item) for index, item in enumerate(items))
+    if state.item_selector is None:
+        selected: Iterable[Json] = items
+    else:
+        context = run.state_context()  # the same for every item but for its `Map.Item`
+        selected = (
+            _item_input(run, state, data, context, index, item) for index, item in enumerate(items)
+        )
     if state.item_batcher is None:
         return list(selected)
     return list(distributed.batched(run, state, data, scope, selected))
@@ -200,10 +206,10 @@ def _query_limits(run: Run, state: MapState, raw: Json) -> tuple[int, tuple[int,
     return maximum, _checked_tolerance(int(count), percentage)
 
 
-def _item_input(run: Run, state: MapState, data: Json, index: int, item: Json) -> Json:
-    if state.item_selector is None:
-        return item
-    context = map_item_context(run.state_context(), index, item)
+def _item_input(
+    run: Run, state: MapState, data: Json, state_context: Json, index: int, item: Json
+) -> Json:
+    context = map_item_context(state_context, index, item)
     if state.uses_jsonata:
         return evaluate(run, state.item_selector, bindings(run, data, context))
     return state.item_selector.render(data, run.scope(context))
