@@ -122,10 +122,12 @@ def _compact_encoder() -> Callable[[Json], str]:
     plain = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False)
     if c_make_encoder is None:  # no C accelerator in this Python
         return plain.encode
-    # The arguments JSONEncoder.iterencode passes (markers None: no cycle check).
-    encode = c_make_encoder(
-        None, plain.default, encode_basestring, None, ":", ",", False, False, True
-    )
+    try:  # the arguments JSONEncoder.iterencode passes (markers None: no cycle check)
+        encode = c_make_encoder(
+            None, plain.default, encode_basestring, None, ":", ",", False, False, True
+        )
+    except TypeError:  # a Python whose private encoder takes other arguments
+        return plain.encode
     return lambda value: "".join(encode(value, 0))
 
 
