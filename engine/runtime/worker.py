@@ -126,7 +126,8 @@ class SfnWorker(OnlySfnJobs, SimpleWorker):
         self.activities = activities if activities is not None else Registry()
         self._beaten = -BEAT_AGAIN_SECONDS  # when this worker last beat with RQ's default TTL
         self._not_suspended = False  # read with the job last fetched: RQ's next check is known
-        self._ended: Callable[[Any], None] | None = None  # the last job's end, sent with a pop
+        self._ended: job_loop.Commands | None = None  # the last job's end, sent with a pop
+        self._more = False  # jobs were left queued behind the last one taken
 
     def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:
         """RQ's heartbeat in one round trip, and none when a default one was just sent.
@@ -196,25 +197,33 @@ class SfnWorker(OnlySfnJobs, SimpleWorker):
                 return found
 
     def _take(self, block: float | None) -> tuple[Job, Queue] | None:
-        """Pop (sending the last job's end along) and fetch the next job, if there is one."""
+        """Pop and read the next job, sending the last job's end along: while jobs were left
+        queued behind the last one, in one trip (`job_loop.take_queued`), else a (blocking)
+        pop and a fetch."""
+        keys = [queue.key for queue in self._ordered_queues]
         ended, self._ended = self._ended, None
-        with self.connection.pipeline(transaction=False) as pipe:
-            if ended is not None:
-                ended(pipe)
-                self._beaten = time.monotonic()  # it holds RQ's heartbeat
-            popped = job_loop.pop(self, [queue.key for queue in self._ordered_queues], block, pipe)
-        if popped is None:
+        if ended is not None:
+            self._beaten = time.monotonic()  # it holds RQ's heartbeat
+        taken: job_loop.Taken | str | None = None
+        if self._more:
+            taken, ended = job_loop.take_queued(self, keys, ended), None
+        if taken is None:
+            popped = job_loop.pop(self, keys, block, ended)
+            if popped is None:
+                self._more = False
+                return None
+            taken = job_loop.fetch(self, keys, *popped)
+        if not isinstance(taken, job_loop.Taken):  # SUSPENDED: the job was not taken
+            self._more = False
+            super().check_for_suspension(block is None)  # wait as RQ's loop would
             return None
-        queue_key, job_id = popped
-        job, suspended = job_loop.fetch(self, queue_key, job_id)
-        if suspended:  # the job went back to its queue; wait as RQ's loop would
-            super().check_for_suspension(block is None)
-            return None
+        self._more = taken.more
+        job = job_loop.job_of(self, taken)
         if job is None:
             return None  # it no longer exists: RQ skips it too
         self._not_suspended = True
         queue = self.queue_class.from_queue_key(
-            queue_key,
+            taken.queue_key,
             connection=self.connection,
             job_class=self.job_class,
             serializer=self.serializer,

@@ -142,21 +142,21 @@ def test_rq_sees_the_job_running_then_finished(fake, probe_registry) -> None:
 
 
 @pytest.mark.skipif(not job_loop.LEAN, reason="under RQ 2, jobs take RQ's own path")
-def test_a_job_costs_its_pop_and_its_fetch_besides_its_own_trips(
+def test_a_job_costs_one_trip_besides_its_own_while_jobs_are_queued(
     fake, probe_registry, monkeypatch
 ) -> None:
     """RQ's records of a job ride on trips the worker makes anyway: its start on the Task's
-    first trip (its reads and lease), its end on the next pop, the suspension check on the
-    fetch. A burst worker pops one queue after the other: `sfn` (empty) in the pop's trip,
-    then the Task's own queue."""
+    first trip (its reads and lease), its end on the next take, the suspension check on the
+    take. While jobs are queued behind the last one, a take (pop and read) is one trip."""
     engine = Engine(client=fake, activities=probe_registry)
-    for name in ("first", "second"):
+    for name in ("first", "second", "third"):
         engine.start_execution(ONE_TASK, 1, name)
+    fake.script_load(job_loop.TAKE_SCRIPT)
     made = make_worker(fake, [], activities=probe_registry)
     trips = Trips(monkeypatch)
-    pops: list[int] = []
+    takes: list[int] = []
     own: list[int] = []
-    perform, pop = Job.perform, job_loop.pop
+    perform, take = Job.perform, made._take
 
     def performed(job: Job) -> Any:
         before = trips.count
@@ -165,20 +165,28 @@ def test_a_job_costs_its_pop_and_its_fetch_besides_its_own_trips(
         finally:
             own.append(trips.count - before)
 
-    def popped(*args: Any, **options: Any) -> Any:
-        pops.append(trips.count)
-        return pop(*args, **options)
+    def taking(*args: Any) -> Any:
+        takes.append(trips.count)
+        return take(*args)
 
     monkeypatch.setattr(Job, "perform", performed)
-    monkeypatch.setattr(job_loop, "pop", popped)
+    monkeypatch.setattr(made, "_take", taking)
     made.work(burst=True, logging_level="WARNING")
-    assert own == [2, 2]  # the Task's reads (with the job's start), its result's commit
-    between = [later - earlier for earlier, later in itertools.pairwise(pops)]
-    # Pop, second queue's pop, fetch, then the job's own trips; the third pop finds nothing.
-    # The first job's also reads the server's version, once per worker (as RQ's does).
-    assert between == [1 + 3 + 2, 3 + 2]
+    assert own == [2, 2, 2]  # the Task's reads (with the job's start), its result's commit
+    between = [later - earlier for earlier, later in itertools.pairwise(takes)]
+    # The first take: a burst pop (`sfn`, then the Task's queue), the fetch (it sees two
+    # more queued) and, once per worker as RQ does, the server's version. Then one trip each.
+    assert between == [4 + 2, 1 + 2, 1 + 2]
     job_ids = [key for key in fake.keys("rq:job:*") if b":" not in key[len("rq:job:") :]]
-    assert [fake.hget(key, "status") for key in job_ids] == [b"finished"] * 2
+    assert sorted(fake.hget(key, "status") for key in job_ids) == [b"finished"] * 3
+
+
+def test_a_take_loads_its_script_on_a_server_that_lacks_it(fake, probe_registry) -> None:
+    engine = Engine(client=fake, activities=probe_registry)
+    started = [engine.start_execution(ONE_TASK, n, f"run-{n}") for n in range(3)]
+    fake.script_flush()
+    make_worker(fake, [], activities=probe_registry).work(burst=True, logging_level="WARNING")
+    assert [engine.describe(execution)["status"] for execution in started] == ["SUCCEEDED"] * 3
 
 
 def test_a_failing_job_is_recorded_failed_and_the_worker_goes_on(fake) -> None:
