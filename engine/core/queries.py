@@ -25,9 +25,12 @@ LARGEST = 99_999_999
 
 
 def bindings(run: Run, raw: Json, context: Json | None = None, **more: Json) -> dict[str, Json]:
-    """`$states` for the current state: its raw input, `$$`, and `result` or `errorOutput`."""
-    states = {"input": raw, "context": run.state_context() if context is None else context}
-    states.update(more)
+    """`$states` for the current state: its raw input, and `result` or `errorOutput`. Its
+    `context` is the state's `$$` (built only for an expression that reads it), or `context`
+    when the caller has another (a Task's, with its token; a Map item's)."""
+    states = {"input": raw, **more}
+    if context is not None:
+        states["context"] = context
     return states
 
 
@@ -35,7 +38,9 @@ def evaluate(run: Run, template: Any, states: dict[str, Json], expect: str | Non
     """A compiled field's value (a literal field is its own value), of the type `expect`."""
     if not isinstance(template, JsonataTemplate):
         return template
-    value = template.evaluate(states, run.variables, run.scope(states["context"]), expect=expect)
+    value = template.evaluate(
+        states, run.variables, run.scope(states.get("context")), expect=expect
+    )
     # The language layer checks the type of an expression's value; a literal is checked here.
     if expect is not None and not template.is_expression and not _is_a(value, expect):
         raise QueryEvaluationError(

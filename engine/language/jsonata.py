@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -74,12 +75,39 @@ def _compact(value: Json) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
+# An expression that names `$states` only as `$states.input`, `.result` or `.errorOutput`
+# cannot reach `$states.context`; one that names it otherwise (`$states.context`, `$keys($states)`,
+# `$x := $states`, a string holding it) may, and so may any with a `%` (the parent operator:
+# `$states.input.%.context`; a modulo is taken for one). ($eval, which could build the name at
+# run time, is left out, as AWS leaves it out.)
+_STATES = re.compile(r"\$states\b")
+_STATES_FIELD = re.compile(r"\$states\s*\.\s*(?:input|result|errorOutput)\b")
+
+
+def _reaches_context(text: str) -> bool:
+    if "%" in text:
+        return True
+    return len(_STATES.findall(text)) != len(_STATES_FIELD.findall(text))
+
+
 def _bindings(
-    states: Mapping[str, Json], variables: Mapping[str, Json], scope: Scope, scoped: bool
+    states: Mapping[str, Json],
+    variables: Mapping[str, Json],
+    scope: Scope,
+    scoped: bool,
+    contextual: bool,
 ) -> dict:
+    """What an evaluation binds. `$states.context` is `states["context"]`, else the scope's
+    context; it is bound only for an expression that can reach it: building `$$` and handing
+    it to the evaluator (the execution's input with it) is most of a simple evaluation's cost."""
+    bound = dict(states)
+    if not contextual:
+        bound.pop("context", None)
+    elif "context" not in bound:
+        bound["context"] = scope.context
     # a workflow variable may shadow $random or $uuid; nothing may shadow $states
     functions = scoped_functions(scope) if scoped else {}
-    return {**functions, **variables, "states": dict(states)}
+    return {**functions, **variables, "states": bound}
 
 
 def _uses_scope(text: str) -> bool:
@@ -92,7 +120,7 @@ class JsonataExpression:
     """One compiled `{% ... %}` expression. `text` is what stands between the delimiters, as
     AWS quotes it in messages; `location` is the field it sits in ("Output/result")."""
 
-    __slots__ = ("_compiled", "location", "scoped", "source", "text")
+    __slots__ = ("_compiled", "contextual", "location", "scoped", "source", "text")
 
     def __init__(self, source: str, location: str | None = None):
         if not is_expression(source):
@@ -104,6 +132,7 @@ class JsonataExpression:
         self.text = source[len(OPEN) : -len(CLOSE)].strip()
         self.location = location
         self.scoped = _uses_scope(self.text)
+        self.contextual = _reaches_context(self.text)
         self._compiled = _compile(self.text, location)
 
     def __repr__(self) -> str:
@@ -118,7 +147,8 @@ class JsonataExpression:
         expect: str | None = None,
     ) -> Json:
         """The expression's value; `expect` ("array", "boolean", "integer"...) checks its type."""
-        return self._evaluate(_bindings(states, variables, scope, self.scoped), expect)
+        bindings = _bindings(states, variables, scope, self.scoped, self.contextual)
+        return self._evaluate(bindings, expect)
 
     def _evaluate(self, bindings: dict, expect: str | None = None) -> Json:
         try:
@@ -166,13 +196,14 @@ class JsonataTemplate:
     """A compiled JSON value whose strings may be JSONata expressions, at any depth (the
     Arguments, Output, Assign, Items, ItemSelector, Condition... of a JSONata state)."""
 
-    __slots__ = ("_node", "_scoped", "field", "value")
+    __slots__ = ("_contextual", "_node", "_scoped", "field", "value")
 
     def __init__(self, value: Json, field: str | None = None):
         self.value = value
         self.field = field
         self._node = _compile_node(value, field)
         self._scoped = any(expression.scoped for expression in _expressions(self._node))
+        self._contextual = any(e.contextual for e in _expressions(self._node))
 
     def __repr__(self) -> str:
         return f"JsonataTemplate({self.value!r}, field={self.field!r})"
@@ -197,7 +228,7 @@ class JsonataTemplate:
     ) -> Json:
         """The value with every expression replaced by its result. Every expression sees the
         same bindings. `expect` checks the type of a value that is one expression."""
-        bindings = _bindings(states, variables, scope, self._scoped)
+        bindings = _bindings(states, variables, scope, self._scoped, self._contextual)
         if isinstance(self._node, JsonataExpression):
             return self._node._evaluate(bindings, expect)
         return _render(self._node, bindings)

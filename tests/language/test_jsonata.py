@@ -39,6 +39,54 @@ def test_an_expression_is_exactly_a_string_from_open_to_close(value, expected):
     assert is_expression(value) is expected
 
 
+def _counting_scope() -> tuple[Scope, list[int]]:
+    built: list[int] = []
+
+    def build() -> dict:
+        built.append(1)
+        return {"Execution": {"Id": "lazy-1"}}
+
+    return Scope(build_context=build), built
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("{% $states.context.Execution.Id %}", "lazy-1"),
+        ("{% $states . context . Execution.Id %}", "lazy-1"),
+        ("{% $lookup($states, 'context').Execution.Id %}", "lazy-1"),
+        ("{% ($s := $states; $s.context.Execution.Id) %}", "lazy-1"),
+        ("{% $states.input.%.context.Execution.Id %}", "lazy-1"),
+    ],
+)
+def test_states_context_is_the_scopes_for_every_way_to_reach_it(text, expected):
+    scope, built = _counting_scope()
+    assert compile_expression(text).evaluate({"input": INPUT}, {}, scope) == expected
+    assert built == [1]
+
+
+@pytest.mark.parametrize(
+    "text", ["{% $states.input.value + 1 %}", "{% $states . input.name %}", "{% $states_x %}"]
+)
+def test_an_expression_that_cannot_reach_the_context_never_builds_it(text):
+    scope, built = _counting_scope()
+    compile_expression(text).evaluate({"input": INPUT}, {"states_x": 1}, scope)
+    value = compile_value({"a": text, "b": "{% $states.input.name %}"}).evaluate(
+        {"input": INPUT, "context": {"given": 1}}, {"states_x": 1}, scope
+    )
+    assert built == []
+    assert value["b"] == "Ann"
+
+
+def test_a_given_context_wins_over_the_scopes():
+    scope, built = _counting_scope()
+    states = {"input": INPUT, "context": {"Execution": {"Id": "given-1"}}}
+    assert compile_expression("{% $states.context.Execution.Id %}").evaluate(states, {}, scope) == (
+        "given-1"
+    )
+    assert built == []
+
+
 def test_states_and_variables_are_bound():
     states = {"input": INPUT, "result": {"r": 1}, "context": SCOPE.context}
     variables = {"limit": 20, "who": {"name": "Bo"}}
