@@ -6,23 +6,19 @@ and `timestamp` when it commits the step.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from engine.definition.resources import ACTIVITY, LAMBDA, TASK, ResourceKind
+from engine.language.json_text import compact
 
 Json = Any
 Event = dict[str, Any]
 
 
-# One encoder for every payload: json.dumps with these options builds a new one per call.
-_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-
-
 def to_json(value: Json) -> str:
     """Compact JSON text, as AWS prints payloads."""
-    return _ENCODE(value)
+    return compact(value)
 
 
 def _payload(key: str, value: Json) -> dict[str, Any]:
