@@ -194,7 +194,8 @@ def start_commands(worker: SimpleWorker, job: Job, queue: Queue, pipe: Pipeline)
     ttl = worker.get_heartbeat_ttl(job)
     execution = Execution.create(job, ttl, pipeline=pipe, worker_name=worker.name)
     pipe.hset(worker.key, "state", WorkerStatus.BUSY)
-    worker.heartbeat(ttl, pipeline=pipe)
+    if ttl > worker.worker_ttl + 60:  # RQ's default beat (the last one) keeps it alive less
+        worker.heartbeat(ttl, pipeline=pipe)
     job.prepare_for_execution(worker.name, pipeline=pipe)
     pipe.persist(job.key)
     if parks(worker):
@@ -217,7 +218,10 @@ def end_commands(
         pipe.lrem(queue.intermediate_queue_key, 1, job.id)
     pipe.hset(job.key, mapping={"status": JobStatus.FINISHED, "ended_at": utcformat(job.ended_at)})
     kept = job.get_result_ttl(worker.default_result_ttl)  # sfn's jobs: dispatch.RESULT_TTL
-    job.cleanup(kept, pipeline=pipe, remove_from_queue=False)
+    if kept > 0:
+        pipe.expire(job.key, kept)  # RQ's cleanup, less its dependents' keys: sfn's have none
+    else:
+        job.cleanup(kept, pipeline=pipe, remove_from_queue=False)
     job._status = JobStatus.FINISHED
     worker.increment_successful_job_count(pipeline=pipe)
     if job.started_at is not None:
