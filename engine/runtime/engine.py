@@ -160,7 +160,12 @@ class Engine:
     def describe(self, ref: str) -> dict[str, Json]:
         """AWS DescribeExecution's fields (input/output as JSON text) plus `executionId`."""
         execution = parse_execution(ref)
-        meta = self.store.meta(execution)
+        return self._described(execution, self.store.meta(execution))
+
+    def _described(
+        self, execution: str, meta: dict[str, str], events: int | None = None
+    ) -> dict[str, Json]:
+        """`describe` from the execution's `meta` (and its history's length when read)."""
         fields = (
             "executionArn", "stateMachineArn", "name", "status", "startDate", "stopDate",
             "input", "output", "error", "cause", "redriveCount", "redriveDate",
@@ -170,14 +175,17 @@ class Engine:
         described["redriveCount"] = int(meta.get("redriveCount", "0"))
         # Not AWS's: Task deliveries sent again after a lost worker (the history shows each).
         described["redeliveryCount"] = int(meta.get("redeliveryCount", "0"))
-        reason = self._not_redrivable(execution, meta)
+        reason = self._not_redrivable(execution, meta, events)
         described["redriveStatus"] = "NOT_REDRIVABLE" if reason else "REDRIVABLE"
         if reason:
             described["redriveStatusReason"] = reason
         return described
 
-    def _not_redrivable(self, execution: str, meta: dict[str, str]) -> str | None:
-        """Why RedriveExecution would refuse this execution (AWS's wording), or None."""
+    def _not_redrivable(
+        self, execution: str, meta: dict[str, str], events: int | None = None
+    ) -> str | None:
+        """Why RedriveExecution would refuse this execution (AWS's wording), or None;
+        `events`: its history's length, when read already."""
         status = meta["status"]
         if status not in REDRIVABLE:
             return f"Execution is {status} and cannot be redriven."
@@ -187,7 +195,9 @@ class Engine:
         stopped = meta.get("stopDate")
         if stopped and now - parse_time(stopped) > timedelta(days=REDRIVABLE_DAYS):
             return "Execution redrivable period exceeded."
-        if self.store.history_length(execution) >= REDRIVE_HISTORY_LIMIT:
+        if events is None:
+            events = self.store.history_length(execution)
+        if events >= REDRIVE_HISTORY_LIMIT:
             return "Execution history event limit exceeded."
         return None
 
@@ -207,15 +217,15 @@ class Engine:
         """Block until the execution ends (or `timeout` seconds pass) and describe it."""
         execution = parse_execution(ref)
         deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            described = self.describe(execution)
-            if described["status"] in FINAL_STATUSES:
-                return described
+        described = self.describe(execution)  # an unknown or ended execution: at once
+        while described["status"] not in FINAL_STATUSES:
             left = 1.0 if deadline is None else min(1.0, deadline - time.monotonic())
             if left <= 0:
-                return described
-            done = keys.done(execution)
-            self.redis.blmove(done, done, max(left, 0.01), "RIGHT", "LEFT")
+                break
+            # Re-described in the round trip that learns of the end (not one more after it).
+            meta, events = self.store.meta_once_done(execution, max(left, 0.01))
+            described = self._described(execution, meta, events)
+        return described
 
     # Changing -------------------------------------------------------------------------------
 

@@ -189,10 +189,20 @@ class Store:
 
     def meta(self, execution: str) -> dict[str, str]:
         """The execution's stored description, as text fields; raises if there is none."""
-        raw = self.redis.hgetall(keys.meta(execution))
-        if not raw:
-            raise ExecutionDoesNotExist(f"execution {execution!r} does not exist")
-        return {key.decode(): value.decode() for key, value in raw.items()}
+        return _meta(execution, self.redis.hgetall(keys.meta(execution)))
+
+    def meta_once_done(self, execution: str, seconds: float) -> tuple[dict[str, str], int]:
+        """The execution's description and history length once it has ended, or once
+        `seconds` pass (a blocking move on its done list, which keeps its marker for other
+        waiters): the reads are sent with the move and answered after it, so that the end
+        costs its waiter one round trip. Raises if the execution is gone."""
+        done = keys.done(execution)
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.blmove(done, done, seconds, "RIGHT", "LEFT")
+            pipe.hgetall(keys.meta(execution))
+            pipe.llen(keys.history(execution))
+            _, raw, length = pipe.execute()
+        return _meta(execution, raw), int(length)
 
     def input(self, execution: str) -> Json:
         """The execution's input (what child runs see as `$$.Execution.Input`)."""
@@ -256,3 +266,9 @@ class Store:
     def group(self, execution: str, group_id: str) -> dict[str, str]:
         raw = self.redis.hgetall(keys.group(execution, group_id))
         return {key.decode(): value.decode() for key, value in raw.items()}
+
+
+def _meta(execution: str, raw: dict[bytes, bytes]) -> dict[str, str]:
+    if not raw:
+        raise ExecutionDoesNotExist(f"execution {execution!r} does not exist")
+    return {key.decode(): value.decode() for key, value in raw.items()}
