@@ -11,13 +11,13 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from json.encoder import c_make_encoder, encode_basestring
 from typing import Any
 
 import redis
 
 from engine.core.event_ids import LOOKBACK, numbered
 from engine.errors import SfnError
+from engine.language.json_text import compact
 from engine.runtime import keys
 from engine.runtime.group_records import GroupRecord
 
@@ -113,26 +113,8 @@ def group_of(run_id: str) -> str | None:
     return group_id if dot else None
 
 
-def _compact_encoder() -> Callable[[Json], str]:
-    """`json.dumps(value, separators=(",", ":"), ensure_ascii=False)`, with its set-up done
-    once: `json.dumps` with options builds a JSONEncoder per call, and `JSONEncoder.encode`
-    its C encoder per call, about a third of the time a small history event takes (a Choice
-    loop's commit encodes 2,000). JSON data has no cycles (the core's values are parsed or
-    built from parsed ones): none is looked for."""
-    plain = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False)
-    if c_make_encoder is None:  # no C accelerator in this Python
-        return plain.encode
-    try:  # the arguments JSONEncoder.iterencode passes (markers None: no cycle check)
-        encode = c_make_encoder(
-            None, plain.default, encode_basestring, None, ":", ",", False, False, True
-        )
-    except TypeError:  # a Python whose private encoder takes other arguments
-        return plain.encode
-    return lambda value: "".join(encode(value, 0))
-
-
-# Compact JSON text, as stored in Redis.
-dumps: Callable[[Json], str] = _compact_encoder()
+# Compact JSON text, as stored in Redis (the one encoder history payloads use too).
+dumps: Callable[[Json], str] = compact
 
 
 def now_iso() -> str:
