@@ -6,7 +6,18 @@ from __future__ import annotations
 import inspect
 
 import fakeredis
-from support.inspection import NAMED, SINGLE, record_ids, records, timer_kinds, timers
+from support.inspection import (
+    GLOBAL,
+    GLOBAL_NAMED,
+    NAMED,
+    SINGLE,
+    record_ids,
+    records,
+    rq_kinds,
+    shared_records,
+    timer_kinds,
+    timers,
+)
 
 from engine.runtime import keys
 from engine.runtime.timer_entries import GroupJoin, LeaseExpiry, RetentionExpiry, encode
@@ -43,3 +54,37 @@ def test_every_per_execution_key_function_has_a_record_kind() -> None:
         if next(iter(inspect.signature(function).parameters), None) == "execution"
     }
     assert makers == {*SINGLE, *NAMED}
+
+
+def test_every_global_key_is_named_by_the_keys_constant_or_function_that_makes_it(fake) -> None:
+    for name in GLOBAL:
+        fake.set(getattr(keys, name), 1)
+    for name in GLOBAL_NAMED:
+        fake.set(getattr(keys, name)("a1b2"), 1)
+    fake.set(keys.meta(EXECUTION), 1)  # the execution's own: not shared
+    fake.set(keys.meta("machine:run-10"), 1)  # another execution's: unknown here
+    fake.set("rq:queue:sfn", 1)  # RQ's
+    fake.set(keys.METRICS + ":new", 1)
+    assert shared_records(fake, [EXECUTION]) == {
+        *GLOBAL,
+        *GLOBAL_NAMED,
+        f"unknown:{keys.meta('machine:run-10')}",
+        f"unknown:{keys.METRICS}:new",
+    }
+    assert rq_kinds(fake) == {"rq:queue:*"}
+
+
+def test_every_global_key_constant_and_function_has_a_name() -> None:
+    constants = {
+        name
+        for name, value in vars(keys).items()
+        if name.isupper() and isinstance(value, str) and value.startswith(keys.PREFIX + ":")
+    }
+    makers = {
+        name
+        for name, function in vars(keys).items()
+        if inspect.isfunction(function) and not name.startswith("_")
+        if next(iter(inspect.signature(function).parameters), None) != "execution"
+    }
+    assert constants - {"TIMERS_DUE"} == set(GLOBAL)  # a pub/sub channel, not a key
+    assert makers == set(GLOBAL_NAMED)

@@ -5,7 +5,6 @@ groups, child runs, task tokens and their markers are gone, and RQ keeps only bo
 from __future__ import annotations
 
 import json
-import re
 import time
 
 import pytest
@@ -17,13 +16,14 @@ from support.inspection import (
     queue_lengths,
     record_ids,
     records,
+    rq_kinds,
+    shared_records,
     timers,
     token_records,
     work_timers,
 )
 from support.waiting import wait_until
 
-from engine.runtime import keys
 from engine.runtime.engine import Engine, TaskNotAwaited
 from engine.runtime.store import ROOT
 from engine.runtime.timer_entries import RetentionExpiry
@@ -46,18 +46,19 @@ RQ_KINDS = {
     "rq:scheduler_instance:*",
     "rq:intermediate:*",
 }
-# Indexes, definitions, the /metrics counters, and `sfn:timers`, which holds only each
-# execution's `expire` member (its retention); no token, claim or other timer is left.
+# Indexes, definitions, the /metrics counters, and the timers, which hold only each
+# execution's retention expiry; no token, claim or other timer is left (named as
+# support.inspection.shared_records names them: by the `keys` constant or function).
 SFN_GLOBAL = {
-    "sfn:definition:*",
-    "sfn:executions",
-    "sfn:statemachines",
-    "sfn:statemachine:*",
-    "sfn:status:*",
-    "sfn:stopped",
-    "sfn:timers",
-    "sfn:metrics",
-    "sfn:versions:*",
+    "definition",
+    "EXECUTIONS",
+    "STATE_MACHINES",
+    "by_state_machine",
+    "by_status",
+    "STOPPED",
+    "TIMERS",
+    "METRICS",
+    "versions",
 }
 
 
@@ -101,20 +102,6 @@ FAILING_MAP = machine(
 )
 CALLBACK = machine(task("crash_square.waitForTaskToken"))
 CALLBACK_MAP = machine(inline_map(task("crash_square.waitForTaskToken")))
-
-
-def kinds(client: redis.Redis, executions: list[str]) -> set[str]:
-    """Every key outside the executions' own, with ids replaced by `*`."""
-    found = set()
-    tags = tuple(keys.meta(e)[: -len("meta")] for e in executions)
-    for raw in client.scan_iter("*"):
-        key = raw.decode()
-        if key.startswith(tags):
-            continue
-        head = re.match(r"(rq:[a-z_-]+|sfn:[a-z-]+)(:)?", key)
-        assert head, key
-        found.add(head.group(1) + (":*" if head.group(2) else ""))
-    return found
 
 
 def awaited_token(engine: Engine, execution: str, run_id: str = ROOT) -> str:
@@ -193,9 +180,8 @@ def test_ended_executions_keep_only_their_history_and_description(engine: Engine
         assert expiry == pytest.approx(time.time() + 90 * 86_400, abs=600), name
     expiring = [t.execution for t in timers(engine.redis) if isinstance(t, RetentionExpiry)]
     assert sorted(expiring) == sorted(everything)
-    others = kinds(engine.redis, everything)
-    assert {kind for kind in others if kind.startswith("sfn:")} == SFN_GLOBAL
-    assert {kind for kind in others if kind.startswith("rq:")} <= RQ_KINDS
+    assert shared_records(engine.redis, everything) == SFN_GLOBAL
+    assert rq_kinds(engine.redis) <= RQ_KINDS
     assert token_records(engine.redis) == []
     for finished in (token, abandoned):
         with pytest.raises(TaskNotAwaited):

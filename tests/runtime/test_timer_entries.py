@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from typing import get_args
 
 import pytest
 
+from engine.runtime import timers
 from engine.runtime.timer_entries import (
     GroupJoin,
     HeartbeatCheck,
@@ -14,6 +16,7 @@ from engine.runtime.timer_entries import (
     RetentionExpiry,
     StateTimer,
     TaskTimeout,
+    TimerEntry,
     decode,
     encode,
 )
@@ -60,3 +63,12 @@ def test_members_written_by_earlier_versions_read_the_same() -> None:
 def test_an_unknown_kind_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown timer entry kind 'nap'"):
         decode(json.dumps({"k": "nap", "e": "M:e", "r": "root", "id": ""}))
+
+
+def test_every_entry_kind_has_a_handler_a_kind_of_its_own_and_a_case_here() -> None:
+    """A kind added to the union without a row in `timers.HANDLERS` (what its falling due
+    does) or without a round-trip case above fails here."""
+    kinds = set(get_args(TimerEntry))
+    assert set(timers.HANDLERS) == kinds
+    assert {type(entry) for entry in ENTRIES} == kinds
+    assert len({kind.kind for kind in kinds}) == len(kinds)  # `k` tells each member apart

@@ -31,6 +31,30 @@ NAMED = (
     "group_failures",
     "claimed_task",
 )
+# sfn's keys of no one execution, named by the `keys` constant or function that makes them
+# (`keys.TIMERS_DUE` is a pub/sub channel, not a key).
+GLOBAL = (
+    "TIMERS",
+    "EXECUTIONS",
+    "STOPPED",
+    "NAMED_STATE_MACHINES",
+    "ACTIVITIES",
+    "STATE_MACHINES",
+    "METRICS",
+    "REDELIVERED",
+)
+GLOBAL_NAMED = (
+    "timer_claim",
+    "definition",
+    "state_machine",
+    "activity",
+    "by_state_machine",
+    "versions",
+    "by_status",
+    "token",
+)
+# RQ's own keys begin so (they are RQ's to name, not sfn's).
+RQ_PREFIX = "rq:"
 
 
 def timers(client: redis.Redis, execution: str | None = None) -> list[TimerEntry]:
@@ -134,6 +158,28 @@ def queue_lengths(client: redis.Redis) -> dict[str, int]:
     return {queue.name: queue.count for queue in Queue.all(connection=client)}
 
 
+def shared_records(client: redis.Redis, executions: list[str]) -> set[str]:
+    """The kinds of sfn's keys that belong to none of `executions`, each named once by the
+    `keys` constant or function that makes it (`TIMERS`, `by_status`...); RQ's keys are left
+    out, and a key nothing in `keys` makes (another execution's too) is `unknown:<key>`."""
+    own = tuple(keys.meta(execution)[: -len("meta")] for execution in executions)
+    found = set()
+    for raw in client.scan_iter("*"):
+        key = raw.decode()
+        if not key.startswith((RQ_PREFIX, *own)):
+            found.add(_global_name(key))
+    return found
+
+
+def rq_kinds(client: redis.Redis) -> set[str]:
+    """RQ's own keys by kind, ids replaced by `*` (`rq:queue:*`, `rq:workers`...)."""
+    found = set()
+    for raw in client.scan_iter(_glob(RQ_PREFIX) + "*"):
+        kind, colon, _ = raw.decode()[len(RQ_PREFIX) :].partition(":")
+        found.add(RQ_PREFIX + kind + (":*" if colon else ""))
+    return found
+
+
 def keys_naming(client: redis.Redis, text: str) -> list[str]:
     """Every key whose name holds `text` (say, a task token): what is left about it."""
     return sorted(key.decode() for key in client.scan_iter("*" + _glob(text) + "*"))
@@ -157,6 +203,24 @@ def _name(key: str, execution: str) -> str:
         if key.startswith(prefix) and key.endswith(suffix) and middle and ":" not in middle:
             return f"{kind}:{middle}"
     return f"unknown:{key}"
+
+
+def _global_name(key: str) -> str:
+    for name in GLOBAL:
+        if key == getattr(keys, name):
+            return name
+    for name in sorted(GLOBAL_NAMED, key=lambda name: -len(_global_parts(name)[1])):
+        prefix, suffix = _global_parts(name)
+        middle = key[len(prefix) : len(key) - len(suffix)]
+        if key.startswith(prefix) and key.endswith(suffix) and middle and ":" not in middle:
+            return name
+    return f"unknown:{key}"
+
+
+def _global_parts(name: str) -> tuple[str, str]:
+    """The text of a global key before and after its id."""
+    prefix, _, suffix = getattr(keys, name)("\0").partition("\0")
+    return prefix, suffix
 
 
 def _parts(kind: str, execution: str) -> tuple[str, str]:
