@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from rq import Worker
 from support.inspection import keys_naming
+from support.redis_process import free_port
 from support.workers import run_sfn
 
 from engine.errors import UsageError
@@ -56,13 +57,14 @@ def test_a_bad_setting_is_refused_by_the_config(monkeypatch, environment, messag
 
 
 @pytest.mark.parametrize(("environment", "message"), BAD_ENVIRONMENT[::2])
-def test_a_bad_setting_stops_sfn_worker_and_sfn_run_before_any_work(
+def test_a_bad_setting_stops_sfn_worker_sfn_run_and_sfn_serve_before_any_work(
     redis_url, tmp_path, environment, message
 ) -> None:
     definition = tmp_path / "one.json"
     definition.write_text('{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}')
-    for args in (["worker", "--burst"], ["run", str(definition)]):
-        one_usage_line(run_sfn(args, redis_url=redis_url, env=environment), message)
+    serve = ["serve", "--port", str(free_port())]  # would serve until the timeout
+    for args in (["worker", "--burst"], ["run", str(definition)], serve):
+        one_usage_line(run_sfn(args, redis_url=redis_url, env=environment, timeout=60), message)
     engine = Engine(redis_url, config=RuntimeConfig())
     assert engine.list_executions() == []  # `sfn run` started nothing
     assert Worker.count(connection=engine.redis) == 0  # no worker ever registered
