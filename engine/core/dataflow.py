@@ -52,10 +52,11 @@ def text_size(text: str) -> int:
     return len(text) if text.isascii() else len(text.encode("utf-8"))
 
 
-def payload_problem(value: Json, what: str) -> str | None:
+def payload_problem(value: Json, what: str, *, parsed: bool = False) -> str | None:
     """Why `value` cannot be an execution input or a task output (AWS refuses such a call):
-    it is not JSON data, or it is over the payload limit."""
-    problem = json_problem(value)
+    it is not JSON data, or it is over the payload limit. `parsed`: `value` comes from
+    `json_data.loads`, which has checked it is JSON data already."""
+    problem = None if parsed else json_problem(value)
     if problem is not None:
         return f"{what} is not JSON data: {problem}"
     size = payload_size(value)

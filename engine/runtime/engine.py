@@ -326,12 +326,13 @@ def check_name(name: str, what: str) -> str:
 def parse_input(value: Json, what: str = "input") -> Json:
     """Execution input (or a task output) from JSON data or JSON text: strict JSON, within
     the nesting limit and AWS's payload limit, else UsageError naming `what`."""
-    if isinstance(value, str | bytes):
+    parsed = isinstance(value, str | bytes)
+    if parsed:
         try:
             value = loads(value)
         except ValueError as error:
             raise UsageError(f"{what} is not valid JSON: {error}") from None
-    problem = payload_problem(value, what)
+    problem = payload_problem(value, what, parsed=parsed)
     if problem is not None:
         raise UsageError(problem)
     return value

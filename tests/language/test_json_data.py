@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import enum
+import sys
+from collections import OrderedDict
 
 import pytest
 
@@ -37,6 +40,35 @@ def test_plain_json_data_has_no_problem() -> None:
     value = {"s": "x", "i": 1, "f": 1.5, "b": True, "n": None, "l": [1, (2, 3)], "o": {}}
     assert json_problem(value) is None
     assert json_problem(nested(MAX_NESTING)) is None
+
+
+class Level(enum.IntEnum):
+    LOW = 1
+
+
+class Text(str):
+    pass
+
+
+def test_subclasses_of_json_types_are_json_data_and_their_problems_are_named() -> None:
+    """Exact JSON types are answered by a fast walk; subclasses by the walk that names."""
+    assert json_problem(OrderedDict(a=[Text("x"), Level.LOW, (True, None)])) is None
+    assert json_problem([OrderedDict(a={"b": {1.5}})]) == "$[0].a.b: set is not JSON"
+    assert json_problem({"a": [{1: "x"}]}) == "$.a[0]: the key 1 (int) is not a string"
+
+
+def test_a_deep_caller_stack_gives_the_same_answers() -> None:
+    def at_depth(frames: int, value: object) -> str | None:
+        return json_problem(value) if frames == 0 else at_depth(frames - 1, value)
+
+    depth, frame = 0, sys._getframe()
+    while frame is not None:
+        depth, frame = depth + 1, frame.f_back
+    # 50 frames left: too few for MAX_NESTING recursive ones, enough for the iterative walk.
+    frames = sys.getrecursionlimit() - depth - 50
+    assert at_depth(frames, nested(MAX_NESTING)) is None
+    assert at_depth(frames, [nested(MAX_NESTING), {"v": float("nan")}]) == "$[1].v: NaN is not JSON"
+    assert at_depth(frames, nested(MAX_NESTING + 1)).startswith("nested more than")
 
 
 def test_data_nested_past_the_limit_is_a_problem_not_a_recursion_error() -> None:
