@@ -8,10 +8,12 @@ cycle hidden in a function is still a cycle a reader must untangle). Read from t
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 ENGINE = Path(__file__).resolve().parents[1] / "engine"
+ARCHITECTURE = ENGINE.parent / "docs" / "architecture.md"
 
 # Top to bottom. A module may import modules of its own layer or of the layers below it.
 # The runtime's own layers: processes > handlers > Runtime (commit + joins) > commit >
@@ -228,3 +230,23 @@ def test_the_runtime_and_the_integrations_never_read_the_global_activity_registr
         if "default_registry" in used or reach & imported:
             readers.append(name)
     assert readers == []
+
+
+def test_the_runtime_layers_are_those_docs_architecture_md_lists() -> None:
+    """The runtime's rows of the layer table in docs/architecture.md name the same modules as
+    `LAYERS` (a module moved or added in one place only fails here)."""
+    block = ARCHITECTURE.read_text(encoding="utf-8").split("\nengine/runtime/ ", 1)[1]
+    block = block.split("\nengine/buckets/", 1)[0]
+    documented: dict[str, set[str]] = {}
+    layer = None
+    for line in block.splitlines()[1:]:
+        if line.startswith("    ") and not line.startswith("     "):
+            layer = f"runtime: {line.split()[0]}"
+        if layer is not None:
+            documented.setdefault(layer, set()).update(re.findall(r"\b([a-z_]+)\.py\b", line))
+    tested = {
+        name: {prefix.rpartition(".")[2] for prefix in prefixes if prefix != "engine.runtime"}
+        for name, prefixes in LAYERS
+        if name.startswith("runtime: ")
+    }
+    assert documented == tested
