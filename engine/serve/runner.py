@@ -6,6 +6,7 @@ uvicorn log.
 
 from __future__ import annotations
 
+import signal
 import socket
 import threading
 
@@ -39,8 +40,20 @@ def server(app: Starlette) -> uvicorn.Server:
 
 
 def serve_forever(app: Starlette, sock: socket.socket) -> None:
-    """Serve until SIGINT/SIGTERM (uvicorn's own handling)."""
-    server(app).run(sockets=[sock])
+    """Serve until SIGINT, SIGTERM or SIGHUP (the terminal closed), then return, so the exit
+    hooks run and the embedded server's lease is released (the last lease stops the server).
+
+    uvicorn stops on SIGINT and SIGTERM and then raises the signal again; Python's default for
+    SIGTERM, like SIGHUP's, ends the process at once, before its exit hooks. So both stop the
+    server here, which is also what the signal raised again finds."""
+    running = server(app)
+
+    def stop(_signum: int, _frame: object) -> None:
+        running.should_exit = True
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop)
+    running.run(sockets=[sock])
 
 
 class BackgroundServer:

@@ -24,6 +24,7 @@ from support.crash import (
     read_ledger,
     starts,
 )
+from support.redis_process import free_port
 from support.waiting import wait_for_file, wait_until
 from support.workers import WorkerProcess, process_env, run_sfn, sfn_command
 
@@ -284,6 +285,39 @@ def test_sfn_worker_ended_by_sighup_stops_its_embedded_server(tmp_path: Path, pr
         assert server_pid is not None and not process_alive(server_pid)
     finally:
         worker.kill()
+        server.stop()
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_sfn_serve_ended_by_a_signal_stops_its_embedded_server(tmp_path: Path, stop) -> None:
+    """`sfn serve` ended by SIGTERM or a closed terminal exits as on Ctrl-C: its lease is
+    released and the server it started stops (uvicorn raises SIGTERM again after its shutdown,
+    and Python's default for it skipped the exit hooks)."""
+    project = tmp_path / "project"
+    project.mkdir()
+    server = EmbeddedServer(project)
+    port = free_port()
+    serve = subprocess.Popen(
+        sfn_command(["serve", "--port", str(port)]),
+        cwd=project,
+        env=embedded_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert serve.stdout is not None
+        assert serve.stdout.readline().strip() == f"sfn serve: http://127.0.0.1:{port}/"
+        server_pid = server.running_pid()
+        assert server_pid is not None and len(list(server.leases_dir.iterdir())) == 1
+        serve.send_signal(stop)
+        assert serve.wait(timeout=BOUND) == 0
+        assert list(server.leases_dir.iterdir()) == []
+        assert not process_alive(server_pid)
+    finally:
+        serve.kill()
+        serve.wait()
         server.stop()
 
 
