@@ -15,6 +15,7 @@ from types import FrameType
 import click
 
 from engine.errors import UsageError
+from engine.runtime import config as settings
 from engine.runtime.config import ENV_URL, redis_url_from_env
 from engine.runtime.connection import connect
 from engine.runtime.engine import Engine
@@ -47,6 +48,8 @@ def dev(stop: bool, status: bool, ui_port: int) -> None:
         return
     if redis_url_from_env():
         click.echo(f"note: {ENV_URL} is set, so sfn commands use that server, not this one")
+    if ui_port:
+        settings.current()  # the UI's Engine reads the settings: a bad one stops us before any work
     with server.leased():
         click.echo(describe(server))
         click.echo(f"data: {server.data_dir} (append-only file, fsync every second)")

@@ -16,6 +16,7 @@ from engine.runtime import config, lost
 from engine.runtime.config import RuntimeConfig
 from engine.runtime.engine import Engine
 from engine.runtime.runtime import Runtime
+from engine.runtime.server import EmbeddedServer
 
 from .conftest import drain
 from .test_leases import RUNS, machine, queued_task
@@ -57,7 +58,7 @@ def test_a_bad_setting_is_refused_by_the_config(monkeypatch, environment, messag
 
 
 @pytest.mark.parametrize(("environment", "message"), BAD_ENVIRONMENT[::2])
-def test_a_bad_setting_stops_sfn_worker_sfn_run_and_sfn_serve_before_any_work(
+def test_a_bad_setting_stops_every_command_that_uses_the_runtime_before_any_work(
     redis_url, tmp_path, environment, message
 ) -> None:
     definition = tmp_path / "one.json"
@@ -65,6 +66,12 @@ def test_a_bad_setting_stops_sfn_worker_sfn_run_and_sfn_serve_before_any_work(
     serve = ["serve", "--port", str(free_port())]  # would serve until the timeout
     for args in (["worker", "--burst"], ["run", str(definition)], serve):
         one_usage_line(run_sfn(args, redis_url=redis_url, env=environment, timeout=60), message)
+    folder = tmp_path / "dev"  # `sfn dev` with its web UI, on the folder's own server
+    folder.mkdir()
+    alone = {**environment, "SFN_REDIS_URL": ""}  # no other server
+    dev = run_sfn(["dev", "--ui-port", str(free_port())], cwd=folder, env=alone, timeout=60)
+    one_usage_line(dev, message)
+    assert dev.stdout == "" and EmbeddedServer(folder).running_pid() is None  # never started
     engine = Engine(redis_url, config=RuntimeConfig())
     assert engine.list_executions() == []  # `sfn run` started nothing
     assert Worker.count(connection=engine.redis) == 0  # no worker ever registered
