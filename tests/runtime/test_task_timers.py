@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import time
 
+from support.inspection import due_at, make_due, raw_run_record, timers
+
 from engine import activities
 from engine.core.effects import TimerKind
-from engine.runtime import keys
 from engine.runtime.engine import Engine
 from engine.runtime.store import ROOT
-from engine.runtime.timer_entries import HeartbeatCheck, StateTimer, TaskTimeout, decode, encode
+from engine.runtime.timer_entries import HeartbeatCheck, StateTimer, TaskTimeout
 from engine.runtime.timers import fire_due
 
 from .conftest import drain
@@ -28,13 +29,11 @@ def task(**fields: object) -> dict:
 
 def core_timers(engine: Engine, execution: str, kind: TimerKind) -> dict[str, float]:
     """The execution's timers of the core of `kind`: timer id -> due time."""
-    found = {}
-    for member, due in engine.redis.zrange(keys.TIMERS, 0, -1, withscores=True):
-        entry = decode(member)
-        ours = isinstance(entry, StateTimer) and entry.execution == execution
-        if ours and entry.timer_id.startswith(f"{kind}/"):
-            found[entry.timer_id] = due
-    return found
+    return {
+        entry.timer_id: due_at(engine.redis, entry)
+        for entry in timers(engine.redis, execution)
+        if isinstance(entry, StateTimer) and entry.timer_id.startswith(f"{kind}/")
+    }
 
 
 def token_of(engine: Engine, execution: str) -> str:
@@ -46,14 +45,14 @@ def test_a_heartbeat_moves_one_timer_and_leaves_the_run_record_as_it_was(engine:
     execution = engine.start_execution(callback, {})
     assert core_timers(engine, execution, TimerKind.HEARTBEAT) == {}  # queued: not late
     token = token_of(engine, execution)
-    record = engine.redis.get(keys.run(execution, ROOT))
+    record = raw_run_record(engine.redis, execution, ROOT)
     engine.send_task_heartbeat(token)
     (first,) = core_timers(engine, execution, TimerKind.HEARTBEAT).items()
     time.sleep(0.01)
     engine.send_task_heartbeat(token)
     (second,) = core_timers(engine, execution, TimerKind.HEARTBEAT).items()
     assert second[0] == first[0] and second[1] > first[1]
-    assert engine.redis.get(keys.run(execution, ROOT)) == record
+    assert raw_run_record(engine.redis, execution, ROOT) == record
     assert fire_due(engine.runtime, now=second[1] + 0.1) == 1
     described = engine.describe(execution)
     assert (described["status"], described["error"]) == ("FAILED", "States.HeartbeatTimeout")
@@ -69,9 +68,10 @@ def test_a_result_cancels_the_timeout_timer(engine: Engine) -> None:
 def test_members_of_earlier_versions_still_time_out_and_heartbeat(engine: Engine) -> None:
     callback = task(Resource="unit_timed.waitForTaskToken", TimeoutSeconds=60, HeartbeatSeconds=5)
     timing_out, beating = (engine.start_execution(callback, {}) for _ in range(2))
-    old_timeout = encode(TaskTimeout(timing_out, ROOT, token_of(engine, timing_out)))
-    old_check = encode(HeartbeatCheck(beating, ROOT, token_of(engine, beating), 5.0))
-    engine.redis.zadd(keys.TIMERS, {old_timeout: time.time() - 1, old_check: time.time() - 1})
+    old_timeout = TaskTimeout(timing_out, ROOT, token_of(engine, timing_out))
+    old_check = HeartbeatCheck(beating, ROOT, token_of(engine, beating), 5.0)
+    for old in (old_timeout, old_check):
+        make_due(engine.redis, old, time.time() - 1)
     assert fire_due(engine.runtime) == 2
     described = engine.describe(timing_out)
     assert (described["status"], described["error"]) == ("FAILED", "States.Timeout")

@@ -12,13 +12,13 @@ from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import Page, expect
+from support.inspection import due_at, timers
 from support.waiting import wait_for_file, wait_until
 
 from engine.core.effects import TimerKind
-from engine.runtime import keys
 from engine.runtime.engine import Engine
 from engine.runtime.listing import waiting_tasks
-from engine.runtime.timer_entries import StateTimer, decode
+from engine.runtime.timer_entries import StateTimer
 
 ROOT = Path(__file__).resolve().parents[2]
 XSS_NAME = '<script>window.__xss="name"</script>'
@@ -397,11 +397,9 @@ CALLBACK = {
 
 def heartbeat_timer(engine: Engine, execution: str) -> float | None:
     """When the HeartbeatSeconds timer the core armed for `execution` falls due, if armed."""
-    for member, due in engine.redis.zrange(keys.TIMERS, 0, -1, withscores=True):
-        entry = decode(member)
-        ours = isinstance(entry, StateTimer) and entry.execution == execution
-        if ours and entry.timer_id.startswith(f"{TimerKind.HEARTBEAT}/"):
-            return due
+    for entry in timers(engine.redis, execution):
+        if isinstance(entry, StateTimer) and entry.timer_id.startswith(f"{TimerKind.HEARTBEAT}/"):
+            return due_at(engine.redis, entry)
     return None
 
 
