@@ -5,10 +5,12 @@ The core never runs any of them; the runtime (or engine.testing) has one handler
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+
+from engine.language.json_text import compact
 
 Json = Any
 
@@ -88,6 +90,14 @@ class Finish:
     output: Json = None
     error: str | None = None
     cause: str | None = None
+    # `output` as JSON text, as the run's history printed it: the shell stores that text (the
+    # run record, the execution's output, a child's result) without encoding it again. Not
+    # compared: it says nothing `output` does not.
+    encoded: str | None = field(default=None, compare=False)
+
+    def output_text(self) -> str:
+        """`output` as compact JSON text (printed once)."""
+        return compact(self.output) if self.encoded is None else self.encoded
 
 
 Effect = RunTask | StartTimer | CancelTimer | StartChildren | Finish

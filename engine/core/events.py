@@ -21,8 +21,10 @@ def to_json(value: Json) -> str:
     return compact(value)
 
 
-def _payload(key: str, value: Json) -> dict[str, Any]:
-    return {key: to_json(value), f"{key}Details": {"truncated": False}}
+def _payload(key: str, value: Json, encoded: str | None = None) -> dict[str, Any]:
+    """`encoded`: `value` as JSON text, when the caller has it already."""
+    text = to_json(value) if encoded is None else encoded
+    return {key: text, f"{key}Details": {"truncated": False}}
 
 
 def execution_started(input: Json, role_arn: str | None = None) -> Event:
@@ -32,10 +34,10 @@ def execution_started(input: Json, role_arn: str | None = None) -> Event:
     return {"type": "ExecutionStarted", "executionStartedEventDetails": details}
 
 
-def execution_succeeded(output: Json) -> Event:
+def execution_succeeded(output: Json, encoded: str | None = None) -> Event:
     return {
         "type": "ExecutionSucceeded",
-        "executionSucceededEventDetails": _payload("output", output),
+        "executionSucceededEventDetails": _payload("output", output, encoded),
     }
 
 

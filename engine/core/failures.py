@@ -141,9 +141,10 @@ def finish_run(run: Run, output: Json) -> None:
     """End the run SUCCEEDED with `output`."""
     snapshot = run.snapshot
     snapshot.update(status="SUCCEEDED", awaiting=None, output=output)
+    encoded = run.encoded(output)  # as the last state exited with it: printed already
     role = run.machine.role
     if role == "root":
-        run.emit(events.execution_succeeded(output))
+        run.emit(events.execution_succeeded(output, encoded))
     elif role == "iteration":
         run.emit(events.map_iteration("Succeeded", run.machine.owner, snapshot["index"]))
-    run.effect(Finish("SUCCEEDED", output=output))
+    run.effect(Finish("SUCCEEDED", output=output, encoded=encoded))

@@ -227,14 +227,15 @@ class Committer:
         )
         step = advance(machine, run.snapshot, trigger, env)
         after = Run(run.id, run.machine_path, run.group, run.index, step.snapshot)
-        ends_child = run.group is not None and any(isinstance(e, Finish) for e in step.effects)
+        end = next((e for e in step.effects if isinstance(e, Finish)), None)
+        ends_child = run.group is not None and end is not None
         return Decision(
             execution,
             meta,
             after,
             step,
             before=run.snapshot,
-            record=None if ends_child else after.dump(),
+            record=None if ends_child else after.dump(_printed_output(end, step.snapshot)),
             # Distributed Map iterations are executions of their own, outside this history.
             inline=machine.mode != "DISTRIBUTED" or not run.group,
             existed=reads is not None and reads.raw_run is not None,
@@ -579,6 +580,14 @@ def _event_head(now: datetime) -> str:
     """The start of a history line: its timestamp comes first, as AWS lists it, spliced in
     front of each encoded event."""
     return '{"timestamp":' + dumps(iso(now)) + ","
+
+
+def _printed_output(end: Finish | None, snapshot: Json) -> str | None:
+    """The ended run's output as the history printed it, when its snapshot holds that very
+    output (its record splices the text in, not encoding the output a third time)."""
+    if end is None or end.encoded is None or snapshot.get("output") is not end.output:
+        return None
+    return end.encoded
 
 
 def _awaited_token(snapshot: Json) -> str | None:

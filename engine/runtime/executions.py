@@ -16,7 +16,7 @@ from engine.core.context import iso
 from engine.core.effects import Finish
 from engine.runtime import counters, dispatch, groups, keys, retention
 from engine.runtime.config import RuntimeConfig
-from engine.runtime.store import RUNNING, dumps, state_machine_of
+from engine.runtime.store import RUNNING, state_machine_of
 
 Json = Any
 # Nested executions whose end their parent's Task waits for (states:startExecution.sync[:2]).
@@ -57,7 +57,7 @@ def finish(
     (`live`: open groups, awaited tokens) swept, its retention; a waiting parent is told."""
     fields = {"status": end.status, "stopDate": iso(now)}
     if end.status == "SUCCEEDED":
-        fields["output"] = dumps(end.output)
+        fields["output"] = end.output_text()  # as the history printed it
     if end.error is not None:
         fields["error"] = end.error
     if end.cause is not None:

@@ -86,7 +86,8 @@ def child_finished(
     """Record a child's end in its own final commit, count it, and push the join timer."""
     assert run.group is not None
     if end.status == "SUCCEEDED":
-        write.put(keys.group_results(execution, run.group), str(run.index), dumps(end.output))
+        results = keys.group_results(execution, run.group)
+        write.put(results, str(run.index), end.output_text())  # as its last state printed it
     else:
         failure = {"error": end.error, "cause": end.cause}
         write.put(keys.group_failures(execution, run.group), str(run.index), dumps(failure))

@@ -73,17 +73,27 @@ class Run:
     index: int | None = None
     snapshot: Json = None
 
-    def dump(self) -> str:
+    def dump(self, output: str | None = None) -> str:
+        """The record as JSON text; `output`: the snapshot's `output` as JSON text, printed
+        already (an ended run's, `Finish.encoded`), spliced in rather than encoded again."""
+        snapshot = self.snapshot
+        if output is not None:
+            snapshot = {key: value for key, value in snapshot.items() if key != "output"}
         # The version comes first: commits compare this prefix to guard against stale writers.
-        return dumps(
+        text = dumps(
             {
                 "v": (self.snapshot or {}).get("version", 0),
                 "machinePath": list(self.machine_path),
                 "group": self.group,
                 "index": self.index,
-                "snapshot": self.snapshot,
+                "snapshot": snapshot,
             }
         )
+        if output is None:
+            return text
+        # The snapshot is the record's last field: its output goes last inside it.
+        comma = "," if snapshot else ""
+        return f'{text[:-2]}{comma}"output":{output}}}}}'
 
     def awaits_task(self, token: str) -> bool:
         """Whether this run still waits for the task behind `token` (no result committed)."""

@@ -14,7 +14,15 @@ from engine.errors import DefinitionError, UsageError
 from engine.runtime import dispatch, keys, tokens
 from engine.runtime.engine import Engine
 from engine.runtime.requests import TaskResultRequest
-from engine.runtime.store import ROOT, ExecutionAlreadyExists, ExecutionDoesNotExist, dumps
+from engine.runtime.store import (
+    ROOT,
+    ExecutionAlreadyExists,
+    ExecutionDoesNotExist,
+    Run,
+    dumps,
+)
+
+from .conftest import drain
 
 PASS = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"ok": 1}, "End": True}}}
 TASK = {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "unit_echo", "End": True}}}
@@ -181,3 +189,45 @@ def test_stored_json_is_python_s_compact_json_and_refuses_what_is_not_json() -> 
         assert dumps(value) == json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     with pytest.raises(TypeError):
         dumps({"x": object()})
+
+
+MAP_END = {
+    "StartAt": "Each",
+    "States": {
+        "Each": {
+            "Type": "Map",
+            "ItemsPath": "$.items",
+            "ItemProcessor": {"StartAt": "Item", "States": {"Item": {"Type": "Pass", "End": True}}},
+            "ResultPath": "$.results",
+            "End": True,
+        }
+    },
+}
+
+
+def test_an_output_printed_once_is_the_same_text_in_the_record_meta_and_history(
+    engine: Engine,
+) -> None:
+    """A successful end stores its output's text as its history printed it (the run record
+    splices it in): each copy reads back as the output, the execution's being the event's."""
+    payload = {"items": [{"id": 1, "é": "x"}, [2.5, None, True]], "z": {}}
+    execution = engine.start_execution(MAP_END, payload, name="printed")
+    expected = {**payload, "results": payload["items"]}
+    described = drain(engine, execution)  # the Map's join
+    assert described["status"] == "SUCCEEDED"
+    [succeeded] = [e for e in engine.history(execution) if e["type"] == "ExecutionSucceeded"]
+    assert described["output"] == succeeded["executionSucceededEventDetails"]["output"]
+    assert described["output"] == dumps(expected)
+    record = json.loads(raw_run_record(engine.redis, execution, ROOT))
+    assert record["snapshot"]["output"] == expected
+    assert record["snapshot"]["status"] == "SUCCEEDED"
+    assert engine.store.run(execution, ROOT).snapshot == record["snapshot"]
+
+
+def test_a_run_record_with_its_output_spliced_in_reads_back_the_same() -> None:
+    output = {"a": [1, "b"], "c": None}
+    for snapshot in ({"version": 3, "output": output, "status": "SUCCEEDED"}, {"output": output}):
+        run = Run("root", ("S", 0), "g", 2, snapshot)
+        spliced = run.dump(dumps(output))
+        assert json.loads(spliced) == json.loads(run.dump())
+        assert spliced.startswith(run.dump()[:6])  # the version prefix the guards compare
