@@ -27,7 +27,6 @@ from engine.graph_overlay import state_runs
 )
 @click.option(
     "--redis-url",
-    envvar="SFN_REDIS_URL",
     metavar="URL",
     help="With --execution: the Redis server; default $SFN_REDIS_URL, else the embedded one.",
 )

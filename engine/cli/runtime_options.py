@@ -18,7 +18,6 @@ if TYPE_CHECKING:
 
 redis_url_option = click.option(
     "--redis-url",
-    envvar="SFN_REDIS_URL",
     metavar="URL",
     help="Redis server (redis://, rediss://); default $SFN_REDIS_URL, else the embedded one.",
 )

@@ -24,7 +24,6 @@ from engine.serve.runner import bind, serve_forever
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=int, help="TCP port.")
 @click.option(
     "--token",
-    envvar=ENV_TOKEN,
     metavar="TOKEN",
     help=f"Require this token (Basic auth password or Bearer); default ${ENV_TOKEN}. "
     "Needed for any host other than 127.0.0.1/localhost.",
@@ -35,6 +34,7 @@ def serve(
     host: str, port: int, token: str | None, redis_url: str | None, workflows: str | None
 ) -> None:
     """Serve the web UI on http://HOST:PORT/ (Ctrl-C to stop)."""
+    token = token or credentials_from_env(ENV_TOKEN)
     config = serve_config(host, port, token, credentials_from_env(ENV_ACCESS_KEYS))
     folder = settings.install(settings.current().with_workflows(workflows)).workflows
     context = ServeContext(engine_for(redis_url), config, folder.resolve())

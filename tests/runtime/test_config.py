@@ -109,14 +109,17 @@ def test_settings_are_read_once_per_process(monkeypatch) -> None:
 
 def test_the_environment_is_read_in_one_module_only() -> None:
     """No module reads an environment variable but `config`: the integrations too are given
-    theirs (the workflows folder, the connections file and the secrets it names)."""
+    theirs (the workflows folder, the connections file and the secrets it names), and the
+    commands' options take no default from the environment through click (`envvar=`)."""
     readers = []
     for path in sorted(ENGINE.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             name = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", None)
             if isinstance(node, ast.alias):
                 name = node.name
-            if name in {"environ", "getenv", "environb", "putenv"}:
+            if isinstance(node, ast.keyword):  # click reading an option from the environment
+                name = node.arg
+            if name in {"environ", "getenv", "environb", "putenv", "envvar", "auto_envvar_prefix"}:
                 readers.append(str(path.relative_to(ENGINE.parent)))
     assert sorted(set(readers)) == ["engine/runtime/config.py"]
 
