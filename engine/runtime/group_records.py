@@ -16,6 +16,7 @@ import redis
 
 from engine.core import joins
 from engine.core.effects import Child, StartChildren
+from engine.language.json_text import compact
 from engine.runtime import keys
 
 Json = Any
@@ -103,8 +104,6 @@ class ChildSpec:
 # The specs hash field with the context every child of the group shares: stored once, since a
 # Map over n items would otherwise store (and each batch parse) n copies of the execution's $$.
 SHARED = "shared"
-# One encoder for every spec (`json.dumps` with options builds a new one per call).
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
 def encode_specs(children: Sequence[Child]) -> dict[str, str]:
@@ -114,7 +113,7 @@ def encode_specs(children: Sequence[Child]) -> dict[str, str]:
     if not children:
         return {}
     shared = children[0].context
-    fields = {SHARED: _ENCODER.encode(shared)}
+    fields = {SHARED: compact(shared)}
     for position, child in enumerate(children):
         data = {"index": child.index, "machinePath": list(child.machine_path)}
         data["input"] = child.input
@@ -127,7 +126,7 @@ def encode_specs(children: Sequence[Child]) -> dict[str, str]:
             data["own"] = {key: value for key, value in context.items() if value is not shared[key]}
         else:
             data["context"] = context
-        fields[str(position)] = _ENCODER.encode(data)
+        fields[str(position)] = compact(data)
     return fields
 
 
