@@ -27,8 +27,11 @@ def _payload(key: str, value: Json, encoded: str | None = None) -> dict[str, Any
     return {key: text, f"{key}Details": {"truncated": False}}
 
 
-def execution_started(input: Json, role_arn: str | None = None) -> Event:
-    details = _payload("input", input)
+def execution_started(
+    input: Json, role_arn: str | None = None, encoded: str | None = None
+) -> Event:
+    """`encoded`: `input` as JSON text, when the caller has it already."""
+    details = _payload("input", input, encoded)
     if role_arn:
         details["roleArn"] = role_arn
     return {"type": "ExecutionStarted", "executionStartedEventDetails": details}

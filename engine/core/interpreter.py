@@ -69,7 +69,8 @@ def _start(machine: Machine, trigger: Start, env: Env) -> Step:
     run = Run(machine, new_snapshot(context, given), env, new=True)
     if machine.role == "root":
         role_arn = context["Execution"].get("RoleArn")
-        run.emit(events.execution_started(trigger.input, role_arn))
+        encoded = run.encoded(trigger.input, trigger.encoded)  # its first state prints it too
+        run.emit(events.execution_started(trigger.input, role_arn, encoded))
     elif machine.role == "iteration":
         run.emit(events.map_iteration("Started", machine.owner, run.snapshot["index"]))
     _continue(run, _enter(run, machine.start_at, trigger.input))

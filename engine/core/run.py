@@ -95,13 +95,14 @@ class Run:
     def effect(self, effect: Effect) -> None:
         self.effects.append(effect)
 
-    def encoded(self, value: Json) -> str:
+    def encoded(self, value: Json, printed: str | None = None) -> str:
         """`value` as JSON text, as events print payloads. A state's output is printed up to
         three times (its size checked, the state exited, the next one entered): the last
-        value printed is remembered, by identity (values are never changed in place)."""
+        value printed is remembered, by identity (values are never changed in place).
+        `printed`: `value`'s text, printed already by the caller (remembered, not printed)."""
         last, text = self._encoded
         if value is not last:
-            text = events.to_json(value)
+            text = events.to_json(value) if printed is None else printed
             self._encoded = (value, text)
         return text
 

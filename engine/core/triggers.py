@@ -22,6 +22,9 @@ class Start:
 
     input: Json = None
     context: Json = field(default_factory=dict)
+    # `input` as JSON text, when the shell printed it already (an execution's stored input):
+    # its history prints that text. Not compared: it says nothing `input` does not.
+    encoded: str | None = field(default=None, compare=False)
 
 
 VARIABLES_KEY = "sfn:variables"

@@ -74,7 +74,9 @@ def open_execution(
         "StateMachine": {"Id": meta["stateMachineArn"], "Name": machine_name},
     }
     # One commit stores the definition and opens the execution (an existing name: stale).
-    request = StartRequest(execution, Start(payload, context), meta, digest, data)
+    # The input's text goes along: the history prints the same text (not encoded again).
+    start = Start(payload, context, encoded=input_text)
+    request = StartRequest(execution, start, meta, digest, data)
     if runtime.advance(request).committed:
         return Started(execution, meta["startDate"])
     existing = runtime.store.meta(execution)

@@ -62,6 +62,22 @@ def only(effects, kind):
     return found[0]
 
 
+def test_payloads_printed_by_the_shell_are_the_texts_the_history_shows():
+    """A start's input printed by the shell (the stored input), and an end's output as its
+    last state printed it, are reused as they are: printed once."""
+    m = machine({"A": {"Type": "Pass", "End": True}})
+    step = advance(m, None, Start({"x": 0}, encoded='{"x":0} '), FixedEnv())
+    started, entered, exited, succeeded = step.events
+    assert started["executionStartedEventDetails"]["input"] == '{"x":0} '
+    assert entered["stateEnteredEventDetails"]["input"] == '{"x":0} '
+    assert exited["stateExitedEventDetails"]["output"] == '{"x":0} '  # the same value
+    assert succeeded["executionSucceededEventDetails"]["output"] == '{"x":0} '
+    assert only(step.effects, Finish).encoded == '{"x":0} '
+    unprinted = advance(m, None, Start({"x": 0}), FixedEnv())
+    assert unprinted.events[0]["executionStartedEventDetails"]["input"] == '{"x":0}'
+    assert only(unprinted.effects, Finish).output_text() == '{"x":0}'
+
+
 def test_pure_states_run_to_the_end_in_one_step():
     m = machine(
         {
