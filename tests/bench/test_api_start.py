@@ -3,14 +3,8 @@ start it times really happened (speed is never checked)."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-from bench import api_start  # noqa: E402
-from engine.runtime.engine import Engine  # noqa: E402
+from bench import api_start
+from engine.runtime.engine import Engine
 
 
 def test_measures_both_ways_and_every_start_happened(redis_url: str) -> None:

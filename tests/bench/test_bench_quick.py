@@ -10,13 +10,12 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+from bench import __main__ as bench_main
+from bench import dbos_peer, peer, sfn_runs, table, w5_durable
+from bench.stats import median
+from bench.workloads import BY_ID, WORKLOADS, WrongOutput, check_output
 
-from bench import __main__ as bench_main  # noqa: E402
-from bench import dbos_peer, peer, sfn_runs, table, w5_durable  # noqa: E402
-from bench.stats import median  # noqa: E402
-from bench.workloads import BY_ID, WORKLOADS, WrongOutput, check_output  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

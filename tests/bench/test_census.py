@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import fakeredis
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-from bench import census  # noqa: E402
-from engine.runtime import keys  # noqa: E402
+from bench import census
+from engine.runtime import keys
 
 EXECUTION = "W3:0d6c1f"
 

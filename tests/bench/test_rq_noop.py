@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import fakeredis
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-from bench import rq_noop  # noqa: E402
-from engine import activities  # noqa: E402
-from engine.runtime.worker import make_worker  # noqa: E402
+from bench import rq_noop
+from engine import activities
+from engine.runtime.worker import make_worker
 
 
 def test_the_noop_worker_is_the_class_sfn_worker_builds() -> None:

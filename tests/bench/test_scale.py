@@ -3,15 +3,9 @@ rendered, with the keys they leave; and the memory guard that alone may skip a s
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-from bench import machine, scale  # noqa: E402
+from bench import machine, scale
 
 W5_COUNT, W3_SIZES = 12, (30, 120)
 

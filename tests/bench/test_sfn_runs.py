@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-from bench import sfn_runs  # noqa: E402
-from engine.runtime import config  # noqa: E402
+from bench import sfn_runs
+from engine.runtime import config
 
 
 def test_a_spec_without_eager_false_leaves_the_setting_alone() -> None:

@@ -3,13 +3,7 @@ whose ratios are the medians of the per-repetition ratios to the raw RQ run besi
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-from bench import table, w5_paired  # noqa: E402
+from bench import table, w5_paired
 
 EAGER, QUEUE_ONLY = w5_paired.EAGER, table.QUEUE_ONLY
 
