@@ -217,3 +217,25 @@ def test_rq_suspend_during_a_job_stops_the_worker_before_the_next(fake, probe_re
     assert engine.describe(first)["status"] == "SUCCEEDED"
     assert engine.describe(second)["status"] == "RUNNING"  # its job still waits in its queue
     assert Queue(dispatch.activity_queue("records_probe"), connection=fake).count == 1
+
+
+@pytest.mark.skipif(not job_loop.LEAN, reason="under RQ 2, jobs take RQ's own path")
+def test_a_job_popped_as_workers_are_suspended_goes_back_to_the_front_of_its_queue(
+    fake, probe_registry, monkeypatch
+) -> None:
+    engine = Engine(client=fake, activities=probe_registry)
+    first = engine.start_execution(ONE_TASK, 1, "first")
+    second = engine.start_execution(ONE_TASK, 2, "second")
+    queue = Queue(dispatch.activity_queue("records_probe"), connection=fake)
+    queued = queue.job_ids
+    pop = job_loop.pop
+
+    def suspended_meanwhile(*args: Any, **options: Any) -> Any:
+        suspension.suspend(fake)  # after RQ's own check, before the pop
+        return pop(*args, **options)
+
+    monkeypatch.setattr(job_loop, "pop", suspended_meanwhile)
+    make_worker(fake, [], activities=probe_registry).work(burst=True, logging_level="CRITICAL")
+    assert queue.job_ids == queued  # the popped job is back in front, nothing ran
+    assert [engine.describe(e)["status"] for e in (first, second)] == ["RUNNING", "RUNNING"]
+    assert {fake.hget(Job.key_for(job_id), "status") for job_id in queued} == {b"queued"}
