@@ -12,7 +12,7 @@ from engine.awsapi import arns, pagination, shapes
 from engine.awsapi.errors import AwsError, validation
 from engine.awsapi.fields import boolean, string
 from engine.errors import UsageError
-from engine.runtime.engine import Engine, ExecutionNotRedrivable, parse_input
+from engine.runtime.engine import Engine, ExecutionNotRedrivable, check_payload
 from engine.runtime.state_machines import StateMachineDoesNotExist
 from engine.runtime.store import (
     RUNNING,
@@ -36,7 +36,7 @@ def start_execution(engine: Engine, request: dict[str, Json]) -> dict[str, Json]
         raise AwsError("InvalidName", f"Invalid Name: '{name}'")
     text = string(request, "input", required=False)
     try:
-        payload = parse_input("{}" if text is None else text)
+        payload = check_payload("{}" if text is None else text)  # the start checks no more
     except UsageError as error:
         raise AwsError("InvalidExecutionInput", f"Invalid Execution Input: {error}") from None
     try:

@@ -52,14 +52,22 @@ def text_size(text: str) -> int:
     return len(text) if text.isascii() else len(text.encode("utf-8"))
 
 
-def payload_problem(value: Json, what: str, *, parsed: bool = False) -> str | None:
+def payload_problem(value: Json, what: str) -> str | None:
     """Why `value` cannot be an execution input or a task output (AWS refuses such a call):
-    it is not JSON data, or it is over the payload limit. `parsed`: `value` comes from
-    `json_data.loads`, which has checked it is JSON data already."""
-    problem = None if parsed else json_problem(value)
-    if problem is not None:
-        return f"{what} is not JSON data: {problem}"
-    size = payload_size(value)
+    it is not JSON data, or it is over the payload limit."""
+    problem = data_problem(value, what)
+    return problem if problem is not None else oversize_problem(to_json(value), what)
+
+
+def data_problem(value: Json, what: str) -> str | None:
+    """Why `value` (`what`) is not JSON data, or None."""
+    problem = json_problem(value)
+    return None if problem is None else f"{what} is not JSON data: {problem}"
+
+
+def oversize_problem(text: str, what: str) -> str | None:
+    """Why a payload (`what`) printed as `text` is over the payload limit, or None."""
+    size = text_size(text)
     if size > PAYLOAD_LIMIT_BYTES:
         return (
             f"{what} is {size} bytes, over the {PAYLOAD_LIMIT_BYTES}-byte payload limit "

@@ -10,13 +10,14 @@ import re
 import time
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import redis
 
 from engine.activities import Registry
-from engine.core.dataflow import payload_problem
+from engine.core.dataflow import data_problem, oversize_problem, payload_problem
 from engine.core.triggers import Redrive, TaskFailed, TaskHeartbeat, TaskSucceeded
 from engine.definition import load_definition, validate
 from engine.definition.source import state_machine_name
@@ -39,6 +40,7 @@ from engine.runtime.store import (
     FINAL_STATUSES,
     REDRIVABLE,
     definition_digest,
+    dumps,
     parse_execution,
 )
 
@@ -104,7 +106,8 @@ class Engine:
     ) -> str:
         """Start an execution and return its id (same name and input: the existing one).
 
-        `definition` is a path, YAML/JSON text or a dict; `input` is JSON data or JSON text.
+        `definition` is a path, YAML/JSON text or a dict; `input` is JSON data or JSON text
+        (or a `Payload`, checked already).
         Resources are checked against the engine's activities and handlers when it has any,
         or when `check_resources` is True. `substitutions` fill `${Name}`
         placeholders.
@@ -133,11 +136,13 @@ class Engine:
         `parent` marks a nested execution (`parentToken`, `parentPattern`): its end is reported
         to the Task that started it (`engine.runtime.nested`)."""
         data, digest, default_name = _load(definition, self._validated, substitutions)
-        payload = parse_input(input)
+        payload = check_payload(input)
         machine_name = check_name(state_machine or default_name, "state machine")
         _check_resources(data, check_resources, self.activities)
         name = check_name(name or str(uuid.uuid4()), "execution")
-        return open_execution(self.runtime, data, digest, payload, machine_name, name, parent)
+        return open_execution(
+            self.runtime, data, digest, payload.value, machine_name, name, parent, payload.text
+        )
 
     def start_state_machine(
         self,
@@ -323,19 +328,37 @@ def check_name(name: str, what: str) -> str:
     return name
 
 
-def parse_input(value: Json, what: str = "input") -> Json:
+@dataclass(frozen=True)
+class Payload:
+    """An execution input (or task output) found good by `check_payload`, with its compact
+    JSON text: what stores it uses that text (it is not checked or printed again)."""
+
+    value: Json
+    text: str
+
+
+def check_payload(value: Json, what: str = "input") -> Payload:
     """Execution input (or a task output) from JSON data or JSON text: strict JSON, within
-    the nesting limit and AWS's payload limit, else UsageError naming `what`."""
-    parsed = isinstance(value, str | bytes)
-    if parsed:
+    the nesting limit and AWS's payload limit, else UsageError naming `what`. A `Payload`
+    is checked already: given back as it is."""
+    if isinstance(value, Payload):
+        return value
+    if isinstance(value, str | bytes):
         try:
-            value = loads(value)
+            value = loads(value)  # which checks it is JSON data
         except ValueError as error:
             raise UsageError(f"{what} is not valid JSON: {error}") from None
-    problem = payload_problem(value, what, parsed=parsed)
-    if problem is not None:
+    elif (problem := data_problem(value, what)) is not None:
         raise UsageError(problem)
-    return value
+    text = dumps(value)
+    if (problem := oversize_problem(text, what)) is not None:
+        raise UsageError(problem)
+    return Payload(value, text)
+
+
+def parse_input(value: Json, what: str = "input") -> Json:
+    """`check_payload`'s value."""
+    return check_payload(value, what).value
 
 
 def _load(

@@ -42,12 +42,14 @@ def open_execution(
     machine_name: str,
     name: str,
     extra: Mapping[str, str] | None = None,
+    input_text: str | None = None,
 ) -> Started:
     """Open the execution `machine_name:name` of the validated definition `data` (`digest`)
-    with input `payload`; `extra` adds description fields (a nested execution's parent).
-    The same name with the same input is the existing execution; another input is refused."""
+    with input `payload` (`input_text`: as compact JSON text, when printed already); `extra`
+    adds description fields (a nested execution's parent). The same name with the same input
+    is the existing execution; another input is refused."""
     execution = execution_id(machine_name, name)
-    input_text = dumps(payload)
+    input_text = dumps(payload) if input_text is None else input_text
     runtime.machines.root(digest, data)  # compiled before its commit stores it
     now = runtime.env.now()
     meta = {

@@ -12,7 +12,7 @@ from support.inspection import queued_jobs, raw_run_record
 from engine.core.triggers import TaskSucceeded
 from engine.errors import DefinitionError, UsageError
 from engine.runtime import dispatch, keys, tokens
-from engine.runtime.engine import Engine
+from engine.runtime.engine import Engine, Payload, check_payload
 from engine.runtime.requests import TaskResultRequest
 from engine.runtime.store import (
     ROOT,
@@ -101,6 +101,19 @@ def test_bad_input_and_unknown_executions_are_clear_errors(engine: Engine) -> No
     with pytest.raises(DefinitionError):
         engine.start_execution({"StartAt": "Missing", "States": {}}, {})
     assert engine.list_executions() == []
+
+
+def test_a_checked_payload_is_stored_as_printed_and_not_checked_again(engine: Engine) -> None:
+    payload = check_payload('{"a": [1, "é"]}')
+    assert payload == Payload({"a": [1, "é"]}, '{"a":[1,"é"]}')
+    assert check_payload(payload) is payload
+    with pytest.raises(UsageError, match=r"input is not JSON data: \$\.a: set is not JSON"):
+        check_payload({"a": {1}})
+    with pytest.raises(UsageError, match=r"--output is 300\d+ bytes, over the 262144-byte"):
+        check_payload(f'"{"x" * 300_000}"', "--output")
+    # What stores a Payload uses its text (the API's start checked the input already).
+    execution = engine.start_execution(PASS, Payload({"a": 1}, '{"a":1} '), name="checked")
+    assert engine.describe(execution)["input"] == '{"a":1} '
 
 
 def test_a_task_is_one_json_rq_job_whose_id_is_a_digest_of_the_token(engine: Engine) -> None:
