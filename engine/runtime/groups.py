@@ -30,7 +30,7 @@ from engine.runtime.store import ROOT, Run, child_run_id, dumps
 from engine.runtime.timer_entries import GroupJoin, encode
 
 Json = Any
-BATCH = 100  # children started per commit at most
+BATCH = 250  # children started per commit at most
 LIVE_REVISION = "rev"
 ROOT_GROUP = "root"
 

@@ -7,7 +7,7 @@ group's join timer) starts children in batches: a `BatchRequest` commit creates 
 `groups.BATCH` of them (the free MaxConcurrency slots), running each one's first step in
 memory, so a child whose first step ends it (a Pass iterator) ends inside that same commit and
 its slot is free again: the same commit goes on with the next children (a Map of 1,000 Pass
-items with MaxConcurrency 10 is 10 commits, not 100; never more than MaxConcurrency running);
+items with MaxConcurrency 10 is 4 commits, not 100; never more than MaxConcurrency running);
 it counts `started` and is guarded by it, so two racing joins start each child once. Once the
 outcome is known, the join delivers `ChildrenDone` / `ChildFailed` to the parent in the commit
 that closes the group, so the parent hears exactly once. A crash between a commit and its join

@@ -20,7 +20,7 @@ from support.inspection import (
 )
 
 from engine import activities
-from engine.runtime import counters, dispatch, runtime
+from engine.runtime import counters, dispatch, groups, runtime
 from engine.runtime.engine import Engine, TaskNotAwaited
 from engine.runtime.guarded import GuardedWrite
 from engine.runtime.store import ROOT
@@ -126,15 +126,16 @@ def test_a_pass_map_starts_its_children_in_batches_in_index_order(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     commits = count_commits(monkeypatch)
-    execution = engine.start_execution(pass_map(), list(range(250)))
+    items = 2 * groups.BATCH + groups.BATCH // 2
+    execution = engine.start_execution(pass_map(), list(range(items)))
     described = drain(engine, execution)
-    assert json.loads(described["output"]) == list(range(250))
-    # The start, 3 batches of at most 100 children, the delivery.
+    assert json.loads(described["output"]) == list(range(items))
+    # The start, 3 batches of at most BATCH children, the delivery.
     assert len(commits) == 5
     history = engine.history(execution)
-    assert iteration_indexes(history, "MapIterationStarted") == list(range(250))
+    assert iteration_indexes(history, "MapIterationStarted") == list(range(items))
     kinds = [e["type"] for e in history if e["type"].startswith("MapIteration")]
-    assert kinds == ["MapIterationStarted", "MapIterationSucceeded"] * 250
+    assert kinds == ["MapIterationStarted", "MapIterationSucceeded"] * items
 
 
 def test_a_batch_counts_the_states_its_children_entered_in_one_command(
@@ -148,10 +149,11 @@ def test_a_batch_counts_the_states_its_children_entered_in_one_command(
         return original(self)
 
     monkeypatch.setattr(GuardedWrite, "commit", recorded)
-    execution = engine.start_execution(pass_map(), list(range(150)), state_machine="counted")
+    items = groups.BATCH + groups.BATCH // 2
+    execution = engine.start_execution(pass_map(), list(range(items)), state_machine="counted")
     drain(engine, execution)
     entered = sum("stateEnteredEventDetails" in e for e in engine.history(execution))
-    assert entered == 1 + 150  # the Map, each child's Pass
+    assert entered == 1 + items  # the Map, each child's Pass
     assert counters.read(engine.redis).transitions == {"counted": entered}
     per_commit = [c for c in sent if c[0] == "HINCRBY" and c[2] == "transitions|counted"]
     assert len(per_commit) <= 5  # the start, 2 batches, the delivery: not one per child
@@ -161,15 +163,16 @@ def test_children_ending_in_their_first_step_free_their_slots_within_the_batch(
     engine: Engine, monkeypatch
 ) -> None:
     commits = count_commits(monkeypatch)
-    execution = engine.start_execution(pass_map(MaxConcurrency=10), list(range(145)))
-    assert json.loads(drain(engine, execution)["output"]) == list(range(145))
-    # The start, 2 batches of at most 100 children (each ended before the next started), the
-    # delivery.
+    items = groups.BATCH + 45
+    execution = engine.start_execution(pass_map(MaxConcurrency=10), list(range(items)))
+    assert json.loads(drain(engine, execution)["output"]) == list(range(items))
+    # The start, 2 batches of at most BATCH children (each ended before the next started),
+    # the delivery.
     assert len(commits) == 1 + 2 + 1
     history = engine.history(execution)
     kinds = [e["type"] for e in history if e["type"].startswith("MapIteration")]
-    assert kinds == ["MapIterationStarted", "MapIterationSucceeded"] * 145
-    assert iteration_indexes(history, "MapIterationStarted") == list(range(145))
+    assert kinds == ["MapIterationStarted", "MapIterationSucceeded"] * items
+    assert iteration_indexes(history, "MapIterationStarted") == list(range(items))
 
 
 def test_max_concurrency_limits_each_batch(engine: Engine) -> None:
