@@ -6,7 +6,6 @@ two folders may both hold an `orders.py`, and loading the same file twice import
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import importlib.util
 import re
@@ -101,6 +100,8 @@ def import_folder(folder: Path) -> list[ModuleType]:
 
 
 def private_name(path: Path) -> str:
+    import hashlib  # its OpenSSL binding costs 2 ms at start; only an activity file needs it
+
     digest = hashlib.sha256(str(path).encode()).hexdigest()[:12]
     stem = re.sub(r"\W", "_", path.parent.name if path.name == "__init__.py" else path.stem)
     return f"_sfn_activities_{digest}_{stem}"

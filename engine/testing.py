@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine import integrations
 from engine.activities import ActivityContext, default_registry, error_from_exception, registered
@@ -57,8 +57,10 @@ from engine.errors import DefinitionError, UnhandledResource, UnknownResource, U
 from engine.integrations.settings import IntegrationSettings
 from engine.integrations.start_execution import missing, workflow_file
 from engine.language.values import dumps
-from engine.mock_config import Invocations, check_states, load_test_case
 from engine.runtime import config as settings
+
+if TYPE_CHECKING:
+    from engine.mock_config import Invocations  # imported by a run with a mock config only
 
 DEFAULT_STATE_MACHINE = "StateMachine"
 
@@ -178,6 +180,8 @@ def _mocks(
         return None
     if config is None or case is None:
         raise UsageError("a mock config needs a test case, and a test case a mock config")
+    from engine.mock_config import Invocations, check_states, load_test_case
+
     loaded = load_test_case(config, name, case)
     where = "the mock config" if isinstance(config, Mapping) else f"mock config {config}"
     check_states(loaded, {state for state, _ in integrations.task_states(data)}, where)

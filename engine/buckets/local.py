@@ -3,7 +3,6 @@ kept inside their bucket's folder (no `..`, no absolute paths), as S3 keys canno
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -99,6 +98,8 @@ class LocalBuckets:
 
 
 def _described(path: Path, key: str) -> StoredObject:
+    import hashlib  # its OpenSSL binding costs 2 ms at start; only a listing needs an ETag
+
     stat = path.stat()
     digest = hashlib.md5(usedforsecurity=False)
     with path.open("rb") as stream:

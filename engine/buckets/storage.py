@@ -11,13 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from engine.buckets.local import BucketError, Buckets, LocalBuckets
-from engine.buckets.readers import (
-    ReadError,
-    csv_items,
-    json_array_items,
-    jsonl_items,
-    listing_items,
-)
 from engine.core.item_requests import (
     ITEM_READER_FAILED,
     RESULT_WRITER_FAILED,
@@ -45,7 +38,11 @@ class BucketStorage:
             return cls(S3Buckets())
         return cls(LocalBuckets(Path(folder)))
 
+    # The readers (ijson, csv) are imported by the first read: most runs have no ItemReader.
+
     def read_items(self, request: ReadItems) -> Iterator[Json]:
+        from engine.buckets.readers import ReadError
+
         try:
             yield from self._items(request)
         except (BucketError, ReadError) as error:
@@ -54,6 +51,14 @@ class BucketStorage:
             raise AslError(ITEM_READER_FAILED, cause) from None
 
     def _items(self, request: ReadItems) -> Iterator[Json]:
+        from engine.buckets.readers import (
+            ReadError,
+            csv_items,
+            json_array_items,
+            jsonl_items,
+            listing_items,
+        )
+
         buckets = self.buckets
         if request.action == "listObjectsV2":
             yield from listing_items(buckets.list_objects(request.bucket, request.prefix))

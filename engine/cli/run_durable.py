@@ -110,12 +110,15 @@ def _follow(
 ) -> dict[str, Json]:
     """Wait for the end (working in-process unless `worker` is False), echoing progress."""
     from engine.cli.progress import Progress
-    from engine.runtime.worker import EmbeddedWorker
 
     stderr = click.get_text_stream("stderr")
     progress = Progress(stderr, tty=stderr.isatty()) if show else None
     embedded = None
-    if worker:
+    # The start's commit runs the states up to the first Task, Wait or Map: a workflow of
+    # Pass and Choice states has ended by now, and a worker would only register and leave.
+    if worker and engine.describe(execution)["status"] == "RUNNING":
+        from engine.runtime.worker import EmbeddedWorker
+
         embedded = EmbeddedWorker(engine.redis, activities=engine.activities).start()
     if not worker and not _workers_running(engine):
         click.echo("warning: no `sfn worker` is running; the execution waits for one", err=True)

@@ -128,9 +128,9 @@ def jsonata_rule_condition(document: Document) -> Iterator[Diagnostic]:
 
 
 def timestamp_operands(document: Document) -> Iterator[Diagnostic]:
-    from engine.language.timestamps import is_timestamp
-
     for state, path, rule, _ in _jsonpath_rules(document):
+        from engine.language.timestamps import is_timestamp  # its pattern: only if needed
+
         for key, value in rule.items():
             if _is_timestamp_constant(key) and isinstance(value, str) and not is_timestamp(value):
                 message = (

@@ -134,12 +134,12 @@ def _is_number(value: object) -> bool:
 
 
 def wait_timestamp_valid(document: Document) -> Iterator[Diagnostic]:
-    from engine.language.timestamps import is_timestamp
-
     for state in states(document):
         value = state.body.get("Timestamp")
         if state.type != "Wait" or not isinstance(value, str) or _is_jsonata(value):
             continue
+        from engine.language.timestamps import is_timestamp  # its pattern: only if needed
+
         if not is_timestamp(value):
             message = (
                 f"state {state.name!r}: Timestamp must be an RFC 3339 timestamp such as "

@@ -30,12 +30,12 @@ from engine.definition.model import (
 )
 from engine.definition.resources import classify
 from engine.errors import ExpressionError
-from engine.language.choice import compile_rule
-from engine.language.intrinsics import compile_call
-from engine.language.jsonata import compile_value
 from engine.language.jsonpath import compile_path
 from engine.language.reference import compile_reference_path
-from engine.language.template import compile_template
+
+# JSONata, Choice rules, templates and intrinsic functions are imported where a field needs
+# them: a definition that uses none loads none of them (`sfn run` of a small workflow spends
+# most of its time importing).
 
 Json = Any
 
@@ -48,7 +48,13 @@ def compile_machine(data: Mapping[str, Json]) -> Machine:
 
 def query(body: Mapping[str, Json], field: str) -> Any:
     """A JSONata state's field compiled (None when absent); messages name it `field`."""
-    return compile_value(body[field], field) if field in body else None
+    return _jsonata(body[field], field) if field in body else None
+
+
+def _jsonata(value: Json, field: str) -> Any:
+    from engine.language.jsonata import compile_value
+
+    return compile_value(value, field)
 
 
 class _Compiler:
@@ -299,6 +305,8 @@ class _Compiler:
         )
 
     def choice_rule(self, data: Mapping[str, Json]) -> ChoiceRule:
+        from engine.language.choice import compile_rule
+
         condition = {k: v for k, v in data.items() if k not in ("Next", "Assign", "Comment")}
         return ChoiceRule(
             rule=compile_rule(condition),
@@ -313,14 +321,21 @@ class _Compiler:
 
     @staticmethod
     def template(value: Json) -> Any:
-        return None if value is None else compile_template(value)
+        if value is None:
+            return None
+        from engine.language.template import compile_template
+
+        return compile_template(value)
 
     @staticmethod
     def expression(value: str | None) -> Expression | None:
         if value is None:
             return None
-        compiled = compile_call(value) if value.startswith("States.") else compile_path(value)
-        return Expression(value, compiled)
+        if not value.startswith("States."):
+            return Expression(value, compile_path(value))
+        from engine.language.intrinsics import compile_call
+
+        return Expression(value, compile_call(value))
 
     # JSONata states: every field that may hold expressions is compiled with `query`.
 
@@ -386,7 +401,7 @@ class _Compiler:
             tolerated_failure_percentage=query(body, "ToleratedFailurePercentage"),
             **self._map_io(
                 body,
-                lambda value: None if value is None else compile_value(value, "Arguments"),
+                lambda value: None if value is None else _jsonata(value, "Arguments"),
                 "Arguments",
             ),
         )

@@ -11,9 +11,7 @@ import json
 import math
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
-
-import jlens
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import ExpressionError, QueryEvaluationError
 from engine.language.jsonata_functions import (
@@ -23,6 +21,9 @@ from engine.language.jsonata_functions import (
     scoped_functions,
 )
 from engine.language.scope import Scope
+
+if TYPE_CHECKING:
+    import jlens  # imported by the first compile: core imports this module for every run
 
 Json = Any
 
@@ -155,10 +156,8 @@ class JsonataExpression:
             text = self._compiled.evaluate_json(None, bindings, **LIMITS)
         except FunctionError as error:
             raise self._threw(f"{error.code}: {error.message}") from None
-        except jlens.JlensError as error:
-            raise self._threw(f"{error.code}: {error}") from None
         except Exception as error:  # a library fault must fail the state, not the worker
-            raise self._threw(f"{type(error).__name__}: {error}") from None
+            raise self._threw(_library_error(error)) from None
         if text is None:
             raise self._failed(self._no_json(bindings))
         try:
@@ -245,7 +244,18 @@ def compile_value(value: Json, field: str | None = None) -> JsonataTemplate:
     return JsonataTemplate(value, field)
 
 
+def _library_error(error: Exception) -> str:
+    """An evaluation error's text: jlens's (loaded by the compile) with its code."""
+    import jlens
+
+    if isinstance(error, jlens.JlensError):
+        return f"{error.code}: {error}"
+    return f"{type(error).__name__}: {error}"
+
+
 def _compile(text: str, location: str | None) -> jlens.Expression:
+    import jlens
+
     try:
         compiled = jlens.Expression(text)
     except jlens.JlensError as error:

@@ -3,7 +3,6 @@ $parse; and $eval, which AWS leaves out. Argument checks fail like JSONata's own
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from collections.abc import Callable
@@ -110,6 +109,8 @@ def hash_(*args: Any) -> str | None:
             "D3001",
             f'Argument 2 of function "hash" must be one of {names}, was "{algorithm}"',
         )
+    import hashlib  # its OpenSSL binding costs 2 ms at start; few workflows hash
+
     return hashlib.new(HASH_ALGORITHMS[algorithm], value.encode()).hexdigest()
 
 
@@ -148,6 +149,8 @@ def eval_(*args: Any) -> None:
 
 def seeded_random(seed: int) -> float:
     """A number in [0, 1) that depends only on `seed`."""
+    import hashlib
+
     digest = hashlib.sha256(f"sfn-random:{seed}".encode()).digest()
     return int.from_bytes(digest[:7], "big") / 2**56
 

@@ -148,7 +148,18 @@ def test_a_subs_file_that_is_not_an_object_is_a_usage_error(write) -> None:
     assert "must hold a JSON object" in result.stderr
 
 
-IMPORTED_BY_RUN = """
+# What a run of a JSONPath workflow of Pass states needs of none: JSONata (jlens), Choice
+# rules, templates and intrinsic functions, timestamps, a Distributed Map's readers (ijson),
+# hashlib (JSONata's $hash, local buckets' ETags, activity files' module names), a mock config.
+UNUSED_BY_PASS = """
+unused = ("jlens", "ijson", "hashlib", "_hashlib", "engine.mock_config", "engine.buckets.readers")
+unused += tuple(f"engine.language.{m}" for m in ("choice", "choice_operators", "template"))
+unused += tuple(f"engine.language.{m}" for m in ("intrinsics", "intrinsic_functions"))
+unused += ("engine.language.intrinsic_parser", "engine.language.timestamps")
+unused_loaded = [m for m in sys.modules if m in unused or m.split(".")[0] in unused[:2]]
+"""
+
+IMPORTED_BY_RUN = f"""
 import json, sys
 from engine.cli import main
 try:
@@ -163,7 +174,23 @@ loaded = [m for m in sys.modules if m in heavy or m.split(".")[0] in heavy[:4]]
 settings = ("engine.runtime", "engine.runtime.config")
 durable = [m for m in sys.modules if m.startswith("engine.runtime") and m not in settings]
 loaded += [*durable, *(m for m in sys.modules if m.startswith("engine.integrations.http"))]
-print(json.dumps({"code": code, "loaded": sorted(loaded)}))
+{UNUSED_BY_PASS}
+loaded += unused_loaded
+print(json.dumps({{"code": code, "loaded": sorted(loaded)}}))
+"""
+
+# Durable: the libraries are needed (redis-py loads hashlib itself), the worker is not.
+IMPORTED_BY_DURABLE_RUN = f"""
+import json, sys
+from engine.cli import main
+try:
+    main(["run", sys.argv[1]], prog_name="sfn")
+except SystemExit as end:
+    code = end.code
+{UNUSED_BY_PASS}
+unused_loaded = [m for m in unused_loaded if "hashlib" not in m]
+worker = [m for m in sys.modules if m == "engine.runtime.worker"]
+print(json.dumps({{"code": code, "loaded": sorted([*unused_loaded, *worker])}}))
 """
 
 
@@ -180,6 +207,28 @@ def test_sfn_run_in_memory_imports_no_redis_rq_or_durable_runtime(tmp_path: Path
         capture_output=True,
         text=True,
         check=True,
+        cwd=tmp_path,  # no ./activities folder to load
+    )
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert report == {"code": 0, "loaded": []}
+    assert "status: SUCCEEDED" in done.stdout
+
+
+def test_a_durable_run_of_pass_states_starts_no_worker_and_loads_no_unused_language(
+    tmp_path: Path, redis_url: str
+) -> None:
+    """The start's commit runs Pass states to the end, so `sfn run` (embedded worker) starts
+    no worker: it would register with RQ, clean its registries and leave (~8 ms of a 250 ms
+    run). Nor does a durable run import what the definition does not use."""
+    definition = tmp_path / "one.json"
+    definition.write_text(json.dumps(PASS), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORTED_BY_DURABLE_RUN, str(definition)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+        env={**os.environ, "SFN_REDIS_URL": redis_url},
     )
     report = json.loads(done.stdout.splitlines()[-1])
     assert report == {"code": 0, "loaded": []}
