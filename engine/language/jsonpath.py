@@ -8,15 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from engine.errors import AslError, ExpressionError
-from engine.language.filters import (
-    UNDEFINED,
-    FilterSyntaxError,
-    PathEvaluator,
-    UnquotedWord,
-    parse_filter,
-)
 from engine.language.scope import Json, Scope
 from engine.language.tokens import (
     Filter,
@@ -30,6 +24,10 @@ from engine.language.tokens import (
     tokenize,
 )
 from engine.language.values import dumps
+
+if TYPE_CHECKING:
+    # Filters (`[?(...)]`) are compiled by engine.language.filters, imported by the first one.
+    from engine.language.filters import PathEvaluator
 
 _JAVA_TYPES = {
     str: "java.lang.String",
@@ -197,6 +195,8 @@ class _Uncompiled:
 
 
 def _compile_filter(text: str, expression: str) -> object:
+    from engine.language.filters import FilterSyntaxError, UnquotedWord, parse_filter
+
     try:
         return parse_filter(expression, _operand_path)
     except UnquotedWord:
@@ -209,6 +209,8 @@ def _compile_filter(text: str, expression: str) -> object:
 
 def _operand_path(text: str) -> PathEvaluator:
     """A path inside a filter: `@...` from the item tested, `$...` from the document root."""
+    from engine.language.filters import UNDEFINED, FilterSyntaxError
+
     if not text.startswith(("@", "$")) or text.startswith("$$"):
         raise FilterSyntaxError(f"{text!r} is not a path: filter paths start with @ or $")
     relative = text.startswith("@")

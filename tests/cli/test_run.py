@@ -149,13 +149,14 @@ def test_a_subs_file_that_is_not_an_object_is_a_usage_error(write) -> None:
 
 
 # What a run of a JSONPath workflow of Pass states needs of none: JSONata (jlens), Choice
-# rules, templates and intrinsic functions, timestamps, a Distributed Map's readers (ijson),
-# hashlib (JSONata's $hash, local buckets' ETags, activity files' module names), a mock config.
+# rules, templates, JSONPath filters and intrinsic functions, timestamps, a Distributed Map's
+# readers (ijson), hashlib (JSONata's $hash, local buckets' ETags, activity files' module
+# names), a mock config.
 UNUSED_BY_PASS = """
 unused = ("jlens", "ijson", "hashlib", "_hashlib", "engine.mock_config", "engine.buckets.readers")
 unused += tuple(f"engine.language.{m}" for m in ("choice", "choice_operators", "template"))
 unused += tuple(f"engine.language.{m}" for m in ("intrinsics", "intrinsic_functions"))
-unused += ("engine.language.intrinsic_parser", "engine.language.timestamps")
+unused += tuple(f"engine.language.{m}" for m in ("intrinsic_parser", "timestamps", "filters"))
 unused_loaded = [m for m in sys.modules if m in unused or m.split(".")[0] in unused[:2]]
 """
 
