@@ -17,6 +17,8 @@ BAR_WIDTH = 30
 
 @dataclass
 class MapProgress:
+    """A Map's bar: of its `total` items, how many are done and how many failed."""
+
     name: str
     total: int
     done: int = 0

@@ -14,6 +14,8 @@ from engine.definition.model import Retrier
 
 @dataclass(frozen=True)
 class RetryDecision:
+    """Retry: by the retrier at `retrier_index`, after `delay_seconds`."""
+
     retrier_index: int
     delay_seconds: float
 

@@ -34,12 +34,16 @@ INDEX_KEY = "sfn:index"
 
 @dataclass(frozen=True)
 class TaskSucceeded:
+    """The task behind `token` returned `output`."""
+
     token: str
     output: Json = None
 
 
 @dataclass(frozen=True)
 class TaskFailed:
+    """The task behind `token` failed with `error` and `cause`."""
+
     token: str
     error: str | None = None
     cause: str | None = None
@@ -75,6 +79,8 @@ class TaskRedelivered:
 
 @dataclass(frozen=True)
 class TimerFired:
+    """The core's timer `timer_id` (a Wait, a retry's delay, a task timeout) fell due."""
+
     timer_id: str
 
 

@@ -41,6 +41,8 @@ class Expression:
 
 @dataclass(frozen=True)
 class Retrier:
+    """One Retry entry: which errors it retries, how often and how long it waits."""
+
     error_equals: tuple[str, ...]
     interval_seconds: float = 1
     max_attempts: int = 3
@@ -51,6 +53,8 @@ class Retrier:
 
 @dataclass(frozen=True)
 class Catcher:
+    """One Catch entry: which errors it catches, where it goes and what it keeps."""
+
     error_equals: tuple[str, ...]
     next: str
     result_path: Any = None
@@ -94,12 +98,16 @@ class ResultState(State):
 
 @dataclass(frozen=True)
 class PassState(ResultState):
+    """Pass: its input (or `result`, when it has one) becomes its result."""
+
     result: Json = None
     has_result: bool = False
 
 
 @dataclass(frozen=True)
 class TaskState(ResultState):
+    """Task: calls `resource` (an activity or an integration, `kind`) within its timeouts."""
+
     resource: str = ""
     kind: ResourceKind = field(default_factory=lambda: classify(""))
     timeout_seconds: Any = None
@@ -121,12 +129,16 @@ class ChoiceRule:
 
 @dataclass(frozen=True)
 class ChoiceState(State):
+    """Choice: the first rule that matches names the next state, else `default`."""
+
     choices: tuple[ChoiceRule, ...] = ()
     default: str | None = None
 
 
 @dataclass(frozen=True)
 class WaitState(State):
+    """Wait: for some seconds or until a timestamp, given or read from the input."""
+
     seconds: Any = None
     seconds_path: Expression | None = None
     timestamp: Any = None
@@ -135,11 +147,13 @@ class WaitState(State):
 
 @dataclass(frozen=True)
 class SucceedState(State):
-    pass
+    """Succeed: the machine ends here, successfully."""
 
 
 @dataclass(frozen=True)
 class FailState(State):
+    """Fail: the machine ends here with an error and a cause."""
+
     error: Any = None
     cause: Any = None
     error_path: Expression | None = None
@@ -148,6 +162,8 @@ class FailState(State):
 
 @dataclass(frozen=True)
 class ParallelState(ResultState):
+    """Parallel: runs every branch on its input; the result lists their outputs."""
+
     branches: tuple[Machine, ...] = ()
 
 
@@ -187,6 +203,8 @@ class ResultWriter:
 
 @dataclass(frozen=True)
 class MapState(ResultState):
+    """Map: runs `processor` once per item (inline, or distributed over child executions)."""
+
     processor: Machine | None = None
     mode: str = "INLINE"
     items_path: Any = None

@@ -18,6 +18,8 @@ from engine.language.values import dumps
 
 @dataclass(frozen=True)
 class ReferencePath:
+    """A compiled reference path (ResultPath): where a value is written into the input."""
+
     text: str
     tokens: tuple[Token, ...]
 

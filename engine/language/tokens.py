@@ -14,16 +14,22 @@ from engine.errors import ExpressionError
 
 @dataclass(frozen=True)
 class Property:
+    """`.name` or `['a', 'b']`: the members of an object with these names."""
+
     names: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Index:
+    """`[0]` or `[0, 2]`: the elements of an array at these indexes."""
+
     indices: tuple[int, ...]
 
 
 @dataclass(frozen=True)
 class Slice:
+    """`[start:stop:step]`: a range of an array's elements."""
+
     start: int | None
     stop: int | None
     step: int | None
@@ -31,7 +37,7 @@ class Slice:
 
 @dataclass(frozen=True)
 class Wildcard:
-    pass
+    """`*`: every member of an object or element of an array."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,8 @@ class Scan:
 
 @dataclass(frozen=True)
 class Filter:
+    """`[?(...)]`: the elements for which the expression holds (`compiled`: its test)."""
+
     expression: str
     compiled: object = field(default=None, compare=False)
 
