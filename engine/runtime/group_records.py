@@ -92,10 +92,9 @@ class ChildSpec:
     context: Json
 
     @classmethod
-    def decode(cls, raw: bytes, shared: Json) -> ChildSpec:
-        """A spec as stored (`encode_specs`): its own context keys over the `shared` ones, or
-        (a spec of an earlier version, or one whose keys differ) a whole context."""
-        data = json.loads(raw)
+    def stored(cls, data: Json, shared: Json) -> ChildSpec:
+        """A spec as stored (`encode_specs`), parsed: its own context keys over the `shared`
+        ones, or (a spec of an earlier version, or one whose keys differ) a whole context."""
         own = data.get("own")
         context = data.get("context") if own is None else {**shared, **own}
         return cls(data["index"], tuple(data["machinePath"]), data["input"], context)
@@ -140,7 +139,14 @@ def decode_specs(replies: Sequence[bytes]) -> list[ChildSpec]:
     `SHARED`: its specs hold whole contexts)."""
     *own, shared = replies
     context = json.loads(shared) if shared is not None else {}
-    return [ChildSpec.decode(raw, context) for raw in own]
+    return [ChildSpec.stored(data, context) for data in parse_all(own)]
+
+
+def parse_all(texts: Iterable[bytes]) -> list[Json]:
+    """JSON texts, each a whole value as stored, parsed in one call as one array: a group's
+    specs and results are read by the hundred, and a `json.loads` per text costs more than
+    the parsing (1,000 results: 1.4 -> 0.25 ms)."""
+    return json.loads(b"[" + b",".join(texts) + b"]")
 
 
 def read_specs(

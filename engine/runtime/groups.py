@@ -11,7 +11,6 @@ these records, starting children, delivering) are `engine.runtime.runtime`'s.
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from engine.core import joins
 from engine.core.effects import Finish, StartChildren
 from engine.runtime import dispatch, keys
 from engine.runtime.config import RuntimeConfig
-from engine.runtime.group_records import GroupRecord, encode_specs
+from engine.runtime.group_records import GroupRecord, encode_specs, parse_all
 from engine.runtime.guarded import GuardedWrite
 from engine.runtime.store import ROOT, Run, child_run_id, dumps
 from engine.runtime.timer_entries import GroupJoin, encode
@@ -111,9 +110,14 @@ def join_member(execution: str, group_id: str, recheck: str = "") -> str:
     return encode(GroupJoin(execution, group_id, recheck))
 
 
+def results(raw: dict[bytes, bytes]) -> dict[int, Json]:
+    """The outputs a group's children recorded (`child_finished`), by child index."""
+    return dict(zip(map(int, raw), parse_all(raw.values()), strict=True))
+
+
 def failures(raw: dict[bytes, bytes]) -> dict[int, joins.ChildError]:
     """The failures a group recorded (`child_finished`), by child index."""
-    loaded = {int(key): json.loads(value) for key, value in raw.items()}
+    loaded = results(raw)
     return {i: joins.ChildError(f["error"], f["cause"]) for i, f in loaded.items()}
 
 

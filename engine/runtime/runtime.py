@@ -16,7 +16,6 @@ is covered by the group's join timer (`join_due`).
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 import time
@@ -168,5 +167,5 @@ def _outcome(
         if failed:
             pipe.hgetall(keys.group_failures(execution, group_id))
         raw_results, *raw_failures = pipe.execute()
-    results = {int(key): json.loads(value) for key, value in raw_results.items()}
+    results = groups.results(raw_results)
     return joins.group_outcome(limits, results, groups.failures(raw_failures[0] if failed else {}))

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 
+from engine.core import joins
 from engine.core.effects import Child, StartChildren
+from engine.runtime import groups
 from engine.runtime.group_records import (
     SHARED,
     ChildSpec,
@@ -82,3 +84,11 @@ def test_the_join_record_decodes_its_counts_and_limits() -> None:
     assert (record.limits.tolerated_count, record.limits.tolerated_percentage) == (1, 25.0)
     assert record.running == 2
     assert GroupRecord.decode({}) is None  # the group is gone
+
+
+def test_a_groups_results_and_failures_are_parsed_by_child_index() -> None:
+    raw = {b"2": b'{"a":"x,y"}', b"0": b"[1,[2]]", b"1": b"null"}
+    assert groups.results(raw) == {2: {"a": "x,y"}, 0: [1, [2]], 1: None}
+    assert groups.results({}) == {}
+    failed = {b"3": b'{"error":"E","cause":"it, broke"}'}
+    assert groups.failures(failed) == {3: joins.ChildError("E", "it, broke")}
