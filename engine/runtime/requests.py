@@ -140,8 +140,9 @@ class BatchRequest:
     """Start the next children of child group `group` (a join's batch): each child's first
     step, in one commit guarded by the group's `started` count, so two racing joins start each
     child once. `record` and `meta` (the execution's step fields) are what the join read,
-    `specs` the children from position `record.started` on that it read with them; while
-    children end in their first step (each frees its slot) the commit reads more."""
+    `specs` the children from position `record.started` on that it read with them (more than
+    the free slots when the last batch's children ended at once); while children end in their
+    first step (each frees its slot) the commit starts the next and reads more if need be."""
 
     execution: str
     group: str
