@@ -110,6 +110,7 @@ def run(
             as_json=as_json,
             redis_url=redis_url,
             substitutions=substitutions,
+            entry_points=runs_tasks(document),
         )
         raise SystemExit(code)
     mocks = (mock_config, test_case) if mock_config is not None else None

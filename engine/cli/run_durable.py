@@ -36,13 +36,17 @@ def run_durable(
     as_json: bool = False,
     redis_url: str | None = None,
     substitutions: dict[str, str] | None = None,
+    entry_points: bool = True,
 ) -> int:
-    """Run FILE durably and print how it ended; return the exit code (0 SUCCEEDED, 1 not)."""
+    """Run FILE durably and print how it ended; return the exit code (0 SUCCEEDED, 1 not).
+    `entry_points` False (FILE has no Task state): the `sfn.activities` entry points are read
+    only if a worker starts here (it may run other executions' Tasks)."""
     from engine.activity_loading import load_activities
     from engine.runtime.engine import Engine
 
     interrupt_on_stop_signals()
-    engine = Engine(redis_url, activities=load_activities(activity_specs))
+    activities = load_activities(activity_specs, entry_points=entry_points)
+    engine = Engine(redis_url, activities=activities)
     # The embedded worker runs the tasks here, so each resource must name an activity loaded
     # here, even when none is; remote workers (--no-worker) may know activities we do not.
     check = True if worker else None
@@ -64,7 +68,9 @@ def run_durable(
     if not as_json:
         click.echo(f"execution {execution}", err=True)
     revive = _reviver(redis_url)
-    described = _follow(engine, execution, worker, show=not as_json, revive=revive)
+    described = _follow(
+        engine, execution, worker, show=not as_json, revive=revive, skipped=not entry_points
+    )
     result = _result(described)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
@@ -107,8 +113,11 @@ def _follow(
     *,
     show: bool,
     revive: Callable[[], bool] | None = None,
+    skipped: bool = False,
 ) -> dict[str, Json]:
-    """Wait for the end (working in-process unless `worker` is False), echoing progress."""
+    """Wait for the end (working in-process unless `worker` is False), echoing progress.
+    `skipped`: the `sfn.activities` entry points were not read; a worker started here needs
+    them."""
     from engine.cli.progress import Progress
 
     stderr = click.get_text_stream("stderr")
@@ -117,8 +126,11 @@ def _follow(
     # The start's commit runs the states up to the first Task, Wait or Map: a workflow of
     # Pass and Choice states has ended by now, and a worker would only register and leave.
     if worker and engine.describe(execution)["status"] == "RUNNING":
+        from engine.activity_loading import load_into
         from engine.runtime.worker import EmbeddedWorker
 
+        if skipped:
+            load_into(engine.activities, (), entry_points=True)
         embedded = EmbeddedWorker(engine.redis, activities=engine.activities).start()
     if not worker and not _workers_running(engine):
         click.echo("warning: no `sfn worker` is running; the execution waits for one", err=True)
