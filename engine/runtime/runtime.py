@@ -20,6 +20,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import redis
@@ -109,32 +110,36 @@ def join_due(runtime: Runtime, execution: str, group_id: str, recheck: str) -> N
 def advance_group(runtime: Runtime, execution: str, group_id: str) -> None:
     """Deliver the group's outcome to its parent, or start more children (idempotent)."""
     positions: list[int] = []
+    ends = False
     while True:
-        record, meta, specs = _read(runtime.redis, execution, group_id, positions)
+        read = _read(runtime.redis, execution, group_id, positions, ends)
+        record, meta = read.record, read.meta
         if record is None or meta.get("status") != RUNNING:
             return
         limits = record.limits
         if record.finished >= limits.total or joins.group_failed(limits, record.failed):
-            outcome = _outcome(runtime.redis, execution, group_id, record.failed, limits)
+            outcome = _outcome(runtime.redis, execution, group_id, limits, read.ended)
             runtime.advance(JoinRequest(execution, record.parent, outcome, group_id))
             return
         free = min(joins.free_slots(limits, record.started, record.finished), groups.BATCH)
         if free <= 0:
             return
         wanted = list(range(record.started, record.started + free))
+        specs = read.specs
         if positions[: len(wanted)] != wanted:
             specs = read_specs(runtime.redis, execution, group_id, wanted)
         # Specs read past the free slots serve children started after others ended at once.
         batch = BatchRequest(execution, group_id, record, meta, tuple(specs))
         result = runtime.committer.commit(batch)
+        positions, ends = [], False
         if result.committed:
             nxt = record.started + result.started
             # A batch that started more than its free slots had children end in their first
             # step: the next one likely will too, so its read takes a whole batch's specs.
             ahead = groups.BATCH if result.started > free else _prefetch(limits)
             positions = list(range(nxt, min(limits.total, nxt + ahead)))
-        else:
-            positions = []
+            # Every child has started: if they all ended, the next read finds the outcome.
+            ends = nxt >= limits.total
 
 
 def _prefetch(limits: joins.Limits) -> int:
@@ -142,30 +147,54 @@ def _prefetch(limits: joins.Limits) -> int:
     return min(limit, groups.BATCH) if limit else groups.BATCH
 
 
+@dataclass(frozen=True)
+class JoinRead:
+    """What one round trip of a join read: the join record (None: the group is gone), the
+    execution's step fields, the child specs asked for, and (when asked) the children's
+    results and failures as stored."""
+
+    record: GroupRecord | None
+    meta: dict[str, str]
+    specs: list[ChildSpec]
+    ended: tuple[dict[bytes, bytes], dict[bytes, bytes]] | None
+
+
 def _read(
-    client: redis.Redis, execution: str, group_id: str, positions: list[int]
-) -> tuple[GroupRecord | None, dict[str, str], list[ChildSpec]]:
-    """The join record, the execution's step fields and (prefetched) child specs: one trip."""
+    client: redis.Redis, execution: str, group_id: str, positions: list[int], ends: bool
+) -> JoinRead:
+    """The join record, the execution's step fields, the specs at `positions` and (`ends`)
+    what the children recorded, in one trip. The results are read after the record: every
+    end the record counts is among them (a child's end and its count are one commit)."""
     with client.pipeline(transaction=False) as pipe:
         pipe.hgetall(keys.group(execution, group_id))
         pipe.hmget(keys.meta(execution), STEP_FIELDS)
         if positions:
             pipe.hmget(keys.group_specs(execution, group_id), spec_fields(positions))
-        raw, values, *specs = pipe.execute()
+        if ends:
+            pipe.hgetall(keys.group_results(execution, group_id))
+            pipe.hgetall(keys.group_failures(execution, group_id))
+        raw, values, *rest = pipe.execute()
     meta = {k: v.decode() for k, v in zip(STEP_FIELDS, values, strict=True) if v is not None}
-    found = decode_specs(specs[0]) if specs else []
-    return GroupRecord.decode(raw), meta, found
+    specs = decode_specs(rest.pop(0)) if positions else []
+    ended = (rest[0], rest[1]) if ends else None
+    return JoinRead(GroupRecord.decode(raw), meta, specs, ended)
 
 
 def _outcome(
-    client: redis.Redis, execution: str, group_id: str, failed: int, limits: joins.Limits
+    client: redis.Redis,
+    execution: str,
+    group_id: str,
+    limits: joins.Limits,
+    ended: tuple[dict[bytes, bytes], dict[bytes, bytes]] | None,
 ) -> ChildrenDone | ChildFailed:
     """What the parent hears once the group failed or every child ended (the core decides
-    which failure wins); a failed Map's ResultWriter writes the children that ended."""
-    with client.pipeline(transaction=False) as pipe:  # one round trip for both
-        pipe.hgetall(keys.group_results(execution, group_id))
-        if failed:
+    which failure wins); a failed Map's ResultWriter writes the children that ended. Reads
+    the children's results and failures unless the join's read brought them (`ended`)."""
+    if ended is None:
+        with client.pipeline(transaction=False) as pipe:  # one round trip for both
+            pipe.hgetall(keys.group_results(execution, group_id))
             pipe.hgetall(keys.group_failures(execution, group_id))
-        raw_results, *raw_failures = pipe.execute()
-    results = groups.results(raw_results)
-    return joins.group_outcome(limits, results, groups.failures(raw_failures[0] if failed else {}))
+            raw_results, raw_failures = pipe.execute()
+        ended = raw_results, raw_failures
+    results, failures = groups.results(ended[0]), groups.failures(ended[1])
+    return joins.group_outcome(limits, results, failures)
