@@ -123,8 +123,9 @@ def _follow(
     stderr = click.get_text_stream("stderr")
     progress = Progress(stderr, tty=stderr.isatty()) if show else None
     embedded = None
-    # The start's commit runs the states up to the first Task, Wait or Map: a workflow of
-    # Pass and Choice states has ended by now, and a worker would only register and leave.
+    # The start's commit runs the states up to the first that waits (a Task, a Wait, a Map's
+    # or a Parallel's children): a workflow of Pass and Choice states has ended by now, and a
+    # worker would only register and leave.
     if worker and engine.describe(execution)["status"] == "RUNNING":
         from engine.activity_loading import load_into
         from engine.runtime.worker import EmbeddedWorker
