@@ -18,10 +18,21 @@ from engine.errors import RedisUnavailable
 PingState = Literal["up", "loading", "down"]
 
 
+def identity() -> dict[str, Any]:
+    """How a client names itself (CLIENT SETINFO), given rather than looked up: redis-py 7+
+    reads its own version from the installed packages' metadata (`importlib.metadata`) for
+    every connection it opens, ~3 ms for a command's first; older ones read it at import."""
+    try:
+        from redis.driver_info import DriverInfo
+    except ImportError:
+        return {}
+    return {"driver_info": DriverInfo(lib_version=redis.__version__)}
+
+
 def connect(url: str, **options: Any) -> redis.Redis:
     """A client for `url` that has answered PING; `options` go to `redis.Redis.from_url`."""
     try:
-        client = redis.Redis.from_url(url, **options)
+        client = redis.Redis.from_url(url, **identity(), **options)
     except ValueError as error:
         raise RedisUnavailable(f"invalid Redis URL {mask_password(url)}: {error}") from None
     try:
@@ -68,7 +79,11 @@ def ping_state(url: str, timeout: float = 2.0) -> PingState:
 def probe_client(url: str, timeout: float) -> redis.Redis:
     """A client that fails at once instead of retrying: to probe a server or to shut it down."""
     return redis.Redis.from_url(
-        url, socket_timeout=timeout, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0)
+        url,
+        **identity(),
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        retry=Retry(NoBackoff(), 0),
     )
 
 

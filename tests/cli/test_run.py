@@ -187,6 +187,8 @@ import importlib.metadata as metadata
 read = []
 real = metadata.entry_points
 metadata.entry_points = lambda **selection: read.append(selection) or real(**selection)
+real_version = metadata.version
+metadata.version = lambda name: read.append(name) or real_version(name)
 from engine.cli import main
 try:
     main(["run", sys.argv[1]], prog_name="sfn")
@@ -225,8 +227,8 @@ def test_a_durable_run_of_pass_states_starts_no_worker_and_loads_no_unused_langu
     """The start's commit runs Pass states to the end, so `sfn run` (embedded worker) starts
     no worker: it would register with RQ, clean its registries and leave (~8 ms of a 250 ms
     run); nor, with no Task state and no worker, does it read the `sfn.activities` entry points
-    (every installed package's metadata, ~3 ms). Nor does it import what the definition does
-    not use."""
+    (every installed package's metadata, ~3 ms), nor redis-py's version per connection (sfn
+    gives it). Nor does it import what the definition does not use."""
     definition = tmp_path / "one.json"
     definition.write_text(json.dumps(PASS), encoding="utf-8")
     done = subprocess.run(
