@@ -14,7 +14,8 @@ from support.workers import run_sfn
 
 from engine.runtime.engine import Engine
 
-PASS = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+# Not ended by its start (a run that is starts no worker): the embedded worker meets the job.
+WAIT = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 0, "End": True}}}
 
 
 def test_an_abandoned_rq_job_found_by_sfn_run_is_not_reported_on_its_stderr(
@@ -38,14 +39,14 @@ def test_an_abandoned_rq_job_found_by_sfn_run_is_not_reported_on_its_stderr(
     assert started, "RQ keeps no record of the running job"
     for key in started:  # as if RQ's heartbeat window had passed
         client.zadd(key, dict.fromkeys(client.zrange(key, 0, -1), 1))
-    workflow = tmp_path / "pass.json"
-    workflow.write_text(json.dumps(PASS))
+    workflow = tmp_path / "wait.json"
+    workflow.write_text(json.dumps(WAIT))
     args = ["run", str(workflow), "--activities", str(ACTIVITIES)]
     done = run_sfn(args, redis_url=redis_url, env=FAST, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert sum(client.zcard(key) for key in client.scan_iter("rq:failed:*")) >= 1  # RQ cleaned up
     assert "Abandoned" not in done.stderr and "cleanup" not in done.stderr, done.stderr
-    assert done.stderr.splitlines()[0].startswith("execution pass:")  # sfn's own progress
+    assert done.stderr.splitlines()[0].startswith("execution wait:")  # sfn's own progress
 
 
 RQ_NOTE = """
