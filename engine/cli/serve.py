@@ -39,5 +39,5 @@ def serve(
     folder = settings.install(settings.current().with_workflows(workflows)).workflows
     context = ServeContext(engine_for(redis_url), config, folder.resolve())
     sock = bind(config)
-    click.echo(f"sfn serve: {config.url}" + (" (auth token required)" if config.token else ""))
-    serve_forever(create_app(context), sock)
+    banner = f"sfn serve: {config.url}" + (" (auth token required)" if config.token else "")
+    serve_forever(create_app(context), sock, ready=lambda: click.echo(banner))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import signal
 import socket
 import threading
+from collections.abc import Callable
 
 import uvicorn
 from starlette.applications import Starlette
@@ -39,9 +40,11 @@ def server(app: Starlette) -> uvicorn.Server:
     )
 
 
-def serve_forever(app: Starlette, sock: socket.socket) -> None:
+def serve_forever(app: Starlette, sock: socket.socket, ready: Callable[[], None]) -> None:
     """Serve until SIGINT, SIGTERM or SIGHUP (the terminal closed), then return, so the exit
     hooks run and the embedded server's lease is released (the last lease stops the server).
+    `ready` (the banner) runs once these signals are handled: one sent as soon as it shows
+    stops the server too.
 
     uvicorn stops on SIGINT and SIGTERM and then raises the signal again; Python's default for
     SIGTERM, like SIGHUP's, ends the process at once, before its exit hooks. So both stop the
@@ -53,6 +56,7 @@ def serve_forever(app: Starlette, sock: socket.socket) -> None:
 
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, stop)
+    ready()
     running.run(sockets=[sock])
 
 
