@@ -19,9 +19,10 @@ PingState = Literal["up", "loading", "down"]
 
 
 def identity() -> dict[str, Any]:
-    """How a client names itself (CLIENT SETINFO), given rather than looked up: redis-py 7+
-    reads its own version from the installed packages' metadata (`importlib.metadata`) for
-    every connection it opens, ~3 ms for a command's first; older ones read it at import."""
+    """How a client names itself (CLIENT SETINFO), given rather than looked up: a redis-py with
+    `DriverInfo` (8.1 here) reads its own version from the installed packages' metadata
+    (`importlib.metadata`) for every connection it opens, ~3 ms for a command's first; one
+    without reads it at import."""
     try:
         from redis.driver_info import DriverInfo
     except ImportError:
