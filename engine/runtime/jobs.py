@@ -12,8 +12,10 @@ worker `host`s, for the jobs of its process, the activities it runs.
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -39,6 +41,8 @@ UNKNOWN_ACTIVITY = "Sfn.UnknownActivity"
 
 
 _hosted = activities.Registry()  # what this process's jobs run: their worker's registry
+# Each thread's last Runtime and what it was built from: a worker's jobs share one.
+_local = threading.local()
 
 
 def host(registry: activities.Registry) -> None:
@@ -48,9 +52,29 @@ def host(registry: activities.Registry) -> None:
 
 
 def _runtime() -> Runtime:
-    """The process's settings, with the `@activity(queue=)` routes of the hosted activities."""
-    config = settings.current().with_routes(_hosted.routes())
-    return Runtime(get_current_job().connection, config=config)
+    """A Runtime on the job's connection with the process's settings and the `@activity(queue=)`
+    routes of the hosted activities: the thread's last one while none of these changed, so a
+    worker's jobs share one (a Runtime holds its connection, settings and caches, no job's
+    state)."""
+    client, config, routes = get_current_job().connection, settings.current(), _hosted.routes()
+    last: _Built | None = getattr(_local, "built", None)
+    if last is None or not last.fits(client, config, routes):
+        last = _Built(client, config, routes, Runtime(client, config=config.with_routes(routes)))
+        _local.built = last
+    return last.runtime
+
+
+@dataclass(frozen=True)
+class _Built:
+    """A thread's last Runtime and what it was built from."""
+
+    client: Any
+    config: settings.RuntimeConfig
+    routes: dict[str, str]
+    runtime: Runtime
+
+    def fits(self, client: Any, config: settings.RuntimeConfig, routes: dict[str, str]) -> bool:
+        return self.client is client and self.config is config and self.routes == routes
 
 
 def _context(runtime: Runtime, job: dict[str, Any]) -> activities.ActivityContext:

@@ -124,6 +124,7 @@ class SfnWorker(OnlySfnJobs, SimpleWorker):
         super().__init__(*args, **kwargs)
         self.config = config or settings.current()
         self.activities = activities if activities is not None else Registry()
+        self._runtime = Runtime(self.connection, config=self.config)  # its claimed Tasks'
         self._beaten = -BEAT_AGAIN_SECONDS  # when this worker last beat with RQ's default TTL
         self._not_suspended = False  # read with the job last fetched: RQ's next check is known
         self._ended: job_loop.Commands | None = None  # the last job's end, sent with a pop
@@ -308,7 +309,6 @@ class SfnWorker(OnlySfnJobs, SimpleWorker):
     def _run_claimed(self, chain: eager.Chain) -> None:
         """Run claimed Tasks until none is left, each under the time limit RQ would set. A
         Task that fails here is left to its lease, which sends it again once it falls due."""
-        runtime = Runtime(self.connection, config=self.config)
         beat = time.monotonic()
         while (claimed := chain.take()) is not None:
             job, reads = claimed
@@ -319,7 +319,7 @@ class SfnWorker(OnlySfnJobs, SimpleWorker):
             limit = self.config.kill_after(job.get("timeout_seconds"))
             try:
                 with self.death_penalty_class(limit, JobTimeoutException, job_id=ref):
-                    jobs.run_claimed(runtime, job, reads, chain)
+                    jobs.run_claimed(self._runtime, job, reads, chain)
             except (redis.ConnectionError, redis.TimeoutError) as error:
                 log.warning("lost Redis in claimed task %s (%s); its lease resends it", ref, error)
                 return
