@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import functools
 import inspect
 import json
 import traceback
@@ -243,23 +244,42 @@ async def awaited(awaitable: Any) -> Any:
     return await awaitable
 
 
+# How `_calling` says an activity takes its context.
+KEYWORD, POSITIONAL = "keyword", "positional"
+
+
 def call_arguments(
     function: Callable[..., Any], task_input: Any, context: Any
 ) -> tuple[list[Any], dict[str, Any]]:
     """How to call `function`: with no argument, the input, or the input and the context
     (by keyword when a parameter is named `context`, else as the second argument)."""
     try:
-        parameters = list(inspect.signature(function).parameters.values())
-    except (TypeError, ValueError):
-        return [task_input], {}
-    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    takes_input = bool(positional) or any(p.kind is p.VAR_POSITIONAL for p in parameters)
+        takes_input, gets_context = _calling(function)
+    except TypeError:  # unhashable: not cached
+        takes_input, gets_context = _calling.__wrapped__(function)
     args = [task_input] if takes_input else []
-    if any(p.name == "context" and p.kind is not p.POSITIONAL_ONLY for p in parameters[1:]):
+    if gets_context == KEYWORD:
         return args, {"context": context}
-    if len(positional) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in parameters):
+    if gets_context == POSITIONAL:
         return [task_input, context], {}
     return args, {}
+
+
+@functools.lru_cache(maxsize=256)
+def _calling(function: Callable[..., Any]) -> tuple[bool, str | None]:
+    """Whether `function` takes the input, and how it takes the context (KEYWORD, POSITIONAL,
+    None): read from its signature once, not for every Task attempt (~30 us each)."""
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        return True, None
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    takes_input = bool(positional) or any(p.kind is p.VAR_POSITIONAL for p in parameters)
+    if any(p.name == "context" and p.kind is not p.POSITIONAL_ONLY for p in parameters[1:]):
+        return takes_input, KEYWORD
+    if len(positional) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        return takes_input, POSITIONAL
+    return takes_input, None
 
 
 def describe(function: Callable[..., Any]) -> str:

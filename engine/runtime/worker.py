@@ -223,13 +223,8 @@ class SfnWorker(OnlySfnJobs, SimpleWorker):
         if job is None:
             return None  # it no longer exists: RQ skips it too
         self._not_suspended = True
-        queue = self.queue_class.from_queue_key(
-            taken.queue_key,
-            connection=self.connection,
-            job_class=self.job_class,
-            serializer=self.serializer,
-            death_penalty_class=self.death_penalty_class,
-        )
+        # The worker's own Queue of that key (RQ builds a new one for every job).
+        queue = next(queue for queue in self.queues if queue.key == taken.queue_key)
         self.reorder_queues(reference_queue=queue)
         job.redis_server_version = self.get_redis_server_version()
         self.log.info("Worker %s: %s: %s", self.name, queue.name, job.id)
