@@ -21,7 +21,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import redis
@@ -187,10 +187,11 @@ class SfnWorker(OnlySfnJobs, SimpleWorker):
             try:
                 found = self._take(block)
             except (redis.ConnectionError, redis.TimeoutError) as error:
-                self.log.error(
-                    "Worker %s: could not connect to Redis instance: %s retrying in %d seconds...",
-                    self.name, error, wait,
-                )  # fmt: skip
+                with stop_signals_held():
+                    self.log.error(
+                        "Worker %s: could not connect to Redis instance: %s retrying in %d "
+                        "seconds...", self.name, error, wait,
+                    )  # fmt: skip
                 time.sleep(wait)
                 wait = min(wait * self.exponential_backoff_factor, self.max_connection_wait_time)
                 continue
@@ -420,6 +421,19 @@ def _burst(rq_worker: Worker, client: redis.Redis, log_level: str, poll: float) 
         lambda: _stop_requested(rq_worker),
         poll,
     )
+
+
+@contextlib.contextmanager
+def stop_signals_held() -> Iterator[None]:
+    """Stop signals wait until a log line is written: RQ's handler raises StopRequested, and one
+    raised inside logging's emit is swallowed by logging (printed as a logging error), so the
+    stop would be lost until the next Redis error (seconds later in an outage's backoff)."""
+    held = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _terminate_on_hang_up(_signum: int, _frame: object) -> None:
