@@ -18,7 +18,7 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 from engine.activities import strip_integration_suffix
-from engine.runtime import allowlist, keys
+from engine.runtime import allowlist, keys, tokens
 from engine.runtime.config import RuntimeConfig
 from engine.runtime.timer_entries import JobWatch, encode
 
@@ -97,7 +97,7 @@ def wake_pollers(pipe: Pipeline) -> None:
 
 def remember_token(pipe: Pipeline, token: str, execution: str, run_id: str) -> None:
     """Index a task token so `send-task-*` can find the run awaiting it."""
-    pipe.set(keys.token(token), f"{execution}\n{run_id}", ex=TOKEN_TTL)
+    pipe.set(keys.token(token), tokens.awaiting_record(execution, run_id), ex=TOKEN_TTL)
 
 
 def watch_due(lease_seconds: float) -> float:

@@ -305,8 +305,7 @@ class Engine:
         raw = self.redis.get(keys.token(token))
         if raw is None:
             raise _not_awaited(token)
-        execution, _, run = raw.decode().partition("\n")
-        return execution, run
+        return tokens.awaiting(raw)
 
 
 def _not_awaited(token: str) -> TaskNotAwaited:

@@ -17,7 +17,7 @@ from engine.definition import load_definition, validate
 from engine.errors import DefinitionError
 from engine.integrations import ChildRequest, ChildStarted, TaskFailure
 from engine.integrations.start_execution import missing, result, workflow_file
-from engine.runtime import keys
+from engine.runtime import keys, tokens
 from engine.runtime.executions import NOTIFIED_PATTERNS
 from engine.runtime.requests import StopRequest, TaskResultRequest
 from engine.runtime.runtime import Runtime
@@ -80,7 +80,7 @@ def notify_parent(runtime: Runtime, execution: str) -> None:
     awaiting = runtime.redis.get(keys.token(token))
     if awaiting is None:
         return  # the parent's Task ended meanwhile (timed out, stopped)
-    parent, _, run = awaiting.decode().partition("\n")
+    parent, run = tokens.awaiting(awaiting)
     runtime.advance(TaskResultRequest(parent, run, trigger))
 
 

@@ -17,3 +17,14 @@ def ref(token: str) -> str:
 def job_id(token: str, delivery: int = 0) -> str:
     """The RQ job id of one delivery of a task attempt: its ref, then ref-1, ref-2..."""
     return ref(token) if delivery == 0 else f"{ref(token)}-{delivery}"
+
+
+def awaiting_record(execution: str, run_id: str) -> str:
+    """What a token's index holds (`keys.token`): the execution and run awaiting it."""
+    return f"{execution}\n{run_id}"
+
+
+def awaiting(record: bytes) -> tuple[str, str]:
+    """The execution and run id an `awaiting_record` names."""
+    execution, _, run_id = record.decode().partition("\n")
+    return execution, run_id

@@ -38,6 +38,7 @@ from engine.runtime import allowlist, dispatch, eager, job_loop, job_start, jobs
 from engine.runtime import config as settings
 from engine.runtime.burst import drain
 from engine.runtime.config import RuntimeConfig
+from engine.runtime.connection import connect
 from engine.runtime.runtime import Runtime
 from engine.runtime.timers import TimerPoller
 
@@ -470,8 +471,6 @@ def _await_redis(client: redis.Redis) -> None:
 def worker_client(url: str) -> redis.Redis:
     """A client for `run_worker`: RQ blocks on its queues for minutes, so the socket timeout
     must outlast that (redis-py 8 defaults to 5 s, which ended every idle worker)."""
-    from engine.runtime.connection import connect
-
     return connect(url, socket_timeout=SOCKET_TIMEOUT_SECONDS)
 
 
