@@ -18,8 +18,8 @@ RQ's registries) with commands that ride on trips it makes anyway:
   goes with the job's first trip: a Task's reads and lease (`engine.runtime.job_start`), or a
   trip of its own for other jobs.
 
-Under RQ 2, whose worker keeps these records differently, an `SfnWorker` runs RQ's own path
-(`LEAN` is false).
+Under RQ 2, whose worker keeps these records differently, and under an RQ after 3.0 (not yet
+checked against), an `SfnWorker` runs RQ's own path (`LEAN` is false).
 """
 
 from __future__ import annotations
@@ -44,8 +44,9 @@ if TYPE_CHECKING:
     from rq.worker import SimpleWorker
 
 Commands = Callable[["Pipeline"], Any]  # adds commands to a trip
-# RQ 3 keeps a worker's running jobs as `Execution`s in `worker.executions`, as written here.
-LEAN = int(VERSION.split(".")[0]) >= 3
+# RQ 3.0 keeps a worker's running jobs as `Execution`s in `worker.executions`, as written here.
+# These records are RQ's internals: a later RQ takes RQ's own path until checked against it.
+LEAN = VERSION.split(".")[:2] == ["3", "0"]
 # RQ moves a job into an intermediate list while it pops from a single queue (Redis >= 6.2).
 LMOVE_SINCE = (6, 2, 0)
 

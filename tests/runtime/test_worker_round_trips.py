@@ -141,7 +141,7 @@ def test_rq_sees_the_job_running_then_finished(fake, probe_registry) -> None:
     assert float(fake.hget(made.key, "total_working_time")) > 0
 
 
-@pytest.mark.skipif(not job_loop.LEAN, reason="under RQ 2, jobs take RQ's own path")
+@pytest.mark.skipif(not job_loop.LEAN, reason="under RQ other than 3.0, jobs take RQ's own path")
 def test_a_job_costs_one_trip_besides_its_own_while_jobs_are_queued(
     fake, probe_registry, monkeypatch
 ) -> None:
@@ -219,7 +219,7 @@ def test_rq_suspend_during_a_job_stops_the_worker_before_the_next(fake, probe_re
     assert Queue(dispatch.activity_queue("records_probe"), connection=fake).count == 1
 
 
-@pytest.mark.skipif(not job_loop.LEAN, reason="under RQ 2, jobs take RQ's own path")
+@pytest.mark.skipif(not job_loop.LEAN, reason="under RQ other than 3.0, jobs take RQ's own path")
 def test_a_job_popped_as_workers_are_suspended_goes_back_to_the_front_of_its_queue(
     fake, probe_registry, monkeypatch
 ) -> None:
