@@ -89,9 +89,10 @@ def add_timer(pipe: Pipeline, member: str, at: datetime) -> None:
     pipe.zadd(keys.TIMERS, {member: at.timestamp()})
 
 
-def wake_pollers(pipe: Pipeline) -> None:
-    """A timer this commit starts falls due before the next poll: the pollers waiting between
-    polls (`timers.TimerPoller`) poll at once, instead of up to a poll interval later."""
+def wake_pollers(pipe: Pipeline | redis.Redis) -> None:
+    """A timer this commit starts falls due before the next poll (or a poller stops): the
+    pollers waiting between polls (`timers.TimerPoller`) poll at once, instead of up to a poll
+    interval later."""
     pipe.publish(keys.TIMERS_DUE, 1)
 
 

@@ -26,7 +26,7 @@ from redis.client import PubSub
 
 from engine.core.effects import ATTEMPT_TIMERS
 from engine.core.triggers import TaskHeartbeat, TaskTimedOut, TimerFired
-from engine.runtime import keys, lost, retention, watchdog
+from engine.runtime import dispatch, keys, lost, retention, watchdog
 from engine.runtime.config import RuntimeConfig
 from engine.runtime.requests import HeartbeatRequest, StepRequest
 from engine.runtime.runtime import Runtime, join_due
@@ -144,7 +144,7 @@ class TimerPoller:
         self._stop.set()
         if self.listening.is_set():  # wake it (any other poller woken polls once more: harmless)
             with contextlib.suppress(redis.RedisError, OSError):
-                self._runtime.redis.publish(keys.TIMERS_DUE, 0)
+                dispatch.wake_pollers(self._runtime.redis)
         self._thread.join(timeout=5)
 
     def _loop(self) -> None:
